@@ -1,0 +1,55 @@
+# Cadenza developer entry points. Everything runs from the project venv (.venv), which `make venv`
+# creates with uv and refreshes only when pyproject.toml is newer than .venv/.installed.
+#
+#   make demo    run examples/etl.py:etl and show the recorded run
+#   make test    ruff, then the whole test suite
+#   make bench   the performance suite (benchmarks/run.py); BENCH_ARGS="--quick" to shorten
+#   make lint    ruff check
+#   make clean   caches and build output (distclean also removes .venv)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BENCH_ARGS ?=
+
+# Prefer a uv on PATH; otherwise bootstrap one with pip into build/uv. `pip install --target`
+# needs no root and is not refused by Debian's externally-managed Python (PEP 668).
+UV_BOOT := build/uv
+UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOT)/bin/uv)
+
+.PHONY: venv demo test bench lint clean distclean
+
+venv: $(STAMP)
+
+$(UV_BOOT)/bin/uv:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_BOOT) uv
+
+$(STAMP): pyproject.toml | $(UV)
+	test -x $(BIN)/python || $(UV) venv $(VENV) -p $(PYTHON)
+	$(UV) pip install -p $(BIN)/python -e '.[test]'
+	touch $@
+
+demo: venv
+	$(BIN)/cadenza run examples/etl.py:etl --param n=5
+	$(BIN)/cadenza runs show latest
+
+lint: venv
+	$(BIN)/ruff check core tests benchmarks examples
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: venv
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache .bench
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d \
+		-prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

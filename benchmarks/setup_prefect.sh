@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Create benchmarks/.prefect-venv with Prefect 3, for the side-by-side figures in run.py.
+# Separate from the project venv so Prefect's dependencies never mix with cadenza's.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+venv="$here/.prefect-venv"
+if [ ! -x "$venv/bin/python" ]; then
+  uv venv "$venv" -p python3.11
+fi
+uv pip install -p "$venv/bin/python" "prefect>=3,<4"
+"$venv/bin/python" -c "import prefect; print('prefect', prefect.__version__, 'in', '$venv')"

@@ -1,0 +1,84 @@
+"""What `Task` and `Flow` share: `with_options`, state-hook decorators, and small helpers."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
+UNSET: Any = object()
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
+
+_HOOK_OPTIONS = ("on_completion", "on_failure", "on_running", "on_crashed", "on_cancellation")
+
+
+def hook_list(hooks: Iterable[Callable] | Callable | None, option: str) -> list[Callable]:
+    """Validate a hook option: a list of callables (a single callable is accepted too)."""
+    if hooks is None:
+        return []
+    if callable(hooks):
+        return [hooks]
+    result = list(hooks)
+    for hook in result:
+        if not callable(hook):
+            raise TypeError(f"{option} hooks must be callables, got {hook!r}")
+    return result
+
+
+def is_async_fn(fn: Callable) -> bool:
+    """Whether calling `fn` returns a coroutine (functions, methods, partials, async __call__)."""
+    for candidate in (fn, getattr(fn, "func", None), getattr(type(fn), "__call__", None)):
+        code = getattr(getattr(candidate, "__func__", candidate), "__code__", None)
+        if code is not None and code.co_flags & _CO_COROUTINE:
+            return True
+    return False
+
+
+def docstring(fn: Callable) -> str | None:
+    """The function's docstring, dedented (as `inspect.getdoc`, without importing inspect)."""
+    doc = getattr(fn, "__doc__", None)
+    if not doc:
+        return None
+    lines = doc.expandtabs().splitlines()
+    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
+    margin = min(indents) if indents else 0
+    return "\n".join([lines[0].strip(), *(line[margin:] for line in lines[1:])]).strip()
+
+
+class OptionsMixin:
+    """`with_options(...)` and the ``@obj.on_completion`` style hook decorators."""
+
+    def __class_getitem__(cls, item: Any) -> type:  # `Task[int]` in annotations, as in Prefect
+        return cls
+
+    _OPTIONS: tuple[str, ...] = ()
+    fn: Callable
+
+    def with_options(self, **changes: Any):
+        """A copy with some options changed; the wrapped function stays the same."""
+        unknown = sorted(set(changes) - set(self._OPTIONS))
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}.with_options() got unknown option(s): {', '.join(unknown)}"
+            )
+        options = {}
+        for option in self._OPTIONS:
+            value = getattr(self, f"{option}_hooks" if option in _HOOK_OPTIONS else option)
+            options[option] = list(value) if option in _HOOK_OPTIONS else value
+        options.update(changes)
+        return type(self)(self.fn, **options)
+
+    def _add_hook(self, option: str, fn: Callable) -> Callable:
+        getattr(self, f"{option}_hooks").append(fn)
+        return fn
+
+    def on_completion(self, fn: Callable) -> Callable:
+        return self._add_hook("on_completion", fn)
+
+    def on_failure(self, fn: Callable) -> Callable:
+        return self._add_hook("on_failure", fn)
+
+    def on_running(self, fn: Callable) -> Callable:
+        return self._add_hook("on_running", fn)

@@ -1,0 +1,47 @@
+"""Argument annotations for `Task.map` and dependencies, as in Prefect."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+
+
+class BaseAnnotation:
+    __slots__ = ("value",)
+
+    def __class_getitem__(cls, item: Any) -> type:
+        return cls
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def unwrap(self) -> T:
+        return self.value
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.value == other.value  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), id(self.value)))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.value!r})"
+
+
+class unmapped(BaseAnnotation):
+    """Pass this argument whole to every mapped call instead of iterating over it."""
+
+    def __getitem__(self, _: Any) -> T:
+        return self.value
+
+
+class allow_failure(BaseAnnotation):
+    """Let a downstream task run even if this upstream future or state failed."""
+
+
+class quote(BaseAnnotation):
+    """Pass this argument as is, without resolving futures or states inside it."""

@@ -1,0 +1,48 @@
+"""Backends: where the engine sends runs, states and logs. `get_backend()` picks the one to use."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cadenza.backends.base import Backend
+
+_lock = threading.Lock()
+_current: tuple[str | None, Backend] | None = None
+
+
+def get_backend() -> Backend:
+    """The process's backend for the current `CADENZA_HOME`, opened on first use."""
+    global _current
+    key = os.environ.get("CADENZA_HOME")
+    current = _current
+    if current is not None and current[0] == key:
+        return current[1]
+    with _lock:
+        if _current is not None and _current[0] == key:
+            return _current[1]
+        if _current is not None:
+            _current[1].close()
+        from cadenza.backends.embedded import EmbeddedBackend
+        from cadenza.settings import spec
+
+        spec.reset_cache()
+        backend = EmbeddedBackend(
+            spec.home() / "cadenza.db", flush_interval=spec.get("CADENZA_FLUSH_INTERVAL")
+        )
+        _current = (key, backend)
+        return backend
+
+
+def reset_backend() -> None:
+    """Flush and close the current backend; the next `get_backend()` opens a new one."""
+    global _current
+    with _lock:
+        if _current is not None:
+            _current[1].close()
+        _current = None
+
+
+__all__ = ["get_backend", "reset_backend"]

@@ -1,0 +1,50 @@
+"""The one interface the engine talks to: `Backend`.
+
+The embedded backend records into a local SQLite file; a remote backend (a later addition)
+sends the same calls to a coordination server. Run records are the in-memory `FlowRun` /
+`TaskRun` objects; `propose` is the only way their state changes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, Union
+
+if TYPE_CHECKING:
+    from cadenza.orchestration import Decision
+    from cadenza.runs import FlowRun, TaskRun
+    from cadenza.states import State
+
+    Run = Union[FlowRun, TaskRun]
+
+
+class Backend(Protocol):
+    def create_flow_run(self, run: FlowRun) -> None:
+        """Record a new flow run (before its first state)."""
+
+    def create_task_run(self, run: TaskRun) -> None:
+        """Record a new task run (before its first state)."""
+
+    def propose(self, run: Run, state: State, transition_id: str | None = None) -> Decision:
+        """Ask the orchestrator to move `run` to `state`.
+
+        On ACCEPT the run's `state` (and its timing fields) are updated and the transition is
+        recorded. A `transition_id` already applied to this run is accepted again without being
+        applied twice. REJECT / WAIT / ABORT leave the run unchanged.
+        """
+
+    def log(
+        self,
+        flow_run_id: str | None,
+        task_run_id: str | None,
+        level: int,
+        logger: str,
+        message: str,
+        timestamp: float,
+    ) -> None:
+        """Record one log line of a run."""
+
+    def flush(self) -> None:
+        """Make everything accepted so far durable before returning."""
+
+    def close(self) -> None:
+        """Flush and release resources; the backend may not be used afterwards."""

@@ -1,0 +1,285 @@
+"""The embedded backend: orchestrate in-process, record into `$CADENZA_HOME/cadenza.db`.
+
+Proposals are decided synchronously by the core policy against the in-memory run record, so a
+task run costs no database round trip. Accepted transitions, run rows and log lines go onto
+append-only queues that a writer thread drains every batch window (`CADENZA_FLUSH_INTERVAL`) in
+one transaction. `flush()` drains them in the caller's thread, so everything accepted is on disk
+when it returns; the engine flushes when a flow run ends and at interpreter exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import sqlite3
+import sys
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING
+
+from cadenza.backends.process import PROCESS
+from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind
+from cadenza.states import TERMINAL_STATES, StateType
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cadenza.backends.base import Run
+    from cadenza.runs import FlowRun, TaskRun
+    from cadenza.states import State, StateDetails
+
+_ALREADY_APPLIED = Decision(DecisionKind.ACCEPT, "transition already applied")
+_ACCEPTED = Decision(DecisionKind.ACCEPT, "accepted")
+_ACCEPT = DecisionKind.ACCEPT
+_RUNNING = StateType.RUNNING
+
+_UPSERT_FLOW_RUN = """
+INSERT INTO flow_runs (id, name, flow_name, flow_version, parent_flow_run_id, parent_task_run_id,
+    parameters, tags, state_type, state_name, state_message, created, start_time, end_time,
+    run_count, result_ref, pid, hostname, process_start)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT(id) DO UPDATE SET state_type=excluded.state_type, state_name=excluded.state_name,
+    state_message=excluded.state_message, start_time=excluded.start_time,
+    end_time=excluded.end_time, run_count=excluded.run_count, result_ref=excluded.result_ref
+"""
+_UPSERT_TASK_RUN = """
+INSERT INTO task_runs (id, flow_run_id, name, task_name, task_key, tags, state_type, state_name,
+    state_message, created, start_time, end_time, run_count, result_ref, cache_key)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT(id) DO UPDATE SET state_type=excluded.state_type, state_name=excluded.state_name,
+    state_message=excluded.state_message, start_time=excluded.start_time,
+    end_time=excluded.end_time, run_count=excluded.run_count, result_ref=excluded.result_ref,
+    cache_key=excluded.cache_key
+"""
+_INSERT_STATE = """
+INSERT OR IGNORE INTO run_states (transition_id, run_id, flow_run_id, type, name, message,
+    timestamp, details) VALUES (?,?,?,?,?,?,?,?)
+"""
+_INSERT_LOG = """
+INSERT INTO logs (flow_run_id, task_run_id, level, logger, message, timestamp)
+VALUES (?,?,?,?,?,?)
+"""
+
+
+def _flow_row(run: FlowRun) -> tuple:
+    state = run.state
+    return (
+        run.id,
+        run.name,
+        run.flow_name,
+        run.flow_version,
+        run.parent_flow_run_id,
+        run.parent_task_run_id,
+        _dumps(run.parameters),
+        json.dumps(list(run.tags)),
+        state.type.value if state else None,
+        state.name if state else None,
+        state.message if state else None,
+        run.created,
+        run.start_time,
+        run.end_time,
+        run.run_count,
+        run.result_ref,
+        PROCESS.pid,
+        PROCESS.hostname,
+        PROCESS.start,
+    )
+
+
+def _task_row(run: TaskRun) -> tuple:
+    state = run.state
+    return (
+        run.id,
+        run.flow_run_id,
+        run.name,
+        run.task_name,
+        run.task_key,
+        json.dumps(list(run.tags)) if run.tags else "[]",
+        state.type.value if state else None,
+        state.name if state else None,
+        state.message if state else None,
+        run.created,
+        run.start_time,
+        run.end_time,
+        run.run_count,
+        run.result_ref,
+        run.cache_key,
+    )
+
+
+def _details_json(details: StateDetails) -> str | None:
+    """What a state row keeps of its details: all but the run ids (those are columns)."""
+    extra = details.to_dict()
+    for key in ("flow_run_id", "task_run_id", "transition_id"):
+        extra.pop(key, None)
+    return json.dumps(extra) if extra else None
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, default=repr)
+
+
+class EmbeddedBackend:
+    """Records runs into a SQLite file through a batching writer thread."""
+
+    def __init__(self, path: Path, flush_interval: float = 0.05, policy=CORE_POLICY) -> None:
+        from cadenza.backends.recovery import reap_dead_runs
+        from cadenza.store.database import connect, ensure_schema
+
+        self.path = path
+        self.policy = policy
+        self._rules = policy._by_pair  # pairs no rule governs are accepted without a call
+        self.flush_interval = flush_interval
+        ensure_schema(path)
+        self._conn = connect(path)
+        reap_dead_runs(self._conn)
+        self._runs: deque[FlowRun | TaskRun] = deque()
+        self._states: deque[tuple] = deque()
+        self._logs: deque[tuple] = deque()
+        self._retry: list[tuple[str, list[tuple]]] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._wake = threading.Event()
+        self._writer = threading.Thread(target=self._write_loop, name="cadenza-writer", daemon=True)
+        self._writer.start()
+        atexit.register(self.close)
+
+    # -- Backend protocol -----------------------------------------------------------------------
+    def create_flow_run(self, run: FlowRun) -> None:
+        self._runs.append(run)
+
+    def create_task_run(self, run: TaskRun) -> None:
+        self._runs.append(run)
+
+    def propose(self, run: Run, state: State, transition_id: str | None = None) -> Decision:
+        if transition_id is None:
+            run.proposals += 1
+            transition_id = f"{run.id}:{run.proposals}"
+        elif transition_id in run.applied:
+            return _ALREADY_APPLIED
+        current = run.state
+        state_type = state.type
+        if self._rules[(current.type if current is not None else None, state_type)]:
+            decision = self.policy.decide(run, current, state)
+            if decision.kind is not _ACCEPT:
+                return decision
+        else:
+            decision = _ACCEPTED
+        run.applied.add(transition_id)
+        run.state = state
+        ts = state.ts
+        if state_type is _RUNNING:
+            if run.start_time is None:
+                run.start_time = ts
+        elif state_type in TERMINAL_STATES:
+            run.end_time = ts
+        details = tuple.__getitem__(state, 4)
+        self._states.append(
+            (
+                transition_id,
+                run.id,
+                run.flow_run_id,
+                state_type._value_,
+                state.name,
+                state.message,
+                ts,
+                _details_json(details) if details is not None else None,
+            )
+        )
+        self._runs.append(run)
+        return decision
+
+    def log(
+        self,
+        flow_run_id: str | None,
+        task_run_id: str | None,
+        level: int,
+        logger: str,
+        message: str,
+        timestamp: float,
+    ) -> None:
+        self._logs.append((flow_run_id, task_run_id, level, logger, message, timestamp))
+
+    def flush(self) -> None:
+        with self._lock:
+            self._drain()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._wake.set()
+        try:
+            self.flush()
+        finally:
+            atexit.unregister(self.close)
+            self._conn.close()
+
+    # -- the writer -----------------------------------------------------------------------------
+    def _write_loop(self) -> None:
+        while not self._closed:
+            self._wake.wait(self.flush_interval)
+            if self._closed:
+                return
+            try:
+                with self._lock:
+                    if not self._closed:
+                        self._drain()
+            except Exception as exc:  # keep the thread alive; the rows stay queued for retry
+                print(f"cadenza: could not write the run record: {exc}", file=sys.stderr)
+                time.sleep(min(1.0, self.flush_interval * 10))
+
+    def _drain(self) -> None:
+        """Write everything queued in one transaction. Caller holds the lock."""
+        runs = _pop_all(self._runs)
+        states = _pop_all(self._states)
+        logs = _pop_all(self._logs)
+        if not (runs or states or logs or self._retry):
+            return
+        latest: dict[str, FlowRun | TaskRun] = {}
+        for run in runs:
+            latest[run.id] = run
+        flow_rows = [_flow_row(r) for r in latest.values() if r.kind == "flow"]
+        task_rows = [_task_row(r) for r in latest.values() if r.kind == "task"]
+        batches = [
+            *self._retry,
+            (_UPSERT_FLOW_RUN, flow_rows),
+            (_UPSERT_TASK_RUN, task_rows),
+            (_INSERT_STATE, states),
+            (_INSERT_LOG, logs),
+        ]
+        self._retry = []
+        try:
+            self._write(batches)
+        except Exception:
+            # Nothing accepted is dropped: keep the rows for the next attempt.
+            self._retry = [b for b in batches if b[1]]
+            raise
+
+    def _write(self, batches: list[tuple[str, list[tuple]]]) -> None:
+        conn = self._conn
+        for attempt in range(50):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                time.sleep(min(0.5, 0.01 * (attempt + 1)))
+        else:
+            conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, rows in batches:
+                if rows:
+                    conn.executemany(sql, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _pop_all(queue: deque) -> list:
+    n = len(queue)
+    pop = queue.popleft
+    return [pop() for _ in range(n)]

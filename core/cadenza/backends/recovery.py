@@ -1,0 +1,73 @@
+"""Crash detection for the embedded record: runs left active by a process that no longer exists.
+
+Called when a backend opens the record (and by the CLI before it reads). A flow run recorded by
+this host whose process is gone is moved to Crashed, with its unfinished task runs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+
+from cadenza.backends.process import PROCESS, is_alive
+
+_ACTIVE = ("PENDING", "RUNNING", "CANCELLING", "PAUSED")
+
+
+def reap_dead_runs(conn: sqlite3.Connection) -> list[str]:
+    """Mark flow runs whose owning process died as Crashed; return their ids."""
+    marks = ",".join("?" * len(_ACTIVE))
+    rows = conn.execute(
+        f"SELECT id, pid, process_start FROM flow_runs WHERE state_type IN ({marks}) "
+        "AND hostname = ? AND pid IS NOT NULL",
+        (*_ACTIVE, PROCESS.hostname),
+    ).fetchall()
+    dead = [
+        (run_id, pid)
+        for run_id, pid, start in rows
+        if pid != PROCESS.pid and not is_alive(pid, start)
+    ]
+    if not dead:
+        return []
+    now = time.time()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for run_id, pid in dead:
+            message = f"Process {pid} that ran this flow run exited without finishing it"
+            (state,) = conn.execute("SELECT state_type FROM flow_runs WHERE id = ?", (run_id,)).fetchone()
+            if state not in _ACTIVE:  # another process reaped it first
+                continue
+            _crash(conn, "flow_runs", "id", run_id, run_id, message, now)
+            task_message = f"Its flow run crashed: {message.lower()}"
+            for (task_id,) in conn.execute(
+                f"SELECT id FROM task_runs WHERE flow_run_id = ? AND state_type IN ({marks})",
+                (run_id, *_ACTIVE),
+            ).fetchall():
+                _crash(conn, "task_runs", "id", task_id, run_id, task_message, now)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return [run_id for run_id, _ in dead]
+
+
+def _crash(
+    conn: sqlite3.Connection,
+    table: str,
+    key: str,
+    run_id: str,
+    flow_run_id: str,
+    message: str,
+    now: float,
+) -> None:
+    conn.execute(
+        f"UPDATE {table} SET state_type='CRASHED', state_name='Crashed', state_message=?, "
+        f"end_time=? WHERE {key}=?",
+        (message, now, run_id),
+    )
+    conn.execute(
+        "INSERT INTO run_states (transition_id, run_id, flow_run_id, type, name, message, "
+        "timestamp) VALUES (?,?,?,?,?,?,?)",
+        (str(uuid.uuid4()), run_id, flow_run_id, "CRASHED", "Crashed", message, now),
+    )

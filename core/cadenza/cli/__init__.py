@@ -1,0 +1,1 @@
+"""The ``cadenza`` command line. Subcommands live in their own modules and load lazily."""

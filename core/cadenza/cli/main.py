@@ -1,0 +1,90 @@
+"""The ``cadenza`` command group.
+
+Subcommands are registered by import path and imported only when invoked, so ``cadenza --help``
+stays fast: the help listing uses the short help strings below instead of importing modules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+# name -> (import path "module:attribute", short help shown in `cadenza --help`)
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("cadenza.cli.run:run", "Run a flow from a Python file: FILE:FLOW."),
+    "runs": ("cadenza.cli.runs:runs", "List and inspect recorded flow runs."),
+    "db": ("cadenza.cli.db:db", "Inspect and migrate the run record's schema."),
+    "config": ("cadenza.cli.config:config", "Show and change settings and profiles."),
+}
+
+
+def _module_exists(import_path: str) -> bool:
+    module = import_path.partition(":")[0]
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use from `LAZY_COMMANDS`.
+
+    Commands whose module does not exist (e.g. an optional one not yet installed) are omitted.
+    """
+
+    def __init__(self, *args, lazy: dict[str, tuple[str, str]], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._lazy = {n: spec for n, spec in lazy.items() if _module_exists(spec[0])}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in self._lazy:
+            return super().get_command(ctx, cmd_name)
+        module_name, _, attribute = self._lazy[cmd_name][0].partition(":")
+        try:
+            command = getattr(importlib.import_module(module_name), attribute)
+        except Exception as exc:  # a broken subcommand must not take down the others
+            raise click.ClickException(
+                f"The {cmd_name!r} command failed to load: {type(exc).__name__}: {exc}"
+            ) from None
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                rows.append((name, self.commands[name].get_short_help_str(limit=60)))
+            else:
+                rows.append((name, self._lazy[name][1]))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup, lazy=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]}
+)
+def cli() -> None:
+    """Cadenza: Python-native workflow orchestration with a durable record of every run.
+
+    The record lives in $CADENZA_HOME/cadenza.db (CADENZA_HOME defaults to ~/.cadenza).
+    """
+
+
+def main() -> None:
+    """Console-script entry point (``cadenza``)."""
+    try:
+        cli.main(prog_name="cadenza")
+    except BrokenPipeError:  # e.g. `cadenza runs logs X | head`
+        sys.stderr.close()
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Human-readable (rich) rendering of the dicts returned by `cadenza.store.queries`.
+
+All user-supplied strings are wrapped in `Text` so that brackets in names, messages and logs are
+never interpreted as rich markup.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from cadenza.cli.formatting import duration, local_time, log_line, short_id
+
+STATE_STYLES = {
+    "COMPLETED": "green",
+    "FAILED": "red",
+    "CRASHED": "bold red",
+    "RUNNING": "blue",
+    "PENDING": "yellow",
+    "SCHEDULED": "yellow",
+    "PAUSED": "magenta",
+    "CANCELLING": "dim",
+    "CANCELLED": "dim",
+}
+HEAD_ROWS = 10  # task runs shown at each end of a long table
+MAX_LOG_LINES = 200  # log lines shown by `runs show`; `runs logs` prints all
+
+
+def state_text(state: dict[str, Any]) -> Text:
+    label = state.get("name") or state.get("type") or "-"
+    return Text(label, style=STATE_STYLES.get(state.get("type") or "", ""))
+
+
+def flow_runs_table(runs: list[dict[str, Any]], title: str | None = None) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    for column in ("ID", "Name", "Flow", "State", "Start", "Duration"):
+        table.add_column(column, no_wrap=column in ("ID", "Start"), overflow="fold")
+    for run in runs:
+        table.add_row(
+            short_id(run["id"]),
+            Text(run["name"]),
+            Text(run["flow_name"]),
+            state_text(run["state"]),
+            local_time(run["start_time"] or run["created"], millis=False),
+            duration(run["duration_seconds"]),
+        )
+    return table
+
+
+def _task_runs_table(task_runs: list[dict[str, Any]]) -> Table:
+    count = len(task_runs)
+    table = Table(title=f"{count} task run{'s' if count != 1 else ''}", box=box.SIMPLE_HEAD)
+    for column in ("ID", "Name", "State", "Start", "Duration", "Runs"):
+        table.add_column(column, no_wrap=column in ("ID", "Start"), overflow="fold")
+    shown: list[dict[str, Any] | None] = list(task_runs)
+    if count > 2 * HEAD_ROWS:
+        shown = [*task_runs[:HEAD_ROWS], None, *task_runs[-HEAD_ROWS:]]
+    for task in shown:
+        if task is None:
+            hidden = count - 2 * HEAD_ROWS
+            table.add_row("...", Text(f"{hidden} more (see --json)", style="dim"), "", "", "", "")
+            continue
+        table.add_row(
+            short_id(task["id"]),
+            Text(task["name"]),
+            state_text(task["state"]),
+            local_time(task["start_time"], millis=False),
+            duration(task["duration_seconds"]),
+            str(task["run_count"]),
+        )
+    return table
+
+
+def _states_table(states: list[dict[str, Any]]) -> Table:
+    table = Table(title="State transitions", box=box.SIMPLE_HEAD)
+    table.add_column("Time", no_wrap=True)
+    table.add_column("State")
+    table.add_column("Message")
+    for state in states:
+        table.add_row(
+            local_time(state["timestamp"]), state_text(state), Text(state["message"] or "")
+        )
+    return table
+
+
+def _header(run: dict[str, Any]) -> Panel:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    message = run["state"]["message"]
+    state = state_text(run["state"])
+    if message:
+        state.append(f"  {message}", style="")
+    rows = [
+        ("ID", Text(run["id"])),
+        (
+            "Flow",
+            Text(run["flow_name"] + (f" ({run['flow_version']})" if run["flow_version"] else "")),
+        ),
+        ("State", state),
+        ("Created", local_time(run["created"])),
+        ("Started", local_time(run["start_time"])),
+        ("Ended", local_time(run["end_time"])),
+        ("Duration", duration(run["duration_seconds"])),
+        ("Run count", str(run["run_count"])),
+        ("Parameters", Text(json.dumps(run["parameters"], default=str))),
+    ]
+    if run["tags"]:
+        rows.append(("Tags", Text(", ".join(map(str, run["tags"])))))
+    if run["parent_flow_run_id"]:
+        rows.append(("Parent run", Text(run["parent_flow_run_id"])))
+    if run["result_ref"]:
+        rows.append(("Result", Text(run["result_ref"])))
+    for label, value in rows:
+        grid.add_row(label, value)
+    return Panel(grid, title=Text(f"Flow run {run['name']}"), expand=False)
+
+
+def print_flow_run(console: Console, run: dict[str, Any]) -> None:
+    """Render the dict from `get_flow_run`: header, task runs, transitions, subflows, logs."""
+    console.print(_header(run))
+    parts: list[Any] = []
+    if run["task_runs"]:
+        parts.append(_task_runs_table(run["task_runs"]))
+    else:
+        parts.append(Text("No task runs.", style="dim"))
+    parts.append(_states_table(run["states"]))
+    if run["subflow_runs"]:
+        parts.append(flow_runs_table(run["subflow_runs"], title="Subflow runs"))
+    console.print(Group(*parts))
+    logs = run["logs"]
+    console.print(Text(f"Logs ({len(logs)})", style="bold"))
+    if len(logs) > MAX_LOG_LINES:
+        console.print(
+            Text(f"... {len(logs) - MAX_LOG_LINES} earlier lines; see `cadenza runs logs`", "dim")
+        )
+        logs = logs[-MAX_LOG_LINES:]
+    for log in logs:
+        console.print(Text(log_line(log, run["id"])), soft_wrap=True)

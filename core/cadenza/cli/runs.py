@@ -1,0 +1,82 @@
+"""``cadenza runs``: list and inspect recorded flow runs (``ls``, ``show``, ``logs``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from cadenza.cli._common import open_record
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+@click.group()
+def runs() -> None:
+    """List and inspect recorded flow runs.
+
+    RUN_ID arguments accept a full id, a unique prefix of one, or `latest`.
+    """
+
+
+@runs.command("ls")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list (stable format).")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Show at most this many runs, newest first.")  # fmt: skip
+@click.option("--state", "state", metavar="TYPE",
+              help="Only runs in this state type (e.g. COMPLETED, failed).")  # fmt: skip
+@click.option("--flow", "flow_name", metavar="NAME", help="Only runs of this flow.")
+def ls(as_json: bool, limit: int, state: str | None, flow_name: str | None) -> None:
+    """List flow runs, newest first."""
+    from cadenza.store.queries import list_flow_runs
+
+    with open_record() as conn:
+        items = list_flow_runs(conn, limit=limit, state=state, flow_name=flow_name)
+    if as_json:
+        _emit_json(items)
+        return
+    from rich.console import Console
+
+    from cadenza.cli.render import flow_runs_table
+
+    console = Console()
+    if not items:
+        console.print("No flow runs recorded." if not (state or flow_name) else "No matching runs.")
+        return
+    console.print(flow_runs_table(items))
+
+
+@runs.command("show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the full run as JSON (stable format).")
+def show(run_id: str, as_json: bool) -> None:
+    """Show one flow run: its task runs, state transitions, subflows and logs."""
+    from cadenza.store.queries import get_flow_run, resolve_flow_run_id
+
+    with open_record() as conn:
+        run = get_flow_run(conn, resolve_flow_run_id(conn, run_id))
+    if as_json:
+        _emit_json(run)
+        return
+    from rich.console import Console
+
+    from cadenza.cli.render import print_flow_run
+
+    print_flow_run(Console(), run)
+
+
+@runs.command("logs")
+@click.argument("run_id")
+def logs(run_id: str) -> None:
+    """Print a flow run's log lines: time | level | logger/run - message."""
+    from cadenza.cli.formatting import log_line
+    from cadenza.store.queries import get_logs, resolve_flow_run_id
+
+    with open_record() as conn:
+        full_id = resolve_flow_run_id(conn, run_id)
+        lines = get_logs(conn, full_id)
+    for line in lines:
+        click.echo(log_line(line, full_id))

@@ -1,0 +1,111 @@
+"""Run context: which flow run and task run the current code belongs to.
+
+Held in context variables, so threads started with a copied context and asyncio tasks see the
+run that started them. `FlowRunContext.get()` / `TaskRunContext.get()` return ``None`` outside
+a run, as in Prefect.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+
+if TYPE_CHECKING:
+    import logging
+    from typing import Any
+
+    from cadenza.backends.base import Backend
+    from cadenza.flows import Flow
+    from cadenza.runs import FlowRun, TaskRun
+    from cadenza.tasks import Task
+
+_flow_run_ctx: contextvars.ContextVar[FlowRunContext | None] = contextvars.ContextVar(
+    "cadenza_flow_run", default=None
+)
+_task_run_ctx: contextvars.ContextVar[TaskRunContext | None] = contextvars.ContextVar(
+    "cadenza_task_run", default=None
+)
+
+
+class FlowRunContext:
+    """The flow run in progress: its flow, run record, backend and settings for its tasks."""
+
+    __slots__ = (
+        "_logger",
+        "abandoned",
+        "backend",
+        "flow",
+        "flow_run",
+        "log_prints",
+        "task_counter",
+        "task_runner",
+    )
+
+    def __init__(
+        self,
+        flow: Flow,
+        flow_run: FlowRun,
+        backend: Backend,
+        log_prints: bool = False,
+        task_runner: Any = None,
+    ) -> None:
+        self.flow = flow
+        self.flow_run = flow_run
+        self.backend = backend
+        self.log_prints = log_prints
+        self.task_runner = task_runner
+        self.task_counter = itertools.count()
+        # Set when the flow run ended (timed out) while its body may still run in a thread.
+        self.abandoned: str | None = None
+        self._logger: logging.LoggerAdapter | None = None
+
+    @staticmethod
+    def get() -> FlowRunContext | None:
+        return _flow_run_ctx.get()
+
+    @property
+    def logger(self) -> logging.LoggerAdapter:
+        if self._logger is None:
+            from cadenza.logging.loggers import flow_run_logger
+
+            self._logger = flow_run_logger(self.flow_run)
+        return self._logger
+
+
+class TaskRunContext:
+    """The task run in progress."""
+
+    __slots__ = ("_logger", "log_prints", "task", "task_run")
+
+    def __init__(self, task: Task, task_run: TaskRun, log_prints: bool = False) -> None:
+        self.task = task
+        self.task_run = task_run
+        self.log_prints = log_prints
+        self._logger: logging.LoggerAdapter | None = None
+
+    @staticmethod
+    def get() -> TaskRunContext | None:
+        return _task_run_ctx.get()
+
+    @property
+    def logger(self) -> logging.LoggerAdapter:
+        if self._logger is None:
+            from cadenza.logging.loggers import task_run_logger
+
+            self._logger = task_run_logger(self.task_run)
+        return self._logger
+
+
+def get_run_context() -> FlowRunContext | TaskRunContext:
+    """The innermost run context; raises `MissingContextError` outside any run."""
+    ctx = _task_run_ctx.get() or _flow_run_ctx.get()
+    if ctx is None:
+        from cadenza.exceptions import MissingContextError
+
+        raise MissingContextError("There is no active flow or task run context.")
+    return ctx
+
+
+__all__ = ["FlowRunContext", "TaskRunContext", "get_run_context"]

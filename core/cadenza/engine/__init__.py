@@ -1,0 +1,1 @@
+"""The run engine: one lifecycle for flow and task runs, driven synchronously or asynchronously."""

@@ -1,0 +1,173 @@
+"""Calling a flow: validate parameters, create the flow run, drive the lifecycle, flush.
+
+Everything the run recorded is on disk when this returns or raises. A flow run whose body
+outlives its timeout (a sync body stuck in a thread) is marked abandoned, so the body cannot
+start further tasks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx
+from cadenza.engine.drivers import drive_async, drive_sync
+from cadenza.engine.lifecycle import lifecycle
+from cadenza.exceptions import ParameterTypeError, TerminationSignal
+from cadenza.runs import FlowRun
+from cadenza.states import Failed, State, StateDetails
+
+if TYPE_CHECKING:
+    from cadenza.flows import Flow
+
+
+def run_flow(flow: Flow, args: tuple, kwargs: dict, return_state: bool, wait_for: Any) -> Any:
+    if wait_for:
+        from cadenza.futures import resolve_wait_for
+
+        resolve_wait_for(wait_for)
+    if flow.isasync:
+        return _run_async(flow, args, kwargs, return_state)
+    prepared = _prepare(flow, args, kwargs)
+    if isinstance(prepared, State):
+        return _finish(prepared, return_state)
+    ctx, call_args, call_kwargs, restore = prepared
+    flow_token = _flow_run_ctx.set(ctx)
+    task_token = _task_run_ctx.set(None)
+    try:
+        state = drive_sync(
+            lifecycle(flow, ctx.flow_run, ctx.backend),
+            flow.fn,
+            call_args,
+            call_kwargs,
+            flow.timeout_seconds,
+            "Flow",
+        )
+    except TerminationSignal as exc:
+        _end(ctx, restore)
+        if restore is not None:  # the outermost flow of the main thread turns it into an exit
+            raise SystemExit(128 + exc.signum) from exc
+        raise
+    except BaseException:
+        _end(ctx, restore)
+        raise
+    finally:
+        _task_run_ctx.reset(task_token)
+        _flow_run_ctx.reset(flow_token)
+    _end(ctx, restore)
+    return _finish(state, return_state)
+
+
+async def _run_async(flow: Flow, args: tuple, kwargs: dict, return_state: bool) -> Any:
+    prepared = _prepare(flow, args, kwargs)
+    if isinstance(prepared, State):
+        return _finish(prepared, return_state)
+    ctx, call_args, call_kwargs, restore = prepared
+    flow_token = _flow_run_ctx.set(ctx)
+    task_token = _task_run_ctx.set(None)
+    try:
+        state = await drive_async(
+            lifecycle(flow, ctx.flow_run, ctx.backend),
+            flow.fn,
+            call_args,
+            call_kwargs,
+            flow.timeout_seconds,
+            "Flow",
+        )
+    except BaseException:
+        _end(ctx, restore)
+        raise
+    finally:
+        _task_run_ctx.reset(task_token)
+        _flow_run_ctx.reset(flow_token)
+    _end(ctx, restore)
+    return _finish(state, return_state)
+
+
+def _prepare(flow: Flow, args: tuple, kwargs: dict):
+    """Create the run; return (context, args, kwargs, restore) or the Failed state of bad input."""
+    from cadenza.engine.parameters import bind_parameters, jsonable_parameters, validate_parameters
+
+    parent = _flow_run_ctx.get()
+    parent_task = _task_run_ctx.get()
+    if parent is not None:
+        backend = parent.backend
+    else:
+        from cadenza.backends import get_backend
+
+        backend = get_backend()
+    error: ParameterTypeError | None = None
+    try:
+        bound = bind_parameters(flow, args, kwargs)
+        if flow.should_validate_parameters:
+            validate_parameters(flow, bound)
+        parameters = dict(bound.arguments)
+    except ParameterTypeError as exc:
+        error, bound, parameters = exc, None, dict(kwargs)
+    run = FlowRun(
+        flow.name,
+        _run_name(flow, parameters) if error is None else _safe_name(flow),
+        jsonable_parameters(parameters),
+        flow.tags,
+        flow.version,
+        flow.retries,
+        parent.flow_run.id if parent is not None else None,
+        parent_task.task_run.id if parent_task is not None else None,
+    )
+    backend.create_flow_run(run)
+    ctx = FlowRunContext(flow, run, backend, bool(flow.log_prints), flow.task_runner)
+    if error is not None:
+        state = Failed(str(error), data=error)
+        state = state.copy(state_details=StateDetails(flow_run_id=run.id))
+        backend.propose(run, state)
+        ctx.logger.error("%s", error)
+        backend.flush()
+        return state
+    if flow.log_prints:
+        from cadenza.logging.capture import install_print_capture
+
+        install_print_capture()
+    restore = None
+    if parent is None:
+        from cadenza.engine.signals import install_termination_handler
+
+        restore = install_termination_handler()
+    label = f"subflow of {parent.flow_run.name!r}" if parent is not None else "flow"
+    ctx.logger.info("Beginning %s run %r for flow %r", label, run.name, flow.name)
+    return ctx, bound.args, bound.kwargs, restore
+
+
+def _end(ctx: FlowRunContext, restore: Any) -> None:
+    if ctx.flow_run.state is not None and ctx.flow_run.state.is_final():
+        ctx.abandoned = f"ended {ctx.flow_run.state.name}"
+        ctx.logger.info("Finished in state %r", ctx.flow_run.state)
+    if restore is not None:
+        restore()
+    ctx.backend.flush()
+
+
+def _finish(state: State, return_state: bool) -> Any:
+    return state if return_state else state.result()
+
+
+def _run_name(flow: Flow, parameters: dict[str, Any]) -> str:
+    template = flow.flow_run_name
+    if template is None:
+        return _safe_name(flow)
+    if callable(template):
+        import inspect
+
+        takes_params = len(inspect.signature(template).parameters) > 0
+        return str(template(parameters) if takes_params else template())
+    try:
+        return template.format(**parameters)
+    except (KeyError, IndexError) as exc:
+        raise ValueError(
+            f"Flow {flow.name!r}: flow_run_name {template!r} names {exc}, which is not a "
+            "parameter of the flow"
+        ) from None
+
+
+def _safe_name(flow: Flow) -> str:
+    from cadenza.naming import random_run_name
+
+    return random_run_name()

@@ -1,0 +1,195 @@
+"""The run lifecycle, written once for flow runs and task runs, sync and async.
+
+Pending → Running → call → Completed | Failed (→ AwaitingRetry → Retrying → call ...) → hooks.
+The lifecycle is a generator: it yields `CALL` when the user's function must run and receives
+``(value, exception)``; it returns the final `State`. Waiting (for a retry's scheduled time) is a
+`WAIT` decision from the orchestrator, which the lifecycle turns into a `(SLEEP, seconds)` request.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from cadenza.exceptions import InvalidTransition, TaskTimeoutError, TerminationSignal
+from cadenza.orchestration import DecisionKind
+from cadenza.states import (
+    AwaitingRetry,
+    Cancelled,
+    Crashed,
+    Pending,
+    State,
+    StateDetails,
+    StateType,
+)
+
+if TYPE_CHECKING:
+    from cadenza.backends.base import Backend, Run
+
+CALL = "call"
+SLEEP = "sleep"
+_WAIT = DecisionKind.WAIT
+_ACCEPT = DecisionKind.ACCEPT
+_RUNNING = StateType.RUNNING
+_COMPLETED = StateType.COMPLETED
+_FAILED = StateType.FAILED
+_CANCELLED = StateType.CANCELLED
+_CRASHED = StateType.CRASHED
+
+
+def lifecycle(owner: Any, run: Run, backend: Backend) -> Generator[Any, Any, State]:
+    """Run `owner` (a Task or Flow) as `run` to a final state. See the module docstring."""
+    kind = "Flow" if run.kind == "flow" else "Task"
+    decision = backend.propose(run, Pending())
+    if decision.kind is not _ACCEPT:
+        raise InvalidTransition(f"{kind} run {run.name!r} could not start: {decision.reason}")
+    while True:
+        run.run_count += 1
+        name = "Running" if run.run_count == 1 else "Retrying"
+        decision = backend.propose(run, State(_RUNNING, name))
+        while decision.kind is _WAIT:
+            yield (SLEEP, decision.delay)
+            decision = backend.propose(run, State(_RUNNING, name))
+        if decision.kind is not _ACCEPT:
+            raise InvalidTransition(f"{kind} run {run.name!r} could not run: {decision.reason}")
+        if owner.on_running_hooks:
+            run_hooks(owner, run, run.state, owner.on_running_hooks)
+
+        value, exc = yield CALL
+
+        if exc is not None and not isinstance(exc, Exception):
+            _interrupted(owner, run, backend, exc, kind)
+            raise exc
+        state = outcome_state(value, exc, kind, run)
+        if state.type is _FAILED and _should_retry(owner, run, state):
+            backend.propose(run, state)
+            delay = retry_delay(owner, run.run_count)
+            retry = run.run_count
+            message = f"Retry {retry}/{owner.retries} will start {delay:g} second(s) from now"
+            backend.propose(run, AwaitingRetry(message, scheduled_time=_now() + delay))
+            run_logger(run).warning("%s - %s", state.message, message)
+            continue
+        backend.propose(run, state)
+        if state.type is _COMPLETED:
+            if owner.on_completion_hooks:
+                run_hooks(owner, run, state, owner.on_completion_hooks)
+        else:
+            _log_failure(run, state, exc, kind)
+            if owner.on_failure_hooks:
+                run_hooks(owner, run, state, owner.on_failure_hooks)
+        return state
+
+
+def outcome_state(value: Any, exc: BaseException | None, kind: str, run: Run) -> State:
+    """The state a call's outcome maps to: returned states count like raised failures."""
+    details = (
+        StateDetails(flow_run_id=run.id)
+        if run.kind == "flow"
+        else StateDetails(flow_run_id=run.flow_run_id, task_run_id=run.id)
+    )
+    if exc is not None:
+        if isinstance(exc, TaskTimeoutError):
+            return State(_FAILED, "TimedOut", str(exc), exc, details)
+        message = f"{kind} run encountered an exception {type(exc).__name__}: {exc}"
+        return State(_FAILED, None, message, exc, details)
+    if isinstance(value, State):
+        return value.copy(state_details=details)
+    if isinstance(value, (list, tuple, set)) and value and all(isinstance(v, State) for v in value):
+        failed = [v for v in value if v.type in (_FAILED, _CRASHED, _CANCELLED)]
+        if failed:
+            message = f"{len(failed)}/{len(value)} states failed"
+            return State(_FAILED, None, message, failed[0].result(raise_on_failure=False), details)
+    return State(_COMPLETED, None, None, value, details)
+
+
+def _should_retry(owner: Any, run: Run, state: State) -> bool:
+    if run.run_count > owner.retries:
+        return False
+    condition = owner.retry_condition_fn
+    if condition is None:
+        return True
+    try:
+        return bool(condition(owner, run, state))
+    except Exception:
+        run_logger(run).exception("retry_condition_fn raised; not retrying")
+        return False
+
+
+def retry_delay(owner: Any, attempt: int) -> float:
+    """Seconds to wait before retry number `attempt` (1-based), jittered if asked."""
+    delays = owner.retry_delay_seconds
+    if callable(delays):
+        delays = delays(owner.retries)
+    if isinstance(delays, (list, tuple)):
+        delays = delays[min(attempt, len(delays)) - 1] if delays else 0
+    delay = float(delays or 0)
+    jitter = owner.retry_jitter_factor
+    if jitter and delay > 0:
+        delay = random.uniform(max(0.0, delay * (1 - jitter)), delay * (1 + jitter))
+    return delay
+
+
+def _interrupted(owner: Any, run: Run, backend: Backend, exc: BaseException, kind: str) -> None:
+    """Record how a run ended when the process was interrupted, then let the signal through."""
+    if isinstance(exc, KeyboardInterrupt) or _is_async_cancellation(exc):
+        label = "an interrupt (KeyboardInterrupt)" if isinstance(exc, KeyboardInterrupt) else (
+            "task cancellation"
+        )
+        state = Cancelled(f"{kind} run was cancelled by {label}", data=exc)
+        hooks = getattr(owner, "on_cancellation_hooks", ())
+    else:
+        what = str(exc) if isinstance(exc, TerminationSignal) else type(exc).__name__
+        state = Crashed(f"{kind} run crashed: {what}", data=exc)
+        hooks = getattr(owner, "on_crashed_hooks", ())
+    backend.propose(run, state)
+    run_logger(run).error("%s run ended %s: %s", kind, state.name, state.message)
+    if hooks:
+        run_hooks(owner, run, state, hooks)
+
+
+def _log_failure(run: Run, state: State, exc: BaseException | None, kind: str) -> None:
+    logger = run_logger(run)
+    if exc is not None and state.name != "TimedOut":
+        logger.error("%s run failed: %s", kind, state.message, exc_info=exc)
+    else:
+        logger.error("%s run ended %s: %s", kind, state.name, state.message)
+
+
+def run_hooks(owner: Any, run: Run, state: State, hooks: Any) -> None:
+    """Call each hook as ``hook(owner, run, state)``; a hook that raises is logged, not fatal."""
+    for hook in hooks:
+        try:
+            result = hook(owner, run, state)
+            if hasattr(result, "__await__"):
+                _run_coroutine(result)
+        except Exception:
+            name = getattr(hook, "__name__", repr(hook))
+            run_logger(run).exception("State hook %r raised an exception", name)
+
+
+def _is_async_cancellation(exc: BaseException) -> bool:
+    aio = sys.modules.get("asyncio")  # never imported here: without asyncio, nothing to cancel
+    return aio is not None and isinstance(exc, aio.CancelledError)
+
+
+def _run_coroutine(coro: Any) -> Any:
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    return asyncio.ensure_future(coro)
+
+
+def _now() -> float:
+    return time.time()
+
+
+def run_logger(run: Run):
+    from cadenza.logging.loggers import run_logger as _run_logger
+
+    return _run_logger(run)

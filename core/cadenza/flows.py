@@ -1,0 +1,165 @@
+"""`@flow` and `Flow`: Prefect 3's flow decorator, names and signatures.
+
+Calling a flow creates a flow run, validates its parameters, runs it through the engine and
+returns its result (or its final `State` with ``return_state=True``). A flow called inside
+another flow (or task) is a subflow run linked to its parent.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+
+from cadenza._options import OptionsMixin, docstring, hook_list, is_async_fn
+
+if TYPE_CHECKING:
+    import inspect
+    from collections.abc import Callable, Iterable
+    from typing import Any, TypeVar
+
+    R = TypeVar("R")
+
+
+class Flow(OptionsMixin):
+    """A function whose calls are recorded as flow runs, with the tasks they run."""
+
+    _OPTIONS = (
+        "name",
+        "version",
+        "flow_run_name",
+        "retries",
+        "retry_delay_seconds",
+        "retry_jitter_factor",
+        "retry_condition_fn",
+        "task_runner",
+        "description",
+        "timeout_seconds",
+        "validate_parameters",
+        "persist_result",
+        "result_storage",
+        "result_serializer",
+        "cache_result_in_memory",
+        "log_prints",
+        "on_completion",
+        "on_failure",
+        "on_cancellation",
+        "on_crashed",
+        "on_running",
+        "tags",
+    )
+
+    def __init__(
+        self,
+        fn: Callable[..., R],
+        name: str | None = None,
+        version: str | None = None,
+        flow_run_name: str | Callable[..., str] | None = None,
+        retries: int | None = None,
+        retry_delay_seconds: float | list[float] | Callable[[int], list[float]] | None = None,
+        retry_jitter_factor: float | None = None,
+        retry_condition_fn: Callable[..., bool] | None = None,
+        task_runner: Any = None,
+        description: str | None = None,
+        timeout_seconds: float | None = None,
+        validate_parameters: bool = True,
+        persist_result: bool | None = None,
+        result_storage: Any = None,
+        result_serializer: Any = None,
+        cache_result_in_memory: bool = True,
+        log_prints: bool | None = None,
+        on_completion: list[Callable] | None = None,
+        on_failure: list[Callable] | None = None,
+        on_cancellation: list[Callable] | None = None,
+        on_crashed: list[Callable] | None = None,
+        on_running: list[Callable] | None = None,
+        tags: Iterable[str] | None = None,
+    ) -> None:
+        if not callable(fn):
+            raise TypeError(f"@flow needs a function, got {type(fn).__name__}")
+        self.fn = fn
+        self.isasync = is_async_fn(fn)
+        self.name = name or fn.__name__.replace("_", "-")
+        self.version = version
+        self.flow_run_name = flow_run_name
+        if retries is None:
+            from cadenza.settings import spec
+
+            retries = spec.get("CADENZA_FLOW_DEFAULT_RETRIES")
+        self.retries = retries
+        self.retry_delay_seconds = retry_delay_seconds or 0
+        self.retry_jitter_factor = retry_jitter_factor
+        self.retry_condition_fn = retry_condition_fn
+        self.task_runner = task_runner
+        self.description = description if description is not None else docstring(fn)
+        self.timeout_seconds = timeout_seconds
+        self.should_validate_parameters = validate_parameters
+        self.persist_result = persist_result
+        self.result_storage = result_storage
+        self.result_serializer = result_serializer
+        self.cache_result_in_memory = cache_result_in_memory
+        self.log_prints = log_prints
+        self.on_completion_hooks = hook_list(on_completion, "on_completion")
+        self.on_failure_hooks = hook_list(on_failure, "on_failure")
+        self.on_cancellation_hooks = hook_list(on_cancellation, "on_cancellation")
+        self.on_crashed_hooks = hook_list(on_crashed, "on_crashed")
+        self.on_running_hooks = hook_list(on_running, "on_running")
+        self.tags = tuple(tags or ())
+        self._signature: inspect.Signature | None = None
+        self._type_hints: dict[str, Any] | None = None
+        self._adapters: dict[str, Any] = {}
+        if not isinstance(self.retries, int) or self.retries < 0:
+            raise ValueError(f"Flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
+        if timeout_seconds is not None and not timeout_seconds > 0:
+            raise ValueError(f"Flow {self.name!r}: timeout_seconds must be > 0")
+
+    # `validate_parameters` is both an option (bool) and, in Prefect, a method; keep the option.
+    @property
+    def validate_parameters(self) -> bool:
+        return self.should_validate_parameters
+
+    @property
+    def signature(self) -> inspect.Signature:
+        if self._signature is None:
+            import inspect
+
+            self._signature = inspect.signature(self.fn)
+        return self._signature
+
+    @property
+    def type_hints(self) -> dict[str, Any]:
+        if self._type_hints is None:
+            from cadenza.engine.parameters import resolve_type_hints
+
+            self._type_hints = resolve_type_hints(self.fn)
+        return self._type_hints
+
+    def type_adapter(self, name: str, annotation: Any) -> Any:
+        adapter = self._adapters.get(name)
+        if adapter is None:
+            from pydantic import TypeAdapter
+
+            adapter = self._adapters[name] = TypeAdapter(annotation)
+        return adapter
+
+    def on_crashed(self, fn: Callable) -> Callable:
+        return self._add_hook("on_crashed", fn)
+
+    def on_cancellation(self, fn: Callable) -> Callable:
+        return self._add_hook("on_cancellation", fn)
+
+    def __call__(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any):
+        from cadenza.engine.flow_engine import run_flow
+
+        return run_flow(self, args, kwargs, return_state, wait_for)
+
+    def __repr__(self) -> str:
+        return f"Flow(name={self.name!r}, fn={self.fn.__qualname__})"
+
+
+def flow(__fn: Callable[..., R] | None = None, **kwargs: Any):
+    """Decorate a function as a flow: ``@flow`` or ``@flow(name=..., retries=...)``."""
+    if __fn is not None:
+        return Flow(__fn, **kwargs)
+    return lambda fn: Flow(fn, **kwargs)
+
+
+__all__ = ["Flow", "flow"]

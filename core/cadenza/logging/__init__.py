@@ -1,0 +1,32 @@
+"""Run logging: `get_run_logger()`, the handler that records log lines with their run, the
+console echo, and `print` capture for `log_prints=True`. The standard `logging` module loads on
+first use, not on ``import cadenza``."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+
+if TYPE_CHECKING:
+    import logging
+    from typing import Any
+
+
+def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:
+    """The logger of the current task run, else of the current flow run.
+
+    Raises `MissingContextError` outside any run, as Prefect does. Extra keyword arguments are
+    added to every record.
+    """
+    from cadenza.logging.loggers import get_run_logger as _get_run_logger
+
+    return _get_run_logger(context, **kwargs)
+
+
+def get_logger(name: str = "cadenza") -> logging.Logger:
+    """A logger under the ``cadenza`` namespace, with cadenza's handlers configured."""
+    from cadenza.logging.loggers import get_logger as _get_logger
+
+    return _get_logger(name)
+
+
+__all__ = ["get_logger", "get_run_logger"]

@@ -1,0 +1,55 @@
+"""Handlers on the ``cadenza`` logger: one records run logs, one echoes them to the console."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+_formatter = logging.Formatter()
+
+
+class RecordHandler(logging.Handler):
+    """Stores each record that belongs to a run (has a `flow_run_id` or `task_run_id`)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        flow_run_id = getattr(record, "flow_run_id", None)
+        task_run_id = getattr(record, "task_run_id", None)
+        if flow_run_id is None and task_run_id is None:
+            return
+        try:
+            message = record.getMessage()
+            if record.exc_info:
+                message = f"{message}\n{_formatter.formatException(record.exc_info)}"
+            from cadenza.backends import get_backend
+
+            get_backend().log(
+                flow_run_id, task_run_id, record.levelno, record.name, message, record.created
+            )
+        except Exception:
+            self.handleError(record)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """``12:01:02.345 | INFO    | Flow run 'brave-otter' - message``, as Prefect prints it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "%(asctime)s.%(msecs)03d | %(levelname)-7s | %(run_label)s - %(message)s", "%H:%M:%S"
+        )
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not hasattr(record, "run_label"):
+            record.run_label = record.name
+        return super().format(record)
+
+
+class ConsoleHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is at the time (so redirection and capture work)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setFormatter(ConsoleFormatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)

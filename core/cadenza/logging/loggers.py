@@ -1,0 +1,82 @@
+"""Loggers bound to a run. Lines logged through them carry the run's ids, so the record handler
+stores them with the run and the console shows which run spoke."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cadenza.runs import FlowRun, TaskRun
+
+_configured = False
+
+
+class RunLoggerAdapter(logging.LoggerAdapter):
+    """Adds the run's ids and label to every record (merging any `extra` the caller passes)."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        extra = kwargs.get("extra")
+        kwargs["extra"] = {**self.extra, **extra} if extra else self.extra
+        return msg, kwargs
+
+
+def get_logger(name: str = "cadenza") -> logging.Logger:
+    """A logger under the ``cadenza`` namespace, with cadenza's handlers configured."""
+    ensure_configured()
+    return logging.getLogger(name if name.startswith("cadenza") else f"cadenza.{name}")
+
+
+def flow_run_logger(run: FlowRun) -> RunLoggerAdapter:
+    return RunLoggerAdapter(
+        get_logger("cadenza.flow_runs"),
+        {"flow_run_id": run.id, "task_run_id": None, "run_label": f"Flow run {run.name!r}"},
+    )
+
+
+def task_run_logger(run: TaskRun) -> RunLoggerAdapter:
+    return RunLoggerAdapter(
+        get_logger("cadenza.task_runs"),
+        {
+            "flow_run_id": run.flow_run_id,
+            "task_run_id": run.id,
+            "run_label": f"Task run {run.name!r}",
+        },
+    )
+
+
+def run_logger(run: FlowRun | TaskRun) -> RunLoggerAdapter:
+    return flow_run_logger(run) if run.kind == "flow" else task_run_logger(run)  # type: ignore[arg-type]
+
+
+def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:
+    """The logger of the current task run, else of the current flow run.
+
+    Raises `MissingContextError` outside any run, as Prefect does. Extra keyword arguments are
+    added to every record.
+    """
+    from cadenza.context import get_run_context
+
+    ctx = context if context is not None else get_run_context()
+    logger = ctx.logger
+    if kwargs:
+        return RunLoggerAdapter(logger.logger, {**logger.extra, **kwargs})
+    return logger
+
+
+def ensure_configured() -> None:
+    """Attach the record and console handlers to the ``cadenza`` logger, once per process."""
+    global _configured
+    if _configured:
+        return
+    from cadenza.logging.handlers import ConsoleHandler, RecordHandler
+    from cadenza.settings import spec
+
+    root = logging.getLogger("cadenza")
+    level = spec.get("CADENZA_LOGGING_LEVEL")
+    root.setLevel(level.upper() if isinstance(level, str) else level)
+    root.addHandler(RecordHandler())
+    if spec.get("CADENZA_LOGGING_CONSOLE"):
+        root.addHandler(ConsoleHandler())
+    root.propagate = False
+    _configured = True

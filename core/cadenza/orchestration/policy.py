@@ -1,0 +1,90 @@
+"""A policy: an ordered tuple of rules, decided per (from, to) pair.
+
+`Policy.decide` is on the hot path of every task run, so the rules that govern each
+(from type, to type) pair are looked up once and cached; a pair no rule governs is accepted
+with a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from cadenza.orchestration.rules import CORE_RULES, Rule
+from cadenza.states import StateType
+
+if TYPE_CHECKING:
+    from cadenza.states import State
+
+
+class DecisionKind(str, enum.Enum):
+    ACCEPT = "ACCEPT"
+    REJECT = "REJECT"
+    WAIT = "WAIT"
+    ABORT = "ABORT"
+
+
+class Decision:
+    """The orchestrator's answer to a proposal: a kind, a reason, and for WAIT a delay."""
+
+    __slots__ = ("delay", "kind", "reason", "rule")
+
+    def __init__(
+        self, kind: DecisionKind, reason: str = "", delay: float = 0.0, rule: str | None = None
+    ) -> None:
+        self.kind = kind
+        self.reason = reason
+        self.delay = delay
+        self.rule = rule
+
+    @property
+    def accepted(self) -> bool:
+        return self.kind is DecisionKind.ACCEPT
+
+    def __repr__(self) -> str:
+        extra = f", delay={self.delay:.3f}" if self.kind is DecisionKind.WAIT else ""
+        by = f" by {self.rule}" if self.rule else ""
+        return f"Decision({self.kind.value}{by}: {self.reason!r}{extra})"
+
+
+ACCEPTED = Decision(DecisionKind.ACCEPT, "accepted")
+
+
+class RunInfo:
+    """What rules may know about a run: its id, kind, attempts made and retries allowed."""
+
+    __slots__ = ("id", "kind", "retries", "run_count")
+
+    def __init__(self, id: str, kind: str, retries: int = 0, run_count: int = 0) -> None:
+        self.id = id
+        self.kind = kind
+        self.retries = retries
+        self.run_count = run_count
+
+
+class Policy:
+    """An ordered tuple of rules; the first rule that objects decides."""
+
+    def __init__(self, rules: tuple[type[Rule], ...]) -> None:
+        self.rules = rules
+        self._by_pair: dict[tuple[StateType | None, StateType], tuple[type[Rule], ...]] = {}
+        for from_type in [None, *StateType]:
+            for to_type in StateType:
+                self._by_pair[(from_type, to_type)] = tuple(
+                    r for r in rules if r.applies(from_type, to_type)
+                )
+
+    def decide(self, run: RunInfo, current: State | None, proposed: State) -> Decision:
+        rules = self._by_pair[(current.type if current is not None else None, proposed.type)]
+        for rule in rules:
+            decision = rule.check(run, current, proposed)
+            if decision is not None:
+                decision.rule = rule.__name__
+                return decision
+        return ACCEPTED
+
+    def rules_for(self, from_type: StateType | None, to_type: StateType) -> tuple[str, ...]:
+        return tuple(r.__name__ for r in self._by_pair[(from_type, to_type)])
+
+
+CORE_POLICY = Policy(CORE_RULES)

@@ -1,0 +1,127 @@
+"""In-memory run records: what the engine knows about a flow run or task run while it runs.
+
+Both carry `id`, `kind`, `retries` and `run_count`, the fields the orchestration rules read.
+Backends persist them; the engine mutates `state` only through `Backend.propose`.
+"""
+
+from __future__ import annotations
+
+import time
+from cadenza._ids import new_id
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from cadenza.states import State
+
+
+class FlowRun:
+    __slots__ = (
+        "applied",
+        "created",
+        "end_time",
+        "flow_name",
+        "flow_version",
+        "id",
+        "name",
+        "parameters",
+        "parent_flow_run_id",
+        "parent_task_run_id",
+        "proposals",
+        "result_ref",
+        "retries",
+        "run_count",
+        "start_time",
+        "state",
+        "tags",
+    )
+    kind = "flow"
+
+    def __init__(
+        self,
+        flow_name: str,
+        name: str,
+        parameters: dict[str, Any],
+        tags: tuple[str, ...] = (),
+        flow_version: str | None = None,
+        retries: int = 0,
+        parent_flow_run_id: str | None = None,
+        parent_task_run_id: str | None = None,
+    ) -> None:
+        self.id = new_id()
+        self.flow_name = flow_name
+        self.name = name
+        self.parameters = parameters
+        self.tags = tags
+        self.flow_version = flow_version
+        self.retries = retries
+        self.parent_flow_run_id = parent_flow_run_id
+        self.parent_task_run_id = parent_task_run_id
+        self.run_count = 0
+        self.proposals = 0
+        self.applied: set[str] = set()  # transition ids already applied (idempotency)
+        self.state: State | None = None
+        self.created = time.time()
+        self.start_time: float | None = None
+        self.end_time: float | None = None
+        self.result_ref: str | None = None
+
+    @property
+    def flow_run_id(self) -> str:
+        return self.id
+
+    def __repr__(self) -> str:
+        return f"FlowRun(id={self.id!r}, name={self.name!r}, state={self.state!r})"
+
+
+class TaskRun:
+    __slots__ = (
+        "applied",
+        "cache_key",
+        "created",
+        "end_time",
+        "flow_run_id",
+        "id",
+        "name",
+        "proposals",
+        "result_ref",
+        "retries",
+        "run_count",
+        "start_time",
+        "state",
+        "tags",
+        "task_key",
+        "task_name",
+    )
+    kind = "task"
+
+    def __init__(
+        self,
+        task_name: str,
+        task_key: str,
+        name: str,
+        flow_run_id: str | None,
+        tags: tuple[str, ...] = (),
+        retries: int = 0,
+    ) -> None:
+        self.id = new_id()
+        self.task_name = task_name
+        self.task_key = task_key
+        self.name = name
+        self.flow_run_id = flow_run_id
+        self.tags = tags
+        self.retries = retries
+        self.run_count = 0
+        self.proposals = 0
+        self.applied: set[str] = set()  # transition ids already applied (idempotency)
+        self.state: State | None = None
+        self.created = time.time()
+        self.start_time: float | None = None
+        self.end_time: float | None = None
+        self.result_ref: str | None = None
+        self.cache_key: str | None = None
+
+    def __repr__(self) -> str:
+        return f"TaskRun(id={self.id!r}, name={self.name!r}, state={self.state!r})"

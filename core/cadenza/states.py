@@ -1,0 +1,300 @@
+"""The state model: a small `StateType` enum, open-ended state names, and immutable `State` values.
+
+One definition serves the engine, the record, the CLI and (later) the server. A `State` carries its
+type, a display name (``Completed``, ``Retrying``, ``TimedOut`` ...), a message, a timestamp
+(seconds since the epoch, exposed as an aware `datetime`), its in-memory result or exception, and
+`StateDetails` (run ids, scheduled time, retry count, transition id).
+"""
+
+from __future__ import annotations
+
+import enum
+from operator import itemgetter
+from time import time as _time
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+
+from cadenza.exceptions import CancelledRun, CrashedRun, FailedRun, MissingResult
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import Any
+
+
+class StateType(str, enum.Enum):
+    SCHEDULED = "SCHEDULED"
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CRASHED = "CRASHED"
+    CANCELLING = "CANCELLING"
+    CANCELLED = "CANCELLED"
+    PAUSED = "PAUSED"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+TERMINAL_STATES = frozenset(
+    {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
+)
+
+_NO_RESULT = object()
+
+
+class StateDetails:
+    """Where a state belongs and what it schedules; all fields optional."""
+
+    __slots__ = (
+        "cache_key",
+        "flow_run_id",
+        "retry_count",
+        "scheduled_time",
+        "task_run_id",
+        "transition_id",
+    )
+
+    def __init__(
+        self,
+        flow_run_id: str | None = None,
+        task_run_id: str | None = None,
+        scheduled_time: float | None = None,
+        retry_count: int | None = None,
+        cache_key: str | None = None,
+        transition_id: str | None = None,
+    ) -> None:
+        self.flow_run_id = flow_run_id
+        self.task_run_id = task_run_id
+        self.scheduled_time = scheduled_time
+        self.retry_count = retry_count
+        self.cache_key = cache_key
+        self.transition_id = transition_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items())
+        return f"StateDetails({inner})"
+
+
+class State(tuple):
+    """An immutable state value. Construct with the helpers below (`Completed(...)`, ...).
+
+    A tuple underneath: created on every transition of every run, so creation must cost well
+    under a microsecond, and a tuple is immutable for free.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        type: StateType,
+        name: str | None = None,
+        message: str | None = None,
+        data: Any = _NO_RESULT,
+        state_details: StateDetails | None = None,
+        ts: float | None = None,
+        result_ref: str | None = None,
+    ) -> State:
+        if type.__class__ is not StateType:
+            type = StateType(type)
+        return tuple.__new__(
+            cls,
+            (
+                type,
+                name or _DEFAULT_NAMES[type],
+                message,
+                data,
+                state_details,
+                _time() if ts is None else ts,
+                result_ref,
+            ),
+        )
+
+    def __getnewargs__(self) -> tuple:  # pickle/cloudpickle rebuild through __new__
+        return tuple(self)
+
+    type: StateType = property(itemgetter(0))  # type: ignore[assignment]
+    name: str = property(itemgetter(1))  # type: ignore[assignment]
+    message: str | None = property(itemgetter(2))  # type: ignore[assignment]
+    _data: Any = property(itemgetter(3))
+    ts: float = property(itemgetter(5))  # type: ignore[assignment]
+    result_ref: str | None = property(itemgetter(6))  # type: ignore[assignment]
+
+    @property
+    def state_details(self) -> StateDetails:
+        details = tuple.__getitem__(self, 4)
+        return StateDetails() if details is None else details
+
+    # -- queries --------------------------------------------------------------------------------
+    @property
+    def timestamp(self) -> datetime:
+        from datetime import datetime, timezone
+
+        return datetime.fromtimestamp(self.ts, tz=timezone.utc)
+
+    @property
+    def data(self) -> Any:
+        return None if self._data is _NO_RESULT else self._data
+
+    def has_data(self) -> bool:
+        return self._data is not _NO_RESULT
+
+    def is_scheduled(self) -> bool:
+        return self.type is StateType.SCHEDULED
+
+    def is_pending(self) -> bool:
+        return self.type is StateType.PENDING
+
+    def is_running(self) -> bool:
+        return self.type is StateType.RUNNING
+
+    def is_completed(self) -> bool:
+        return self.type is StateType.COMPLETED
+
+    def is_failed(self) -> bool:
+        return self.type is StateType.FAILED
+
+    def is_crashed(self) -> bool:
+        return self.type is StateType.CRASHED
+
+    def is_cancelled(self) -> bool:
+        return self.type is StateType.CANCELLED
+
+    def is_cancelling(self) -> bool:
+        return self.type is StateType.CANCELLING
+
+    def is_paused(self) -> bool:
+        return self.type is StateType.PAUSED
+
+    def is_final(self) -> bool:
+        return self.type in TERMINAL_STATES
+
+    # -- results --------------------------------------------------------------------------------
+    def result(self, raise_on_failure: bool = True, fetch: bool = True) -> Any:
+        """The run's return value; for a failed, crashed or cancelled state, raise its exception.
+
+        With ``raise_on_failure=False`` the exception is returned instead of raised.
+        """
+        del fetch  # accepted for Prefect compatibility; results are always fetched
+        if self.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED):
+            exc = self._data if isinstance(self._data, BaseException) else self._failure_exception()
+            if raise_on_failure:
+                raise exc
+            return exc
+        if self._data is _NO_RESULT:
+            if self.result_ref is not None:
+                from cadenza.results import load_result
+
+                return load_result(self.result_ref)
+            raise MissingResult(
+                f"State {self.name!r} has no result in memory and none was persisted"
+            )
+        return self._data
+
+    def _failure_exception(self) -> BaseException:
+        message = self.message or f"Run ended in state {self.name}"
+        if self.type is StateType.CRASHED:
+            return CrashedRun(message)
+        if self.type is StateType.CANCELLED:
+            return CancelledRun(message)
+        return FailedRun(message)
+
+    # -- derivation -----------------------------------------------------------------------------
+    def copy(self, **changes: Any) -> State:
+        fields = {
+            "type": self.type,
+            "name": self.name,
+            "message": self.message,
+            "data": self._data,
+            "state_details": tuple.__getitem__(self, 4),
+            "ts": self.ts,
+            "result_ref": self.result_ref,
+        }
+        fields.update(changes)
+        return State(**fields)
+
+    def __repr__(self) -> str:
+        parts = [f"message={self.message!r}"] if self.message else []
+        if self.name.upper() != self.type.value:
+            parts.append(f"type={self.type.value}")
+        return f"{self.name}({', '.join(parts)})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, State):
+            return NotImplemented
+        return (self.type, self.name, self.message, self.ts) == (
+            other.type,
+            other.name,
+            other.message,
+            other.ts,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.name, self.ts))
+
+
+_DEFAULT_NAMES = {t: t.value.title() for t in StateType}
+
+
+def _make(type_: StateType, default_name: str | None = None):
+    def constructor(
+        message: str | None = None,
+        *,
+        name: str | None = None,
+        data: Any = _NO_RESULT,
+        **details: Any,
+    ) -> State:
+        return State(
+            type_,
+            name or default_name,
+            message,
+            data,
+            StateDetails(**details) if details else None,
+        )
+
+    constructor.__name__ = default_name or _DEFAULT_NAMES[type_]
+    constructor.__doc__ = f"A {type_.value} state named {constructor.__name__!r}."
+    return constructor
+
+
+Scheduled = _make(StateType.SCHEDULED)
+Pending = _make(StateType.PENDING)
+Running = _make(StateType.RUNNING)
+Completed = _make(StateType.COMPLETED)
+Failed = _make(StateType.FAILED)
+Crashed = _make(StateType.CRASHED)
+Cancelling = _make(StateType.CANCELLING)
+Cancelled = _make(StateType.CANCELLED)
+Paused = _make(StateType.PAUSED)
+AwaitingRetry = _make(StateType.SCHEDULED, "AwaitingRetry")
+Late = _make(StateType.SCHEDULED, "Late")
+Retrying = _make(StateType.RUNNING, "Retrying")
+Cached = _make(StateType.COMPLETED, "Cached")
+TimedOut = _make(StateType.FAILED, "TimedOut")
+Suspended = _make(StateType.PAUSED, "Suspended")
+
+
+__all__ = [
+    "TERMINAL_STATES",
+    "AwaitingRetry",
+    "Cached",
+    "Cancelled",
+    "Cancelling",
+    "Completed",
+    "Crashed",
+    "Failed",
+    "Late",
+    "Paused",
+    "Pending",
+    "Retrying",
+    "Running",
+    "Scheduled",
+    "State",
+    "StateDetails",
+    "StateType",
+    "Suspended",
+    "TimedOut",
+]

@@ -1,0 +1,233 @@
+"""Opening the run record and keeping its schema current.
+
+The record is one SQLite file (default ``$CADENZA_HOME/cadenza.db``). The engine writes it with the
+standard-library ``sqlite3`` module; the schema is owned by Alembic revisions kept in
+``cadenza/store/migrations``. This module imports only the standard library at import time:
+SQLAlchemy and Alembic are imported inside the functions that migrate, which run only when the
+file is not already at `HEAD_REVISION`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from cadenza.exceptions import StoreError
+
+HEAD_REVISION = "0002"
+"""The newest schema revision this code knows; equal to the Alembic script head (tested)."""
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+_BUSY_TIMEOUT_MS = 60_000
+_WAL_RETRY_SECONDS = 10.0
+
+
+def default_db_path() -> Path:
+    """The embedded record's path: ``$CADENZA_HOME/cadenza.db``; home defaults to ``~/.cadenza``."""
+    return Path(os.environ.get("CADENZA_HOME", "~/.cadenza")).expanduser() / "cadenza.db"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the record at `path` for reading and writing; create its directory if needed.
+
+    The connection is in autocommit mode (``isolation_level=None``: callers open transactions
+    themselves with ``BEGIN IMMEDIATE``), may be used from any thread (callers serialise use),
+    journals in WAL mode with ``synchronous=NORMAL``, waits up to 60 s on a locked database, and
+    returns rows as tuples. Raises `StoreError` if the file is not a SQLite database.
+    This does not create or check the schema: call `ensure_schema` first.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(
+        str(path),
+        timeout=_BUSY_TIMEOUT_MS / 1000,
+        check_same_thread=False,
+        isolation_level=None,
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        _enable_wal(conn)
+        conn.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"Cannot open the run record {path}: {exc}") from None
+    return conn
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL; the switch needs a moment of exclusive access, so retry while busy."""
+    deadline = time.monotonic() + _WAL_RETRY_SECONDS
+    delay = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
+def current_revision(path: Path) -> str | None:
+    """The schema revision of the record at `path`, or None if it has no schema (or no file).
+
+    Raises `StoreError` naming the path if the file exists but is not a SQLite database.
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(str(path), timeout=_BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise StoreError(f"Cannot open the run record {path}: {exc}") from None
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return None
+        raise StoreError(f"Cannot read the run record {path}: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"{path} is not a cadenza run record (not a SQLite database: {exc})"
+        ) from None
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+def ensure_schema(path: Path) -> None:
+    """Make sure the record at `path` exists and is at `HEAD_REVISION`, migrating if needed.
+
+    Fast path (one SELECT, no SQLAlchemy) when already current. Otherwise takes an exclusive
+    lock on ``<path>.lock``, re-checks, and upgrades; safe to call from many processes at once.
+    An older record is upgraded in place, keeping its rows. Raises `StoreError` if the file is
+    not a SQLite database or carries a revision this code does not know (a newer cadenza's).
+    """
+    path = Path(path)
+    if current_revision(path) == HEAD_REVISION:
+        return
+    upgrade(path, "head")
+
+
+def upgrade(path: Path, revision: str = "head") -> None:
+    """Upgrade the record at `path` (created if missing) to `revision` under the file lock.
+
+    Raises `StoreError` for an unknown current or target revision or a failed migration.
+    """
+    path = Path(path)
+    with _migration_lock(path):
+        current = current_revision(path)
+        if current == HEAD_REVISION and revision in ("head", HEAD_REVISION):
+            return
+        _check_known(path, current)
+        connect(path).close()  # create the file in WAL mode before Alembic touches it
+        _run_alembic(path, "upgrade", revision)
+
+
+def downgrade(path: Path, revision: str) -> None:
+    """Downgrade the record at `path` to `revision` (``"base"`` drops every table).
+
+    Destructive: columns and tables added after `revision` are dropped with their data.
+    Raises `StoreError` for an unknown current or target revision or a failed migration.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"There is no run record at {path} to downgrade")
+    with _migration_lock(path):
+        _check_known(path, current_revision(path))
+        _run_alembic(path, "downgrade", revision)
+
+
+def known_revisions() -> list[str]:
+    """Every revision id in the migration scripts, oldest first (imports Alembic)."""
+    script = _script_directory()
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def script_head() -> str:
+    """The head revision according to the Alembic scripts (imports Alembic)."""
+    head = _script_directory().get_current_head()
+    assert head is not None
+    return head
+
+
+def _check_known(path: Path, current: str | None) -> None:
+    if current is not None and current not in known_revisions():
+        raise StoreError(
+            f"The run record {path} is at schema revision {current!r}, which this version of "
+            f"cadenza does not know (its newest is {HEAD_REVISION!r}); it was probably written "
+            f"by a newer cadenza. Upgrade cadenza, or point CADENZA_HOME elsewhere."
+        )
+
+
+@contextlib.contextmanager
+def _migration_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive `flock` on ``<path>.lock`` (blocking) for the duration."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _alembic_config(path: Path):  # -> alembic.config.Config
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    cfg.set_main_option("sqlalchemy.url", f"sqlite:///{path}".replace("%", "%%"))
+    return cfg
+
+
+def _script_directory():  # -> alembic.script.ScriptDirectory
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config(Path("unused.db")))
+
+
+def _run_alembic(path: Path, command_name: str, revision: str) -> None:
+    """Run one Alembic command in a single ``BEGIN IMMEDIATE`` transaction (atomic DDL)."""
+    from alembic import command
+    from alembic.util import CommandError
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(
+        f"sqlite:///{path}",
+        poolclass=NullPool,
+        connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    cfg = _alembic_config(path)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            getattr(command, command_name)(cfg, revision)
+    except CommandError as exc:
+        raise StoreError(f"Cannot {command_name} the run record {path}: {exc}") from None
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        raise StoreError(
+            f"Migration ({command_name} to {revision!r}) of the run record {path} failed: {exc}"
+        ) from exc
+    finally:
+        engine.dispose()

@@ -1,0 +1,46 @@
+"""Alembic environment for the cadenza run record.
+
+`cadenza.store.database` runs migrations programmatically and passes an open SQLAlchemy
+connection in ``config.attributes["connection"]`` (already inside a ``BEGIN IMMEDIATE``
+transaction). Without one, an engine is built from the ``sqlalchemy.url`` option, so the stock
+``alembic`` command works too when pointed at this directory.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+config = context.config
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        context.configure(connection=connection, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=NullPool)
+    with engine.begin() as conn:
+        context.configure(connection=conn, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,231 @@
+"""Read queries over the run record, returning plain JSON-serialisable dicts.
+
+Standard library only. Timestamps are ISO 8601 strings in UTC (``None`` when unset); JSON
+columns (parameters, tags) are decoded. The shapes are the stable interface of
+``cadenza runs ls --json`` / ``cadenza runs show --json`` and are documented in ``docs/cli.md``.
+Each function issues at most one query per table, so a flow run with tens of thousands of task
+runs is read in a handful of statements.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from datetime import datetime, timezone
+from typing import Any
+
+from cadenza.states import StateType
+
+VALID_STATE_TYPES: tuple[str, ...] = tuple(t.value for t in StateType)
+
+_FLOW_COLUMNS = (
+    "id, name, flow_name, flow_version, parent_flow_run_id, parameters, tags, state_type, "
+    "state_name, state_message, created, start_time, end_time, run_count, result_ref"
+)
+_TASK_COLUMNS = (
+    "id, name, task_name, task_key, tags, state_type, state_name, state_message, created, "
+    "start_time, end_time, run_count, result_ref"
+)
+_STATE_COLUMNS = "run_id, type, name, message, timestamp, transition_id"
+_LOG_COLUMNS = "timestamp, level, logger, message, task_run_id"
+_PREFIX_END = "\U0010ffff"  # sorts after every character, so [p, p+END) is "starts with p"
+
+
+def iso(ts: float | None) -> str | None:
+    """Epoch seconds → ISO 8601 UTC string (``None`` stays ``None``)."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
+
+def _duration(start: float | None, end: float | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round(max(end - start, 0.0), 6)
+
+
+def _json(text: str | None, default: Any) -> Any:
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # never hide a stored value, even a malformed one
+
+
+def _flow_run_item(row: tuple[Any, ...]) -> dict[str, Any]:
+    (run_id, name, flow_name, flow_version, parent, parameters, tags, state_type, state_name,
+     state_message, created, start, end, run_count, _result_ref) = row  # fmt: skip
+    return {
+        "id": run_id,
+        "name": name,
+        "flow_name": flow_name,
+        "flow_version": flow_version,
+        "state": {"type": state_type, "name": state_name, "message": state_message},
+        "created": iso(created),
+        "start_time": iso(start),
+        "end_time": iso(end),
+        "duration_seconds": _duration(start, end),
+        "run_count": run_count,
+        "parameters": _json(parameters, {}),
+        "tags": _json(tags, []),
+        "parent_flow_run_id": parent,
+    }
+
+
+def _state_item(row: tuple[Any, ...]) -> dict[str, Any]:
+    _run_id, type_, name, message, timestamp, transition_id = row
+    return {
+        "type": type_,
+        "name": name,
+        "message": message,
+        "timestamp": iso(timestamp),
+        "transition_id": transition_id,
+    }
+
+
+def _log_item(row: tuple[Any, ...]) -> dict[str, Any]:
+    timestamp, level, logger, message, task_run_id = row
+    return {
+        "timestamp": iso(timestamp),
+        "level": level,
+        "level_name": logging.getLevelName(level),
+        "logger": logger,
+        "message": message,
+        "task_run_id": task_run_id,
+    }
+
+
+def normalise_state_type(state: str) -> str:
+    """Upper-case `state` and check it is a state type; ValueError listing the valid ones."""
+    value = state.strip().upper()
+    if value not in VALID_STATE_TYPES:
+        raise ValueError(
+            f"Unknown state type {state!r}; expected one of: {' '.join(VALID_STATE_TYPES)}"
+        )
+    return value
+
+
+def list_flow_runs(
+    conn: sqlite3.Connection,
+    *,
+    limit: int | None = 20,
+    state: str | None = None,
+    flow_name: str | None = None,
+) -> list[dict[str, Any]]:
+    """Flow runs, newest first by creation time, at most `limit` (None: all).
+
+    `state` filters on the state type, case-insensitively (ValueError for an unknown type);
+    `flow_name` filters on the exact flow name. ValueError if `limit` is below 1.
+    """
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    clauses, args = [], []
+    if state is not None:
+        clauses.append("state_type = ?")
+        args.append(normalise_state_type(state))
+    if flow_name is not None:
+        clauses.append("flow_name = ?")
+        args.append(flow_name)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"SELECT {_FLOW_COLUMNS} FROM flow_runs{where} ORDER BY created DESC, rowid DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [_flow_run_item(row) for row in conn.execute(sql, args)]
+
+
+def resolve_flow_run_id(conn: sqlite3.Connection, ref: str) -> str:
+    """Resolve a full flow run id, a unique prefix of one, or ``latest`` to a full id.
+
+    Raises LookupError when nothing matches or a prefix matches several runs.
+    """
+    ref = ref.strip()
+    if not ref:
+        raise LookupError("Empty flow run id")
+    if ref == "latest":
+        row = conn.execute(
+            "SELECT id FROM flow_runs ORDER BY created DESC, rowid DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            raise LookupError("No flow runs recorded yet, so there is no 'latest' run")
+        return row[0]
+    if conn.execute("SELECT 1 FROM flow_runs WHERE id = ?", (ref,)).fetchone():
+        return ref
+    rows = conn.execute(
+        "SELECT id FROM flow_runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 6",
+        (ref, ref + _PREFIX_END),
+    ).fetchall()
+    if not rows:
+        raise LookupError(f"No flow run with id or id prefix {ref!r}")
+    if len(rows) > 1:
+        shown = ", ".join(r[0] for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        raise LookupError(f"Flow run id prefix {ref!r} is ambiguous; it matches {shown}")
+    return rows[0][0]
+
+
+def get_flow_run(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+    """One flow run in full: its list item plus states, task runs, subflow runs, logs and
+    result reference. `run_id` must be a full id (see `resolve_flow_run_id`); LookupError if
+    there is no such run. Task runs are ordered by creation, states and logs by arrival.
+    """
+    row = conn.execute(f"SELECT {_FLOW_COLUMNS} FROM flow_runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"No flow run with id {run_id!r}")
+    run = _flow_run_item(row)
+
+    states_by_run: dict[str, list[dict[str, Any]]] = {}
+    for state_row in conn.execute(
+        f"SELECT {_STATE_COLUMNS} FROM run_states WHERE flow_run_id = ? ORDER BY id", (run_id,)
+    ):
+        states_by_run.setdefault(state_row[0], []).append(_state_item(state_row))
+
+    task_runs = []
+    for (task_id, name, task_name, task_key, tags, state_type, state_name, state_message,
+         created, start, end, run_count, result_ref) in conn.execute(
+        f"SELECT {_TASK_COLUMNS} FROM task_runs WHERE flow_run_id = ? ORDER BY created, rowid",
+        (run_id,),
+    ):  # fmt: skip
+        task_runs.append(
+            {
+                "id": task_id,
+                "name": name,
+                "task_name": task_name,
+                "task_key": task_key,
+                "state": {"type": state_type, "name": state_name, "message": state_message},
+                "created": iso(created),
+                "start_time": iso(start),
+                "end_time": iso(end),
+                "duration_seconds": _duration(start, end),
+                "run_count": run_count,
+                "tags": _json(tags, []),
+                "result_ref": result_ref,
+                "states": states_by_run.get(task_id, []),
+            }
+        )
+
+    subflows = conn.execute(
+        f"SELECT {_FLOW_COLUMNS} FROM flow_runs WHERE parent_flow_run_id = ? "
+        "ORDER BY created, rowid",
+        (run_id,),
+    )
+    run["states"] = states_by_run.get(run_id, [])
+    run["task_runs"] = task_runs
+    run["subflow_runs"] = [_flow_run_item(r) for r in subflows]
+    run["logs"] = get_logs(conn, run_id)
+    run["result_ref"] = row[-1]
+    return run
+
+
+def get_logs(conn: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
+    """Log lines of the flow run `run_id` (its own and its task runs'), in arrival order.
+
+    Returns an empty list for an unknown id; subflow runs' logs belong to the subflow run.
+    """
+    return [
+        _log_item(row)
+        for row in conn.execute(
+            f"SELECT {_LOG_COLUMNS} FROM logs WHERE flow_run_id = ? ORDER BY id", (run_id,)
+        )
+    ]

@@ -1,0 +1,218 @@
+"""`@task` and `Task`: Prefect 3's task decorator, names and signatures.
+
+A `Task` wraps a function. Calling it inside a flow creates a task run, runs it through the
+engine, and returns its result (or its final `State` with ``return_state=True``). Calling it
+outside a flow runs it too, recorded as a task run without a flow run.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+
+from cadenza._options import UNSET, OptionsMixin, docstring, hook_list, is_async_fn
+
+if TYPE_CHECKING:
+    import inspect
+    from collections.abc import Callable, Iterable
+    from typing import Any, TypeVar
+
+    R = TypeVar("R")
+NUM_RETRIES_DEFAULT = "CADENZA_TASK_DEFAULT_RETRIES"
+
+
+class Task(OptionsMixin):
+    """A function whose calls are tracked, retried, timed out and recorded as task runs."""
+
+    _OPTIONS = (
+        "name",
+        "description",
+        "tags",
+        "version",
+        "cache_policy",
+        "cache_key_fn",
+        "cache_expiration",
+        "task_run_name",
+        "retries",
+        "retry_delay_seconds",
+        "retry_jitter_factor",
+        "persist_result",
+        "result_storage",
+        "result_serializer",
+        "result_storage_key",
+        "cache_result_in_memory",
+        "timeout_seconds",
+        "log_prints",
+        "refresh_cache",
+        "on_completion",
+        "on_failure",
+        "on_running",
+        "retry_condition_fn",
+        "viz_return_value",
+    )
+
+    def __init__(
+        self,
+        fn: Callable[..., R],
+        name: str | None = None,
+        description: str | None = None,
+        tags: Iterable[str] | None = None,
+        version: str | None = None,
+        cache_policy: Any = None,
+        cache_key_fn: Callable[..., str | None] | None = None,
+        cache_expiration: Any = None,
+        task_run_name: str | Callable[..., str] | None = None,
+        retries: int | None = None,
+        retry_delay_seconds: float | list[float] | Callable[[int], list[float]] | None = None,
+        retry_jitter_factor: float | None = None,
+        persist_result: bool | None = None,
+        result_storage: Any = None,
+        result_serializer: Any = None,
+        result_storage_key: str | None = None,
+        cache_result_in_memory: bool = True,
+        timeout_seconds: float | None = None,
+        log_prints: bool | None = None,
+        refresh_cache: bool | None = None,
+        on_completion: list[Callable] | None = None,
+        on_failure: list[Callable] | None = None,
+        on_running: list[Callable] | None = None,
+        retry_condition_fn: Callable[..., bool] | None = None,
+        viz_return_value: Any = None,
+    ) -> None:
+        if not callable(fn):
+            raise TypeError(f"@task needs a function, got {type(fn).__name__}")
+        self.fn = fn
+        self.isasync = is_async_fn(fn)
+        self.name = name or fn.__name__
+        self.description = description if description is not None else docstring(fn)
+        self.tags = tuple(tags or ())
+        self.version = version
+        self.cache_policy = cache_policy
+        self.cache_key_fn = cache_key_fn
+        self.cache_expiration = cache_expiration
+        self.task_run_name = task_run_name
+        self.retries = _default(retries, NUM_RETRIES_DEFAULT)
+        self.retry_delay_seconds = (
+            retry_delay_seconds
+            if retry_delay_seconds is not None
+            else _default(None, "CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS")
+        )
+        self.retry_jitter_factor = retry_jitter_factor
+        self.persist_result = persist_result
+        self.result_storage = result_storage
+        self.result_serializer = result_serializer
+        self.result_storage_key = result_storage_key
+        self.cache_result_in_memory = cache_result_in_memory
+        self.timeout_seconds = timeout_seconds
+        self.log_prints = log_prints
+        self.refresh_cache = refresh_cache
+        self.on_completion_hooks = hook_list(on_completion, "on_completion")
+        self.on_failure_hooks = hook_list(on_failure, "on_failure")
+        self.on_running_hooks = hook_list(on_running, "on_running")
+        self.retry_condition_fn = retry_condition_fn
+        self.viz_return_value = viz_return_value
+        self.task_key = _task_key(fn)
+        self._signature: inspect.Signature | None = None
+        self._validate()
+
+    def _validate(self) -> None:
+        if not isinstance(self.retries, int) or self.retries < 0:
+            raise ValueError(f"Task {self.name!r}: retries must be an int >= 0, got {self.retries!r}")
+        if self.timeout_seconds is not None and not self.timeout_seconds > 0:
+            raise ValueError(
+                f"Task {self.name!r}: timeout_seconds must be > 0, got {self.timeout_seconds!r}"
+            )
+        if self.retry_jitter_factor is not None and self.retry_jitter_factor < 0:
+            raise ValueError(f"Task {self.name!r}: retry_jitter_factor must be >= 0")
+        if self.retry_condition_fn is not None and not callable(self.retry_condition_fn):
+            raise TypeError(f"Task {self.name!r}: retry_condition_fn must be callable")
+
+    @property
+    def signature(self) -> inspect.Signature:
+        if self._signature is None:
+            import inspect
+
+            self._signature = inspect.signature(self.fn)
+        return self._signature
+
+    def run_name(self, args: tuple, kwargs: dict, index: int) -> str:
+        """This call's task run name: `task_run_name` formatted with the call's parameters."""
+        template = self.task_run_name
+        if template is None:
+            return f"{self.name}-{index}"
+        params = self.bind(args, kwargs)
+        if callable(template):
+            import inspect
+
+            takes_params = len(inspect.signature(template).parameters) > 0
+            return str(template(params) if takes_params else template())
+        try:
+            return template.format(**params)
+        except (KeyError, IndexError) as exc:
+            raise ValueError(
+                f"Task {self.name!r}: task_run_name {template!r} names {exc}, which is not a "
+                f"parameter of {self.fn.__name__}()"
+            ) from None
+
+    def bind(self, args: tuple, kwargs: dict) -> dict[str, Any]:
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+    def __call__(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any):
+        from cadenza.engine.task_engine import run_task
+
+        return run_task(self, args, kwargs, return_state, wait_for)
+
+    def __repr__(self) -> str:
+        return f"Task(name={self.name!r}, fn={self.fn.__qualname__})"
+
+
+def _default(value: Any, setting: str) -> Any:
+    if value is not None:
+        return value
+    from cadenza.settings import spec
+
+    return spec.get(setting)
+
+
+def _task_key(fn: Callable) -> str:
+    module = getattr(fn, "__module__", None) or "__main__"
+    qualname = getattr(fn, "__qualname__", None) or repr(fn)
+    return f"{module}.{qualname}"
+
+
+def task(__fn: Callable[..., R] | None = None, **kwargs: Any):
+    """Decorate a function as a task: ``@task`` or ``@task(retries=3, ...)``."""
+    if __fn is not None:
+        return Task(__fn, **kwargs)
+    return lambda fn: Task(fn, **kwargs)
+
+
+def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
+    """A cache key from the task's key and its inputs (Prefect's `task_input_hash`).
+
+    Returns None (no caching) when the inputs cannot be serialized.
+    """
+    try:
+        import hashlib
+
+        import cloudpickle
+
+        task_key = getattr(getattr(context, "task", None), "task_key", "")
+        payload = cloudpickle.dumps((task_key, sorted(arguments.items())))
+    except Exception:
+        return None
+    return hashlib.sha256(payload).hexdigest()
+
+
+def exponential_backoff(backoff_factor: float) -> Callable[[int], list[float]]:
+    """A `retry_delay_seconds` callable: delays of factor × 2**n for retries n = 0, 1, 2 ..."""
+
+    def retry_backoff_callable(retries: int) -> list[float]:
+        retries = min(retries, 50)  # 2**50 seconds is already forever
+        return [backoff_factor * 2**r for r in range(retries)]
+
+    return retry_backoff_callable
+
+
+__all__ = ["UNSET", "Task", "exponential_backoff", "task", "task_input_hash"]
