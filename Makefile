@@ -30,7 +30,8 @@ $(UV_BOOT)/bin/uv:
 
 $(STAMP): pyproject.toml | $(UV)
 	test -x $(BIN)/python || $(UV) venv $(VENV) -p $(PYTHON)
-	$(UV) pip install -p $(BIN)/python -e '.[test]'
+	$(UV) pip install --compile-bytecode -p $(BIN)/python -e '.[test]'
+	$(BIN)/python -m compileall -q core   # imports read .pyc even where writing them is off
 	touch $@
 
 demo: venv

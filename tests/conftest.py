@@ -23,9 +23,7 @@ def migrated_record(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def cadenza_home(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_record: Path
-) -> Path:
+def cadenza_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_record: Path) -> Path:
     import shutil
 
     from cadenza.backends import reset_backend

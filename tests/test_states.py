@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import cloudpickle
 import pytest
+
 from cadenza import State, StateType
 from cadenza.exceptions import CancelledRun, CrashedRun, FailedRun, MissingResult
 from cadenza.states import (

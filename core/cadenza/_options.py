@@ -29,8 +29,10 @@ def hook_list(hooks: Iterable[Callable] | Callable | None, option: str) -> list[
 
 def is_async_fn(fn: Callable) -> bool:
     """Whether calling `fn` returns a coroutine (functions, methods, partials, async __call__)."""
-    for candidate in (fn, getattr(fn, "func", None), getattr(type(fn), "__call__", None)):
-        code = getattr(getattr(candidate, "__func__", candidate), "__code__", None)
+    dunder_call = type(fn).__dict__.get("__call__")  # callable objects with an async __call__
+    for candidate in (fn, getattr(fn, "func", None), dunder_call):
+        target = getattr(candidate, "__func__", candidate)
+        code = getattr(target, "__code__", None)
         if code is not None and code.co_flags & _CO_COROUTINE:
             return True
     return False

@@ -7,9 +7,9 @@ another flow (or task) is a subflow run linked to its parent.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
-
 from cadenza._options import OptionsMixin, docstring, hook_list, is_async_fn
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     import inspect

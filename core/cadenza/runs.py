@@ -7,6 +7,7 @@ Backends persist them; the engine mutates `state` only through `Backend.propose`
 from __future__ import annotations
 
 import time
+
 from cadenza._ids import new_id
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing

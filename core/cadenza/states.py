@@ -12,9 +12,9 @@ import enum
 from operator import itemgetter
 from time import time as _time
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
-
 from cadenza.exceptions import CancelledRun, CrashedRun, FailedRun, MissingResult
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -40,7 +40,19 @@ TERMINAL_STATES = frozenset(
     {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 )
 
-_NO_RESULT = object()
+class _NoResult:
+    """The marker of a state without a result; pickles as the same singleton."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_NO_RESULT"
+
+    def __repr__(self) -> str:
+        return "<no result>"
+
+
+_NO_RESULT = _NoResult()
 
 
 class StateDetails:

@@ -7,9 +7,9 @@ outside a flow runs it too, recorded as a task run without a flow run.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
-
 from cadenza._options import UNSET, OptionsMixin, docstring, hook_list, is_async_fn
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     import inspect
@@ -116,7 +116,9 @@ class Task(OptionsMixin):
 
     def _validate(self) -> None:
         if not isinstance(self.retries, int) or self.retries < 0:
-            raise ValueError(f"Task {self.name!r}: retries must be an int >= 0, got {self.retries!r}")
+            raise ValueError(
+                f"Task {self.name!r}: retries must be an int >= 0, got {self.retries!r}"
+            )
         if self.timeout_seconds is not None and not self.timeout_seconds > 0:
             raise ValueError(
                 f"Task {self.name!r}: timeout_seconds must be > 0, got {self.timeout_seconds!r}"
@@ -206,7 +208,7 @@ def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
 
 
 def exponential_backoff(backoff_factor: float) -> Callable[[int], list[float]]:
-    """A `retry_delay_seconds` callable: delays of factor × 2**n for retries n = 0, 1, 2 ..."""
+    """A `retry_delay_seconds` callable: delays of factor * 2**n for retries n = 0, 1, 2 ..."""
 
     def retry_backoff_callable(retries: int) -> list[float]:
         retries = min(retries, 50)  # 2**50 seconds is already forever

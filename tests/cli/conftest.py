@@ -9,9 +9,10 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "store"))
 
+from record_seed import Seeder
+
 from cadenza.cli.main import cli
 from cadenza.store.database import connect, ensure_schema
-from record_seed import Seeder
 
 
 @pytest.fixture

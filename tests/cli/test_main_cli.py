@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 import click
-from cadenza.cli.main import LAZY_COMMANDS, LazyGroup, cli
 from click.testing import CliRunner
+
+from cadenza.cli.main import LAZY_COMMANDS, LazyGroup, cli
 
 
 def test_help_lists_commands_without_importing_them() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 import pytest
+
 from cadenza.cli.run import parse_params
 
 FAKE_FLOWS = '''

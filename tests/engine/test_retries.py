@@ -50,7 +50,9 @@ def test_raised_failure_is_retried_until_success(record):
         ("RUNNING", "Retrying"),
         ("COMPLETED", "Completed"),
     ]
-    (run_count,) = record("SELECT run_count FROM task_runs WHERE id=?", state.state_details.task_run_id)[0]
+    (run_count,) = record(
+        "SELECT run_count FROM task_runs WHERE id=?", state.state_details.task_run_id
+    )[0]
     assert run_count == 3
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
+
 from cadenza.cli.config import config
 from cadenza.settings import profiles, spec
-from click.testing import CliRunner, Result
 
 
 def invoke(*args: str) -> Result:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cadenza.settings import model, spec
 from pydantic import SecretStr, ValidationError
+
+from cadenza.settings import model, spec
 
 STRING_INPUTS = [
     "abc", "1", "0", "-1", "1.5", "1.0", " 2 ", "1e3", "0x10", "1_000", "true", "No", "on",

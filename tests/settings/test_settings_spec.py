@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cadenza import settings
 from cadenza.settings import profiles, spec
 

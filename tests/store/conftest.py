@@ -4,8 +4,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cadenza.store.database import connect, ensure_schema
 from record_seed import Seeder
+
+from cadenza.store.database import connect, ensure_schema
 
 
 @pytest.fixture

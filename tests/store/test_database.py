@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from cadenza.exceptions import StoreError
 from cadenza.store import database
 from cadenza.store.database import (

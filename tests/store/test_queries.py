@@ -6,6 +6,8 @@ import json
 import time
 
 import pytest
+from record_seed import Seeder
+
 from cadenza.store.queries import (
     VALID_STATE_TYPES,
     get_flow_run,
@@ -13,7 +15,6 @@ from cadenza.store.queries import (
     list_flow_runs,
     resolve_flow_run_id,
 )
-from record_seed import Seeder
 
 
 def test_list_is_newest_first_with_decoded_fields(conn, seeder: Seeder) -> None:

@@ -27,10 +27,11 @@ def get_backend() -> Backend:
             _current[1].close()
         from cadenza.backends.embedded import EmbeddedBackend
         from cadenza.settings import spec
+        from cadenza.store.database import default_db_path
 
         spec.reset_cache()
         backend = EmbeddedBackend(
-            spec.home() / "cadenza.db", flush_interval=spec.get("CADENZA_FLUSH_INTERVAL")
+            default_db_path(), flush_interval=spec.get("CADENZA_FLUSH_INTERVAL")
         )
         _current = (key, backend)
         return backend

@@ -7,14 +7,14 @@ sends the same calls to a coordination server. Run records are the in-memory `Fl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, Union
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from cadenza.orchestration import Decision
     from cadenza.runs import FlowRun, TaskRun
     from cadenza.states import State
 
-    Run = Union[FlowRun, TaskRun]
+    Run = FlowRun | TaskRun
 
 
 class Backend(Protocol):

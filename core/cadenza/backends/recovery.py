@@ -35,7 +35,9 @@ def reap_dead_runs(conn: sqlite3.Connection) -> list[str]:
     try:
         for run_id, pid in dead:
             message = f"Process {pid} that ran this flow run exited without finishing it"
-            (state,) = conn.execute("SELECT state_type FROM flow_runs WHERE id = ?", (run_id,)).fetchone()
+            (state,) = conn.execute(
+                "SELECT state_type FROM flow_runs WHERE id = ?", (run_id,)
+            ).fetchone()
             if state not in _ACTIVE:  # another process reaped it first
                 continue
             _crash(conn, "flow_runs", "id", run_id, run_id, message, now)

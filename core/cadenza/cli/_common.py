@@ -25,6 +25,7 @@ def open_record() -> Iterator[sqlite3.Connection]:
     A `StoreError` becomes a one-line error and exit status 1; LookupError (unknown run id)
     exits 1; ValueError (bad filter) exits 2.
     """
+    from cadenza.backends.recovery import reap_dead_runs
     from cadenza.exceptions import StoreError
     from cadenza.store.database import connect, default_db_path, ensure_schema
 
@@ -32,6 +33,7 @@ def open_record() -> Iterator[sqlite3.Connection]:
     try:
         ensure_schema(path)
         conn = connect(path)
+        reap_dead_runs(conn)  # runs whose process died show as Crashed, not Running
     except StoreError as exc:
         die(str(exc))
     try:

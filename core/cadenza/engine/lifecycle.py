@@ -135,8 +135,10 @@ def retry_delay(owner: Any, attempt: int) -> float:
 def _interrupted(owner: Any, run: Run, backend: Backend, exc: BaseException, kind: str) -> None:
     """Record how a run ended when the process was interrupted, then let the signal through."""
     if isinstance(exc, KeyboardInterrupt) or _is_async_cancellation(exc):
-        label = "an interrupt (KeyboardInterrupt)" if isinstance(exc, KeyboardInterrupt) else (
-            "task cancellation"
+        label = (
+            "an interrupt (KeyboardInterrupt)"
+            if isinstance(exc, KeyboardInterrupt)
+            else ("task cancellation")
         )
         state = Cancelled(f"{kind} run was cancelled by {label}", data=exc)
         hooks = getattr(owner, "on_cancellation_hooks", ())

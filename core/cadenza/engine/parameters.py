@@ -23,7 +23,9 @@ def bind_parameters(flow: Flow, args: tuple, kwargs: dict) -> inspect.BoundArgum
     try:
         bound = flow.signature.bind(*args, **kwargs)
     except TypeError as exc:
-        raise ParameterTypeError(f"Flow {flow.name!r} parameters do not match its signature: {exc}") from None
+        raise ParameterTypeError(
+            f"Flow {flow.name!r} parameters do not match its signature: {exc}"
+        ) from None
     bound.apply_defaults()
     return bound
 

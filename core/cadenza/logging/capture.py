@@ -16,8 +16,9 @@ _original_print = builtins.print
 _installed = False
 
 
-def _print(*args: Any, sep: str | None = " ", end: str | None = "\n", file: Any = None,
-           flush: bool = False) -> None:
+def _print(
+    *args: Any, sep: str | None = " ", end: str | None = "\n", file: Any = None, flush: bool = False
+) -> None:
     if file is None or file is sys.stdout:
         ctx = _task_run_ctx.get() or _flow_run_ctx.get()
         if ctx is not None and ctx.log_prints:

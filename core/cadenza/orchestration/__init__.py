@@ -1,4 +1,7 @@
-"""Transition rules and the policy that orders them; the same policy runs wherever runs are recorded."""
+"""Transition rules and the policy that orders them.
+
+The same policy runs wherever runs are recorded: in-process now, on the server later.
+"""
 
 from cadenza.orchestration.policy import CORE_POLICY, Decision, DecisionKind, Policy, RunInfo
 

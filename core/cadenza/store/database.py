@@ -30,7 +30,9 @@ _WAL_RETRY_SECONDS = 10.0
 
 def default_db_path() -> Path:
     """The embedded record's path: ``$CADENZA_HOME/cadenza.db``; home defaults to ``~/.cadenza``."""
-    return Path(os.environ.get("CADENZA_HOME", "~/.cadenza")).expanduser() / "cadenza.db"
+    from cadenza.settings import spec
+
+    return spec.home() / "cadenza.db"
 
 
 def connect(path: Path) -> sqlite3.Connection:
