@@ -99,7 +99,7 @@ def test_transition_table(from_type, to_type, expected):
 @pytest.mark.parametrize(
     ("from_type", "to_type", "expected"),
     [c for c in CELLS if c[2] is R],
-    ids=[i for i, c in zip(CELL_IDS, CELLS) if c[2] is R],
+    ids=[i for i, c in zip(CELL_IDS, CELLS, strict=True) if c[2] is R],
 )
 def test_every_reject_has_a_reason_and_names_its_rule(from_type, to_type, expected):
     decision = CORE_POLICY.decide(_run(), _current(from_type), MAKE[to_type]())
@@ -193,7 +193,8 @@ def test_scheduled_time_does_not_delay_failing_or_cancelling():
 def _count_state_rows(home, run_id):
     conn = sqlite3.connect(home / "cadenza.db")
     try:
-        return conn.execute("SELECT COUNT(*) FROM run_states WHERE run_id = ?", (run_id,)).fetchone()[0]
+        sql = "SELECT COUNT(*) FROM run_states WHERE run_id = ?"
+        return conn.execute(sql, (run_id,)).fetchone()[0]
     finally:
         conn.close()
 

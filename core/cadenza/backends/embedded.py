@@ -153,7 +153,8 @@ class EmbeddedBackend:
         self._runs.append(run)
 
     def propose(self, run: Run, state: State, transition_id: str | None = None) -> Decision:
-        if transition_id is None:
+        explicit = transition_id is not None
+        if not explicit:  # engine-made ids are unique by construction: nothing to remember
             run.proposals += 1
             transition_id = f"{run.id}:{run.proposals}"
         elif transition_id in run.applied:
@@ -166,7 +167,8 @@ class EmbeddedBackend:
                 return decision
         else:
             decision = _ACCEPTED
-        run.applied.add(transition_id)
+        if explicit:
+            run.applied.add(transition_id)
         run.state = state
         ts = state.ts
         if state_type is _RUNNING:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from cadenza.engine.calls import acall_with_timeout, call_with_timeout
-from cadenza.engine.lifecycle import CALL
+from cadenza.engine.lifecycle import AWAIT, CALL
 from cadenza.states import State
 
 Lifecycle = Generator[Any, Any, State]
@@ -39,6 +39,8 @@ def drive_sync(
                 except BaseException as exc:
                     reply = (None, exc)
                 request = send(reply)
+            elif request[0] is AWAIT:
+                request = send(_outcome(run_coroutine_sync, request[1]))
             else:
                 time.sleep(request[1])
                 request = send(None)
@@ -66,8 +68,35 @@ async def drive_async(
                 except BaseException as exc:
                     reply = (None, exc)
                 request = send(reply)
+            elif request[0] is AWAIT:
+                try:
+                    reply = (await request[1], None)
+                except Exception as exc:
+                    reply = (None, exc)
+                request = send(reply)
             else:
                 await asyncio.sleep(request[1])
                 request = send(None)
     except StopIteration as stop:
         return stop.value
+
+
+def _outcome(fn: Callable[..., Any], *args: Any) -> tuple[Any, BaseException | None]:
+    try:
+        return fn(*args), None
+    except Exception as exc:
+        return None, exc
+
+
+def run_coroutine_sync(coro: Any) -> Any:
+    """Run a coroutine to completion from sync code, even on a thread whose loop is running."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cadenza-hook") as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -96,13 +96,17 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
 
         backend = get_backend()
     error: ParameterTypeError | None = None
+    bound = None
     try:
         bound = bind_parameters(flow, args, kwargs)
+        parameters = dict(bound.arguments)  # as called, kept for the record if validation fails
         if flow.should_validate_parameters:
             validate_parameters(flow, bound)
-        parameters = dict(bound.arguments)
+            parameters = dict(bound.arguments)
     except ParameterTypeError as exc:
-        error, bound, parameters = exc, None, dict(kwargs)
+        error = exc
+        if bound is None:  # the call does not fit the signature: record what was passed
+            parameters = {**({"args": list(args)} if args else {}), **kwargs}
     run = FlowRun(
         flow.name,
         _run_name(flow, parameters) if error is None else _safe_name(flow),

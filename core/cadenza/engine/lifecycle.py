@@ -20,7 +20,6 @@ from cadenza.states import (
     AwaitingRetry,
     Cancelled,
     Crashed,
-    Pending,
     State,
     StateDetails,
     StateType,
@@ -31,9 +30,11 @@ if TYPE_CHECKING:
 
 CALL = "call"
 SLEEP = "sleep"
+AWAIT = "await"
 _WAIT = DecisionKind.WAIT
 _ACCEPT = DecisionKind.ACCEPT
 _RUNNING = StateType.RUNNING
+_PENDING = StateType.PENDING
 _COMPLETED = StateType.COMPLETED
 _FAILED = StateType.FAILED
 _CANCELLED = StateType.CANCELLED
@@ -43,7 +44,7 @@ _CRASHED = StateType.CRASHED
 def lifecycle(owner: Any, run: Run, backend: Backend) -> Generator[Any, Any, State]:
     """Run `owner` (a Task or Flow) as `run` to a final state. See the module docstring."""
     kind = "Flow" if run.kind == "flow" else "Task"
-    decision = backend.propose(run, Pending())
+    decision = backend.propose(run, State(_PENDING, "Pending"))
     if decision.kind is not _ACCEPT:
         raise InvalidTransition(f"{kind} run {run.name!r} could not start: {decision.reason}")
     while True:
@@ -56,12 +57,12 @@ def lifecycle(owner: Any, run: Run, backend: Backend) -> Generator[Any, Any, Sta
         if decision.kind is not _ACCEPT:
             raise InvalidTransition(f"{kind} run {run.name!r} could not run: {decision.reason}")
         if owner.on_running_hooks:
-            run_hooks(owner, run, run.state, owner.on_running_hooks)
+            yield from run_hooks(owner, run, run.state, owner.on_running_hooks)
 
         value, exc = yield CALL
 
         if exc is not None and not isinstance(exc, Exception):
-            _interrupted(owner, run, backend, exc, kind)
+            yield from _interrupted(owner, run, backend, exc, kind)
             raise exc
         state = outcome_state(value, exc, kind, run)
         if state.type is _FAILED and _should_retry(owner, run, state):
@@ -75,11 +76,11 @@ def lifecycle(owner: Any, run: Run, backend: Backend) -> Generator[Any, Any, Sta
         backend.propose(run, state)
         if state.type is _COMPLETED:
             if owner.on_completion_hooks:
-                run_hooks(owner, run, state, owner.on_completion_hooks)
+                yield from run_hooks(owner, run, state, owner.on_completion_hooks)
         else:
             _log_failure(run, state, exc, kind)
             if owner.on_failure_hooks:
-                run_hooks(owner, run, state, owner.on_failure_hooks)
+                yield from run_hooks(owner, run, state, owner.on_failure_hooks)
         return state
 
 
@@ -132,7 +133,9 @@ def retry_delay(owner: Any, attempt: int) -> float:
     return delay
 
 
-def _interrupted(owner: Any, run: Run, backend: Backend, exc: BaseException, kind: str) -> None:
+def _interrupted(
+    owner: Any, run: Run, backend: Backend, exc: BaseException, kind: str
+) -> Generator[Any, Any, None]:
     """Record how a run ended when the process was interrupted, then let the signal through."""
     if isinstance(exc, KeyboardInterrupt) or _is_async_cancellation(exc):
         label = (
@@ -149,7 +152,7 @@ def _interrupted(owner: Any, run: Run, backend: Backend, exc: BaseException, kin
     backend.propose(run, state)
     run_logger(run).error("%s run ended %s: %s", kind, state.name, state.message)
     if hooks:
-        run_hooks(owner, run, state, hooks)
+        yield from run_hooks(owner, run, state, hooks)
 
 
 def _log_failure(run: Run, state: State, exc: BaseException | None, kind: str) -> None:
@@ -160,31 +163,27 @@ def _log_failure(run: Run, state: State, exc: BaseException | None, kind: str) -
         logger.error("%s run ended %s: %s", kind, state.name, state.message)
 
 
-def run_hooks(owner: Any, run: Run, state: State, hooks: Any) -> None:
-    """Call each hook as ``hook(owner, run, state)``; a hook that raises is logged, not fatal."""
+def run_hooks(owner: Any, run: Run, state: State, hooks: Any) -> Generator[Any, Any, None]:
+    """Call each hook as ``hook(owner, run, state)``; a hook that raises is logged, not fatal.
+
+    An async hook's coroutine is handed to the driver (``(AWAIT, coroutine)``), which awaits it
+    on the run's event loop, or runs it to completion for a sync run.
+    """
     for hook in hooks:
+        name = getattr(hook, "__name__", repr(hook))
         try:
             result = hook(owner, run, state)
             if hasattr(result, "__await__"):
-                _run_coroutine(result)
+                _, exc = yield (AWAIT, result)
+                if exc is not None:
+                    raise exc
         except Exception:
-            name = getattr(hook, "__name__", repr(hook))
             run_logger(run).exception("State hook %r raised an exception", name)
 
 
 def _is_async_cancellation(exc: BaseException) -> bool:
     aio = sys.modules.get("asyncio")  # never imported here: without asyncio, nothing to cancel
     return aio is not None and isinstance(exc, aio.CancelledError)
-
-
-def _run_coroutine(coro: Any) -> Any:
-    import asyncio
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    return asyncio.ensure_future(coro)
 
 
 def _now() -> float:

@@ -32,7 +32,7 @@ def default_db_path() -> Path:
     """The embedded record's path: ``$CADENZA_HOME/cadenza.db``; home defaults to ``~/.cadenza``."""
     from cadenza.settings import spec
 
-    return spec.home() / "cadenza.db"
+    return spec.home_from() / "cadenza.db"  # uncached: follows CADENZA_HOME as it is now
 
 
 def connect(path: Path) -> sqlite3.Connection:

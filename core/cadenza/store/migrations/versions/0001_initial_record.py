@@ -69,7 +69,7 @@ def upgrade() -> None:
     op.create_table(
         "run_states",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("transition_id", sa.Text, nullable=False, unique=True),
+        sa.Column("transition_id", sa.Text, nullable=False),
         sa.Column("run_id", sa.Text, nullable=False),
         sa.Column("flow_run_id", sa.Text),
         sa.Column("type", sa.Text, nullable=False),
@@ -77,10 +77,11 @@ def upgrade() -> None:
         sa.Column("message", sa.Text),
         sa.Column("timestamp", Epoch, nullable=False),
         sa.Column("details", sa.Text),
+        # A transition id is applied once per run; this index also serves lookups by run_id.
+        sa.UniqueConstraint("run_id", "transition_id", name="uq_run_states_run_transition"),
         sqlite_autoincrement=True,
     )
-    for column in ("run_id", "flow_run_id"):
-        op.create_index(f"ix_run_states_{column}", "run_states", [column])
+    op.create_index("ix_run_states_flow_run_id", "run_states", ["flow_run_id"])
 
     op.create_table(
         "logs",
