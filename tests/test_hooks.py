@@ -451,3 +451,23 @@ def test_async_hook_of_an_async_flow_completes_before_the_flow_returns():
     result, hook_finished = asyncio.run(main())
     assert result == 1
     assert hook_finished == ["Completed"]
+
+
+def test_raising_async_hook_of_an_async_flow_is_logged_and_state_unchanged(record):
+    import asyncio
+
+    async def broken_async_hook(owner, run, state):
+        await asyncio.sleep(0)
+        raise RuntimeError("async hook exploded")
+
+    @flow(on_completion=[broken_async_hook])
+    async def async_flow():
+        return 2
+
+    state = asyncio.run(async_flow(return_state=True))
+    assert state.is_completed() and state.result() == 2
+    run_id = state.state_details.flow_run_id
+    assert _final_state(record, "flow_runs", run_id) == ("COMPLETED", "Completed")
+    errors = record("SELECT message FROM logs WHERE flow_run_id = ? AND level = 40", run_id)
+    assert len(errors) == 1
+    assert "broken_async_hook" in errors[0][0] and "async hook exploded" in errors[0][0]

@@ -27,5 +27,5 @@ def new_id() -> str:
         | _VARIANT
         | getrandbits(62)
     )
-    h = "%032x" % value
+    h = f"{value:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
