@@ -77,14 +77,25 @@ def _task_runs_table(task_runs: list[dict[str, Any]]) -> Table:
     return table
 
 
-def _states_table(states: list[dict[str, Any]]) -> Table:
+def _states_table(run: dict[str, Any]) -> Table:
+    """Every transition in time order: the flow run's, and its task runs' unless there are many
+    (then only the flow run's; the JSON form always has all)."""
+    rows = [(state, run["name"]) for state in run["states"]]
+    task_runs = run["task_runs"]
+    if len(task_runs) <= 2 * HEAD_ROWS:
+        rows += [(state, task["name"]) for task in task_runs for state in task["states"]]
+    rows.sort(key=lambda row: row[0]["timestamp"])  # ISO 8601 UTC strings sort as times
     table = Table(title="State transitions", box=box.SIMPLE_HEAD)
     table.add_column("Time", no_wrap=True)
+    table.add_column("Run", overflow="fold")
     table.add_column("State")
-    table.add_column("Message")
-    for state in states:
+    table.add_column("Message", overflow="fold")
+    for state, name in rows:
         table.add_row(
-            local_time(state["timestamp"]), state_text(state), Text(state["message"] or "")
+            local_time(state["timestamp"]),
+            Text(name),
+            state_text(state),
+            Text(state["message"] or ""),
         )
     return table
 
@@ -130,7 +141,7 @@ def print_flow_run(console: Console, run: dict[str, Any]) -> None:
         parts.append(_task_runs_table(run["task_runs"]))
     else:
         parts.append(Text("No task runs.", style="dim"))
-    parts.append(_states_table(run["states"]))
+    parts.append(_states_table(run))
     if run["subflow_runs"]:
         parts.append(flow_runs_table(run["subflow_runs"], title="Subflow runs"))
     console.print(Group(*parts))
