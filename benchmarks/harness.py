@@ -261,16 +261,12 @@ def python_version(python: str) -> str:
     ).stdout.strip()
 
 
-def package_version(python: str, package: str, env: dict[str, str]) -> str | None:
+def package_version(python: str, package: str) -> str | None:
     code = f"import importlib.metadata as m; print(m.version({package!r}))"
     proc = subprocess.run(
-        [python, "-c", code], capture_output=True, text=True, env=env, check=False
+        [python, "-c", code], capture_output=True, text=True, env=_clean_env(), check=False
     )
     return proc.stdout.strip() or None
-
-
-def describe_error(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
 
 
 def log(msg: str) -> None:

@@ -156,9 +156,9 @@ def main(argv: list[str] | None = None) -> int:
             "machine": platform.platform(),
             "cpus": os.cpu_count(),
             "python": python_version(cfg.cadenza_python),
-            "cadenza": package_version(cfg.cadenza_python, "cadenza", {}),
+            "cadenza": package_version(cfg.cadenza_python, "cadenza"),
             "prefect": (
-                package_version(cfg.prefect_python, "prefect", {})
+                package_version(cfg.prefect_python, "prefect")
                 if cfg.prefect_python
                 else cfg.prefect_status
             ),

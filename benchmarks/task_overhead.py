@@ -88,6 +88,13 @@ def bench(cfg: Config) -> BenchResult:
             "{:.2f}",
         ),
         Row(
+            "task call mean (us)",
+            dig(cad, "task", "mean_us"),
+            dig(pre, "task", "mean_us") if pre else missing,
+            None,
+            "{:.2f}",
+        ),
+        Row(
             "task call p90 (us)",
             dig(cad, "task", "p90_us"),
             dig(pre, "task", "p90_us") if pre else missing,
