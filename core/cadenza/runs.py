@@ -62,7 +62,8 @@ class FlowRun:
         self.parent_task_run_id = parent_task_run_id
         self.run_count = 0
         self.proposals = 0
-        self.applied: set[str] = set()  # transition ids already applied (idempotency)
+        # Caller-chosen transition ids already applied (idempotency); made on first use.
+        self.applied: set[str] | None = None
         self.state: State | None = None
         self.created = time.time()
         self.start_time: float | None = None
@@ -116,7 +117,8 @@ class TaskRun:
         self.retries = retries
         self.run_count = 0
         self.proposals = 0
-        self.applied: set[str] = set()  # transition ids already applied (idempotency)
+        # Caller-chosen transition ids already applied (idempotency); made on first use.
+        self.applied: set[str] | None = None
         self.state: State | None = None
         self.created = time.time()
         self.start_time: float | None = None

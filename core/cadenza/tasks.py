@@ -161,12 +161,23 @@ class Task(OptionsMixin):
         return dict(bound.arguments)
 
     def __call__(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any):
-        from cadenza.engine.task_engine import run_task
-
-        return run_task(self, args, kwargs, return_state, wait_for)
+        return _engine().run_task(self, args, kwargs, return_state, wait_for)
 
     def __repr__(self) -> str:
         return f"Task(name={self.name!r}, fn={self.fn.__qualname__})"
+
+
+def _engine():
+    """The task engine module, imported on the first task call (not on ``import cadenza``)."""
+    global _task_engine
+    if _task_engine is None:
+        from cadenza.engine import task_engine
+
+        _task_engine = task_engine
+    return _task_engine
+
+
+_task_engine = None
 
 
 def _default(value: Any, setting: str) -> Any:

@@ -110,6 +110,8 @@ def _task_row(run: TaskRun) -> tuple:
 
 def _details_json(details: StateDetails) -> str | None:
     """What a state row keeps of its details: all but the run ids (those are columns)."""
+    if details.scheduled_time is None and details.cache_key is None and details.retry_count is None:
+        return None
     extra = details.to_dict()
     for key in ("flow_run_id", "task_run_id", "transition_id"):
         extra.pop(key, None)
@@ -157,7 +159,7 @@ class EmbeddedBackend:
         if not explicit:  # engine-made ids are unique by construction: nothing to remember
             run.proposals += 1
             transition_id = f"{run.id}:{run.proposals}"
-        elif transition_id in run.applied:
+        elif run.applied is not None and transition_id in run.applied:
             return _ALREADY_APPLIED
         current = run.state
         state_type = state.type
@@ -168,6 +170,8 @@ class EmbeddedBackend:
         else:
             decision = _ACCEPTED
         if explicit:
+            if run.applied is None:
+                run.applied = set()
             run.applied.add(transition_id)
         run.state = state
         ts = state.ts
