@@ -84,3 +84,19 @@ class OptionsMixin:
 
     def on_running(self, fn: Callable) -> Callable:
         return self._add_hook("on_running", fn)
+
+
+def resolve_persist(
+    persist_result: bool | None,
+    *configured: Any,
+    setting: str = "CADENZA_RESULTS_PERSIST_BY_DEFAULT",
+) -> bool:
+    """Whether results are persisted: explicitly asked, or implied by storage/serializer/key/cache
+    options being set, or the settings default."""
+    if persist_result is not None:
+        return bool(persist_result)
+    if any(option is not None for option in configured):
+        return True
+    from cadenza.settings import spec
+
+    return bool(spec.get(setting))

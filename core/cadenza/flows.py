@@ -7,7 +7,7 @@ another flow (or task) is a subflow run linked to its parent.
 
 from __future__ import annotations
 
-from cadenza._options import OptionsMixin, docstring, hook_list, is_async_fn
+from cadenza._options import OptionsMixin, docstring, hook_list, is_async_fn, resolve_persist
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
@@ -92,7 +92,7 @@ class Flow(OptionsMixin):
         self.description = description if description is not None else docstring(fn)
         self.timeout_seconds = timeout_seconds
         self.should_validate_parameters = validate_parameters
-        self.persist_result = persist_result
+        self.persist_result = resolve_persist(persist_result, result_storage, result_serializer)
         self.result_storage = result_storage
         self.result_serializer = result_serializer
         self.cache_result_in_memory = cache_result_in_memory

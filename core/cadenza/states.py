@@ -40,6 +40,7 @@ TERMINAL_STATES = frozenset(
     {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 )
 
+
 class _NoResult:
     """The marker of a state without a result; pickles as the same singleton."""
 

@@ -7,7 +7,14 @@ outside a flow runs it too, recorded as a task run without a flow run.
 
 from __future__ import annotations
 
-from cadenza._options import UNSET, OptionsMixin, docstring, hook_list, is_async_fn
+from cadenza._options import (
+    UNSET,
+    OptionsMixin,
+    docstring,
+    hook_list,
+    is_async_fn,
+    resolve_persist,
+)
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
@@ -97,7 +104,14 @@ class Task(OptionsMixin):
             else _default(None, "CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS")
         )
         self.retry_jitter_factor = retry_jitter_factor
-        self.persist_result = persist_result
+        self.persist_result = resolve_persist(
+            persist_result,
+            result_storage,
+            result_serializer,
+            result_storage_key,
+            cache_policy,
+            cache_key_fn,
+        )
         self.result_storage = result_storage
         self.result_serializer = result_serializer
         self.result_storage_key = result_storage_key

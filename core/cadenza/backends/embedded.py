@@ -180,6 +180,8 @@ class EmbeddedBackend:
                 run.start_time = ts
         elif state_type in TERMINAL_STATES:
             run.end_time = ts
+            if state.result_ref is not None:
+                run.result_ref = state.result_ref
         details = tuple.__getitem__(state, 4)
         self._states.append(
             (

@@ -35,7 +35,7 @@ def run_flow(flow: Flow, args: tuple, kwargs: dict, return_state: bool, wait_for
     task_token = _task_run_ctx.set(None)
     try:
         state = drive_sync(
-            lifecycle(flow, ctx.flow_run, ctx.backend),
+            lifecycle(flow, ctx.flow_run, ctx.backend, call_args, call_kwargs),
             flow.fn,
             call_args,
             call_kwargs,
@@ -66,7 +66,7 @@ async def _run_async(flow: Flow, args: tuple, kwargs: dict, return_state: bool) 
     task_token = _task_run_ctx.set(None)
     try:
         state = await drive_async(
-            lifecycle(flow, ctx.flow_run, ctx.backend),
+            lifecycle(flow, ctx.flow_run, ctx.backend, call_args, call_kwargs),
             flow.fn,
             call_args,
             call_kwargs,

@@ -41,8 +41,13 @@ _CANCELLED = StateType.CANCELLED
 _CRASHED = StateType.CRASHED
 
 
-def lifecycle(owner: Any, run: Run, backend: Backend) -> Generator[Any, Any, State]:
-    """Run `owner` (a Task or Flow) as `run` to a final state. See the module docstring."""
+def lifecycle(
+    owner: Any, run: Run, backend: Backend, args: tuple = (), kwargs: dict | None = None
+) -> Generator[Any, Any, State]:
+    """Run `owner` (a Task or Flow) as `run` to a final state. See the module docstring.
+
+    `args` / `kwargs` are the call's arguments, used only to name a persisted result.
+    """
     kind = "Flow" if run.kind == "flow" else "Task"
     decision = backend.propose(run, State(_PENDING, "Pending"))
     if decision.kind is not _ACCEPT:
@@ -65,6 +70,8 @@ def lifecycle(owner: Any, run: Run, backend: Backend) -> Generator[Any, Any, Sta
             yield from _interrupted(owner, run, backend, exc, kind)
             raise exc
         state = outcome_state(value, exc, kind, run)
+        if owner.persist_result and state.type is _COMPLETED:
+            state = _persist(owner, run, state, args, kwargs or {})
         if state.type is _FAILED and _should_retry(owner, run, state):
             backend.propose(run, state)
             delay = retry_delay(owner, run.run_count)
@@ -104,6 +111,17 @@ def outcome_state(value: Any, exc: BaseException | None, kind: str, run: Run) ->
             message = f"{len(failed)}/{len(value)} states failed"
             return State(_FAILED, None, message, failed[0].result(raise_on_failure=False), details)
     return State(_COMPLETED, None, None, value, details)
+
+
+def _persist(owner: Any, run: Run, state: State, args: tuple, kwargs: dict) -> State:
+    """Store the result; a storage failure fails the run instead of passing silently."""
+    from cadenza.results import persist_state
+
+    try:
+        return persist_state(owner, run, state, args, kwargs)
+    except Exception as exc:
+        message = f"Could not persist the result: {type(exc).__name__}: {exc}"
+        return State(_FAILED, None, message, exc, tuple.__getitem__(state, 4))
 
 
 def _should_retry(owner: Any, run: Run, state: State) -> bool:

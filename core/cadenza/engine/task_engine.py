@@ -34,7 +34,12 @@ def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
         state = drive_sync(
-            lifecycle(task, run, backend), task.fn, args, kwargs, task.timeout_seconds, "Task"
+            lifecycle(task, run, backend, args, kwargs),
+            task.fn,
+            args,
+            kwargs,
+            task.timeout_seconds,
+            "Task",
         )
     finally:
         _task_run_ctx.reset(token)
@@ -46,7 +51,12 @@ async def _run_async(task: Task, args: tuple, kwargs: dict, return_state: bool) 
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
         state: State = await drive_async(
-            lifecycle(task, run, backend), task.fn, args, kwargs, task.timeout_seconds, "Task"
+            lifecycle(task, run, backend, args, kwargs),
+            task.fn,
+            args,
+            kwargs,
+            task.timeout_seconds,
+            "Task",
         )
     finally:
         _task_run_ctx.reset(token)

@@ -42,8 +42,17 @@ class Setting:
     ``in_profile`` is False for settings that a profile cannot hold.
     """
 
-    __slots__ = ("choices", "default", "doc", "in_profile", "minimum", "name", "optional",
-                 "secret", "type")
+    __slots__ = (
+        "choices",
+        "default",
+        "doc",
+        "in_profile",
+        "minimum",
+        "name",
+        "optional",
+        "secret",
+        "type",
+    )
 
     def __init__(
         self,
@@ -71,7 +80,7 @@ class Setting:
     @property
     def field(self) -> str:
         """The python attribute name: the env name without the prefix, lower case."""
-        return self.name[len(PREFIX):].lower()
+        return self.name[len(PREFIX) :].lower()
 
     def __repr__(self) -> str:
         return f"Setting({self.name!r}, {self.type.__name__}, default={self.default!r})"
@@ -108,30 +117,72 @@ class Secret:
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("CADENZA_HOME", Path, Path("~/.cadenza"),
-            "Directory holding the embedded database, results, keys and profiles.toml.",
-            in_profile=False),
-    Setting("CADENZA_PROFILE", str, "default",
-            "Name of the active profile in profiles.toml.", in_profile=False),
-    Setting("CADENZA_API_URL", str, None,
-            "URL of a cadenza server; unset means record runs in the embedded database.",
-            optional=True),
-    Setting("CADENZA_API_KEY", str, None, "API key sent to the server.",
-            optional=True, secret=True),
-    Setting("CADENZA_LOGGING_LEVEL", str, "INFO",
-            "Level of run logs that are recorded and echoed.", choices=LOG_LEVELS),
+    Setting(
+        "CADENZA_HOME",
+        Path,
+        Path("~/.cadenza"),
+        "Directory holding the embedded database, results, keys and profiles.toml.",
+        in_profile=False,
+    ),
+    Setting(
+        "CADENZA_PROFILE",
+        str,
+        "default",
+        "Name of the active profile in profiles.toml.",
+        in_profile=False,
+    ),
+    Setting(
+        "CADENZA_API_URL",
+        str,
+        None,
+        "URL of a cadenza server; unset means record runs in the embedded database.",
+        optional=True,
+    ),
+    Setting(
+        "CADENZA_API_KEY", str, None, "API key sent to the server.", optional=True, secret=True
+    ),
+    Setting(
+        "CADENZA_LOGGING_LEVEL",
+        str,
+        "INFO",
+        "Level of run logs that are recorded and echoed.",
+        choices=LOG_LEVELS,
+    ),
     Setting("CADENZA_LOGGING_CONSOLE", bool, True, "Echo run logs to the console."),
-    Setting("CADENZA_FLUSH_INTERVAL", float, 0.05,
-            "Batch window of the embedded record writer, in seconds.", minimum=0.0),
-    Setting("CADENZA_RESULTS_PERSIST_BY_DEFAULT", bool, False,
-            "Persist task and flow results unless a task says otherwise."),
-    Setting("CADENZA_TASK_DEFAULT_RETRIES", int, 0,
-            "Retries of a task that does not set `retries`.", minimum=0),
-    Setting("CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS", float, 0.0,
-            "Delay between retries of a task that does not set `retry_delay_seconds`.",
-            minimum=0.0),
-    Setting("CADENZA_FLOW_DEFAULT_RETRIES", int, 0,
-            "Retries of a flow that does not set `retries`.", minimum=0),
+    Setting(
+        "CADENZA_FLUSH_INTERVAL",
+        float,
+        0.05,
+        "Batch window of the embedded record writer, in seconds.",
+        minimum=0.0,
+    ),
+    Setting(
+        "CADENZA_RESULTS_PERSIST_BY_DEFAULT",
+        bool,
+        False,
+        "Persist task and flow results unless a task says otherwise.",
+    ),
+    Setting(
+        "CADENZA_TASK_DEFAULT_RETRIES",
+        int,
+        0,
+        "Retries of a task that does not set `retries`.",
+        minimum=0,
+    ),
+    Setting(
+        "CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS",
+        float,
+        0.0,
+        "Delay between retries of a task that does not set `retry_delay_seconds`.",
+        minimum=0.0,
+    ),
+    Setting(
+        "CADENZA_FLOW_DEFAULT_RETRIES",
+        int,
+        0,
+        "Retries of a flow that does not set `retries`.",
+        minimum=0,
+    ),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -292,9 +343,7 @@ def active_profile(doc: ProfilesDoc, environ: Mapping[str, str] | None = None) -
     return Resolved("default", DEFAULT, None)
 
 
-def profile_values(
-    doc: ProfilesDoc, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def profile_values(doc: ProfilesDoc, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The raw key/values of the active profile.
 
     Raises ValueError when the active profile is not ``default`` and the file has no such table.
@@ -305,9 +354,7 @@ def profile_values(
     if name == "default":
         return {}
     known = ", ".join(sorted(doc.profiles)) or "none"
-    raise ValueError(
-        f"CADENZA_PROFILE={name!r} names no profile in {doc.path} (profiles: {known})"
-    )
+    raise ValueError(f"CADENZA_PROFILE={name!r} names no profile in {doc.path} (profiles: {known})")
 
 
 def lookup(
