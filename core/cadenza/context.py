@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import threading
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 _flow_run_ctx: contextvars.ContextVar[FlowRunContext | None] = contextvars.ContextVar(
     "cadenza_flow_run", default=None
 )
+_runner_lock = threading.Lock()
 _task_run_ctx: contextvars.ContextVar[TaskRunContext | None] = contextvars.ContextVar(
     "cadenza_task_run", default=None
 )
@@ -34,6 +36,7 @@ class FlowRunContext:
 
     __slots__ = (
         "_logger",
+        "_runner",
         "abandoned",
         "backend",
         "flow",
@@ -60,10 +63,39 @@ class FlowRunContext:
         # Set when the flow run ended (timed out) while its body may still run in a thread.
         self.abandoned: str | None = None
         self._logger: logging.LoggerAdapter | None = None
+        self._runner: Any = None
 
     @staticmethod
     def get() -> FlowRunContext | None:
         return _flow_run_ctx.get()
+
+    def started_task_runner(self) -> Any:
+        """This flow run's own task runner (a duplicate of the flow's), started on first use."""
+        if self._runner is None:
+            with _runner_lock:
+                if self._runner is None:
+                    template = self.task_runner
+                    if template is None:
+                        from cadenza.task_runners import ThreadPoolTaskRunner
+
+                        template = ThreadPoolTaskRunner()
+                    self._runner = template.duplicate().__enter__()
+        return self._runner
+
+    def wait_for_task_runs(self) -> None:
+        """Block until every task run submitted in this flow run is final."""
+        if self._runner is not None:
+            self._runner.wait_all()
+
+    def close_task_runner(self, wait: bool = True) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            if wait:
+                runner.__exit__(None, None, None)
+            else:
+                shutdown = getattr(runner, "shutdown", None)
+                if shutdown is not None:
+                    shutdown(wait=False)
 
     @property
     def logger(self) -> logging.LoggerAdapter:

@@ -1,28 +1,40 @@
-"""Futures: `wait` and `as_completed` over task-run futures, as in Prefect 3.
+"""Futures of submitted task runs, and `wait` / `as_completed`, as in Prefect 3.
 
-A cadenza future wraps a `concurrent.futures.Future` whose result is the task run's final
-`State`; `result()` unwraps it (raising the run's exception on failure) and `state` gives it.
+A `CadenzaFuture` wraps a `concurrent.futures.Future` whose result is the task run's final
+`State`. `result()` unwraps it (raising the run's exception on failure), `state` gives the state
+so far, and ``await future`` works in async code.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cadenza.states import State
+if TYPE_CHECKING:
+    from cadenza.runs import TaskRun
+    from cadenza.states import State
 
 
 class CadenzaFuture:
     """The eventual final `State` of a task run submitted to a task runner."""
 
-    __slots__ = ("_future", "task_run_id")
+    __slots__ = ("_future", "task_run")
 
-    def __init__(self, future: cf.Future, task_run_id: str | None = None) -> None:
+    def __init__(self, future: cf.Future, task_run: TaskRun | None = None) -> None:
         self._future = future
-        self.task_run_id = task_run_id
+        self.task_run = task_run
+
+    @property
+    def task_run_id(self) -> str | None:
+        return self.task_run.id if self.task_run is not None else None
+
+    @property
+    def task_run_name(self) -> str | None:
+        return self.task_run.name if self.task_run is not None else None
 
     def wait(self, timeout: float | None = None) -> None:
+        """Block until the run is final, or `timeout` seconds pass."""
         cf.wait([self._future], timeout=timeout)
 
     def done(self) -> bool:
@@ -30,24 +42,52 @@ class CadenzaFuture:
 
     @property
     def state(self) -> State:
-        from cadenza.states import Pending
+        """The final state when done; otherwise the run's current state (Pending at first)."""
+        if self._future.done():
+            return self._future.result()
+        current = self.task_run.state if self.task_run is not None else None
+        if current is None:
+            from cadenza.states import Pending
 
-        return self._future.result() if self._future.done() else Pending()
+            return Pending()
+        return current
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
+        """The run's return value; raises its exception if it failed (unless told not to)."""
         try:
             state: State = self._future.result(timeout=timeout)
         except cf.TimeoutError:
             raise TimeoutError(
-                f"Task run {self.task_run_id} did not finish within {timeout} second(s)"
+                f"Task run {self.task_run_name!r} did not finish within {timeout} second(s)"
             ) from None
         return state.result(raise_on_failure=raise_on_failure)
 
     def add_done_callback(self, fn: Any) -> None:
+        """Call ``fn(future)`` when the run is final (at once if it already is)."""
         self._future.add_done_callback(lambda _: fn(self))
 
+    def __await__(self):
+        import asyncio
+
+        state = yield from asyncio.wrap_future(self._future).__await__()
+        return state.result()
+
     def __repr__(self) -> str:
-        return f"CadenzaFuture(task_run_id={self.task_run_id!r}, done={self.done()})"
+        return f"CadenzaFuture(task_run={self.task_run_name!r}, done={self.done()})"
+
+
+class CadenzaFutureList(list):
+    """The futures of one `map` call, with list-wide `wait` and `result`."""
+
+    def wait(self, timeout: float | None = None) -> None:
+        wait(self, timeout=timeout)
+
+    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> list[Any]:
+        """Every result in order; waits for all first."""
+        done, not_done = wait(self, timeout=timeout)
+        if not_done:
+            raise TimeoutError(f"{len(not_done)} of {len(self)} task runs did not finish in time")
+        return [f.result(raise_on_failure=raise_on_failure) for f in self]
 
 
 class DoneAndNotDoneFutures(NamedTuple):
@@ -57,7 +97,6 @@ class DoneAndNotDoneFutures(NamedTuple):
 
 def wait(futures: Iterable[CadenzaFuture], timeout: float | None = None) -> DoneAndNotDoneFutures:
     """Wait until every future is done or `timeout` seconds pass; return (done, not_done)."""
-    futures = list(futures)
     by_inner = {f._future: f for f in futures}
     done, not_done = cf.wait(list(by_inner), timeout=timeout)
     return DoneAndNotDoneFutures({by_inner[f] for f in done}, {by_inner[f] for f in not_done})
@@ -73,10 +112,21 @@ def as_completed(
 
 
 def resolve_wait_for(wait_for: Iterable[Any]) -> None:
-    """Block until every future in `wait_for` is done (used for ordering without data)."""
+    """Block until every future in `wait_for` is done (ordering without passing data)."""
     for item in wait_for:
         if hasattr(item, "wait"):
             item.wait()
 
 
-__all__ = ["CadenzaFuture", "DoneAndNotDoneFutures", "as_completed", "wait"]
+PrefectFuture = CadenzaFuture  # the name Prefect users import
+PrefectFutureList = CadenzaFutureList
+
+__all__ = [
+    "CadenzaFuture",
+    "CadenzaFutureList",
+    "DoneAndNotDoneFutures",
+    "PrefectFuture",
+    "PrefectFutureList",
+    "as_completed",
+    "wait",
+]

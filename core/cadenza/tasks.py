@@ -126,6 +126,7 @@ class Task(OptionsMixin):
         self.viz_return_value = viz_return_value
         self.task_key = _task_key(fn)
         self._signature: inspect.Signature | None = None
+        self._keyword_callable: bool | None = None  # every parameter can be passed by name
         self._validate()
 
     def _validate(self) -> None:
@@ -174,11 +175,67 @@ class Task(OptionsMixin):
         bound.apply_defaults()
         return dict(bound.arguments)
 
+    def call_arguments(self, parameters: dict[str, Any]) -> tuple[tuple, dict]:
+        """(args, kwargs) to call the function with, from bound `parameters` (any order)."""
+        if self._keyword_callable is None:
+            self._keyword_callable = all(
+                p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                for p in self.signature.parameters.values()
+            )
+        if self._keyword_callable:
+            return (), parameters
+        import inspect
+
+        ordered = {n: parameters[n] for n in self.signature.parameters if n in parameters}
+        bound = inspect.BoundArguments(self.signature, ordered)  # type: ignore[arg-type]
+        return bound.args, bound.kwargs
+
+    def submit(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any):
+        """Run the task on the flow's task runner; returns a future of its result.
+
+        Futures among the arguments are waited for (without holding a worker) and replaced by
+        their results. With ``return_state=True``, wait and return the final `State` instead.
+        """
+        future = _runner_for_submit().submit(self, self.bind(args, kwargs), wait_for)
+        if return_state:
+            future.wait()
+            return future.state
+        return future
+
+    def map(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any):
+        """Submit one run per element of the iterable arguments; returns a list of futures.
+
+        Arguments wrapped in `unmapped(...)` are passed whole to every run.
+        """
+        futures = _runner_for_submit().map(self, self.bind(args, kwargs), wait_for)
+        if return_state:
+            futures.wait()
+            return [f.state for f in futures]
+        return futures
+
     def __call__(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any):
         return _engine().run_task(self, args, kwargs, return_state, wait_for)
 
     def __repr__(self) -> str:
         return f"Task(name={self.name!r}, fn={self.fn.__qualname__})"
+
+
+def _runner_for_submit():
+    """The current flow run's task runner; outside a flow, a process-wide thread pool."""
+    from cadenza.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    if ctx is not None:
+        return ctx.started_task_runner()
+    global _default_runner
+    if _default_runner is None:
+        from cadenza.task_runners import ThreadPoolTaskRunner
+
+        _default_runner = ThreadPoolTaskRunner().__enter__()
+    return _default_runner
+
+
+_default_runner = None
 
 
 def _engine():

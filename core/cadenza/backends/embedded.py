@@ -15,24 +15,17 @@ import sqlite3
 import sys
 import threading
 import time
-from collections import deque
 from typing import TYPE_CHECKING
 
 from cadenza.backends.process import PROCESS
-from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind
-from cadenza.states import TERMINAL_STATES, StateType
+from cadenza.backends.recording import Recorder, pop_all
+from cadenza.orchestration import CORE_POLICY
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cadenza.backends.base import Run
     from cadenza.runs import FlowRun, TaskRun
-    from cadenza.states import State, StateDetails
 
-_ALREADY_APPLIED = Decision(DecisionKind.ACCEPT, "transition already applied")
-_ACCEPTED = Decision(DecisionKind.ACCEPT, "accepted")
-_ACCEPT = DecisionKind.ACCEPT
-_RUNNING = StateType.RUNNING
 
 _UPSERT_FLOW_RUN = """
 INSERT INTO flow_runs (id, name, flow_name, flow_version, parent_flow_run_id, parent_task_run_id,
@@ -108,37 +101,23 @@ def _task_row(run: TaskRun) -> tuple:
     )
 
 
-def _details_json(details: StateDetails) -> str | None:
-    """What a state row keeps of its details: all but the run ids (those are columns)."""
-    if details.scheduled_time is None and details.cache_key is None and details.retry_count is None:
-        return None
-    extra = details.to_dict()
-    for key in ("flow_run_id", "task_run_id", "transition_id"):
-        extra.pop(key, None)
-    return json.dumps(extra) if extra else None
-
-
 def _dumps(value: object) -> str:
     return json.dumps(value, default=repr)
 
 
-class EmbeddedBackend:
+class EmbeddedBackend(Recorder):
     """Records runs into a SQLite file through a batching writer thread."""
 
     def __init__(self, path: Path, flush_interval: float = 0.05, policy=CORE_POLICY) -> None:
         from cadenza.backends.recovery import reap_dead_runs
         from cadenza.store.database import connect, ensure_schema
 
+        super().__init__(policy)
         self.path = path
-        self.policy = policy
-        self._rules = policy._by_pair  # pairs no rule governs are accepted without a call
         self.flush_interval = flush_interval
         ensure_schema(path)
         self._conn = connect(path)
         reap_dead_runs(self._conn)
-        self._runs: deque[FlowRun | TaskRun] = deque()
-        self._states: deque[tuple] = deque()
-        self._logs: deque[tuple] = deque()
         self._retry: list[tuple[str, list[tuple]]] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -147,68 +126,7 @@ class EmbeddedBackend:
         self._writer.start()
         atexit.register(self.close)
 
-    # -- Backend protocol -----------------------------------------------------------------------
-    def create_flow_run(self, run: FlowRun) -> None:
-        self._runs.append(run)
-
-    def create_task_run(self, run: TaskRun) -> None:
-        self._runs.append(run)
-
-    def propose(self, run: Run, state: State, transition_id: str | None = None) -> Decision:
-        explicit = transition_id is not None
-        if not explicit:  # engine-made ids are unique by construction: nothing to remember
-            run.proposals += 1
-            transition_id = f"{run.id}:{run.proposals}"
-        elif run.applied is not None and transition_id in run.applied:
-            return _ALREADY_APPLIED
-        current = run.state
-        state_type = state.type
-        if self._rules[(current.type if current is not None else None, state_type)]:
-            decision = self.policy.decide(run, current, state)
-            if decision.kind is not _ACCEPT:
-                return decision
-        else:
-            decision = _ACCEPTED
-        if explicit:
-            if run.applied is None:
-                run.applied = set()
-            run.applied.add(transition_id)
-        run.state = state
-        ts = state.ts
-        if state_type is _RUNNING:
-            if run.start_time is None:
-                run.start_time = ts
-        elif state_type in TERMINAL_STATES:
-            run.end_time = ts
-            if state.result_ref is not None:
-                run.result_ref = state.result_ref
-        details = tuple.__getitem__(state, 4)
-        self._states.append(
-            (
-                transition_id,
-                run.id,
-                run.flow_run_id,
-                state_type._value_,
-                state.name,
-                state.message,
-                ts,
-                _details_json(details) if details is not None else None,
-            )
-        )
-        self._runs.append(run)
-        return decision
-
-    def log(
-        self,
-        flow_run_id: str | None,
-        task_run_id: str | None,
-        level: int,
-        logger: str,
-        message: str,
-        timestamp: float,
-    ) -> None:
-        self._logs.append((flow_run_id, task_run_id, level, logger, message, timestamp))
-
+    # -- durability -----------------------------------------------------------------------------
     def flush(self) -> None:
         with self._lock:
             self._drain()
@@ -240,9 +158,9 @@ class EmbeddedBackend:
 
     def _drain(self) -> None:
         """Write everything queued in one transaction. Caller holds the lock."""
-        runs = _pop_all(self._runs)
-        states = _pop_all(self._states)
-        logs = _pop_all(self._logs)
+        runs = pop_all(self._runs)
+        states = pop_all(self._states)
+        logs = pop_all(self._logs)
         if not (runs or states or logs or self._retry):
             return
         latest: dict[str, FlowRun | TaskRun] = {}
@@ -285,9 +203,3 @@ class EmbeddedBackend:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-
-
-def _pop_all(queue: deque) -> list:
-    n = len(queue)
-    pop = queue.popleft
-    return [pop() for _ in range(n)]

@@ -14,10 +14,12 @@ from cadenza.engine.drivers import drive_async, drive_sync
 from cadenza.engine.lifecycle import lifecycle
 from cadenza.exceptions import ParameterTypeError, TerminationSignal
 from cadenza.runs import FlowRun
-from cadenza.states import Failed, State, StateDetails
+from cadenza.states import Failed, State, StateDetails, StateType
 
 if TYPE_CHECKING:
     from cadenza.flows import Flow
+
+_INTERRUPTED = (StateType.CRASHED, StateType.CANCELLED)
 
 
 def run_flow(flow: Flow, args: tuple, kwargs: dict, return_state: bool, wait_for: Any) -> Any:
@@ -36,7 +38,7 @@ def run_flow(flow: Flow, args: tuple, kwargs: dict, return_state: bool, wait_for
     try:
         state = drive_sync(
             lifecycle(flow, ctx.flow_run, ctx.backend, call_args, call_kwargs),
-            flow.fn,
+            _body(flow, ctx),
             call_args,
             call_kwargs,
             flow.timeout_seconds,
@@ -67,7 +69,7 @@ async def _run_async(flow: Flow, args: tuple, kwargs: dict, return_state: bool) 
     try:
         state = await drive_async(
             lifecycle(flow, ctx.flow_run, ctx.backend, call_args, call_kwargs),
-            flow.fn,
+            _body(flow, ctx),
             call_args,
             call_kwargs,
             flow.timeout_seconds,
@@ -140,10 +142,40 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
     return ctx, bound.args, bound.kwargs, restore
 
 
+def _body(flow: Flow, ctx: FlowRunContext) -> Any:
+    """The flow's function, followed by waiting for the task runs it submitted, so that the
+    flow run ends after its task runs."""
+    fn = flow.fn
+    if flow.isasync:
+
+        async def run_async_body(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(*args, **kwargs)
+            finally:
+                if ctx._runner is not None:
+                    import asyncio
+
+                    await asyncio.get_running_loop().run_in_executor(None, ctx.wait_for_task_runs)
+
+        return run_async_body
+
+    def run_body(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            ctx.wait_for_task_runs()
+
+    return run_body
+
+
 def _end(ctx: FlowRunContext, restore: Any) -> None:
-    if ctx.flow_run.state is not None and ctx.flow_run.state.is_final():
-        ctx.abandoned = f"ended {ctx.flow_run.state.name}"
-        ctx.logger.info("Finished in state %r", ctx.flow_run.state)
+    state = ctx.flow_run.state
+    # A run that timed out, crashed or was cancelled does not wait for its task runs.
+    interrupted = state is None or state.name == "TimedOut" or state.type in _INTERRUPTED
+    ctx.close_task_runner(wait=not interrupted)
+    if state is not None and state.is_final():
+        ctx.abandoned = f"ended {state.name}"
+        ctx.logger.info("Finished in state %r", state)
     if restore is not None:
         restore()
     ctx.backend.flush()

@@ -1,4 +1,9 @@
-"""Calling a task: create its task run, drive the lifecycle, return the result or the state."""
+"""Running task calls: create the task run, resolve its inputs, drive the lifecycle.
+
+`run_task` is a direct call (``my_task(x)``). Task runners use the pieces: `new_task_run` in the
+submitting thread (so the run exists, and is numbered in call order, at submission), then
+`execute` wherever the body runs, or `not_ready` when an upstream run failed.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ from cadenza.context import TaskRunContext, _flow_run_ctx, _task_run_ctx
 from cadenza.engine.drivers import drive_async, drive_sync
 from cadenza.engine.lifecycle import lifecycle
 from cadenza.runs import TaskRun
+from cadenza.states import State, StateDetails, StateType
 
 if TYPE_CHECKING:
-    from cadenza.states import State
+    from cadenza.backends.base import Backend
     from cadenza.tasks import Task
 
 _outside_flow_counter = itertools.count()
@@ -23,17 +29,41 @@ def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for
         from cadenza.futures import resolve_wait_for
 
         resolve_wait_for(wait_for)
-    if task.isasync:
+    failed_upstream = None
+    if args or kwargs:
+        from cadenza.engine.inputs import UpstreamFailure, needs_resolution, resolve_call
+
+        if needs_resolution(args, kwargs):
+            try:
+                args, kwargs = resolve_call(args, kwargs)
+            except UpstreamFailure as exc:
+                failed_upstream = exc
+    if task.isasync and failed_upstream is None:
         coro = _run_async(task, args, kwargs, return_state)
         if _loop_running():
             return coro
         import asyncio
 
         return asyncio.run(coro)
-    run, backend, log_prints = _new_run(task, args, kwargs)
+    run, backend, log_prints = new_task_run(task, args, kwargs)
+    if failed_upstream is not None:
+        state = not_ready(run, backend, failed_upstream)
+    else:
+        state = execute(task, run, backend, log_prints, args, kwargs)
+    return state if return_state else state.result()
+
+
+def execute(
+    task: Task, run: TaskRun, backend: Backend, log_prints: bool, args: tuple, kwargs: dict
+) -> State:
+    """Drive a created task run to its final state in this thread."""
+    if task.isasync:
+        from cadenza.engine.drivers import run_coroutine_sync
+
+        return run_coroutine_sync(execute_async(task, run, backend, log_prints, args, kwargs))
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
-        state = drive_sync(
+        return drive_sync(
             lifecycle(task, run, backend, args, kwargs),
             task.fn,
             args,
@@ -43,27 +73,47 @@ def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for
         )
     finally:
         _task_run_ctx.reset(token)
-    return state if return_state else state.result()
+
+
+async def execute_async(
+    task: Task, run: TaskRun, backend: Backend, log_prints: bool, args: tuple, kwargs: dict
+) -> State:
+    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
+    try:
+        return await drive_async(
+            lifecycle(task, run, backend, args, kwargs),
+            task.fn,
+            args,
+            kwargs,
+            task.timeout_seconds,
+            "Task",
+        )
+    finally:
+        _task_run_ctx.reset(token)
 
 
 async def _run_async(task: Task, args: tuple, kwargs: dict, return_state: bool) -> Any:
-    run, backend, log_prints = _new_run(task, args, kwargs)
-    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
-    try:
-        state: State = await drive_async(
-            lifecycle(task, run, backend, args, kwargs),
-            task.fn,
-            args,
-            kwargs,
-            task.timeout_seconds,
-            "Task",
-        )
-    finally:
-        _task_run_ctx.reset(token)
+    run, backend, log_prints = new_task_run(task, args, kwargs)
+    state = await execute_async(task, run, backend, log_prints, args, kwargs)
     return state if return_state else state.result()
 
 
-def _new_run(task: Task, args: tuple, kwargs: dict) -> tuple[TaskRun, Any, bool]:
+def not_ready(run: TaskRun, backend: Backend, failure: Exception) -> State:
+    """Record that `run` will not run because an upstream run failed."""
+    from cadenza.engine.lifecycle import run_logger
+    from cadenza.exceptions import UpstreamTaskError
+
+    backend.propose(run, State(StateType.PENDING))
+    error = UpstreamTaskError(str(failure))
+    details = StateDetails(flow_run_id=run.flow_run_id, task_run_id=run.id)
+    state = State(StateType.FAILED, "NotReady", str(failure), error, details)
+    backend.propose(run, state)
+    run_logger(run).error("%s", failure)
+    return state
+
+
+def new_task_run(task: Task, args: tuple, kwargs: dict) -> tuple[TaskRun, Backend, bool]:
+    """Create and record the task run of one call (Pending comes with its lifecycle)."""
     flow_ctx = _flow_run_ctx.get()
     if flow_ctx is not None:
         if flow_ctx.abandoned:

@@ -20,9 +20,16 @@ class RecordHandler(logging.Handler):
             message = record.getMessage()
             if record.exc_info:
                 message = f"{message}\n{_formatter.formatException(record.exc_info)}"
-            from cadenza.backends import get_backend
+            from cadenza.context import _flow_run_ctx
 
-            get_backend().log(
+            ctx = _flow_run_ctx.get()  # a remote worker's runs record into their own backend
+            if ctx is not None:
+                backend = ctx.backend
+            else:
+                from cadenza.backends import get_backend
+
+                backend = get_backend()
+            backend.log(
                 flow_run_id, task_run_id, record.levelno, record.name, message, record.created
             )
         except Exception:

@@ -1,0 +1,23 @@
+"""A backend for task runs executed away from their flow run's process.
+
+A process-pool or cluster worker records into a `CaptureBackend`; the rows it captured travel
+back with the task's outcome and the flow's own backend ingests them, so remote task runs are
+recorded exactly like local ones without the worker opening a database or a connection.
+"""
+
+from __future__ import annotations
+
+from cadenza.backends.recording import Recorder, pop_all
+
+
+class CaptureBackend(Recorder):
+    def flush(self) -> None:
+        """Nothing to write: the owner of the flow run ingests what was captured."""
+
+    def close(self) -> None:
+        pass
+
+    def drain(self) -> tuple[list, list[tuple], list[tuple]]:
+        """Remove and return (runs, states, logs) captured so far, for `Recorder.ingest`."""
+        runs = {run.id: run for run in pop_all(self._runs)}
+        return list(runs.values()), pop_all(self._states), pop_all(self._logs)

@@ -1,0 +1,121 @@
+"""Recording: decide proposals in-process and queue what was accepted.
+
+`Recorder` holds the part of a backend that needs no storage: it asks the policy about each
+proposal against the in-memory run, and appends accepted transitions, touched runs and log lines
+to queues. `EmbeddedBackend` drains those queues into SQLite; `CaptureBackend` hands them back to
+the process that owns the flow run (task runs executed in another process or on a cluster).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from typing import TYPE_CHECKING
+
+from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind
+from cadenza.states import TERMINAL_STATES, StateType
+
+if TYPE_CHECKING:
+    from cadenza.backends.base import Run
+    from cadenza.runs import FlowRun, TaskRun
+    from cadenza.states import State, StateDetails
+
+_ALREADY_APPLIED = Decision(DecisionKind.ACCEPT, "transition already applied")
+_ACCEPTED = Decision(DecisionKind.ACCEPT, "accepted")
+_ACCEPT = DecisionKind.ACCEPT
+_RUNNING = StateType.RUNNING
+
+
+class Recorder:
+    """Orchestrates proposals in memory; accepted work waits in `_runs`, `_states`, `_logs`."""
+
+    def __init__(self, policy=CORE_POLICY) -> None:
+        self.policy = policy
+        self._rules = policy._by_pair  # pairs no rule governs are accepted without a call
+        self._runs: deque[FlowRun | TaskRun] = deque()
+        self._states: deque[tuple] = deque()
+        self._logs: deque[tuple] = deque()
+
+    def create_flow_run(self, run: FlowRun) -> None:
+        self._runs.append(run)
+
+    def create_task_run(self, run: TaskRun) -> None:
+        self._runs.append(run)
+
+    def propose(self, run: Run, state: State, transition_id: str | None = None) -> Decision:
+        explicit = transition_id is not None
+        if not explicit:  # engine-made ids are unique by construction: nothing to remember
+            run.proposals += 1
+            transition_id = f"{run.id}:{run.proposals}"
+        elif run.applied is not None and transition_id in run.applied:
+            return _ALREADY_APPLIED
+        current = run.state
+        state_type = state.type
+        if self._rules[(current.type if current is not None else None, state_type)]:
+            decision = self.policy.decide(run, current, state)
+            if decision.kind is not _ACCEPT:
+                return decision
+        else:
+            decision = _ACCEPTED
+        if explicit:
+            if run.applied is None:
+                run.applied = set()
+            run.applied.add(transition_id)
+        run.state = state
+        ts = state.ts
+        if state_type is _RUNNING:
+            if run.start_time is None:
+                run.start_time = ts
+        elif state_type in TERMINAL_STATES:
+            run.end_time = ts
+            if state.result_ref is not None:
+                run.result_ref = state.result_ref
+        details = tuple.__getitem__(state, 4)
+        self._states.append(
+            (
+                transition_id,
+                run.id,
+                run.flow_run_id,
+                state_type._value_,
+                state.name,
+                state.message,
+                ts,
+                _details_json(details) if details is not None else None,
+            )
+        )
+        self._runs.append(run)
+        return decision
+
+    def log(
+        self,
+        flow_run_id: str | None,
+        task_run_id: str | None,
+        level: int,
+        logger: str,
+        message: str,
+        timestamp: float,
+    ) -> None:
+        self._logs.append((flow_run_id, task_run_id, level, logger, message, timestamp))
+
+    def ingest(self, runs: list, states: list[tuple], logs: list[tuple]) -> None:
+        """Queue what another recorder captured (see `CaptureBackend.drain`)."""
+        self._runs.extend(runs)
+        self._states.extend(states)
+        self._logs.extend(logs)
+
+
+def _details_json(details: StateDetails) -> str | None:
+    """What a state row keeps of its details: all but the run ids (those are columns)."""
+    if details.scheduled_time is None and details.cache_key is None and details.retry_count is None:
+        return None
+    extra = details.to_dict()
+    for key in ("flow_run_id", "task_run_id", "transition_id"):
+        extra.pop(key, None)
+    return json.dumps(extra) if extra else None
+
+
+def pop_all(queue: deque) -> list:
+    """Everything in `queue` now, removed; safe against concurrent appends."""
+    n = len(queue)
+    pop = queue.popleft
+    return [pop() for _ in range(n)]

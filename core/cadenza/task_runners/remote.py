@@ -1,0 +1,97 @@
+"""Running a task run in another process or on another machine, with nothing lost.
+
+The submitting side packs the task, its created run and its arguments with cloudpickle
+(`pack`). The worker side (`run_packed`) executes the run with a `CaptureBackend` as its flow
+run's backend, so states and log lines are captured instead of written anywhere, and sends back
+the final state with everything captured. The submitting side (`unpack_into`) hands those records
+to the flow's own backend — the embedded record or the server — exactly as if the run had been
+local. Workers start nothing of their own: no database, no connection, no threads.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cadenza.backends.base import Backend
+    from cadenza.runs import TaskRun
+    from cadenza.states import State
+    from cadenza.tasks import Task
+
+
+class _FlowRunRef:
+    """What a worker knows of the flow run: its id and name (for logs and records)."""
+
+    __slots__ = ("id", "name")
+
+    def __init__(self, id: str | None, name: str | None) -> None:
+        self.id = id
+        self.name = name
+
+
+def pack(task: Task, run: TaskRun, log_prints: bool, args: tuple, kwargs: dict) -> bytes:
+    import cloudpickle
+
+    from cadenza.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    flow_run = _FlowRunRef(ctx.flow_run.id, ctx.flow_run.name) if ctx is not None else None
+    return cloudpickle.dumps((task, run, log_prints, args, kwargs, flow_run))
+
+
+def run_packed(payload: bytes) -> bytes:
+    """Worker side: execute the packed run; return its final state and captured records."""
+    import cloudpickle
+
+    from cadenza.backends.capture import CaptureBackend
+    from cadenza.context import FlowRunContext, _flow_run_ctx
+    from cadenza.engine.task_engine import execute
+
+    task, run, log_prints, args, kwargs, flow_run = cloudpickle.loads(payload)
+    backend = CaptureBackend()
+    token = None
+    if flow_run is not None:
+        token = _flow_run_ctx.set(FlowRunContext(None, flow_run, backend, log_prints))  # type: ignore[arg-type]
+    try:
+        state = execute(task, run, backend, log_prints, args, kwargs)
+    finally:
+        if token is not None:
+            _flow_run_ctx.reset(token)
+    runs, states, logs = backend.drain()
+    try:
+        return cloudpickle.dumps((state, run, states, logs))
+    except Exception as exc:  # the result itself cannot travel back
+        from cadenza.states import State, StateType
+
+        message = f"Task run result could not be sent back: {type(exc).__name__}: {exc}"
+        failed = State(StateType.FAILED, None, message, RuntimeError(message), state.state_details)
+        return cloudpickle.dumps((failed, run, states, logs))
+
+
+def unpack_into(payload: bytes, run: TaskRun, backend: Backend) -> State:
+    """Submitting side: record what the worker captured; return the final state."""
+    import cloudpickle
+
+    state, remote_run, states, logs = cloudpickle.loads(payload)
+    for field in ("state", "start_time", "end_time", "run_count", "result_ref", "cache_key"):
+        setattr(run, field, getattr(remote_run, field))
+    run.state = state
+    ingest = getattr(backend, "ingest", None)
+    if ingest is None:
+        raise TypeError(f"{type(backend).__name__} cannot record remote task runs (no ingest)")
+    ingest([run], states, logs)
+    return state
+
+
+def finish(runner: Any, future: Any, run: TaskRun, backend: Backend, outcome: Any) -> None:
+    """A done callback for a worker's future: record what came back and resolve `outcome`."""
+    from cadenza.task_runners.base import crashed
+
+    try:
+        exc = future.exception()
+        if exc is not None:
+            raise exc
+        state = unpack_into(future.result(), run, backend)
+    except BaseException as exc:
+        state = crashed(run, backend, exc)
+    runner._resolve(outcome, state)
