@@ -53,3 +53,16 @@ class StoreError(CadenzaError):
 
 class MissingContextError(CadenzaError, RuntimeError):
     """A run-scoped API (e.g. `get_run_logger`) was called outside any flow or task run."""
+
+
+class InvalidStorageKey(CadenzaError, ValueError):
+    """A result storage key is unsafe: empty, absolute, escaping the base path, or malformed."""
+
+
+class ResultIntegrityError(CadenzaError):
+    """A stored result is not one cadenza wrote: tampered, truncated, foreign or signed with
+    another key. Its payload is never deserialized."""
+
+
+class UpstreamTaskError(CadenzaError):
+    """A task run did not start because a run it depends on did not complete."""

@@ -84,7 +84,7 @@ class CadenzaFutureList(list):
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> list[Any]:
         """Every result in order; waits for all first."""
-        done, not_done = wait(self, timeout=timeout)
+        _, not_done = wait(self, timeout=timeout)
         if not_done:
             raise TimeoutError(f"{len(not_done)} of {len(self)} task runs did not finish in time")
         return [f.result(raise_on_failure=raise_on_failure) for f in self]

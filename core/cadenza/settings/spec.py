@@ -163,6 +163,37 @@ SETTINGS: tuple[Setting, ...] = (
         "Persist task and flow results unless a task says otherwise.",
     ),
     Setting(
+        "CADENZA_RESULTS_DEFAULT_SERIALIZER",
+        str,
+        "cloudpickle",
+        "Serializer of persisted results when a task or flow does not set `result_serializer`.",
+        choices=("PICKLE", "CLOUDPICKLE", "JSON"),
+    ),
+    Setting(
+        "CADENZA_RESULTS_DEFAULT_STORAGE",
+        str,
+        None,
+        "Storage of persisted results when a task or flow does not set `result_storage`: a "
+        "filesystem path (a saved block name once blocks exist); unset means local storage.",
+        optional=True,
+    ),
+    Setting(
+        "CADENZA_LOCAL_STORAGE_PATH",
+        Path,
+        None,
+        "Base directory of the default local result storage; unset means $CADENZA_HOME/storage.",
+        optional=True,
+    ),
+    Setting(
+        "CADENZA_RESULTS_SIGNING_KEY",
+        str,
+        None,
+        "Hex key signing stored results (HMAC-SHA256); unset means the key kept in "
+        "$CADENZA_HOME/result-signing.key, created on first use.",
+        optional=True,
+        secret=True,
+    ),
+    Setting(
         "CADENZA_TASK_DEFAULT_RETRIES",
         int,
         0,

@@ -30,7 +30,7 @@ def expand(task: Task, parameters: dict[str, Any]) -> Iterator[dict[str, Any]]:
             continue
         annotation = value if isinstance(value, BaseAnnotation) else None
         inner = annotation.value if annotation is not None else value
-        if isinstance(inner, CadenzaFuture) or isinstance(inner, State):
+        if isinstance(inner, (CadenzaFuture, State)):
             inner = inner.result()
         if isinstance(inner, (str, bytes)) or not _iterable(inner):
             static[name] = value

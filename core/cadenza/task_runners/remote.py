@@ -57,7 +57,7 @@ def run_packed(payload: bytes) -> bytes:
     finally:
         if token is not None:
             _flow_run_ctx.reset(token)
-    runs, states, logs = backend.drain()
+    _, states, logs = backend.drain()  # the run itself travels back whole
     try:
         return cloudpickle.dumps((state, run, states, logs))
     except Exception as exc:  # the result itself cannot travel back
