@@ -37,6 +37,12 @@ def get_backend() -> Backend:
         return backend
 
 
+def current_backend() -> Backend | None:
+    """The backend already open in this process, if any (never opens one)."""
+    current = _current
+    return current[1] if current is not None else None
+
+
 def reset_backend() -> None:
     """Flush and close the current backend; the next `get_backend()` opens a new one."""
     global _current
@@ -46,4 +52,4 @@ def reset_backend() -> None:
         _current = None
 
 
-__all__ = ["get_backend", "reset_backend"]
+__all__ = ["current_backend", "get_backend", "reset_backend"]

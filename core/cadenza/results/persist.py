@@ -1,0 +1,112 @@
+"""Writing a completed run's result: choose storage, serializer and key; sign; store."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from cadenza.states import _NO_RESULT, State
+
+# A saved block's name as Prefect writes it: "<block-type-slug>/<block-name>".
+_BLOCK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*/[A-Za-z0-9][\w.-]*$")
+
+
+def resolve_storage(value: Any = None) -> Any:
+    """The storage backend for a ``result_storage`` option.
+
+    None → ``CADENZA_RESULTS_DEFAULT_STORAGE``, else `LocalFileSystem()` (``$CADENZA_HOME/storage``
+    or ``CADENZA_LOCAL_STORAGE_PATH``). A string is a filesystem path (absolute, ``~...``,
+    ``./...``, or a bare directory name); a ``"block-type/block-name"`` string names a saved
+    block, which is refused until the block system exists. Objects must implement
+    `cadenza.storage.StorageBackend`.
+    """
+    from cadenza.filesystems import LocalFileSystem
+
+    if value is None:
+        from cadenza.settings import spec
+
+        value = spec.get("CADENZA_RESULTS_DEFAULT_STORAGE")
+        if value is None:
+            return LocalFileSystem()
+    if isinstance(value, os.PathLike):
+        return LocalFileSystem(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ValueError("result_storage is an empty string; give a path or a storage object")
+        if _BLOCK_NAME.match(text) and not os.path.isdir(text):
+            raise ValueError(
+                f"result_storage={value!r} looks like a saved block name (block-type/name), but "
+                "saved blocks are not supported yet; pass a storage object, or a path such as "
+                f"'./{text}' or an absolute path"
+            )
+        return LocalFileSystem(text)
+    from cadenza.storage import StorageBackend
+
+    if not isinstance(value, StorageBackend):
+        raise TypeError(
+            f"result_storage must be a path or a storage backend with read_path, write_path, "
+            f"exists, delete and list_keys; got {value!r}"
+        )
+    return value
+
+
+def storage_key(owner: Any, run: Any, args: tuple, kwargs: dict) -> str:
+    """The key of this run's result: ``result_storage_key`` formatted, or the run id."""
+    from cadenza.storage import validate_key
+
+    template = getattr(owner, "result_storage_key", None)
+    if template is None:
+        return validate_key(run.id)
+    fields = _fields(owner, run, args, kwargs)
+    try:
+        key = template.format(**fields)
+    except (KeyError, IndexError, AttributeError) as exc:
+        raise ValueError(
+            f"result_storage_key {template!r} names {exc}, which is not available; use "
+            "{parameters[name]}, {run_id}, {task_run.<field>} or {flow_run.<field>}"
+        ) from None
+    return validate_key(key)
+
+
+def _fields(owner: Any, run: Any, args: tuple, kwargs: dict) -> dict[str, Any]:
+    if run.kind == "task":
+        parameters = owner.bind(args, kwargs)
+        from cadenza.context import FlowRunContext
+
+        ctx = FlowRunContext.get()
+        flow_run = ctx.flow_run if ctx is not None else None
+        task_run = run
+    else:
+        bound = owner.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        parameters = dict(bound.arguments)
+        flow_run, task_run = run, None
+    return {"parameters": parameters, "run_id": run.id, "task_run": task_run, "flow_run": flow_run}
+
+
+def persist_state(owner: Any, run: Any, state: State, args: tuple, kwargs: dict) -> State:
+    """Serialize, sign and store ``state``'s result; return the state with its ``result_ref``.
+
+    The in-memory value is kept only if ``owner.cache_result_in_memory``. Any failure (an
+    unserializable value, an unsafe key, a storage error) raises, and the lifecycle fails the run.
+    """
+    from cadenza.results.envelope import seal
+    from cadenza.results.refs import ResultRef
+    from cadenza.results.signing import signing_key
+    from cadenza.serializers import get_serializer, serializer_name
+    from cadenza.storage import describe
+
+    serializer = get_serializer(owner.result_serializer)
+    storage = resolve_storage(owner.result_storage)
+    description = describe(storage)
+    key = storage_key(owner, run, args, kwargs)
+    name = serializer_name(serializer)
+    payload = serializer.dumps(state.data)
+    if not isinstance(payload, (bytes, bytearray)):
+        raise TypeError(f"Serializer {name!r} returned {type(payload).__name__}, not bytes")
+    storage.write_path(key, seal(bytes(payload), name, key, signing_key()))
+    ref = ResultRef(description, key, name).dumps()
+    keep = getattr(owner, "cache_result_in_memory", True)
+    return state.copy(result_ref=ref, data=tuple.__getitem__(state, 3) if keep else _NO_RESULT)

@@ -1,0 +1,158 @@
+"""Result serializers: ``dumps(obj) -> bytes`` and ``loads(bytes) -> obj``, named by ``type``.
+
+Built in: ``"cloudpickle"`` (the default; imported only when used), ``"pickle"`` and ``"json"``
+(plain `json`, UTF-8; a value JSON cannot represent is a `SerializationError`, never a silent
+``repr``). Any object with ``dumps`` and ``loads`` methods can be passed as ``result_serializer``;
+to load its results in another process, either register it by name with `register_serializer`
+or make its class importable and constructible without arguments (it is recorded as
+``"module:QualName"``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cadenza.exceptions import CadenzaError
+
+
+class SerializationError(CadenzaError, ValueError):
+    """A value could not be serialized, or stored bytes could not be deserialized."""
+
+
+class PickleSerializer:
+    """The standard library's `pickle` (highest protocol)."""
+
+    type = "pickle"
+
+    def dumps(self, obj: Any) -> bytes:
+        import pickle
+
+        return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def loads(self, data: bytes) -> Any:
+        import pickle
+
+        return pickle.loads(data)
+
+
+class CloudPickleSerializer:
+    """`cloudpickle`: also handles lambdas, closures and classes defined in ``__main__``."""
+
+    type = "cloudpickle"
+
+    def dumps(self, obj: Any) -> bytes:
+        import cloudpickle
+
+        return cloudpickle.dumps(obj)
+
+    def loads(self, data: bytes) -> Any:
+        import pickle  # cloudpickle output is plain pickle data
+
+        return pickle.loads(data)
+
+
+class JSONSerializer:
+    """Plain `json`; only JSON values (dict with str keys, list, str, number, bool, None)."""
+
+    type = "json"
+
+    def dumps(self, obj: Any) -> bytes:
+        import json
+
+        try:
+            return json.dumps(obj, allow_nan=False).encode("utf-8")
+        except (TypeError, ValueError) as exc:
+            raise SerializationError(
+                f"The json result serializer cannot serialize a {type(obj).__name__} value: "
+                f"{exc}; return JSON values or use result_serializer='cloudpickle'"
+            ) from None
+
+    def loads(self, data: bytes) -> Any:
+        import json
+
+        try:
+            return json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise SerializationError(f"The stored result is not valid JSON: {exc}") from None
+
+
+_REGISTRY: dict[str, Any] = {
+    "pickle": PickleSerializer,
+    "cloudpickle": CloudPickleSerializer,
+    "json": JSONSerializer,
+}
+
+
+def register_serializer(name: str, factory: Any) -> None:
+    """Make ``factory()`` the serializer named ``name`` (as ``result_serializer=name``, and when
+    loading results written with it). A different factory under a taken name is a `ValueError`."""
+    key = name.strip().lower()
+    current = _REGISTRY.get(key)
+    if current is not None and current is not factory:
+        raise ValueError(f"A result serializer named {name!r} is already registered: {current!r}")
+    _REGISTRY[key] = factory
+
+
+def get_serializer(value: Any = None) -> Any:
+    """The serializer for a ``result_serializer`` option: None (the settings default,
+    ``CADENZA_RESULTS_DEFAULT_SERIALIZER``), a registered name, or a serializer object."""
+    if value is None:
+        from cadenza.settings import spec
+
+        value = spec.get("CADENZA_RESULTS_DEFAULT_SERIALIZER")
+    if isinstance(value, str):
+        factory = _REGISTRY.get(value.strip().lower())
+        if factory is None:
+            known = ", ".join(sorted(_REGISTRY))
+            raise ValueError(f"Unknown result serializer {value!r}; known: {known}")
+        return factory()
+    if callable(getattr(value, "dumps", None)) and callable(getattr(value, "loads", None)):
+        return value
+    raise TypeError(
+        f"result_serializer must be a serializer name or an object with dumps() and loads(), "
+        f"got {value!r}"
+    )
+
+
+def serializer_name(serializer: Any) -> str:
+    """The name recorded with a stored result, from which `serializer_by_name` rebuilds it."""
+    name = getattr(serializer, "type", None)
+    if isinstance(name, str) and _REGISTRY.get(name.lower()) is not None:
+        return name.lower()
+    cls = type(serializer)
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def serializer_by_name(name: str) -> Any:
+    """The serializer a stored result names: a registered name, or ``"module:QualName"``."""
+    factory = _REGISTRY.get(name.lower())
+    if factory is not None:
+        return factory()
+    module, sep, qualname = name.partition(":")
+    if not sep:
+        known = ", ".join(sorted(_REGISTRY))
+        raise SerializationError(f"Unknown result serializer {name!r}; known: {known}")
+    try:
+        from importlib import import_module
+
+        obj: Any = import_module(module)
+        for attr in qualname.split("."):
+            obj = getattr(obj, attr)
+        return obj()
+    except Exception as exc:
+        raise SerializationError(
+            f"Cannot rebuild the result serializer {name!r}: {type(exc).__name__}: {exc}; "
+            "register it with cadenza.serializers.register_serializer()"
+        ) from None
+
+
+__all__ = [
+    "CloudPickleSerializer",
+    "JSONSerializer",
+    "PickleSerializer",
+    "SerializationError",
+    "get_serializer",
+    "register_serializer",
+    "serializer_by_name",
+    "serializer_name",
+]
