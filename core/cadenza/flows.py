@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 class Flow(OptionsMixin):
     """A function whose calls are recorded as flow runs, with the tasks they run."""
 
+    cache_policy_in_effect = None  # flow runs are not cached
+    refresh_cache = False
+
     _OPTIONS = (
         "name",
         "version",

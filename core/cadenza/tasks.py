@@ -104,13 +104,13 @@ class Task(OptionsMixin):
             else _default(None, "CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS")
         )
         self.retry_jitter_factor = retry_jitter_factor
+        self.cache_policy_in_effect = _cache_policy(cache_policy, cache_key_fn)
         self.persist_result = resolve_persist(
             persist_result,
             result_storage,
             result_serializer,
             result_storage_key,
-            cache_policy,
-            cache_key_fn,
+            self.cache_policy_in_effect,  # a cache needs the result stored
         )
         self.result_storage = result_storage
         self.result_serializer = result_serializer
@@ -257,6 +257,25 @@ def _default(value: Any, setting: str) -> Any:
     from cadenza.settings import spec
 
     return spec.get(setting)
+
+
+def _cache_policy(cache_policy: Any, cache_key_fn: Any) -> Any:
+    """The policy that computes cache keys, or None: caching happens only when asked for."""
+    if cache_key_fn is not None:
+        from cadenza.cache_policies import CacheKeyFnPolicy
+
+        return CacheKeyFnPolicy(cache_key_fn)
+    if cache_policy is None:
+        return None
+    from cadenza.cache_policies import NO_CACHE, CachePolicy
+
+    if cache_policy is NO_CACHE:
+        return None
+    if not isinstance(cache_policy, CachePolicy):
+        raise TypeError(
+            f"cache_policy must be a cadenza.cache_policies.CachePolicy, got {cache_policy!r}"
+        )
+    return cache_policy
 
 
 def _task_key(fn: Callable) -> str:

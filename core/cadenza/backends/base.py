@@ -43,6 +43,14 @@ class Backend(Protocol):
     ) -> None:
         """Record one log line of a run."""
 
+    def read_cache(self, key: str) -> tuple[str, float | None] | None:
+        """(result_ref, expiration) of the cache entry for `key`, or None."""
+
+    def write_cache(
+        self, key: str, result_ref: str, task_key: str, task_run_id: str, expiration: float | None
+    ) -> None:
+        """Record that `key` names the persisted result `result_ref`."""
+
     def flush(self) -> None:
         """Make everything accepted so far durable before returning."""
 

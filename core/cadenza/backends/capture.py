@@ -17,7 +17,14 @@ class CaptureBackend(Recorder):
     def close(self) -> None:
         pass
 
-    def drain(self) -> tuple[list, list[tuple], list[tuple]]:
-        """Remove and return (runs, states, logs) captured so far, for `Recorder.ingest`."""
+    def drain(self) -> tuple[list, list[tuple], list[tuple], list[tuple]]:
+        """Remove and return (runs, states, logs, cache entries) captured so far, for
+        `Recorder.ingest`. (Cache hits for remote runs are served before launch, by the
+        submitting process, which can read the store.)"""
         runs = {run.id: run for run in pop_all(self._runs)}
-        return list(runs.values()), pop_all(self._states), pop_all(self._logs)
+        return (
+            list(runs.values()),
+            pop_all(self._states),
+            pop_all(self._logs),
+            pop_all(self._cache),
+        )

@@ -49,6 +49,10 @@ _INSERT_STATE = """
 INSERT OR IGNORE INTO run_states (transition_id, run_id, flow_run_id, type, name, message,
     timestamp, details) VALUES (?,?,?,?,?,?,?,?)
 """
+_UPSERT_CACHE = """
+INSERT OR REPLACE INTO cache_entries (key, result_ref, task_key, task_run_id, created, expiration)
+VALUES (?,?,?,?,?,?)
+"""
 _INSERT_LOG = """
 INSERT INTO logs (flow_run_id, task_run_id, level, logger, message, timestamp)
 VALUES (?,?,?,?,?,?)
@@ -127,6 +131,17 @@ class EmbeddedBackend(Recorder):
         atexit.register(self.close)
 
     # -- durability -----------------------------------------------------------------------------
+    def read_cache(self, key: str) -> tuple[str, float | None] | None:
+        """The cache entry for `key`: this process's own first, then the record's."""
+        entry = self._cache_written.get(key)
+        if entry is not None:
+            return entry
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT result_ref, expiration FROM cache_entries WHERE key = ?", (key,)
+            ).fetchone()
+        return None if row is None else (row[0], row[1])
+
     def flush(self) -> None:
         with self._lock:
             self._drain()
@@ -161,7 +176,8 @@ class EmbeddedBackend(Recorder):
         runs = pop_all(self._runs)
         states = pop_all(self._states)
         logs = pop_all(self._logs)
-        if not (runs or states or logs or self._retry):
+        cache = pop_all(self._cache)
+        if not (runs or states or logs or cache or self._retry):
             return
         latest: dict[str, FlowRun | TaskRun] = {}
         for run in runs:
@@ -174,6 +190,7 @@ class EmbeddedBackend(Recorder):
             (_UPSERT_TASK_RUN, task_rows),
             (_INSERT_STATE, states),
             (_INSERT_LOG, logs),
+            (_UPSERT_CACHE, cache),
         ]
         self._retry = []
         try:

@@ -9,6 +9,7 @@ the process that owns the flow run (task runs executed in another process or on 
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,8 @@ class Recorder:
         self._runs: deque[FlowRun | TaskRun] = deque()
         self._states: deque[tuple] = deque()
         self._logs: deque[tuple] = deque()
+        self._cache: deque[tuple] = deque()
+        self._cache_written: dict[str, tuple[str, float | None]] = {}
 
     def create_flow_run(self, run: FlowRun) -> None:
         self._runs.append(run)
@@ -97,11 +100,33 @@ class Recorder:
     ) -> None:
         self._logs.append((flow_run_id, task_run_id, level, logger, message, timestamp))
 
-    def ingest(self, runs: list, states: list[tuple], logs: list[tuple]) -> None:
+    def write_cache(
+        self,
+        key: str,
+        result_ref: str,
+        task_key: str,
+        task_run_id: str,
+        expiration: float | None,
+    ) -> None:
+        """Record a cache entry: `key` now names the persisted result `result_ref`."""
+        self._cache_written[key] = (result_ref, expiration)
+        self._cache.append((key, result_ref, task_key, task_run_id, time.time(), expiration))
+
+    def read_cache(self, key: str) -> tuple[str, float | None] | None:
+        """(result_ref, expiration) of the entry for `key`, or None. Entries this recorder
+        wrote are seen at once; stores add what is on disk."""
+        return self._cache_written.get(key)
+
+    def ingest(
+        self, runs: list, states: list[tuple], logs: list[tuple], cache: list[tuple] = ()
+    ) -> None:
         """Queue what another recorder captured (see `CaptureBackend.drain`)."""
         self._runs.extend(runs)
         self._states.extend(states)
         self._logs.extend(logs)
+        for row in cache:
+            self._cache_written[row[0]] = (row[1], row[5])
+        self._cache.extend(cache)
 
 
 def _details_json(details: StateDetails) -> str | None:

@@ -52,6 +52,18 @@ def lifecycle(
     decision = backend.propose(run, State(_PENDING, "Pending"))
     if decision.kind is not _ACCEPT:
         raise InvalidTransition(f"{kind} run {run.name!r} could not start: {decision.reason}")
+    cache_key = None
+    if owner.cache_policy_in_effect is not None:
+        from cadenza.engine.caching import cache_key_for, cached_state
+
+        cache_key = cache_key_for(owner, run, args, kwargs or {})
+        if cache_key is not None and not owner.refresh_cache:
+            hit = cached_state(owner, run, backend, cache_key)
+            if hit is not None:
+                backend.propose(run, hit)
+                if owner.on_completion_hooks:
+                    yield from run_hooks(owner, run, hit, owner.on_completion_hooks)
+                return hit
     while True:
         run.run_count += 1
         name = "Running" if run.run_count == 1 else "Retrying"
@@ -81,6 +93,10 @@ def lifecycle(
             run_logger(run).warning("%s - %s", state.message, message)
             continue
         backend.propose(run, state)
+        if cache_key is not None and state.result_ref is not None and state.type is _COMPLETED:
+            from cadenza.engine.caching import record_entry
+
+            record_entry(owner, run, backend, cache_key, state.result_ref)
         if state.type is _COMPLETED:
             if owner.on_completion_hooks:
                 yield from run_hooks(owner, run, state, owner.on_completion_hooks)

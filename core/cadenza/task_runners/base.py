@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 class TaskRunner:
     """Runs submitted task runs. Use as a context manager; `duplicate()` gives a fresh copy."""
 
+    #: True for runners whose runs execute in another process: cache hits are then served
+    #: here, before launch, since the worker cannot read the record.
+    launches_elsewhere = False
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._all_done = threading.Condition(self._lock)
@@ -132,6 +136,13 @@ class TaskRunner:
                 self._resolve(outcome, not_ready(run, backend, failure))
                 return
             args, kwargs = task.call_arguments(resolved)
+            if self.launches_elsewhere and task.cache_policy_in_effect is not None:
+                from cadenza.engine.caching import try_cached
+
+                hit = try_cached(task, run, backend, args, kwargs)
+                if hit is not None:
+                    self._resolve(outcome, hit)
+                    return
             self._launch(task, run, backend, log_prints, args, kwargs, outcome, context)
         except BaseException as exc:  # never leave a future unresolved
             if not outcome.done():

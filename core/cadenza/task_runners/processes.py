@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 class ProcessPoolTaskRunner(TaskRunner):
     """Runs each task run in a pool of `max_workers` processes (CPU count if None)."""
 
+    launches_elsewhere = True
+
     def __init__(self, max_workers: int | None = None) -> None:
         super().__init__()
         if max_workers is not None and max_workers < 1:
