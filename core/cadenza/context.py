@@ -42,6 +42,7 @@ class FlowRunContext:
         "flow",
         "flow_run",
         "log_prints",
+        "resume",
         "task_counter",
         "task_runner",
     )
@@ -62,6 +63,7 @@ class FlowRunContext:
         self.task_counter = itertools.count()
         # Set when the flow run ended (timed out) while its body may still run in a thread.
         self.abandoned: str | None = None
+        self.resume: Any = None  # a ResumePlan when this run resumes an earlier one
         self._logger: logging.LoggerAdapter | None = None
         self._runner: Any = None
 

@@ -108,6 +108,7 @@ class Flow(OptionsMixin):
         self.tags = tuple(tags or ())
         self._signature: inspect.Signature | None = None
         self._type_hints: dict[str, Any] | None = None
+        self._entrypoint: str | None = None
         self._adapters: dict[str, Any] = {}
         if not isinstance(self.retries, int) or self.retries < 0:
             raise ValueError(f"Flow {self.name!r}: retries must be an int >= 0, got {retries!r}")
@@ -118,6 +119,21 @@ class Flow(OptionsMixin):
     @property
     def validate_parameters(self) -> bool:
         return self.should_validate_parameters
+
+    @property
+    def entrypoint(self) -> str | None:
+        """``/abs/path/file.py:qualified.name`` where the flow's function is defined."""
+        if self._entrypoint is None:
+            import inspect
+            import os
+
+            try:
+                source = inspect.getsourcefile(self.fn)
+            except TypeError:
+                source = None
+            if source is not None:
+                self._entrypoint = f"{os.path.abspath(source)}:{self.fn.__qualname__}"
+        return self._entrypoint
 
     @property
     def signature(self) -> inspect.Signature:

@@ -23,6 +23,7 @@ class FlowRun:
         "applied",
         "created",
         "end_time",
+        "entrypoint",
         "flow_name",
         "flow_version",
         "id",
@@ -32,6 +33,7 @@ class FlowRun:
         "parent_task_run_id",
         "proposals",
         "result_ref",
+        "resumed_from",
         "retries",
         "run_count",
         "start_time",
@@ -60,6 +62,8 @@ class FlowRun:
         self.retries = retries
         self.parent_flow_run_id = parent_flow_run_id
         self.parent_task_run_id = parent_task_run_id
+        self.entrypoint: str | None = None
+        self.resumed_from: str | None = None
         self.run_count = 0
         self.proposals = 0
         # Caller-chosen transition ids already applied (idempotency); made on first use.
@@ -90,6 +94,7 @@ class TaskRun:
         "proposals",
         "result_ref",
         "retries",
+        "reuse_ref",
         "run_count",
         "start_time",
         "state",
@@ -125,6 +130,8 @@ class TaskRun:
         self.end_time: float | None = None
         self.result_ref: str | None = None
         self.cache_key: str | None = None
+        # When resuming a flow run: the persisted result of the matching completed call.
+        self.reuse_ref: str | None = None
 
     def __repr__(self) -> str:
         return f"TaskRun(id={self.id!r}, name={self.name!r}, state={self.state!r})"

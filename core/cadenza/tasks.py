@@ -279,9 +279,19 @@ def _cache_policy(cache_policy: Any, cache_key_fn: Any) -> Any:
 
 
 def _task_key(fn: Callable) -> str:
-    module = getattr(fn, "__module__", None) or "__main__"
+    """A task's identity across processes: its qualified name and a digest of its source file's
+    path (as Prefect does), so the same task gets the same key however its file was loaded
+    (``python file.py``, ``cadenza run file.py:flow``, an import)."""
+    import hashlib
+    import os
+
     qualname = getattr(fn, "__qualname__", None) or repr(fn)
-    return f"{module}.{qualname}"
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    if code is not None and not code.co_filename.startswith("<"):
+        where = os.path.abspath(code.co_filename)
+    else:
+        where = getattr(fn, "__module__", None) or "__main__"
+    return f"{qualname}-{hashlib.sha1(where.encode()).hexdigest()[:8]}"
 
 
 def task(__fn: Callable[..., R] | None = None, **kwargs: Any):

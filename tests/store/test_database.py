@@ -28,6 +28,7 @@ EXPECTED_COLUMNS = {
         "id", "name", "flow_name", "flow_version", "parent_flow_run_id", "parent_task_run_id",
         "parameters", "tags", "state_type", "state_name", "state_message", "created",
         "start_time", "end_time", "run_count", "result_ref", "pid", "hostname", "process_start",
+        "entrypoint", "resumed_from",
     ],
     "task_runs": [
         "id", "flow_run_id", "name", "task_name", "task_key", "tags", "state_type",
@@ -39,12 +40,14 @@ EXPECTED_COLUMNS = {
         "details",
     ],
     "logs": ["id", "flow_run_id", "task_run_id", "level", "logger", "message", "timestamp"],
+    "cache_entries": ["key", "result_ref", "task_key", "task_run_id", "created", "expiration"],
 }  # fmt: skip
 EXPECTED_INDEXED = {
     "flow_runs": {"state_type", "created", "flow_name", "parent_flow_run_id"},
     "task_runs": {"flow_run_id", "state_type"},
     "run_states": {"run_id", "flow_run_id", "transition_id"},
     "logs": {"flow_run_id"},
+    "cache_entries": {"key"},
 }
 
 
@@ -64,7 +67,7 @@ def _insert_flow_run(path: Path, run_id: str = "run-1") -> None:
 
 def test_head_revision_matches_alembic_scripts() -> None:
     assert database.script_head() == HEAD_REVISION
-    assert database.known_revisions() == ["0001", "0002", "0003"]
+    assert database.known_revisions() == ["0001", "0002", "0003", "0004"]
 
 
 def test_fresh_schema_has_every_column_and_index(db_path: Path) -> None:

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 _UPSERT_FLOW_RUN = """
 INSERT INTO flow_runs (id, name, flow_name, flow_version, parent_flow_run_id, parent_task_run_id,
     parameters, tags, state_type, state_name, state_message, created, start_time, end_time,
-    run_count, result_ref, pid, hostname, process_start)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+    run_count, result_ref, pid, hostname, process_start, entrypoint, resumed_from)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT(id) DO UPDATE SET state_type=excluded.state_type, state_name=excluded.state_name,
     state_message=excluded.state_message, start_time=excluded.start_time,
     end_time=excluded.end_time, run_count=excluded.run_count, result_ref=excluded.result_ref
@@ -81,6 +81,8 @@ def _flow_row(run: FlowRun) -> tuple:
         PROCESS.pid,
         PROCESS.hostname,
         PROCESS.start,
+        run.entrypoint,
+        run.resumed_from,
     )
 
 

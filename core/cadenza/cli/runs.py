@@ -80,3 +80,26 @@ def logs(run_id: str) -> None:
         lines = get_logs(conn, full_id)
     for line in lines:
         click.echo(log_line(line, full_id))
+
+
+@runs.command("resume")
+@click.argument("run_id")
+def resume(run_id: str) -> None:
+    """Run a failed or crashed flow run again, reusing the results of task calls that completed.
+
+    The new run gets the old run's parameters; task calls are matched to the old run's by task
+    and call order, and those that completed with a persisted result are not run again. Exit
+    status 0 when the new run completes, 1 otherwise.
+    """
+    from cadenza.cli._common import die
+    from cadenza.engine.resume import resume_flow_run
+
+    try:
+        state = resume_flow_run(run_id)
+    except (LookupError, ValueError) as exc:
+        die(str(exc.args[0]) if exc.args else str(exc))
+    new_id = state.state_details.flow_run_id
+    click.echo(f"Flow run {new_id} (resuming {run_id}) finished in state {state.name}")
+    if state.message:
+        click.echo(f"  {state.message}")
+    raise SystemExit(0 if state.is_completed() else 1)

@@ -119,8 +119,17 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
         parent.flow_run.id if parent is not None else None,
         parent_task.task_run.id if parent_task is not None else None,
     )
-    backend.create_flow_run(run)
+    run.entrypoint = flow.entrypoint
     ctx = FlowRunContext(flow, run, backend, bool(flow.log_prints), flow.task_runner)
+    if parent is None:
+        from cadenza.engine.resume import pending_plan
+
+        plan = pending_plan.get()
+        if plan is not None:  # this call resumes an earlier run; its subflows do not
+            pending_plan.set(None)
+            ctx.resume = plan
+            run.resumed_from = plan.flow_run_id
+    backend.create_flow_run(run)
     if error is not None:
         state = Failed(str(error), data=error)
         state = state.copy(state_details=StateDetails(flow_run_id=run.id))

@@ -48,6 +48,8 @@ def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for
     run, backend, log_prints = new_task_run(task, args, kwargs)
     if failed_upstream is not None:
         state = not_ready(run, backend, failed_upstream)
+    elif run.reuse_ref is not None and (state := reused(run, backend)) is not None:
+        pass
     else:
         state = execute(task, run, backend, log_prints, args, kwargs)
     return state if return_state else state.result()
@@ -94,8 +96,18 @@ async def execute_async(
 
 async def _run_async(task: Task, args: tuple, kwargs: dict, return_state: bool) -> Any:
     run, backend, log_prints = new_task_run(task, args, kwargs)
-    state = await execute_async(task, run, backend, log_prints, args, kwargs)
+    state = reused(run, backend) if run.reuse_ref is not None else None
+    if state is None:
+        state = await execute_async(task, run, backend, log_prints, args, kwargs)
     return state if return_state else state.result()
+
+
+def reused(run: TaskRun, backend: Backend) -> State | None:
+    """When resuming: record `run` as reusing its earlier result (None: run it after all)."""
+    from cadenza.engine.resume import reuse
+
+    flow_ctx = _flow_run_ctx.get()
+    return reuse(run, backend, flow_ctx.resume if flow_ctx is not None else None)
 
 
 def not_ready(run: TaskRun, backend: Backend, failure: Exception) -> State:
@@ -146,6 +158,8 @@ def new_task_run(task: Task, args: tuple, kwargs: dict) -> tuple[TaskRun, Backen
         task.tags,
         task.retries,
     )
+    if flow_ctx is not None and flow_ctx.resume is not None:
+        run.reuse_ref = flow_ctx.resume.take(task.task_key)
     backend.create_task_run(run)
     return run, backend, log_prints
 

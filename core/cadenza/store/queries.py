@@ -21,7 +21,8 @@ VALID_STATE_TYPES: tuple[str, ...] = tuple(t.value for t in StateType)
 
 _FLOW_COLUMNS = (
     "id, name, flow_name, flow_version, parent_flow_run_id, parameters, tags, state_type, "
-    "state_name, state_message, created, start_time, end_time, run_count, result_ref"
+    "state_name, state_message, created, start_time, end_time, run_count, entrypoint, "
+    "resumed_from, result_ref"
 )
 _TASK_COLUMNS = (
     "id, name, task_name, task_key, tags, state_type, state_name, state_message, created, "
@@ -56,7 +57,8 @@ def _json(text: str | None, default: Any) -> Any:
 
 def _flow_run_item(row: tuple[Any, ...]) -> dict[str, Any]:
     (run_id, name, flow_name, flow_version, parent, parameters, tags, state_type, state_name,
-     state_message, created, start, end, run_count, _result_ref) = row  # fmt: skip
+     state_message, created, start, end, run_count, entrypoint, resumed_from,
+     _result_ref) = row  # fmt: skip
     return {
         "id": run_id,
         "name": name,
@@ -71,6 +73,8 @@ def _flow_run_item(row: tuple[Any, ...]) -> dict[str, Any]:
         "parameters": _json(parameters, {}),
         "tags": _json(tags, []),
         "parent_flow_run_id": parent,
+        "entrypoint": entrypoint,
+        "resumed_from": resumed_from,
     }
 
 

@@ -136,6 +136,13 @@ class TaskRunner:
                 self._resolve(outcome, not_ready(run, backend, failure))
                 return
             args, kwargs = task.call_arguments(resolved)
+            if run.reuse_ref is not None:
+                from cadenza.engine.task_engine import reused
+
+                state = context.run(reused, run, backend)
+                if state is not None:
+                    self._resolve(outcome, state)
+                    return
             if self.launches_elsewhere and task.cache_policy_in_effect is not None:
                 from cadenza.engine.caching import try_cached
 
