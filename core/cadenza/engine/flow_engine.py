@@ -7,6 +7,7 @@ start further tasks.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx
@@ -17,6 +18,8 @@ from cadenza.runs import FlowRun
 from cadenza.states import Failed, State, StateDetails, StateType
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from cadenza.flows import Flow
 
 _INTERRUPTED = (StateType.CRASHED, StateType.CANCELLED)
@@ -33,9 +36,7 @@ def run_flow(flow: Flow, args: tuple, kwargs: dict, return_state: bool, wait_for
     if isinstance(prepared, State):
         return _finish(prepared, return_state)
     ctx, call_args, call_kwargs, restore = prepared
-    flow_token = _flow_run_ctx.set(ctx)
-    task_token = _task_run_ctx.set(None)
-    try:
+    with _running(ctx, restore):
         state = drive_sync(
             lifecycle(flow, ctx.flow_run, ctx.backend, call_args, call_kwargs),
             _body(flow, ctx),
@@ -44,18 +45,6 @@ def run_flow(flow: Flow, args: tuple, kwargs: dict, return_state: bool, wait_for
             flow.timeout_seconds,
             "Flow",
         )
-    except TerminationSignal as exc:
-        _end(ctx, restore)
-        if restore is not None:  # the outermost flow of the main thread turns it into an exit
-            raise SystemExit(128 + exc.signum) from exc
-        raise
-    except BaseException:
-        _end(ctx, restore)
-        raise
-    finally:
-        _task_run_ctx.reset(task_token)
-        _flow_run_ctx.reset(flow_token)
-    _end(ctx, restore)
     return _finish(state, return_state)
 
 
@@ -64,9 +53,7 @@ async def _run_async(flow: Flow, args: tuple, kwargs: dict, return_state: bool) 
     if isinstance(prepared, State):
         return _finish(prepared, return_state)
     ctx, call_args, call_kwargs, restore = prepared
-    flow_token = _flow_run_ctx.set(ctx)
-    task_token = _task_run_ctx.set(None)
-    try:
+    with _running(ctx, restore):
         state = await drive_async(
             lifecycle(flow, ctx.flow_run, ctx.backend, call_args, call_kwargs),
             _body(flow, ctx),
@@ -75,14 +62,31 @@ async def _run_async(flow: Flow, args: tuple, kwargs: dict, return_state: bool) 
             flow.timeout_seconds,
             "Flow",
         )
+    return _finish(state, return_state)
+
+
+@contextlib.contextmanager
+def _running(ctx: FlowRunContext, restore: Any) -> Iterator[None]:
+    """The flow run's context is current inside; the run is ended (task runs waited for,
+    record flushed) however the body exits. SIGTERM in the outermost flow of the main thread
+    becomes an exit with status 128 + 15 once the run is recorded Crashed."""
+    flow_token = _flow_run_ctx.set(ctx)
+    task_token = _task_run_ctx.set(None)
+    try:
+        yield
+    except TerminationSignal as exc:
+        _end(ctx, restore)
+        if restore is not None:
+            raise SystemExit(128 + exc.signum) from exc
+        raise
     except BaseException:
         _end(ctx, restore)
         raise
+    else:
+        _end(ctx, restore)
     finally:
         _task_run_ctx.reset(task_token)
         _flow_run_ctx.reset(flow_token)
-    _end(ctx, restore)
-    return _finish(state, return_state)
 
 
 def _prepare(flow: Flow, args: tuple, kwargs: dict):
