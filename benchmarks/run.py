@@ -23,7 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import flow_process
 import import_time
+import map_10k
+import map_100k
 import record_completeness
+import submit_1k
 import task_overhead
 from harness import (
     BENCH_DIR,
@@ -41,6 +44,9 @@ BENCHES: dict[str, Callable[[Config], BenchResult]] = {
     task_overhead.NAME: task_overhead.bench,
     flow_process.NAME: flow_process.bench,
     record_completeness.NAME: record_completeness.bench,
+    map_10k.NAME: map_10k.bench,
+    map_100k.NAME: map_100k.bench,
+    submit_1k.NAME: submit_1k.bench,
 }
 RESULTS = BENCH_DIR / "results" / "latest.json"
 
