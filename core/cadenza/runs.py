@@ -32,6 +32,7 @@ class FlowRun:
         "parent_flow_run_id",
         "parent_task_run_id",
         "proposals",
+        "queued",
         "result_ref",
         "resumed_from",
         "retries",
@@ -66,6 +67,7 @@ class FlowRun:
         self.resumed_from: str | None = None
         self.run_count = 0
         self.proposals = 0
+        self.queued = False  # waiting in a recorder's queue (see Recorder._touch)
         # Caller-chosen transition ids already applied (idempotency); made on first use.
         self.applied: set[str] | None = None
         self.state: State | None = None
@@ -92,6 +94,7 @@ class TaskRun:
         "id",
         "name",
         "proposals",
+        "queued",
         "result_ref",
         "retries",
         "reuse_ref",
@@ -122,6 +125,7 @@ class TaskRun:
         self.retries = retries
         self.run_count = 0
         self.proposals = 0
+        self.queued = False  # waiting in a recorder's queue (see Recorder._touch)
         # Caller-chosen transition ids already applied (idempotency); made on first use.
         self.applied: set[str] | None = None
         self.state: State | None = None

@@ -7,7 +7,7 @@ recorded exactly like local ones without the worker opening a database or a conn
 
 from __future__ import annotations
 
-from cadenza.backends.recording import Recorder, pop_all
+from cadenza.backends.recording import Recorder, pop_all, take_runs
 
 
 class CaptureBackend(Recorder):
@@ -21,9 +21,8 @@ class CaptureBackend(Recorder):
         """Remove and return (runs, states, logs, cache entries) captured so far, for
         `Recorder.ingest`. (Cache hits for remote runs are served before launch, by the
         submitting process, which can read the store.)"""
-        runs = {run.id: run for run in pop_all(self._runs)}
         return (
-            list(runs.values()),
+            take_runs(self._runs),
             pop_all(self._states),
             pop_all(self._logs),
             pop_all(self._cache),

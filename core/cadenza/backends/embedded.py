@@ -18,7 +18,7 @@ import time
 from typing import TYPE_CHECKING
 
 from cadenza.backends.process import PROCESS
-from cadenza.backends.recording import Recorder, pop_all
+from cadenza.backends.recording import Recorder, pop_all, take_runs
 from cadenza.orchestration import CORE_POLICY
 
 if TYPE_CHECKING:
@@ -175,17 +175,14 @@ class EmbeddedBackend(Recorder):
 
     def _drain(self) -> None:
         """Write everything queued in one transaction. Caller holds the lock."""
-        runs = pop_all(self._runs)
+        runs = take_runs(self._runs)
         states = pop_all(self._states)
         logs = pop_all(self._logs)
         cache = pop_all(self._cache)
         if not (runs or states or logs or cache or self._retry):
             return
-        latest: dict[str, FlowRun | TaskRun] = {}
-        for run in runs:
-            latest[run.id] = run
-        flow_rows = [_flow_row(r) for r in latest.values() if r.kind == "flow"]
-        task_rows = [_task_row(r) for r in latest.values() if r.kind == "task"]
+        flow_rows = [_flow_row(r) for r in runs if r.kind == "flow"]
+        task_rows = [_task_row(r) for r in runs if r.kind == "task"]
         batches = [
             *self._retry,
             (_UPSERT_FLOW_RUN, flow_rows),

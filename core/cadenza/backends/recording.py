@@ -40,10 +40,20 @@ class Recorder:
         self._cache_written: dict[str, tuple[str, float | None]] = {}
 
     def create_flow_run(self, run: FlowRun) -> None:
-        self._runs.append(run)
+        self._touch(run)
 
     def create_task_run(self, run: TaskRun) -> None:
-        self._runs.append(run)
+        self._touch(run)
+
+    def _touch(self, run: FlowRun | TaskRun) -> None:
+        """Queue `run`'s row for writing, once until the writer takes it.
+
+        The caller has already changed the run. The writer clears `queued` before it reads the
+        run's fields, so a change made after that read re-queues the run.
+        """
+        if not run.queued:
+            run.queued = True
+            self._runs.append(run)
 
     def propose(self, run: Run, state: State, transition_id: str | None = None) -> Decision:
         explicit = transition_id is not None
@@ -86,7 +96,9 @@ class Recorder:
                 _details_json(details) if details is not None else None,
             )
         )
-        self._runs.append(run)
+        if not run.queued:
+            run.queued = True
+            self._runs.append(run)
         return decision
 
     def log(
@@ -121,7 +133,8 @@ class Recorder:
         self, runs: list, states: list[tuple], logs: list[tuple], cache: list[tuple] = ()
     ) -> None:
         """Queue what another recorder captured (see `CaptureBackend.drain`)."""
-        self._runs.extend(runs)
+        for run in runs:
+            self._touch(run)
         self._states.extend(states)
         self._logs.extend(logs)
         for row in cache:
@@ -137,6 +150,15 @@ def _details_json(details: StateDetails) -> str | None:
     for key in ("flow_run_id", "task_run_id", "transition_id"):
         extra.pop(key, None)
     return json.dumps(extra) if extra else None
+
+
+def take_runs(queue: deque) -> list:
+    """The queued runs, each once, marked as no longer queued (before their fields are read)."""
+    runs = {}
+    for run in pop_all(queue):
+        run.queued = False
+        runs[run.id] = run
+    return list(runs.values())
 
 
 def pop_all(queue: deque) -> list:

@@ -48,6 +48,7 @@ def run_packed(payload: bytes) -> bytes:
     from cadenza.engine.task_engine import execute
 
     task, run, log_prints, args, kwargs, flow_run = cloudpickle.loads(payload)
+    run.queued = False  # queued in the submitting process's recorder, not in this one
     backend = CaptureBackend()
     token = None
     if flow_run is not None:
