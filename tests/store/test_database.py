@@ -252,3 +252,29 @@ def test_migration_files_are_inside_the_package() -> None:
     assert (root / "env.py").is_file() and (root / "script.py.mako").is_file()
     assert len(list((root / "versions").glob("0*.py"))) == len(database.known_revisions())
     assert os.path.commonpath([root, Path(database.__file__).parent]) == str(root.parent)
+
+
+def test_schema_snapshot_matches_the_migrations(tmp_path: Path) -> None:
+    """`schema.sql` (used to create new records fast) is what the migrations produce; after
+    adding a migration, regenerate it with `python -m cadenza.store.snapshot`."""
+    from cadenza.store import snapshot
+
+    migrated = tmp_path / "migrated.db"
+    database.connect(migrated).close()
+    database._run_alembic(migrated, "upgrade", "head")
+    assert snapshot.SNAPSHOT.read_text() == snapshot.render(migrated)
+    assert snapshot.snapshot_revision() == HEAD_REVISION
+
+
+def test_a_new_record_is_created_without_importing_alembic(tmp_path: Path) -> None:
+    code = (
+        "import sys; from pathlib import Path; from cadenza.store.database import ensure_schema, "
+        f"current_revision; p = Path({str(tmp_path / 'new.db')!r}); ensure_schema(p); "
+        "print(current_revision(p), 'alembic' in sys.modules, 'sqlalchemy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [HEAD_REVISION, "False", "False"]
+    created = sqlite3.connect(tmp_path / "new.db")
+    tables = {r[0] for r in created.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    created.close()
+    assert {"flow_runs", "task_runs", "run_states", "logs", "cache_entries"} <= tables

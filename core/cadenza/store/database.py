@@ -130,8 +130,21 @@ def upgrade(path: Path, revision: str = "head") -> None:
         if current == HEAD_REVISION and revision in ("head", HEAD_REVISION):
             return
         _check_known(path, current)
-        connect(path).close()  # create the file in WAL mode before Alembic touches it
+        conn = connect(path)  # create the file in WAL mode before anything else touches it
+        try:
+            if current is None and revision in ("head", HEAD_REVISION) and _is_empty(conn):
+                from cadenza.store import snapshot
+
+                if snapshot.snapshot_revision() == HEAD_REVISION:
+                    snapshot.create_from_snapshot(conn)  # a new record: no Alembic import
+                    return
+        finally:
+            conn.close()
         _run_alembic(path, "upgrade", revision)
+
+
+def _is_empty(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
 
 
 def downgrade(path: Path, revision: str) -> None:

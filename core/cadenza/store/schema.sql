@@ -1,0 +1,81 @@
+-- revision: 0004
+CREATE TABLE alembic_version (
+	version_num VARCHAR(32) NOT NULL, 
+	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+CREATE TABLE flow_runs (
+	id TEXT NOT NULL, 
+	name TEXT NOT NULL, 
+	flow_name TEXT NOT NULL, 
+	flow_version TEXT, 
+	parent_flow_run_id TEXT, 
+	parent_task_run_id TEXT, 
+	parameters TEXT DEFAULT '{}' NOT NULL, 
+	tags TEXT DEFAULT '[]' NOT NULL, 
+	state_type TEXT, 
+	state_name TEXT, 
+	state_message TEXT, 
+	created REAL NOT NULL, 
+	start_time REAL, 
+	end_time REAL, 
+	run_count INTEGER DEFAULT 0 NOT NULL, 
+	result_ref TEXT, pid INTEGER, hostname TEXT, process_start TEXT, entrypoint TEXT, resumed_from TEXT, 
+	PRIMARY KEY (id)
+);
+CREATE INDEX ix_flow_runs_state_type ON flow_runs (state_type);
+CREATE INDEX ix_flow_runs_created ON flow_runs (created);
+CREATE INDEX ix_flow_runs_flow_name ON flow_runs (flow_name);
+CREATE INDEX ix_flow_runs_parent_flow_run_id ON flow_runs (parent_flow_run_id);
+CREATE TABLE task_runs (
+	id TEXT NOT NULL, 
+	flow_run_id TEXT, 
+	name TEXT NOT NULL, 
+	task_name TEXT NOT NULL, 
+	task_key TEXT NOT NULL, 
+	tags TEXT DEFAULT '[]' NOT NULL, 
+	state_type TEXT, 
+	state_name TEXT, 
+	state_message TEXT, 
+	created REAL NOT NULL, 
+	start_time REAL, 
+	end_time REAL, 
+	run_count INTEGER DEFAULT 0 NOT NULL, 
+	result_ref TEXT, 
+	cache_key TEXT, 
+	PRIMARY KEY (id)
+);
+CREATE INDEX ix_task_runs_flow_run_id ON task_runs (flow_run_id);
+CREATE INDEX ix_task_runs_state_type ON task_runs (state_type);
+CREATE TABLE run_states (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	transition_id TEXT NOT NULL, 
+	run_id TEXT NOT NULL, 
+	flow_run_id TEXT, 
+	type TEXT NOT NULL, 
+	name TEXT NOT NULL, 
+	message TEXT, 
+	timestamp REAL NOT NULL, 
+	details TEXT, 
+	CONSTRAINT uq_run_states_run_transition UNIQUE (run_id, transition_id)
+);
+CREATE INDEX ix_run_states_flow_run_id ON run_states (flow_run_id);
+CREATE TABLE logs (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	flow_run_id TEXT, 
+	task_run_id TEXT, 
+	level INTEGER NOT NULL, 
+	logger TEXT NOT NULL, 
+	message TEXT NOT NULL, 
+	timestamp REAL NOT NULL
+);
+CREATE INDEX ix_logs_flow_run_id ON logs (flow_run_id);
+CREATE TABLE cache_entries (
+	"key" TEXT NOT NULL, 
+	result_ref TEXT NOT NULL, 
+	task_key TEXT, 
+	task_run_id TEXT, 
+	created REAL NOT NULL, 
+	expiration REAL, 
+	PRIMARY KEY ("key")
+);
+INSERT INTO alembic_version (version_num) VALUES ('0004');
