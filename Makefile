@@ -2,7 +2,7 @@
 # creates with uv and refreshes only when pyproject.toml is newer than .venv/.installed.
 #
 #   make demo    run examples/etl.py:etl and show the recorded run
-#   make test    ruff, then the whole test suite
+#   make test    ruff, then the whole test suite (core and plugins/*/tests)
 #   make bench   the performance suite (benchmarks/run.py); BENCH_ARGS="--quick" to shorten
 #   make lint    ruff check
 #   make clean   caches and build output (distclean also removes .venv)
@@ -28,10 +28,11 @@ venv: $(STAMP)
 $(UV_BOOT)/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_BOOT) uv
 
-$(STAMP): pyproject.toml | $(UV)
+$(STAMP): pyproject.toml plugins/cadenza-dask/pyproject.toml | $(UV)
 	test -x $(BIN)/python || $(UV) venv $(VENV) -p $(PYTHON)
-	$(UV) pip install --compile-bytecode -p $(BIN)/python -e '.[test]'
-	$(BIN)/python -m compileall -q core   # imports read .pyc even where writing them is off
+	$(UV) pip install --compile-bytecode -p $(BIN)/python -e '.[test]' \
+		-e 'plugins/cadenza-dask[test]'
+	$(BIN)/python -m compileall -q core plugins/cadenza-dask/src   # imports read .pyc even where writing them is off
 	touch $@
 
 demo: venv
@@ -39,7 +40,7 @@ demo: venv
 	$(BIN)/cadenza runs show latest
 
 lint: venv
-	$(BIN)/ruff check core tests benchmarks examples
+	$(BIN)/ruff check core tests benchmarks examples plugins
 
 test: lint
 	$(BIN)/pytest -q
