@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import dask_map_1k
 import flow_process
 import import_time
 import map_10k
@@ -47,6 +48,7 @@ BENCHES: dict[str, Callable[[Config], BenchResult]] = {
     map_10k.NAME: map_10k.bench,
     map_100k.NAME: map_100k.bench,
     submit_1k.NAME: submit_1k.bench,
+    dask_map_1k.NAME: dask_map_1k.bench,
 }
 RESULTS = BENCH_DIR / "results" / "latest.json"
 

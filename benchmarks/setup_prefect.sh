@@ -7,5 +7,6 @@ venv="$here/.prefect-venv"
 if [ ! -x "$venv/bin/python" ]; then
   uv venv "$venv" -p python3.11
 fi
-uv pip install -p "$venv/bin/python" "prefect>=3,<4"
-"$venv/bin/python" -c "import prefect; print('prefect', prefect.__version__, 'in', '$venv')"
+# prefect-dask: Prefect's Dask task runner, for dask_map_1k (it brings dask[distributed]).
+uv pip install -p "$venv/bin/python" "prefect>=3,<4" prefect-dask
+"$venv/bin/python" -c "import prefect, prefect_dask; print('prefect', prefect.__version__, 'in', '$venv')"

@@ -35,8 +35,11 @@ def _final_state(record, table: str, run_id: str):
 def test_task_hooks_on_success_receive_task_run_and_state():
     rec = Recorder()
 
-    @task(on_running=[rec.hook("running")], on_completion=[rec.hook("completed")],
-          on_failure=[rec.hook("failed")])
+    @task(
+        on_running=[rec.hook("running")],
+        on_completion=[rec.hook("completed")],
+        on_failure=[rec.hook("failed")],
+    )
     def ok():
         return 3
 
@@ -132,8 +135,11 @@ def test_non_callable_hook_is_a_type_error():
 def test_flow_hooks_on_success():
     rec = Recorder()
 
-    @flow(on_running=[rec.hook("running")], on_completion=[rec.hook("completed")],
-          on_failure=[rec.hook("failed")])
+    @flow(
+        on_running=[rec.hook("running")],
+        on_completion=[rec.hook("completed")],
+        on_failure=[rec.hook("failed")],
+    )
     def ok_flow():
         return "done"
 
@@ -247,8 +253,12 @@ def test_raising_failure_hook_keeps_failed(record):
 def test_keyboard_interrupt_cancels_the_flow_and_fires_on_cancellation(record):
     rec = Recorder()
 
-    @flow(on_cancellation=[rec.hook("cancelled")], on_crashed=[rec.hook("crashed")],
-          on_failure=[rec.hook("failed")], on_completion=[rec.hook("completed")])
+    @flow(
+        on_cancellation=[rec.hook("cancelled")],
+        on_crashed=[rec.hook("crashed")],
+        on_failure=[rec.hook("failed")],
+        on_completion=[rec.hook("completed")],
+    )
     def interrupted():
         raise KeyboardInterrupt
 
@@ -359,8 +369,12 @@ def test_task_with_options_hooks_are_independent_after_copy():
 def test_flow_with_options_returns_a_new_flow_keeping_hooks(record):
     rec = Recorder()
 
-    @flow(on_completion=[rec.hook("completed")], on_cancellation=[rec.hook("cancelled")],
-          on_crashed=[rec.hook("crashed")], validate_parameters=False)
+    @flow(
+        on_completion=[rec.hook("completed")],
+        on_cancellation=[rec.hook("cancelled")],
+        on_crashed=[rec.hook("crashed")],
+        validate_parameters=False,
+    )
     def original_flow(x: int):
         return x
 
@@ -378,8 +392,9 @@ def test_flow_with_options_returns_a_new_flow_keeping_hooks(record):
     assert record("SELECT flow_name FROM flow_runs") == [("renamed-flow",)]
 
 
-@pytest.mark.parametrize("make", [lambda: task(lambda: 1), lambda: flow(lambda: 1)],
-                         ids=["task", "flow"])
+@pytest.mark.parametrize(
+    "make", [lambda: task(lambda: 1), lambda: flow(lambda: 1)], ids=["task", "flow"]
+)
 def test_with_options_unknown_option_is_a_type_error_naming_it(make):
     obj = make()
     with pytest.raises(TypeError, match="not_an_option"):

@@ -54,9 +54,7 @@ _PROBE = textwrap.dedent(
 def _heavy_modules_after(statement: str) -> tuple[list[str], dict[str, str]]:
     """Run ``statement`` in a fresh interpreter; return forbidden modules loaded and culprits."""
     code = _PROBE.format(forbidden=FORBIDDEN, statement=statement)
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, f"`{statement}` failed in a fresh interpreter:\n{proc.stderr}"
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     return report["loaded"], report["culprits"]

@@ -146,8 +146,9 @@ def test_failing_task_logs_its_traceback(record):
         return FlowRunContext.get().flow_run.id
 
     flow_run_id = parent()
-    rows = _logs(record, "flow_run_id = ? AND task_run_id IS NOT NULL AND level = ?",
-                 flow_run_id, ERROR)
+    rows = _logs(
+        record, "flow_run_id = ? AND task_run_id IS NOT NULL AND level = ?", flow_run_id, ERROR
+    )
     assert len(rows) == 1
     assert "Traceback (most recent call last)" in rows[0][4]
     assert "ValueError: kaboom" in rows[0][4]
@@ -178,8 +179,9 @@ def test_log_prints_captures_flow_and_task_prints(record, capsys):
     chatty()
     out, err = capsys.readouterr()
 
-    flow_lines = _logs(record, "flow_run_id = ? AND task_run_id IS NULL AND level = ?",
-                       ids["flow"], INFO)
+    flow_lines = _logs(
+        record, "flow_run_id = ? AND task_run_id IS NULL AND level = ?", ids["flow"], INFO
+    )
     flow_messages = [row[4] for row in flow_lines]
     assert "flow says hi" in flow_messages
     assert "explicit stdout" in flow_messages

@@ -1,7 +1,8 @@
 """Cadenza: Python-native workflow orchestration and observability.
 
 ``from cadenza import flow, task`` imports only the standard library pieces the engine needs;
-settings, pydantic, SQLite and the CLI load on first use.
+settings, pydantic, SQLite and the CLI load on first use. ``from cadenza import hookimpl`` (the
+marker plugins decorate their hook functions with) imports pluggy only when asked for.
 """
 
 from cadenza.annotations import allow_failure, quote, unmapped
@@ -21,7 +22,16 @@ __all__ = [
     "allow_failure",
     "flow",
     "get_run_logger",
+    "hookimpl",
     "quote",
     "task",
     "unmapped",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "hookimpl":  # lazily: `import cadenza` must not import pluggy
+        from cadenza.plugins.markers import hookimpl
+
+        return hookimpl
+    raise AttributeError(f"module 'cadenza' has no attribute {name!r}")

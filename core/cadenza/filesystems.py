@@ -4,6 +4,11 @@ Keys are relative paths under `basepath` (validated by `cadenza.storage.validate
 whose real path — after following symlinks — is outside `basepath` is refused with
 `InvalidStorageKey`. Writes are atomic (a temp file in the same directory, then ``os.replace``)
 and files are created readable by their owner only (0600).
+
+`LocalFileSystem` is also a block (slug ``local-file-system``): ``LocalFileSystem(basepath=
+"/data/results").save("results")`` and then ``result_storage="local-file-system/results"``.
+Its ``delete(key)`` is the storage method (it deletes a stored blob); delete a saved
+LocalFileSystem block with ``LocalFileSystem.delete_by_name(name)``.
 """
 
 from __future__ import annotations
@@ -11,8 +16,11 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import Field, field_validator
+
+from cadenza.blocks.core import Block
 from cadenza.exceptions import InvalidStorageKey
 from cadenza.storage import validate_key
 
@@ -27,18 +35,35 @@ def default_basepath() -> Path:
     return Path(configured) if configured is not None else spec.home() / "storage"
 
 
-class LocalFileSystem:
+class LocalFileSystem(Block):
     """Store blobs as files under ``basepath`` (default: see `default_basepath`).
 
     A relative ``basepath`` is made absolute against the current directory when the object is
     created, so that a result reference names the same directory in every process.
     """
 
-    type = "local"
+    _block_type_slug = "local-file-system"
+    _block_type_name = "Local File System"
+    _description = "Result storage in a directory on this machine."
 
-    def __init__(self, basepath: str | os.PathLike[str] | None = None) -> None:
-        base = default_basepath() if basepath is None else Path(basepath)
-        self.basepath = Path(os.path.abspath(base.expanduser()))
+    type: ClassVar[str] = "local"
+    """The storage type slug in result references (`to_ref`)."""
+
+    basepath: Path | None = Field(
+        default=None,
+        validate_default=True,
+        description="Directory holding the stored files; unset means $CADENZA_HOME/storage "
+        "(or CADENZA_LOCAL_STORAGE_PATH) when the block is created.",
+    )
+
+    def __init__(self, basepath: str | os.PathLike[str] | None = None, **data: Any) -> None:
+        super().__init__(basepath=basepath, **data)
+
+    @field_validator("basepath", mode="before")
+    @classmethod
+    def _absolute(cls, value: Any) -> Path:
+        base = default_basepath() if value is None else Path(value)
+        return Path(os.path.abspath(base.expanduser()))
 
     # -- the StorageBackend protocol ------------------------------------------------------------
     def read_path(self, key: str) -> bytes:
@@ -134,6 +159,8 @@ class LocalFileSystem:
 
     def __repr__(self) -> str:
         return f"LocalFileSystem(basepath={str(self.basepath)!r})"
+
+    __str__ = __repr__
 
 
 def _inside(real: str, real_base: str) -> bool:

@@ -3,9 +3,9 @@
 Built in: ``"cloudpickle"`` (the default; imported only when used), ``"pickle"`` and ``"json"``
 (plain `json`, UTF-8; a value JSON cannot represent is a `SerializationError`, never a silent
 ``repr``). Any object with ``dumps`` and ``loads`` methods can be passed as ``result_serializer``;
-to load its results in another process, either register it by name with `register_serializer`
-or make its class importable and constructible without arguments (it is recorded as
-``"module:QualName"``).
+to load its results in another process, either register it by name (with `register_serializer`,
+or from a plugin's ``register_serializers`` hook) or make its class importable and constructible
+without arguments (it is recorded as ``"module:QualName"``).
 """
 
 from __future__ import annotations
@@ -93,6 +93,24 @@ def register_serializer(name: str, factory: Any) -> None:
     _REGISTRY[key] = factory
 
 
+def _factory(name: str) -> Any:
+    """The factory registered as ``name`` directly, else by a plugin's ``register_serializers``
+    hook (the plugin registry loads only for a name not registered directly); None if neither."""
+    key = name.strip().lower()
+    factory = _REGISTRY.get(key)
+    if factory is None:
+        from cadenza.plugins import registry
+
+        factory = registry.serializers().get(key)
+    return factory
+
+
+def _known() -> str:
+    from cadenza.plugins import registry
+
+    return ", ".join(sorted({*_REGISTRY, *registry.serializers()}))
+
+
 def get_serializer(value: Any = None) -> Any:
     """The serializer for a ``result_serializer`` option: None (the settings default,
     ``CADENZA_RESULTS_DEFAULT_SERIALIZER``), a registered name, or a serializer object."""
@@ -101,10 +119,9 @@ def get_serializer(value: Any = None) -> Any:
 
         value = spec.get("CADENZA_RESULTS_DEFAULT_SERIALIZER")
     if isinstance(value, str):
-        factory = _REGISTRY.get(value.strip().lower())
+        factory = _factory(value)
         if factory is None:
-            known = ", ".join(sorted(_REGISTRY))
-            raise ValueError(f"Unknown result serializer {value!r}; known: {known}")
+            raise ValueError(f"Unknown result serializer {value!r}; known: {_known()}")
         return factory()
     if callable(getattr(value, "dumps", None)) and callable(getattr(value, "loads", None)):
         return value
@@ -117,7 +134,7 @@ def get_serializer(value: Any = None) -> Any:
 def serializer_name(serializer: Any) -> str:
     """The name recorded with a stored result, from which `serializer_by_name` rebuilds it."""
     name = getattr(serializer, "type", None)
-    if isinstance(name, str) and _REGISTRY.get(name.lower()) is not None:
+    if isinstance(name, str) and _factory(name) is not None:
         return name.lower()
     cls = type(serializer)
     return f"{cls.__module__}:{cls.__qualname__}"
@@ -130,8 +147,10 @@ def serializer_by_name(name: str) -> Any:
         return factory()
     module, sep, qualname = name.partition(":")
     if not sep:
-        known = ", ".join(sorted(_REGISTRY))
-        raise SerializationError(f"Unknown result serializer {name!r}; known: {known}")
+        factory = _factory(name)
+        if factory is None:
+            raise SerializationError(f"Unknown result serializer {name!r}; known: {_known()}")
+        return factory()
     try:
         from importlib import import_module
 

@@ -19,8 +19,9 @@ backends and can never name something outside the backend's base path or bucket 
 
 A persisted result is found again, possibly in another process, through a *result reference*
 (see `cadenza.results`) that embeds a description of the backend: ``to_ref() -> dict`` returns a
-JSON-serialisable dict with a ``"type"`` slug, and the class registered for that slug with
-`register_storage_type` rebuilds the backend with ``from_ref(dict)``. Never put credentials in
+JSON-serialisable dict with a ``"type"`` slug, and the class registered for that slug — with
+`register_storage_type`, or by a plugin's ``register_storage_backends`` hook — rebuilds the
+backend with ``from_ref(dict)``. Never put credentials in
 ``to_ref()``: the reference is stored in the run record in clear text.
 """
 
@@ -113,11 +114,16 @@ def register_storage_type(slug: str, cls: Any) -> None:
 
 
 def storage_type(slug: str) -> Any:
-    """The class registered for ``slug``; `LookupError` listing the known types otherwise."""
+    """The class registered for ``slug``, directly or by a plugin's ``register_storage_backends``
+    hook (consulted only for a slug not registered directly); `LookupError` listing the known
+    types otherwise."""
     try:
         cls = _TYPES[slug]
     except (KeyError, TypeError):
-        known = ", ".join(sorted(_TYPES))
+        plugin_types = _plugin_storage_types()
+        if isinstance(slug, str) and slug in plugin_types:
+            return plugin_types[slug]
+        known = ", ".join(sorted({*_TYPES, *plugin_types}))
         raise LookupError(
             f"Unknown result storage type {slug!r} (known: {known}); is the collection that "
             "provides it installed?"
@@ -126,6 +132,12 @@ def storage_type(slug: str) -> Any:
         module, _, attr = cls.partition(":")
         cls = _TYPES[slug] = getattr(import_module(module), attr)
     return cls
+
+
+def _plugin_storage_types() -> dict[str, Any]:
+    from cadenza.plugins import registry
+
+    return registry.storage_types()
 
 
 def describe(storage: Any) -> dict[str, Any]:

@@ -70,8 +70,11 @@ def test_view_masks_secrets_even_when_other_settings_are_invalid(monkeypatch) ->
 
 def test_set_and_unset_round_trip(cadenza_home: Path) -> None:
     result = invoke(
-        "set", "CADENZA_LOGGING_LEVEL=warning", "CADENZA_FLUSH_INTERVAL=0.2",
-        "CADENZA_LOGGING_CONSOLE=off", "CADENZA_API_KEY=k3y",
+        "set",
+        "CADENZA_LOGGING_LEVEL=warning",
+        "CADENZA_FLUSH_INTERVAL=0.2",
+        "CADENZA_LOGGING_CONSOLE=off",
+        "CADENZA_API_KEY=k3y",
     )
     assert result.exit_code == 0, result.output
     assert "k3y" not in result.output
@@ -88,7 +91,8 @@ def test_set_and_unset_round_trip(cadenza_home: Path) -> None:
     result = invoke("unset", "CADENZA_FLUSH_INTERVAL", "CADENZA_API_KEY")
     assert result.exit_code == 0, result.output
     assert read_profile(cadenza_home) == {
-        "CADENZA_LOGGING_LEVEL": "WARNING", "CADENZA_LOGGING_CONSOLE": False,
+        "CADENZA_LOGGING_LEVEL": "WARNING",
+        "CADENZA_LOGGING_CONSOLE": False,
     }
     assert spec.get("CADENZA_FLUSH_INTERVAL") == 0.05
 

@@ -12,8 +12,27 @@ from pydantic import SecretStr, ValidationError
 from cadenza.settings import model, spec
 
 STRING_INPUTS = [
-    "abc", "1", "0", "-1", "1.5", "1.0", " 2 ", "1e3", "0x10", "1_000", "true", "No", "on",
-    "t", "nan", "inf", "-inf", "debug", " Warning ", "~/x", "http://h:1/api",
+    "abc",
+    "1",
+    "0",
+    "-1",
+    "1.5",
+    "1.0",
+    " 2 ",
+    "1e3",
+    "0x10",
+    "1_000",
+    "true",
+    "No",
+    "on",
+    "t",
+    "nan",
+    "inf",
+    "-inf",
+    "debug",
+    " Warning ",
+    "~/x",
+    "http://h:1/api",
 ]
 TOML_INPUTS: list[Any] = [True, False, 0, 1, 2, -3, 1.5, 2.0, -0.5, "x", "INFO", "yes"]
 
@@ -102,8 +121,9 @@ def test_spec_and_model_agree_on_profile_values(
     for raw in TOML_INPUTS:
         from cadenza.settings import profiles
 
-        doc = profiles.ProfilesDoc(Path(spec.home_from()) / "profiles.toml", "default",
-                                   {"default": {s.name: raw}})
+        doc = profiles.ProfilesDoc(
+            Path(spec.home_from()) / "profiles.toml", "default", {"default": {s.name: raw}}
+        )
         write_profiles(profiles.dumps(doc))
         try:
             got = ("ok", _model_value(model.CadenzaSettings(), s))
@@ -120,9 +140,7 @@ def test_spec_and_model_agree_on_profile_values(
 
 
 def test_model_reads_profile_and_env_wins(write_profiles, monkeypatch) -> None:
-    write_profiles(
-        '[profiles.default]\nCADENZA_LOGGING_LEVEL = "debug"\nCADENZA_API_KEY = "k1"\n'
-    )
+    write_profiles('[profiles.default]\nCADENZA_LOGGING_LEVEL = "debug"\nCADENZA_API_KEY = "k1"\n')
     instance = model.validate()
     assert instance.logging_level == "DEBUG"
     assert instance.api_key.get_secret_value() == "k1"
@@ -133,7 +151,7 @@ def test_model_reads_profile_and_env_wins(write_profiles, monkeypatch) -> None:
 
 def test_validate_reports_every_bad_setting(monkeypatch, write_profiles) -> None:
     write_profiles(
-        '[profiles.default]\nCADENZA_TASK_DEFAULT_RETRIES = -2\nCADENZA_FLUSH_INTERVL = 1\n'
+        "[profiles.default]\nCADENZA_TASK_DEFAULT_RETRIES = -2\nCADENZA_FLUSH_INTERVL = 1\n"
     )
     monkeypatch.setenv("CADENZA_FLUSH_INTERVAL", "abc")
     monkeypatch.setenv("CADENZA_LOGGING_CONSOLE", "perhaps")
@@ -141,7 +159,9 @@ def test_validate_reports_every_bad_setting(monkeypatch, write_profiles) -> None
         model.validate()
     problems = info.value.problems
     assert set(problems) == {
-        "CADENZA_FLUSH_INTERVAL", "CADENZA_LOGGING_CONSOLE", "CADENZA_TASK_DEFAULT_RETRIES",
+        "CADENZA_FLUSH_INTERVAL",
+        "CADENZA_LOGGING_CONSOLE",
+        "CADENZA_TASK_DEFAULT_RETRIES",
         "CADENZA_FLUSH_INTERVL",
     }
     assert "'abc'" in problems["CADENZA_FLUSH_INTERVAL"]

@@ -23,12 +23,25 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
     assert spec.get("CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS") == 0.0
     assert spec.get("CADENZA_FLOW_DEFAULT_RETRIES") == 0
     assert {s.name for s in spec.SETTINGS} == {
-        "CADENZA_HOME", "CADENZA_PROFILE", "CADENZA_API_URL", "CADENZA_API_KEY",
-        "CADENZA_LOGGING_LEVEL", "CADENZA_LOGGING_CONSOLE", "CADENZA_FLUSH_INTERVAL",
-        "CADENZA_RESULTS_PERSIST_BY_DEFAULT", "CADENZA_TASK_DEFAULT_RETRIES",
-        "CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS", "CADENZA_FLOW_DEFAULT_RETRIES",
-        "CADENZA_RESULTS_DEFAULT_SERIALIZER", "CADENZA_RESULTS_DEFAULT_STORAGE",
-        "CADENZA_LOCAL_STORAGE_PATH", "CADENZA_RESULTS_SIGNING_KEY",
+        "CADENZA_HOME",
+        "CADENZA_PROFILE",
+        "CADENZA_API_URL",
+        "CADENZA_API_KEY",
+        "CADENZA_LOGGING_LEVEL",
+        "CADENZA_LOGGING_CONSOLE",
+        "CADENZA_FLUSH_INTERVAL",
+        "CADENZA_RESULTS_PERSIST_BY_DEFAULT",
+        "CADENZA_TASK_DEFAULT_RETRIES",
+        "CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS",
+        "CADENZA_FLOW_DEFAULT_RETRIES",
+        "CADENZA_RESULTS_DEFAULT_SERIALIZER",
+        "CADENZA_RESULTS_DEFAULT_STORAGE",
+        "CADENZA_LOCAL_STORAGE_PATH",
+        "CADENZA_RESULTS_SIGNING_KEY",
+        "CADENZA_ENCRYPTION_KEY",
+        "CADENZA_PLUGINS_AUTOLOAD",
+        "CADENZA_PLUGINS_ALLOW",
+        "CADENZA_PLUGINS_DENY",
     }
     assert spec.get("CADENZA_RESULTS_DEFAULT_SERIALIZER") == "CLOUDPICKLE"
     assert spec.get("CADENZA_RESULTS_DEFAULT_STORAGE") is None
@@ -152,8 +165,17 @@ def test_constraint_errors(
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1", True), ("TRUE", True), ("yes", True), ("on", True), (" t ", True),
-     ("0", False), ("false", False), ("No", False), ("off", False)],
+    [
+        ("1", True),
+        ("TRUE", True),
+        ("yes", True),
+        ("on", True),
+        (" t ", True),
+        ("0", False),
+        ("false", False),
+        ("No", False),
+        ("off", False),
+    ],
 )
 def test_boolean_spellings(monkeypatch: pytest.MonkeyPatch, raw: str, expected: bool) -> None:
     monkeypatch.setenv("CADENZA_LOGGING_CONSOLE", raw)

@@ -41,6 +41,7 @@ EXPECTED_COLUMNS = {
     ],
     "logs": ["id", "flow_run_id", "task_run_id", "level", "logger", "message", "timestamp"],
     "cache_entries": ["key", "result_ref", "task_key", "task_run_id", "created", "expiration"],
+    "blocks": ["id", "name", "type_slug", "data", "schema_checksum", "created", "updated"],
 }  # fmt: skip
 EXPECTED_INDEXED = {
     "flow_runs": {"state_type", "created", "flow_name", "parent_flow_run_id"},
@@ -48,6 +49,7 @@ EXPECTED_INDEXED = {
     "run_states": {"run_id", "flow_run_id", "transition_id"},
     "logs": {"flow_run_id"},
     "cache_entries": {"key"},
+    "blocks": {"type_slug", "name"},
 }
 
 
@@ -67,7 +69,7 @@ def _insert_flow_run(path: Path, run_id: str = "run-1") -> None:
 
 def test_head_revision_matches_alembic_scripts() -> None:
     assert database.script_head() == HEAD_REVISION
-    assert database.known_revisions() == ["0001", "0002", "0003", "0004"]
+    assert database.known_revisions() == ["0001", "0002", "0003", "0004", "0005"]
 
 
 def test_fresh_schema_has_every_column_and_index(db_path: Path) -> None:

@@ -14,6 +14,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind
+from cadenza.plugins import _observers
 from cadenza.states import TERMINAL_STATES, StateType
 
 if TYPE_CHECKING:
@@ -99,6 +100,8 @@ class Recorder:
         if not run.queued:
             run.queued = True
             self._runs.append(run)
+        if _observers.active:  # False unless a loaded plugin observes: one read per proposal
+            _observers.state_changed(run, current, state)
         return decision
 
     def log(
@@ -111,6 +114,8 @@ class Recorder:
         timestamp: float,
     ) -> None:
         self._logs.append((flow_run_id, task_run_id, level, logger, message, timestamp))
+        if _observers.active:
+            _observers.logged(flow_run_id, task_run_id, level, logger, message, timestamp)
 
     def write_cache(
         self,

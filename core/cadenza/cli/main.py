@@ -18,6 +18,9 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("cadenza.cli.runs:runs", "List and inspect recorded flow runs."),
     "db": ("cadenza.cli.db:db", "Inspect and migrate the run record's schema."),
     "config": ("cadenza.cli.config:config", "Show and change settings and profiles."),
+    "block": ("cadenza.cli.block:block", "Create, list, show and delete saved blocks."),
+    "plugins": ("cadenza.cli.plugins:plugins", "List installed plugins and their load errors."),
+    "tasks": ("cadenza.cli.tasks:tasks", "List prebuilt tasks that plugins provide."),
 }
 
 

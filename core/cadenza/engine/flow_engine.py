@@ -126,6 +126,7 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
     run.entrypoint = flow.entrypoint
     ctx = FlowRunContext(flow, run, backend, bool(flow.log_prints), flow.task_runner)
     if parent is None:
+        _load_plugins()
         from cadenza.engine.resume import pending_plan
 
         plan = pending_plan.get()
@@ -179,6 +180,30 @@ def _body(flow: Flow, ctx: FlowRunContext) -> Any:
             ctx.wait_for_task_runs()
 
     return run_body
+
+
+def _load_plugins() -> None:
+    """At the first flow run of the process, load plugins if one implements an observer hook
+    (`on_flow_run_state`, ...), so that it sees every run; otherwise loading waits until
+    something asks for a registry. Later runs pay one global read."""
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    try:
+        from cadenza.plugins._quickscan import observers_installed
+
+        if observers_installed():
+            from cadenza.plugins.manager import get_plugin_manager
+
+            get_plugin_manager()
+    except Exception as exc:  # a broken plugin setup must not stop flows from running
+        import logging
+
+        logging.getLogger("cadenza.plugins").warning("Plugins could not be loaded: %s", exc)
+
+
+_plugins_loaded = False
 
 
 def _end(ctx: FlowRunContext, restore: Any) -> None:

@@ -1,9 +1,16 @@
-"""Handlers on the ``cadenza`` logger: one records run logs, one echoes them to the console."""
+"""Handlers on the ``cadenza`` logger: one records run logs, one echoes them to the console.
+
+Both mask the secret values of every block saved or loaded in this process (see
+`cadenza.blocks.masking`): an occurrence in a message, or in an exception's traceback, is
+replaced by ``********`` before it is recorded or printed.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+
+from cadenza.blocks.masking import mask
 
 _formatter = logging.Formatter()
 
@@ -20,6 +27,7 @@ class RecordHandler(logging.Handler):
             message = record.getMessage()
             if record.exc_info:
                 message = f"{message}\n{_formatter.formatException(record.exc_info)}"
+            message = mask(message)
             from cadenza.context import _flow_run_ctx
 
             ctx = _flow_run_ctx.get()  # a remote worker's runs record into their own backend
@@ -60,3 +68,6 @@ class ConsoleHandler(logging.StreamHandler):
     def emit(self, record: logging.LogRecord) -> None:
         self.stream = sys.stderr
         super().emit(record)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask(super().format(record))

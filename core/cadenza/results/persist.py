@@ -8,8 +8,9 @@ from typing import Any
 
 from cadenza.states import _NO_RESULT, State
 
-# A saved block's name as Prefect writes it: "<block-type-slug>/<block-name>".
-_BLOCK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*/[A-Za-z0-9][\w.-]*$")
+# A saved block's name as Prefect writes it: "<block-type-slug>/<block-name>" (block names are
+# lowercase letters, digits, - and _; see cadenza.blocks.core.NAME).
+_BLOCK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9_-]*$")
 
 
 def resolve_storage(value: Any = None) -> Any:
@@ -17,9 +18,11 @@ def resolve_storage(value: Any = None) -> Any:
 
     None → ``CADENZA_RESULTS_DEFAULT_STORAGE``, else `LocalFileSystem()` (``$CADENZA_HOME/storage``
     or ``CADENZA_LOCAL_STORAGE_PATH``). A string is a filesystem path (absolute, ``~...``,
-    ``./...``, or a bare directory name); a ``"block-type/block-name"`` string names a saved
-    block, which is refused until the block system exists. Objects must implement
-    `cadenza.storage.StorageBackend`.
+    ``./...``, or a bare directory name); a ``"block-type/block-name"`` string (such as
+    ``"local-file-system/results"``) names a saved storage block, which is loaded, unless a
+    directory of that relative path exists. Objects must implement
+    `cadenza.storage.StorageBackend`. A block name that names no saved block is a `ValueError`
+    naming it.
     """
     from cadenza.filesystems import LocalFileSystem
 
@@ -36,11 +39,7 @@ def resolve_storage(value: Any = None) -> Any:
         if not text:
             raise ValueError("result_storage is an empty string; give a path or a storage object")
         if _BLOCK_NAME.match(text) and not os.path.isdir(text):
-            raise ValueError(
-                f"result_storage={value!r} looks like a saved block name (block-type/name), but "
-                "saved blocks are not supported yet; pass a storage object, or a path such as "
-                f"'./{text}' or an absolute path"
-            )
+            return _load_storage_block(text, value)
         return LocalFileSystem(text)
     from cadenza.storage import StorageBackend
 
@@ -50,6 +49,27 @@ def resolve_storage(value: Any = None) -> Any:
             f"exists, delete and list_keys; got {value!r}"
         )
     return value
+
+
+def _load_storage_block(name: str, value: Any) -> Any:
+    """The saved storage block ``name`` (``block-type/block-name``)."""
+    from cadenza.blocks.core import Block
+    from cadenza.blocks.exceptions import BlockNotFoundError, BlockTypeNotFoundError
+    from cadenza.storage import StorageBackend
+
+    try:
+        block = Block.load(name)
+    except (BlockNotFoundError, BlockTypeNotFoundError) as exc:
+        raise ValueError(
+            f"result_storage={value!r} names a saved block (block-type/name), but: {exc}. For a "
+            f"directory instead, write './{name}' or an absolute path"
+        ) from None
+    if not isinstance(block, StorageBackend):
+        raise TypeError(
+            f"result_storage={value!r} names a saved {type(block).__name__} block, which is not "
+            "a storage backend (read_path, write_path, exists, delete, list_keys)"
+        )
+    return block
 
 
 def storage_key(owner: Any, run: Any, args: tuple, kwargs: dict) -> str:

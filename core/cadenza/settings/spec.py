@@ -194,6 +194,15 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "CADENZA_ENCRYPTION_KEY",
+        str,
+        None,
+        "Fernet key encrypting the secret fields of saved blocks; unset means the key kept in "
+        "$CADENZA_HOME/key, created on first use.",
+        optional=True,
+        secret=True,
+    ),
+    Setting(
         "CADENZA_TASK_DEFAULT_RETRIES",
         int,
         0,
@@ -213,6 +222,26 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         "Retries of a flow that does not set `retries`.",
         minimum=0,
+    ),
+    Setting(
+        "CADENZA_PLUGINS_AUTOLOAD",
+        bool,
+        True,
+        "Discover plugins from installed distributions' `cadenza` entry points.",
+    ),
+    Setting(
+        "CADENZA_PLUGINS_ALLOW",
+        str,
+        None,
+        "Comma-separated entry point names: load only these plugins; unset means all.",
+        optional=True,
+    ),
+    Setting(
+        "CADENZA_PLUGINS_DENY",
+        str,
+        None,
+        "Comma-separated entry point names of plugins not to load.",
+        optional=True,
     ),
 )
 

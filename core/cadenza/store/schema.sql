@@ -1,4 +1,4 @@
--- revision: 0004
+-- revision: 0005
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -78,4 +78,15 @@ CREATE TABLE cache_entries (
 	expiration REAL, 
 	PRIMARY KEY ("key")
 );
-INSERT INTO alembic_version (version_num) VALUES ('0004');
+CREATE TABLE blocks (
+	id TEXT NOT NULL, 
+	name TEXT NOT NULL, 
+	type_slug TEXT NOT NULL, 
+	data TEXT DEFAULT '{}' NOT NULL, 
+	schema_checksum TEXT NOT NULL, 
+	created REAL NOT NULL, 
+	updated REAL NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_blocks_type_slug_name UNIQUE (type_slug, name)
+);
+INSERT INTO alembic_version (version_num) VALUES ('0005');

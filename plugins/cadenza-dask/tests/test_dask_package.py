@@ -21,11 +21,12 @@ def test_importing_the_package_or_plugin_does_not_import_dask():
         assert not loaded & {"dask", "distributed", "tornado"}, statement
 
 
-def test_the_plugin_module_is_minimal():
+def test_the_plugin_module_registers_the_runner_through_the_hook():
     import cadenza_dask.plugin as plugin
+    from cadenza_dask import DaskTaskRunner
 
-    assert plugin.TASK_RUNNERS == ["cadenza_dask.DaskTaskRunner"]
-    assert plugin.__doc__
+    assert plugin.register_task_runners() == [DaskTaskRunner]
+    assert plugin.CADENZA_API and plugin.__doc__
 
 
 def test_entry_point_in_the_cadenza_group():

@@ -1,10 +1,18 @@
 """The `cadenza` entry point of cadenza-dask (``[project.entry-points.cadenza] dask``).
 
-The plugin hook system has not landed yet: for now this module only names what the
-distribution contributes, as import paths, so that importing it stays fast and imports neither
-dask nor distributed (nor even the runner). When hooks land, ``register_task_runners`` will
-return these.
+Imported when cadenza loads its plugins, so it imports nothing but the `hookimpl` marker: the
+runner (and through it dask and distributed, which it imports only when it starts) is imported
+inside the hook.
 """
 
-#: Task runners this distribution contributes, as ``"module.Attribute"`` import paths.
-TASK_RUNNERS = ["cadenza_dask.DaskTaskRunner"]
+from cadenza import hookimpl
+
+#: The cadenza versions this plugin works with (a PEP 440 specifier set).
+CADENZA_API = ">=0.1,<0.2"
+
+
+@hookimpl
+def register_task_runners() -> list[type]:
+    from cadenza_dask import DaskTaskRunner
+
+    return [DaskTaskRunner]

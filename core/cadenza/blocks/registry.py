@@ -1,0 +1,125 @@
+"""Which block types exist: the plugin registry's, plus any registered here directly.
+
+Block types come from plugins (their ``register_block_types`` hook, collected by
+`cadenza.plugins.registry.block_types`), never from import side effects: defining a `Block`
+subclass registers nothing. `register_block_type` adds a type in this process (tests, scripts,
+applications that define their own types); these are consulted first. Until the plugin system
+exists, the core's built-in types (`Secret`, `LocalFileSystem`) are listed in `BUILTIN` here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import threading
+from typing import TYPE_CHECKING
+
+from cadenza.blocks.exceptions import BlockTypeNotFoundError
+
+if TYPE_CHECKING:
+    from cadenza.blocks.core import Block
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+BUILTIN: tuple[str, ...] = (
+    "cadenza.blocks.system:Secret",
+    "cadenza.filesystems:LocalFileSystem",
+)
+"""The core's own block types, as ``module:Class`` (the lowest layer; plugins may add more)."""
+
+_lock = threading.Lock()
+_registered: dict[str, type[Block]] = {}
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def register_block_type(cls: type[Block]) -> type[Block]:
+    """Register ``cls`` under its slug in this process; returns ``cls`` (usable as a decorator).
+
+    Re-registering the same class is a no-op; another class under the same slug is a
+    `ValueError` naming both.
+    """
+    from cadenza.blocks.core import Block
+
+    if not (isinstance(cls, type) and issubclass(cls, Block)) or cls is Block:
+        raise TypeError(f"register_block_type() needs a Block subclass, got {cls!r}")
+    slug = cls.get_block_type_slug()
+    with _lock:
+        current = _registered.get(slug)
+        if current is not None and current is not cls:
+            raise ValueError(
+                f"Block type slug {slug!r} is already registered to {_qualname(current)}; "
+                f"cannot register {_qualname(cls)}"
+            )
+        _registered[slug] = cls
+    return cls
+
+
+def unregister_block_type(slug_or_cls: str | type[Block]) -> None:
+    """Forget a type registered with `register_block_type` (missing: no error)."""
+    slug = slug_or_cls if isinstance(slug_or_cls, str) else slug_or_cls.get_block_type_slug()
+    with _lock:
+        _registered.pop(slug, None)
+
+
+def _builtin_types() -> dict[str, type[Block]]:
+    types: dict[str, type[Block]] = {}
+    for path in BUILTIN:
+        module, _, attr = path.partition(":")
+        cls = getattr(importlib.import_module(module), attr)
+        types[cls.get_block_type_slug()] = cls
+    return types
+
+
+def _plugin_types() -> dict[str, type[Block]]:
+    try:
+        from cadenza.plugins.registry import block_types as plugin_block_types
+    except ModuleNotFoundError as exc:  # the plugin system is not there (yet)
+        if exc.name is not None and (
+            exc.name == "cadenza.plugins" or exc.name.startswith("cadenza.plugins.")
+        ):
+            return {}
+        raise
+    except ImportError as exc:
+        if "block_types" in str(exc):
+            return {}
+        raise
+    return dict(plugin_block_types())
+
+
+def block_types() -> dict[str, type[Block]]:
+    """Every known block type by slug: built-ins, then plugins', then those registered here
+    (a later layer wins for the same slug), sorted by slug."""
+    types = _builtin_types()
+    types.update(_plugin_types())
+    with _lock:
+        types.update(_registered)
+    return dict(sorted(types.items()))
+
+
+def get_block_type(slug: str) -> type[Block]:
+    """The block type registered as ``slug``; `BlockTypeNotFoundError` listing the known."""
+    with _lock:
+        cls = _registered.get(slug)
+    if cls is not None:
+        return cls
+    types = block_types()
+    try:
+        return types[slug]
+    except KeyError:
+        known = ", ".join(types) or "none"
+        raise BlockTypeNotFoundError(
+            f"Unknown block type {slug!r} (known: {known}); is the collection that provides it "
+            "installed?"
+        ) from None
+
+
+__all__ = [
+    "BUILTIN",
+    "block_types",
+    "get_block_type",
+    "register_block_type",
+    "unregister_block_type",
+]

@@ -1,0 +1,142 @@
+"""Every cadenza hook: what a plugin may implement, when it is called, and with what.
+
+A plugin is a module (named by an entry point in the ``cadenza`` group) whose functions are
+decorated with ``@cadenza.hookimpl`` and named after a hook below. Hooks are always called with
+keyword arguments, and an implementation may accept fewer arguments than the spec lists (pluggy's
+"opt-in arguments"), so a spec can gain arguments without breaking existing plugins.
+
+Contribution hooks take no arguments and return a list; the results of every plugin are
+collected — no first-result-wins — once, when the plugin manager loads (the first time the core
+needs a registry, never at ``import cadenza``). Two plugins contributing the same name for one
+kind of thing is a `cadenza.plugins.errors.PluginConflictError` naming both.
+
+Observer hooks return nothing (a returned value is ignored) and are called synchronously in the
+thread that caused the event, so they must be quick; an observer that raises is logged on the
+``cadenza.plugins`` logger and the run carries on. They fire only in a process whose plugin
+manager has been loaded.
+
+Implementations that name no hook here (a typo such as ``register_stroage_backends``) make
+their plugin fail to load, with the hook's name in the load report.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from cadenza.plugins.markers import hookspec
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cadenza.blocks.core import Block
+    from cadenza.runs import FlowRun, TaskRun
+    from cadenza.states import State
+    from cadenza.storage import StorageBackend
+    from cadenza.task_runners import TaskRunner
+    from cadenza.tasks import Task
+
+
+class Serializer(Protocol):
+    """What a result serializer offers (see `cadenza.serializers`)."""
+
+    def dumps(self, obj: Any) -> bytes: ...
+
+    def loads(self, data: bytes) -> Any: ...
+
+
+# -------------------------------------------------------------------------------------------------
+# Contributions: called once per plugin when the plugin manager loads; results collected.
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_block_types() -> list[type[Block]]:
+    """Block classes (subclasses of `cadenza.blocks.core.Block`) this plugin provides.
+
+    Each is registered under its ``_block_type_slug`` class attribute if it has one, else its
+    class name in lower-kebab case (``S3Bucket`` → ``s3-bucket``); that slug is how a saved
+    block names its type, so ``Block.load(name)`` and ``cadenza block create TYPE`` find it.
+    Import the classes inside the function so the plugin module stays light.
+    """
+
+
+@hookspec
+def register_storage_backends() -> list[type[StorageBackend]]:
+    """Result storage classes (implementing `cadenza.storage.StorageBackend`) of this plugin.
+
+    Each is registered under its ``slug`` class attribute, else its ``type`` class attribute
+    (the convention of `cadenza.filesystems.LocalFileSystem`), else its class name in
+    lower-kebab case. The slug must be the ``"type"`` its instances' ``to_ref()`` returns: a
+    persisted result's reference names it, and `cadenza.storage.from_description` rebuilds the
+    backend from the class registered for it, in any process.
+    """
+
+
+@hookspec
+def register_task_runners() -> list[type[TaskRunner]]:
+    """Task runner classes (subclasses of `cadenza.task_runners.TaskRunner`) of this plugin.
+
+    Each is registered under its ``slug`` class attribute, else its class name in lower-kebab
+    case (``DaskTaskRunner`` → ``dask-task-runner``).
+    """
+
+
+@hookspec
+def register_tasks() -> list[Task]:
+    """Prebuilt tasks (``@task`` objects) this plugin provides, registered by ``task.name``.
+
+    They stay ordinary tasks, importable from the plugin's package; registering them makes them
+    discoverable (``cadenza tasks ls`` lists name, plugin, import path and description).
+    """
+
+
+@hookspec
+def register_serializers() -> list[tuple[str, Callable[[], Serializer]]]:
+    """``(name, factory)`` pairs: ``factory()`` returns a serializer (``dumps``/``loads``).
+
+    The name (case-insensitive) is what ``result_serializer=name`` accepts and what a persisted
+    result records, so results written with it can be read in another process.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Observers: called with keyword arguments as runs progress; return values are ignored.
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def on_flow_run_state(flow_run: FlowRun, old_state: State | None, new_state: State) -> None:
+    """A flow run's state changed: called after the orchestrator accepted the transition.
+
+    ``flow_run`` is the in-memory run (already carrying ``new_state``); ``old_state`` is the state
+    it left (None for its first state). Rejected proposals, and transitions replayed with an
+    already applied transition id, are not reported.
+    """
+
+
+@hookspec
+def on_task_run_state(task_run: TaskRun, old_state: State | None, new_state: State) -> None:
+    """A task run's state changed; as `on_flow_run_state`, for task runs.
+
+    Fires in the process that proposes the transition: for task runs executed by a remote task
+    runner (processes, a cluster) that is the worker, if its plugin manager is loaded.
+    """
+
+
+@hookspec
+def on_log(
+    flow_run_id: str | None,
+    task_run_id: str | None,
+    level: int,
+    logger: str,
+    message: str,
+    timestamp: float,
+) -> None:
+    """A run log line was recorded: the ids of the run that logged it (either may be None), the
+    `logging` level number, the logger's name, the formatted message (secrets masked) and the
+    time as seconds since the epoch. Log lines emitted by observers themselves are not reported
+    again."""
+
+
+#: The observer hooks, in the order above (`cadenza.plugins._observers` calls them).
+OBSERVER_HOOKS = ("on_flow_run_state", "on_task_run_state", "on_log")
