@@ -16,8 +16,14 @@ class TestMyBucket(StorageBackendConformance):
 ```
 """
 
+from cadenza.testing.blocks import BlockConformance
 from cadenza.testing.imports import PluginModuleConformance
 from cadenza.testing.runners import TaskRunnerConformance
 from cadenza.testing.storage import StorageBackendConformance
 
-__all__ = ["PluginModuleConformance", "StorageBackendConformance", "TaskRunnerConformance"]
+__all__ = [
+    "BlockConformance",
+    "PluginModuleConformance",
+    "StorageBackendConformance",
+    "TaskRunnerConformance",
+]

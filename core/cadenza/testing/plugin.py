@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,3 +45,17 @@ def cadenza_record(cadenza_isolated_home: Path):
             conn.close()
 
     return query
+
+
+@pytest.fixture
+def cadenza_plugin_manager(cadenza_isolated_home: Path) -> Iterator[Any]:
+    """A plugin manager with the core's built-ins and no entry points, installed as the
+    process's manager for the test: add yours with ``cadenza_plugin_manager.add_plugin(module,
+    "name")`` and the registries (`cadenza.plugins.registry`) see them."""
+    from cadenza.plugins import registry
+    from cadenza.plugins.manager import create_plugin_manager
+
+    pm = create_plugin_manager(entry_points=False)
+    registry.reset(pm)
+    yield pm
+    registry.reset()
