@@ -3,13 +3,12 @@
 Block types come from plugins (their ``register_block_types`` hook, collected by
 `cadenza.plugins.registry.block_types`), never from import side effects: defining a `Block`
 subclass registers nothing. `register_block_type` adds a type in this process (tests, scripts,
-applications that define their own types); these are consulted first. Until the plugin system
-exists, the core's built-in types (`Secret`, `LocalFileSystem`) are listed in `BUILTIN` here.
+applications that define their own types); these are consulted first. The core's own types
+(`Secret`, `LocalFileSystem`) come through the same hook, from `cadenza.plugins.builtin`.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 import threading
 from typing import TYPE_CHECKING
@@ -20,12 +19,6 @@ if TYPE_CHECKING:
     from cadenza.blocks.core import Block
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-
-BUILTIN: tuple[str, ...] = (
-    "cadenza.blocks.system:Secret",
-    "cadenza.filesystems:LocalFileSystem",
-)
-"""The core's own block types, as ``module:Class`` (the lowest layer; plugins may add more)."""
 
 _lock = threading.Lock()
 _registered: dict[str, type[Block]] = {}
@@ -64,36 +57,16 @@ def unregister_block_type(slug_or_cls: str | type[Block]) -> None:
         _registered.pop(slug, None)
 
 
-def _builtin_types() -> dict[str, type[Block]]:
-    types: dict[str, type[Block]] = {}
-    for path in BUILTIN:
-        module, _, attr = path.partition(":")
-        cls = getattr(importlib.import_module(module), attr)
-        types[cls.get_block_type_slug()] = cls
-    return types
-
-
 def _plugin_types() -> dict[str, type[Block]]:
-    try:
-        from cadenza.plugins.registry import block_types as plugin_block_types
-    except ModuleNotFoundError as exc:  # the plugin system is not there (yet)
-        if exc.name is not None and (
-            exc.name == "cadenza.plugins" or exc.name.startswith("cadenza.plugins.")
-        ):
-            return {}
-        raise
-    except ImportError as exc:
-        if "block_types" in str(exc):
-            return {}
-        raise
+    from cadenza.plugins.registry import block_types as plugin_block_types
+
     return dict(plugin_block_types())
 
 
 def block_types() -> dict[str, type[Block]]:
-    """Every known block type by slug: built-ins, then plugins', then those registered here
-    (a later layer wins for the same slug), sorted by slug."""
-    types = _builtin_types()
-    types.update(_plugin_types())
+    """Every known block type by slug: the plugins' (built-ins included), then those registered
+    here (which win for the same slug), sorted by slug."""
+    types = _plugin_types()
     with _lock:
         types.update(_registered)
     return dict(sorted(types.items()))
@@ -117,7 +90,6 @@ def get_block_type(slug: str) -> type[Block]:
 
 
 __all__ = [
-    "BUILTIN",
     "block_types",
     "get_block_type",
     "register_block_type",
