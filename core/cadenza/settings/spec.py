@@ -16,6 +16,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cadenza.settings.catalog import LOG_LEVELS, SETTINGS  # noqa: F401 - part of spec's API
+from cadenza.settings.declaration import (  # noqa: F401 - part of spec's API
+    _FALSE,
+    _TRUE,
+    _TYPE_NAMES,
+    DEFAULT,
+    ENV,
+    PREFIX,
+    PROFILE,
+    Secret,
+    Setting,
+)
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~5 ms)
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -23,227 +36,6 @@ if TYPE_CHECKING:
 
     from cadenza.settings.profiles import ProfilesDoc
 
-PREFIX = "CADENZA_"
-
-ENV, PROFILE, DEFAULT = "env", "profile", "default"
-"""The three sources a value can come from, as reported by `resolve` and ``config view``."""
-
-_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
-_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
-_TYPE_NAMES = {Path: "path", str: "string", bool: "boolean", int: "integer", float: "number"}
-
-
-class Setting:
-    """One setting: env ``name``, python ``type``, ``default`` and a one-line ``doc``.
-
-    ``optional`` admits None (the default of an optional setting); ``secret`` values are wrapped
-    in `Secret` and masked wherever shown; ``choices`` restricts a string to a set of values
-    (case-insensitive, normalised to upper case); ``minimum`` bounds a number from below;
-    ``in_profile`` is False for settings that a profile cannot hold.
-    """
-
-    __slots__ = (
-        "choices",
-        "default",
-        "doc",
-        "in_profile",
-        "minimum",
-        "name",
-        "optional",
-        "secret",
-        "type",
-    )
-
-    def __init__(
-        self,
-        name: str,
-        type: type,
-        default: Any,
-        doc: str,
-        *,
-        optional: bool = False,
-        secret: bool = False,
-        choices: tuple[str, ...] | None = None,
-        minimum: float | None = None,
-        in_profile: bool = True,
-    ) -> None:
-        self.name = name
-        self.type = type
-        self.default = default
-        self.doc = doc
-        self.optional = optional
-        self.secret = secret
-        self.choices = choices
-        self.minimum = minimum
-        self.in_profile = in_profile
-
-    @property
-    def field(self) -> str:
-        """The python attribute name: the env name without the prefix, lower case."""
-        return self.name[len(PREFIX) :].lower()
-
-    def __repr__(self) -> str:
-        return f"Setting({self.name!r}, {self.type.__name__}, default={self.default!r})"
-
-
-class Secret:
-    """A secret string that never shows its value in ``repr`` or ``str``.
-
-    Same reading API as pydantic's ``SecretStr``: call `get_secret_value` to use it.
-    """
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get_secret_value(self) -> str:
-        """The clear-text value."""
-        return self._value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    def __str__(self) -> str:
-        return "********"
-
-
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "CADENZA_HOME",
-        Path,
-        Path("~/.cadenza"),
-        "Directory holding the embedded database, results, keys and profiles.toml.",
-        in_profile=False,
-    ),
-    Setting(
-        "CADENZA_PROFILE",
-        str,
-        "default",
-        "Name of the active profile in profiles.toml.",
-        in_profile=False,
-    ),
-    Setting(
-        "CADENZA_API_URL",
-        str,
-        None,
-        "URL of a cadenza server; unset means record runs in the embedded database.",
-        optional=True,
-    ),
-    Setting(
-        "CADENZA_API_KEY", str, None, "API key sent to the server.", optional=True, secret=True
-    ),
-    Setting(
-        "CADENZA_LOGGING_LEVEL",
-        str,
-        "INFO",
-        "Level of run logs that are recorded and echoed.",
-        choices=LOG_LEVELS,
-    ),
-    Setting("CADENZA_LOGGING_CONSOLE", bool, True, "Echo run logs to the console."),
-    Setting(
-        "CADENZA_FLUSH_INTERVAL",
-        float,
-        0.05,
-        "Batch window of the embedded record writer, in seconds.",
-        minimum=0.0,
-    ),
-    Setting(
-        "CADENZA_RESULTS_PERSIST_BY_DEFAULT",
-        bool,
-        False,
-        "Persist task and flow results unless a task says otherwise.",
-    ),
-    Setting(
-        "CADENZA_RESULTS_DEFAULT_SERIALIZER",
-        str,
-        "cloudpickle",
-        "Serializer of persisted results when a task or flow does not set `result_serializer`.",
-        choices=("PICKLE", "CLOUDPICKLE", "JSON"),
-    ),
-    Setting(
-        "CADENZA_RESULTS_DEFAULT_STORAGE",
-        str,
-        None,
-        "Storage of persisted results when a task or flow does not set `result_storage`: a "
-        "filesystem path (a saved block name once blocks exist); unset means local storage.",
-        optional=True,
-    ),
-    Setting(
-        "CADENZA_LOCAL_STORAGE_PATH",
-        Path,
-        None,
-        "Base directory of the default local result storage; unset means $CADENZA_HOME/storage.",
-        optional=True,
-    ),
-    Setting(
-        "CADENZA_RESULTS_SIGNING_KEY",
-        str,
-        None,
-        "Hex key signing stored results (HMAC-SHA256); unset means the key kept in "
-        "$CADENZA_HOME/result-signing.key, created on first use.",
-        optional=True,
-        secret=True,
-    ),
-    Setting(
-        "CADENZA_ENCRYPTION_KEY",
-        str,
-        None,
-        "Fernet key encrypting the secret fields of saved blocks; unset means the key kept in "
-        "$CADENZA_HOME/key, created on first use.",
-        optional=True,
-        secret=True,
-    ),
-    Setting(
-        "CADENZA_TASK_DEFAULT_RETRIES",
-        int,
-        0,
-        "Retries of a task that does not set `retries`.",
-        minimum=0,
-    ),
-    Setting(
-        "CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS",
-        float,
-        0.0,
-        "Delay between retries of a task that does not set `retry_delay_seconds`.",
-        minimum=0.0,
-    ),
-    Setting(
-        "CADENZA_FLOW_DEFAULT_RETRIES",
-        int,
-        0,
-        "Retries of a flow that does not set `retries`.",
-        minimum=0,
-    ),
-    Setting(
-        "CADENZA_PLUGINS_AUTOLOAD",
-        bool,
-        True,
-        "Discover plugins from installed distributions' `cadenza` entry points.",
-    ),
-    Setting(
-        "CADENZA_PLUGINS_ALLOW",
-        str,
-        None,
-        "Comma-separated entry point names: load only these plugins; unset means all.",
-        optional=True,
-    ),
-    Setting(
-        "CADENZA_PLUGINS_DENY",
-        str,
-        None,
-        "Comma-separated entry point names of plugins not to load.",
-        optional=True,
-    ),
-)
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 

@@ -1,0 +1,138 @@
+"""The catalog: every cadenza setting, declared once (see `cadenza.settings.spec`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cadenza.settings.declaration import Setting
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "CADENZA_HOME",
+        Path,
+        Path("~/.cadenza"),
+        "Directory holding the embedded database, results, keys and profiles.toml.",
+        in_profile=False,
+    ),
+    Setting(
+        "CADENZA_PROFILE",
+        str,
+        "default",
+        "Name of the active profile in profiles.toml.",
+        in_profile=False,
+    ),
+    Setting(
+        "CADENZA_API_URL",
+        str,
+        None,
+        "URL of a cadenza server; unset means record runs in the embedded database.",
+        optional=True,
+    ),
+    Setting(
+        "CADENZA_API_KEY", str, None, "API key sent to the server.", optional=True, secret=True
+    ),
+    Setting(
+        "CADENZA_LOGGING_LEVEL",
+        str,
+        "INFO",
+        "Level of run logs that are recorded and echoed.",
+        choices=LOG_LEVELS,
+    ),
+    Setting("CADENZA_LOGGING_CONSOLE", bool, True, "Echo run logs to the console."),
+    Setting(
+        "CADENZA_FLUSH_INTERVAL",
+        float,
+        0.05,
+        "Batch window of the embedded record writer, in seconds.",
+        minimum=0.0,
+    ),
+    Setting(
+        "CADENZA_RESULTS_PERSIST_BY_DEFAULT",
+        bool,
+        False,
+        "Persist task and flow results unless a task says otherwise.",
+    ),
+    Setting(
+        "CADENZA_RESULTS_DEFAULT_SERIALIZER",
+        str,
+        "cloudpickle",
+        "Serializer of persisted results when a task or flow does not set `result_serializer`.",
+        choices=("PICKLE", "CLOUDPICKLE", "JSON"),
+    ),
+    Setting(
+        "CADENZA_RESULTS_DEFAULT_STORAGE",
+        str,
+        None,
+        "Storage of persisted results when a task or flow does not set `result_storage`: a "
+        "filesystem path (a saved block name once blocks exist); unset means local storage.",
+        optional=True,
+    ),
+    Setting(
+        "CADENZA_LOCAL_STORAGE_PATH",
+        Path,
+        None,
+        "Base directory of the default local result storage; unset means $CADENZA_HOME/storage.",
+        optional=True,
+    ),
+    Setting(
+        "CADENZA_RESULTS_SIGNING_KEY",
+        str,
+        None,
+        "Hex key signing stored results (HMAC-SHA256); unset means the key kept in "
+        "$CADENZA_HOME/result-signing.key, created on first use.",
+        optional=True,
+        secret=True,
+    ),
+    Setting(
+        "CADENZA_ENCRYPTION_KEY",
+        str,
+        None,
+        "Fernet key encrypting the secret fields of saved blocks; unset means the key kept in "
+        "$CADENZA_HOME/key, created on first use.",
+        optional=True,
+        secret=True,
+    ),
+    Setting(
+        "CADENZA_TASK_DEFAULT_RETRIES",
+        int,
+        0,
+        "Retries of a task that does not set `retries`.",
+        minimum=0,
+    ),
+    Setting(
+        "CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS",
+        float,
+        0.0,
+        "Delay between retries of a task that does not set `retry_delay_seconds`.",
+        minimum=0.0,
+    ),
+    Setting(
+        "CADENZA_FLOW_DEFAULT_RETRIES",
+        int,
+        0,
+        "Retries of a flow that does not set `retries`.",
+        minimum=0,
+    ),
+    Setting(
+        "CADENZA_PLUGINS_AUTOLOAD",
+        bool,
+        True,
+        "Discover plugins from installed distributions' `cadenza` entry points.",
+    ),
+    Setting(
+        "CADENZA_PLUGINS_ALLOW",
+        str,
+        None,
+        "Comma-separated entry point names: load only these plugins; unset means all.",
+        optional=True,
+    ),
+    Setting(
+        "CADENZA_PLUGINS_DENY",
+        str,
+        None,
+        "Comma-separated entry point names of plugins not to load.",
+        optional=True,
+    ),
+)
