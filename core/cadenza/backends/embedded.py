@@ -144,6 +144,16 @@ class EmbeddedBackend(Recorder):
             ).fetchone()
         return None if row is None else (row[0], row[1])
 
+    def relieve(self) -> None:
+        """Backpressure: wait for the writer's batch in progress, then write what is left here.
+
+        Runs produced faster than SQLite can record them (a large map on many threads) thus
+        slow to the writer's pace instead of piling up in memory.
+        """
+        with self._lock:
+            if len(self._states) > self.high_water:
+                self._drain()
+
     def flush(self) -> None:
         with self._lock:
             self._drain()

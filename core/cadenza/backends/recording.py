@@ -31,6 +31,13 @@ _RUNNING = StateType.RUNNING
 class Recorder:
     """Orchestrates proposals in memory; accepted work waits in `_runs`, `_states`, `_logs`."""
 
+    #: Transitions waiting beyond this make the proposing thread write them itself
+    #: (`relieve`), so a writer that falls behind a fast map cannot grow memory without bound.
+    high_water = 50_000
+
+    def relieve(self) -> None:
+        """Called when too much waits; a store writes it now (the capture backend keeps it)."""
+
     def __init__(self, policy=CORE_POLICY) -> None:
         self.policy = policy
         self._rules = policy._by_pair  # pairs no rule governs are accepted without a call
@@ -100,6 +107,8 @@ class Recorder:
         if not run.queued:
             run.queued = True
             self._runs.append(run)
+        if len(self._states) > self.high_water:
+            self.relieve()
         if _observers.active:  # False unless a loaded plugin observes: one read per proposal
             _observers.state_changed(run, current, state)
         return decision
