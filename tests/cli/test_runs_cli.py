@@ -39,7 +39,7 @@ def test_ls_table(invoke, sample) -> None:
     result = invoke("runs", "ls")
     assert result.exit_code == 0
     for key in ("run", "old", "sub"):
-        assert sample[key][:8] in result.stdout
+        assert sample[key][-8:] in result.stdout
     assert "brave-otter" in result.stdout and "Failed" in result.stdout
 
 
@@ -109,8 +109,8 @@ def test_logs_lines(invoke, sample) -> None:
     assert len(lines) == 2
     time_, level, rest = (part.strip() for part in lines[1].split(" | "))
     assert level == "WARNING" and len(time_) == len("2023-11-14 22:13:20.000")
-    assert rest == f"cadenza.task_runs/{sample['first_task'][:8]} - extracted 3 rows"
-    assert lines[0].endswith(f"cadenza.flow_runs/{sample['run'][:8]} - starting [bold]up[/bold]")
+    assert rest == f"cadenza.task_runs/{sample['first_task'][-8:]} - extracted 3 rows"
+    assert lines[0].endswith(f"cadenza.flow_runs/{sample['run'][-8:]} - starting [bold]up[/bold]")
 
 
 def test_store_error_is_one_line(invoke, home: Path) -> None:
@@ -138,3 +138,10 @@ def test_real_process_runs_ls_json(home: Path, sample) -> None:
     assert (
         bad.returncode == 1 and bad.stderr.startswith("Error: ") and "Traceback" not in bad.stderr
     )
+
+
+def test_the_short_id_shown_is_accepted_back(invoke, sample) -> None:
+    """Run ids are time-ordered: the CLI shows (and accepts) their random last 8 characters."""
+    shown = invoke("runs", "show", sample["run"][-8:], "--json")
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["id"] == sample["run"]

@@ -7,8 +7,9 @@ from typing import Any
 
 
 def short_id(run_id: str | None) -> str:
-    """The first 8 characters of a run id (enough to pass back as a RUN_ID prefix)."""
-    return (run_id or "")[:8]
+    """The last 8 characters of a run id (its random part; ids are time-ordered UUIDs, so their
+    first characters are shared by runs created close together). Accepted back as RUN_ID."""
+    return (run_id or "")[-8:]
 
 
 def local_time(iso: str | None, *, millis: bool = True) -> str:

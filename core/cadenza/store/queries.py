@@ -141,7 +141,8 @@ def list_flow_runs(
 
 
 def resolve_flow_run_id(conn: sqlite3.Connection, ref: str) -> str:
-    """Resolve a full flow run id, a unique prefix of one, or ``latest`` to a full id.
+    """Resolve a full flow run id, a unique prefix or suffix of one (the CLI shows the last 8
+    characters), or ``latest`` to a full id.
 
     Raises LookupError when nothing matches or a prefix matches several runs.
     """
@@ -162,10 +163,15 @@ def resolve_flow_run_id(conn: sqlite3.Connection, ref: str) -> str:
         (ref, ref + _PREFIX_END),
     ).fetchall()
     if not rows:
-        raise LookupError(f"No flow run with id or id prefix {ref!r}")
+        rows = conn.execute(
+            "SELECT id FROM flow_runs WHERE substr(id, -?) = ? ORDER BY id LIMIT 6",
+            (len(ref), ref),
+        ).fetchall()
+    if not rows:
+        raise LookupError(f"No flow run with id, id prefix or id suffix {ref!r}")
     if len(rows) > 1:
         shown = ", ".join(r[0] for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
-        raise LookupError(f"Flow run id prefix {ref!r} is ambiguous; it matches {shown}")
+        raise LookupError(f"Flow run id {ref!r} is ambiguous; it matches {shown}")
     return rows[0][0]
 
 
