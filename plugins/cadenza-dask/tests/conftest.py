@@ -1,4 +1,5 @@
-"""Fixtures for cadenza-dask's tests: an isolated cadenza record per test, one real Dask cluster.
+"""Fixtures for cadenza-dask's tests: an isolated cadenza record per test (from the
+`cadenza.testing` pytest plugin), one real Dask cluster.
 
 The cluster is a real `distributed.LocalCluster` with two worker processes, started once per
 session and stopped at its end. Runners in tests connect to it with ``address=`` unless the test
@@ -7,56 +8,22 @@ is about starting a cluster.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 
-@pytest.fixture(scope="session")
-def migrated_record(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cadenza record migrated to head once per session (copied for each test)."""
-    from cadenza.store.database import ensure_schema
-
-    path = tmp_path_factory.mktemp("template") / "cadenza.db"
-    ensure_schema(path)
-    return path
-
-
 @pytest.fixture(autouse=True)
-def cadenza_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_record: Path):
-    import shutil
-
-    from cadenza.backends import reset_backend
-    from cadenza.settings import spec
-
-    home = tmp_path / "cadenza-home"
-    home.mkdir()
-    shutil.copyfile(migrated_record, home / "cadenza.db")
-    monkeypatch.setenv("CADENZA_HOME", str(home))
-    monkeypatch.setenv("CADENZA_LOGGING_CONSOLE", "false")
-    spec.reset_cache()
-    yield home
-    reset_backend()
-    spec.reset_cache()
+def isolated_home(cadenza_isolated_home: Path) -> Path:
+    """Every test gets its own cadenza record (the `cadenza.testing` kit's fixture)."""
+    return cadenza_isolated_home
 
 
 @pytest.fixture
-def record(cadenza_home: Path):
-    """Query the record after flushing: ``record("SELECT ...", *params) -> list of rows``."""
-
-    def query(sql: str, *params: object) -> list[tuple]:
-        from cadenza.backends import get_backend
-
-        get_backend().flush()
-        conn = sqlite3.connect(cadenza_home / "cadenza.db")
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
-
-    return query
+def record(cadenza_record: Any) -> Any:
+    """Query the record after a flush: ``record("SELECT ...", *params)``."""
+    return cadenza_record
 
 
 @pytest.fixture(scope="session")
