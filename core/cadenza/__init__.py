@@ -6,6 +6,7 @@ marker plugins decorate their hook functions with) imports pluggy only when aske
 """
 
 from cadenza.annotations import allow_failure, quote, unmapped
+from cadenza.context import tags
 from cadenza.flows import Flow, flow
 from cadenza.logging import get_run_logger
 from cadenza.states import State, StateType
@@ -24,6 +25,7 @@ __all__ = [
     "get_run_logger",
     "hookimpl",
     "quote",
+    "tags",
     "task",
     "unmapped",
 ]

@@ -132,6 +132,40 @@ class TaskRunContext:
         return self._logger
 
 
+_tags_ctx: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "cadenza_tags", default=()
+)
+
+
+class tags:  # Prefect's public name, used as ``with tags("a", "b"):``
+    """Add tags to every flow run and task run created inside the ``with`` block."""
+
+    __slots__ = ("_names", "_token")
+
+    def __init__(self, *names: str) -> None:
+        self._names = tuple(str(n) for n in names)
+        self._token: contextvars.Token | None = None
+
+    def __enter__(self) -> set[str]:
+        current = _tags_ctx.get()
+        merged = current + tuple(n for n in self._names if n not in current)
+        self._token = _tags_ctx.set(merged)
+        return set(merged)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _tags_ctx.reset(self._token)
+            self._token = None
+
+
+def with_context_tags(own: tuple[str, ...]) -> tuple[str, ...]:
+    """A run's tags: its own, then those of enclosing ``with tags(...)`` blocks."""
+    extra = _tags_ctx.get()
+    if not extra:
+        return own
+    return own + tuple(t for t in extra if t not in own)
+
+
 def get_run_context() -> FlowRunContext | TaskRunContext:
     """The innermost run context; raises `MissingContextError` outside any run."""
     ctx = _task_run_ctx.get() or _flow_run_ctx.get()
@@ -142,4 +176,4 @@ def get_run_context() -> FlowRunContext | TaskRunContext:
     return ctx
 
 
-__all__ = ["FlowRunContext", "TaskRunContext", "get_run_context"]
+__all__ = ["FlowRunContext", "TaskRunContext", "get_run_context", "tags"]

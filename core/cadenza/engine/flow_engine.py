@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx
+from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
 from cadenza.engine.drivers import drive_async, drive_sync
 from cadenza.engine.lifecycle import lifecycle
 from cadenza.exceptions import ParameterTypeError, TerminationSignal
@@ -117,7 +117,7 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
         flow.name,
         _run_name(flow, parameters) if error is None else _safe_name(flow),
         jsonable_parameters(parameters),
-        flow.tags,
+        with_context_tags(flow.tags),
         flow.version,
         flow.retries,
         parent.flow_run.id if parent is not None else None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from cadenza.context import TaskRunContext, _flow_run_ctx, _task_run_ctx
+from cadenza.context import TaskRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
 from cadenza.engine.drivers import drive_async, drive_sync
 from cadenza.engine.lifecycle import lifecycle
 from cadenza.runs import TaskRun
@@ -155,7 +155,7 @@ def new_task_run(task: Task, args: tuple, kwargs: dict) -> tuple[TaskRun, Backen
         task.task_key,
         task.run_name(args, kwargs, index),
         flow_run_id,
-        task.tags,
+        with_context_tags(task.tags),
         task.retries,
     )
     if flow_ctx is not None and flow_ctx.resume is not None:
