@@ -66,3 +66,8 @@ class ResultIntegrityError(CadenzaError):
 
 class UpstreamTaskError(CadenzaError):
     """A task run did not start because a run it depends on did not complete."""
+
+
+class ServerIncompatible(CadenzaError):
+    """The URL does not answer as a cadenza server, or its API version is not one this client
+    speaks (see docs/api.md)."""

@@ -28,12 +28,12 @@ EXPECTED_COLUMNS = {
         "id", "name", "flow_name", "flow_version", "parent_flow_run_id", "parent_task_run_id",
         "parameters", "tags", "state_type", "state_name", "state_message", "created",
         "start_time", "end_time", "run_count", "result_ref", "pid", "hostname", "process_start",
-        "entrypoint", "resumed_from",
+        "entrypoint", "resumed_from", "retries",
     ],
     "task_runs": [
         "id", "flow_run_id", "name", "task_name", "task_key", "tags", "state_type",
         "state_name", "state_message", "created", "start_time", "end_time", "run_count",
-        "result_ref", "cache_key",
+        "result_ref", "cache_key", "retries",
     ],
     "run_states": [
         "id", "transition_id", "run_id", "flow_run_id", "type", "name", "message", "timestamp",
@@ -69,7 +69,7 @@ def _insert_flow_run(path: Path, run_id: str = "run-1") -> None:
 
 def test_head_revision_matches_alembic_scripts() -> None:
     assert database.script_head() == HEAD_REVISION
-    assert database.known_revisions() == ["0001", "0002", "0003", "0004", "0005"]
+    assert database.known_revisions() == ["0001", "0002", "0003", "0004", "0005", "0006"]
 
 
 def test_fresh_schema_has_every_column_and_index(db_path: Path) -> None:

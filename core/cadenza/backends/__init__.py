@@ -10,13 +10,14 @@ if TYPE_CHECKING:
     from cadenza.backends.base import Backend
 
 _lock = threading.Lock()
-_current: tuple[str | None, Backend] | None = None
+_current: tuple[tuple[str | None, str | None], Backend] | None = None
 
 
 def get_backend() -> Backend:
-    """The process's backend for the current `CADENZA_HOME`, opened on first use."""
+    """The process's backend for the current `CADENZA_HOME` (and `CADENZA_API_URL`: set, runs
+    are recorded on that server), opened on first use."""
     global _current
-    key = os.environ.get("CADENZA_HOME")
+    key = (os.environ.get("CADENZA_HOME"), os.environ.get("CADENZA_API_URL"))
     current = _current
     if current is not None and current[0] == key:
         return current[1]
@@ -25,14 +26,21 @@ def get_backend() -> Backend:
             return _current[1]
         if _current is not None:
             _current[1].close()
-        from cadenza.backends.embedded import EmbeddedBackend
         from cadenza.settings import spec
-        from cadenza.store.database import default_db_path
 
         spec.reset_cache()
-        backend = EmbeddedBackend(
-            default_db_path(), flush_interval=spec.get("CADENZA_FLUSH_INTERVAL")
-        )
+        backend: Backend
+        if spec.get("CADENZA_API_URL"):  # a server records the runs (docs/client.md)
+            from cadenza.backends.http import HttpBackend
+
+            backend = HttpBackend(flush_interval=spec.get("CADENZA_FLUSH_INTERVAL"))
+        else:
+            from cadenza.backends.embedded import EmbeddedBackend
+            from cadenza.store.database import default_db_path
+
+            backend = EmbeddedBackend(
+                default_db_path(), flush_interval=spec.get("CADENZA_FLUSH_INTERVAL")
+            )
         _current = (key, backend)
         return backend
 

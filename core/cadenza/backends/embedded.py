@@ -30,16 +30,16 @@ if TYPE_CHECKING:
 _UPSERT_FLOW_RUN = """
 INSERT INTO flow_runs (id, name, flow_name, flow_version, parent_flow_run_id, parent_task_run_id,
     parameters, tags, state_type, state_name, state_message, created, start_time, end_time,
-    run_count, result_ref, pid, hostname, process_start, entrypoint, resumed_from)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+    run_count, result_ref, pid, hostname, process_start, entrypoint, resumed_from, retries)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT(id) DO UPDATE SET state_type=excluded.state_type, state_name=excluded.state_name,
     state_message=excluded.state_message, start_time=excluded.start_time,
     end_time=excluded.end_time, run_count=excluded.run_count, result_ref=excluded.result_ref
 """
 _UPSERT_TASK_RUN = """
 INSERT INTO task_runs (id, flow_run_id, name, task_name, task_key, tags, state_type, state_name,
-    state_message, created, start_time, end_time, run_count, result_ref, cache_key)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+    state_message, created, start_time, end_time, run_count, result_ref, cache_key, retries)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT(id) DO UPDATE SET state_type=excluded.state_type, state_name=excluded.state_name,
     state_message=excluded.state_message, start_time=excluded.start_time,
     end_time=excluded.end_time, run_count=excluded.run_count, result_ref=excluded.result_ref,
@@ -83,6 +83,7 @@ def _flow_row(run: FlowRun) -> tuple:
         PROCESS.start,
         run.entrypoint,
         run.resumed_from,
+        run.retries,
     )
 
 
@@ -104,6 +105,7 @@ def _task_row(run: TaskRun) -> tuple:
         run.run_count,
         run.result_ref,
         run.cache_key,
+        run.retries,
     )
 
 

@@ -46,3 +46,34 @@ def open_record() -> Iterator[sqlite3.Connection]:
         die(f"Cannot read the run record {path}: {exc}")
     finally:
         conn.close()
+
+
+def api_url() -> str | None:
+    """`CADENZA_API_URL` when set: the CLI then reads runs from that server."""
+    from cadenza.settings import spec
+
+    return spec.get("CADENZA_API_URL") or None
+
+
+@contextlib.contextmanager
+def open_api() -> Iterator:
+    """An `ApiClient` for `CADENZA_API_URL`, its API version checked; server errors become
+    one-line errors like `open_record`'s (404 → exit 1, 422 → exit 2, unreachable → exit 1)."""
+    from cadenza.client.http import ApiError, NotFound, ServerUnavailable, client_from_settings
+    from cadenza.exceptions import ServerIncompatible
+
+    try:
+        client = client_from_settings(retry_time=3.0)
+    except ValueError as exc:
+        die(str(exc))
+    try:
+        client.check_version()
+        yield client
+    except NotFound as exc:
+        die(exc.detail)
+    except ApiError as exc:
+        die(exc.detail, USAGE_ERROR if exc.status == 422 else 1)
+    except (ServerUnavailable, ServerIncompatible) as exc:
+        die(str(exc))
+    finally:
+        client.close()

@@ -21,6 +21,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "block": ("cadenza.cli.block:block", "Create, list, show and delete saved blocks."),
     "plugins": ("cadenza.cli.plugins:plugins", "List installed plugins and their load errors."),
     "tasks": ("cadenza.cli.tasks:tasks", "List prebuilt tasks that plugins provide."),
+    "server": ("cadenza.cli.server:server", "Run the coordination server (HTTP API)."),
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import open_record
+from cadenza.cli._common import api_url, open_api, open_record
 
 
 def _emit_json(data: Any) -> None:
@@ -31,10 +31,14 @@ def runs() -> None:
 @click.option("--flow", "flow_name", metavar="NAME", help="Only runs of this flow.")
 def ls(as_json: bool, limit: int, state: str | None, flow_name: str | None) -> None:
     """List flow runs, newest first."""
-    from cadenza.store.queries import list_flow_runs
+    if api_url():
+        with open_api() as client:
+            items = client.list_flow_runs(limit=limit, state=state, flow_name=flow_name)
+    else:
+        from cadenza.store.queries import list_flow_runs
 
-    with open_record() as conn:
-        items = list_flow_runs(conn, limit=limit, state=state, flow_name=flow_name)
+        with open_record() as conn:
+            items = list_flow_runs(conn, limit=limit, state=state, flow_name=flow_name)
     if as_json:
         _emit_json(items)
         return
@@ -54,10 +58,14 @@ def ls(as_json: bool, limit: int, state: str | None, flow_name: str | None) -> N
 @click.option("--json", "as_json", is_flag=True, help="Print the full run as JSON (stable format).")
 def show(run_id: str, as_json: bool) -> None:
     """Show one flow run: its task runs, state transitions, subflows and logs."""
-    from cadenza.store.queries import get_flow_run, resolve_flow_run_id
+    if api_url():
+        with open_api() as client:
+            run = client.get_flow_run(run_id)
+    else:
+        from cadenza.store.queries import get_flow_run, resolve_flow_run_id
 
-    with open_record() as conn:
-        run = get_flow_run(conn, resolve_flow_run_id(conn, run_id))
+        with open_record() as conn:
+            run = get_flow_run(conn, resolve_flow_run_id(conn, run_id))
     if as_json:
         _emit_json(run)
         return
@@ -73,11 +81,16 @@ def show(run_id: str, as_json: bool) -> None:
 def logs(run_id: str) -> None:
     """Print a flow run's log lines: time | level | logger/run - message."""
     from cadenza.cli.formatting import log_line
-    from cadenza.store.queries import get_logs, resolve_flow_run_id
+    if api_url():
+        with open_api() as client:
+            full_id = client.get_flow_run(run_id)["id"]
+            lines = client.get_logs(full_id)
+    else:
+        from cadenza.store.queries import get_logs, resolve_flow_run_id
 
-    with open_record() as conn:
-        full_id = resolve_flow_run_id(conn, run_id)
-        lines = get_logs(conn, full_id)
+        with open_record() as conn:
+            full_id = resolve_flow_run_id(conn, run_id)
+            lines = get_logs(conn, full_id)
     for line in lines:
         click.echo(log_line(line, full_id))
 

@@ -19,17 +19,17 @@ from cadenza.states import StateType
 
 VALID_STATE_TYPES: tuple[str, ...] = tuple(t.value for t in StateType)
 
-_FLOW_COLUMNS = (
+FLOW_COLUMNS = (
     "id, name, flow_name, flow_version, parent_flow_run_id, parameters, tags, state_type, "
     "state_name, state_message, created, start_time, end_time, run_count, entrypoint, "
     "resumed_from, result_ref"
 )
-_TASK_COLUMNS = (
+TASK_COLUMNS = (
     "id, name, task_name, task_key, tags, state_type, state_name, state_message, created, "
     "start_time, end_time, run_count, result_ref"
 )
-_STATE_COLUMNS = "run_id, type, name, message, timestamp, transition_id"
-_LOG_COLUMNS = "timestamp, level, logger, message, task_run_id"
+STATE_COLUMNS = "run_id, type, name, message, timestamp, transition_id"
+LOG_COLUMNS = "timestamp, level, logger, message, task_run_id"
 _PREFIX_END = "\U0010ffff"  # sorts after every character, so [p, p+END) is "starts with p"
 
 
@@ -55,7 +55,7 @@ def _json(text: str | None, default: Any) -> Any:
         return text  # never hide a stored value, even a malformed one
 
 
-def _flow_run_item(row: tuple[Any, ...]) -> dict[str, Any]:
+def flow_run_item(row: tuple[Any, ...]) -> dict[str, Any]:
     (run_id, name, flow_name, flow_version, parent, parameters, tags, state_type, state_name,
      state_message, created, start, end, run_count, entrypoint, resumed_from,
      _result_ref) = row  # fmt: skip
@@ -78,7 +78,30 @@ def _flow_run_item(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def _state_item(row: tuple[Any, ...]) -> dict[str, Any]:
+def task_run_item(
+    row: tuple[Any, ...], states_by_run: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """A task run of `runs show --json` from a row of `TASK_COLUMNS` and the states by run."""
+    (task_id, name, task_name, task_key, tags, state_type, state_name, state_message,
+     created, start, end, run_count, result_ref) = row  # fmt: skip
+    return {
+        "id": task_id,
+        "name": name,
+        "task_name": task_name,
+        "task_key": task_key,
+        "state": {"type": state_type, "name": state_name, "message": state_message},
+        "created": iso(created),
+        "start_time": iso(start),
+        "end_time": iso(end),
+        "duration_seconds": _duration(start, end),
+        "run_count": run_count,
+        "tags": _json(tags, []),
+        "result_ref": result_ref,
+        "states": states_by_run.get(task_id, []),
+    }
+
+
+def state_item(row: tuple[Any, ...]) -> dict[str, Any]:
     _run_id, type_, name, message, timestamp, transition_id = row
     return {
         "type": type_,
@@ -89,7 +112,7 @@ def _state_item(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def _log_item(row: tuple[Any, ...]) -> dict[str, Any]:
+def log_item(row: tuple[Any, ...]) -> dict[str, Any]:
     timestamp, level, logger, message, task_run_id = row
     return {
         "timestamp": iso(timestamp),
@@ -117,27 +140,65 @@ def list_flow_runs(
     limit: int | None = 20,
     state: str | None = None,
     flow_name: str | None = None,
+    offset: int = 0,
+    tag: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Flow runs, newest first by creation time, at most `limit` (None: all).
+    """Flow runs, newest first by creation time, at most `limit` (None: all) after `offset`.
 
     `state` filters on the state type, case-insensitively (ValueError for an unknown type);
-    `flow_name` filters on the exact flow name. ValueError if `limit` is below 1.
+    `flow_name` filters on the exact flow name, `tag` on one of the run's tags, `since` and
+    `until` (epoch seconds) on the creation time (``since <= created < until``).
+    ValueError if `limit` is below 1 or `offset` below 0.
     """
+    clauses, args = flow_run_filters(
+        limit=limit, state=state, flow_name=flow_name, offset=offset, tag=tag, since=since,
+        until=until,
+    )  # fmt: skip
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"SELECT {FLOW_COLUMNS} FROM flow_runs{where} ORDER BY created DESC, rowid DESC"
+    sql += " LIMIT ? OFFSET ?"
+    args += [-1 if limit is None else limit, offset]
+    return [flow_run_item(row) for row in conn.execute(sql, args)]
+
+
+def flow_run_filters(
+    *,
+    limit: int | None,
+    state: str | None,
+    flow_name: str | None,
+    offset: int,
+    tag: str | None,
+    since: float | None,
+    until: float | None,
+    mark: str = "?",
+) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses (with `mark` placeholders) and arguments of `list_flow_runs`."""
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    clauses, args = [], []
+    if offset < 0:
+        raise ValueError(f"offset must be at least 0, got {offset}")
+    clauses: list[str] = []
+    args: list[Any] = []
     if state is not None:
-        clauses.append("state_type = ?")
+        clauses.append(f"state_type = {mark}")
         args.append(normalise_state_type(state))
     if flow_name is not None:
-        clauses.append("flow_name = ?")
+        clauses.append(f"flow_name = {mark}")
         args.append(flow_name)
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    sql = f"SELECT {_FLOW_COLUMNS} FROM flow_runs{where} ORDER BY created DESC, rowid DESC"
-    if limit is not None:
-        sql += " LIMIT ?"
-        args.append(limit)
-    return [_flow_run_item(row) for row in conn.execute(sql, args)]
+    if tag is not None:  # tags is a JSON array of strings: match the encoded element
+        encoded = json.dumps(tag)
+        escaped = encoded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(f"tags LIKE {mark} ESCAPE '\\'")
+        args.append(f"%{escaped}%")
+    if since is not None:
+        clauses.append(f"created >= {mark}")
+        args.append(since)
+    if until is not None:
+        clauses.append(f"created < {mark}")
+        args.append(until)
+    return clauses, args
 
 
 def resolve_flow_run_id(conn: sqlite3.Connection, ref: str) -> str:
@@ -180,49 +241,33 @@ def get_flow_run(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
     result reference. `run_id` must be a full id (see `resolve_flow_run_id`); LookupError if
     there is no such run. Task runs are ordered by creation, states and logs by arrival.
     """
-    row = conn.execute(f"SELECT {_FLOW_COLUMNS} FROM flow_runs WHERE id = ?", (run_id,)).fetchone()
+    row = conn.execute(f"SELECT {FLOW_COLUMNS} FROM flow_runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         raise LookupError(f"No flow run with id {run_id!r}")
-    run = _flow_run_item(row)
+    run = flow_run_item(row)
 
     states_by_run: dict[str, list[dict[str, Any]]] = {}
     for state_row in conn.execute(
-        f"SELECT {_STATE_COLUMNS} FROM run_states WHERE flow_run_id = ? ORDER BY id", (run_id,)
+        f"SELECT {STATE_COLUMNS} FROM run_states WHERE flow_run_id = ? ORDER BY id", (run_id,)
     ):
-        states_by_run.setdefault(state_row[0], []).append(_state_item(state_row))
+        states_by_run.setdefault(state_row[0], []).append(state_item(state_row))
 
-    task_runs = []
-    for (task_id, name, task_name, task_key, tags, state_type, state_name, state_message,
-         created, start, end, run_count, result_ref) in conn.execute(
-        f"SELECT {_TASK_COLUMNS} FROM task_runs WHERE flow_run_id = ? ORDER BY created, rowid",
-        (run_id,),
-    ):  # fmt: skip
-        task_runs.append(
-            {
-                "id": task_id,
-                "name": name,
-                "task_name": task_name,
-                "task_key": task_key,
-                "state": {"type": state_type, "name": state_name, "message": state_message},
-                "created": iso(created),
-                "start_time": iso(start),
-                "end_time": iso(end),
-                "duration_seconds": _duration(start, end),
-                "run_count": run_count,
-                "tags": _json(tags, []),
-                "result_ref": result_ref,
-                "states": states_by_run.get(task_id, []),
-            }
+    task_runs = [
+        task_run_item(task_row, states_by_run)
+        for task_row in conn.execute(
+            f"SELECT {TASK_COLUMNS} FROM task_runs WHERE flow_run_id = ? ORDER BY created, rowid",
+            (run_id,),
         )
+    ]
 
     subflows = conn.execute(
-        f"SELECT {_FLOW_COLUMNS} FROM flow_runs WHERE parent_flow_run_id = ? "
+        f"SELECT {FLOW_COLUMNS} FROM flow_runs WHERE parent_flow_run_id = ? "
         "ORDER BY created, rowid",
         (run_id,),
     )
     run["states"] = states_by_run.get(run_id, [])
     run["task_runs"] = task_runs
-    run["subflow_runs"] = [_flow_run_item(r) for r in subflows]
+    run["subflow_runs"] = [flow_run_item(r) for r in subflows]
     run["logs"] = get_logs(conn, run_id)
     run["result_ref"] = row[-1]
     return run
@@ -234,8 +279,8 @@ def get_logs(conn: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
     Returns an empty list for an unknown id; subflow runs' logs belong to the subflow run.
     """
     return [
-        _log_item(row)
+        log_item(row)
         for row in conn.execute(
-            f"SELECT {_LOG_COLUMNS} FROM logs WHERE flow_run_id = ? ORDER BY id", (run_id,)
+            f"SELECT {LOG_COLUMNS} FROM logs WHERE flow_run_id = ? ORDER BY id", (run_id,)
         )
     ]

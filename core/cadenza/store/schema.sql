@@ -1,4 +1,4 @@
--- revision: 0005
+-- revision: 0006
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -19,7 +19,7 @@ CREATE TABLE flow_runs (
 	start_time REAL, 
 	end_time REAL, 
 	run_count INTEGER DEFAULT 0 NOT NULL, 
-	result_ref TEXT, pid INTEGER, hostname TEXT, process_start TEXT, entrypoint TEXT, resumed_from TEXT, 
+	result_ref TEXT, pid INTEGER, hostname TEXT, process_start TEXT, entrypoint TEXT, resumed_from TEXT, retries INTEGER DEFAULT 0 NOT NULL, 
 	PRIMARY KEY (id)
 );
 CREATE INDEX ix_flow_runs_state_type ON flow_runs (state_type);
@@ -41,7 +41,7 @@ CREATE TABLE task_runs (
 	end_time REAL, 
 	run_count INTEGER DEFAULT 0 NOT NULL, 
 	result_ref TEXT, 
-	cache_key TEXT, 
+	cache_key TEXT, retries INTEGER DEFAULT 0 NOT NULL, 
 	PRIMARY KEY (id)
 );
 CREATE INDEX ix_task_runs_flow_run_id ON task_runs (flow_run_id);
@@ -89,4 +89,4 @@ CREATE TABLE blocks (
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_blocks_type_slug_name UNIQUE (type_slug, name)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0005');
+INSERT INTO alembic_version (version_num) VALUES ('0006');

@@ -65,11 +65,12 @@ def render(path: Path) -> str:
 
 
 def main() -> None:
-    from cadenza.store.database import upgrade
+    from cadenza.store.database import _run_alembic, connect
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cadenza.db"
-        upgrade(path, "head")
+        connect(path).close()
+        _run_alembic(path, "upgrade", "head")  # from the migrations, never the old snapshot
         SNAPSHOT.write_text(render(path))
     print(f"wrote {SNAPSHOT}")
 

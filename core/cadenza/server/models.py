@@ -1,0 +1,121 @@
+"""Request bodies of the HTTP API (docs/api.md), as pydantic models.
+
+Unknown fields are ignored, so a newer client may send more than this server reads. Times are
+epoch seconds. Sizes are bounded so that one request cannot exhaust memory beyond the 8 MiB body
+limit's worth.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cadenza.states import StateType
+
+_Id = Field(min_length=1, max_length=200)
+Epoch = Annotated[float, Field(ge=0, le=253_402_300_799)]  # up to the year 9999
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+class DetailsIn(_Model):
+    """The state details a record keeps (run ids travel as fields of their own)."""
+
+    scheduled_time: Epoch | None = None
+    retry_count: Count | None = None
+    cache_key: str | None = None
+
+
+class StateIn(_Model):
+    type: StateType
+    name: str | None = Field(None, max_length=200)
+    message: str | None = None
+    timestamp: Epoch
+    details: DetailsIn | None = None
+    result_ref: str | None = None
+
+
+class FlowRunIn(_Model):
+    id: str = _Id
+    name: str
+    flow_name: str
+    flow_version: str | None = None
+    parent_flow_run_id: str | None = None
+    parent_task_run_id: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    created: Epoch
+    retries: Count = 0
+    entrypoint: str | None = None
+    resumed_from: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        row = self.model_dump()
+        row["parameters"] = json.dumps(self.parameters, default=repr)
+        row["tags"] = json.dumps(self.tags)
+        return row
+
+
+class TaskRunIn(_Model):
+    id: str = _Id
+    flow_run_id: str | None = None
+    name: str
+    task_name: str
+    task_key: str
+    tags: list[str] = Field(default_factory=list)
+    created: Epoch
+    retries: Count = 0
+    cache_key: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        row = self.model_dump()
+        row["tags"] = json.dumps(self.tags)
+        return row
+
+
+class SetStateIn(_Model):
+    transition_id: str = _Id
+    run_count: Count | None = None
+    state: StateIn
+
+
+class TransitionIn(SetStateIn):
+    run_id: str = _Id
+    flow_run_id: str | None = None
+
+
+class LogIn(_Model):
+    flow_run_id: str | None = None
+    task_run_id: str | None = None
+    level: Annotated[int, Field(ge=0, le=1000)]
+    logger: str
+    message: str
+    timestamp: Epoch
+
+
+class BatchIn(_Model):
+    task_runs: list[TaskRunIn] = Field(default_factory=list)
+    transitions: list[TransitionIn] = Field(default_factory=list)
+    logs: list[LogIn] = Field(default_factory=list)
+
+
+class DecisionOut(BaseModel):
+    decision: str
+    reason: str
+    delay: float
+
+
+class RejectedOut(BaseModel):
+    transition_id: str
+    reason: str
+
+
+class BatchOut(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: list[RejectedOut]

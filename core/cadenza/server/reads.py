@@ -1,0 +1,127 @@
+"""The read routes' queries: `cadenza.store.queries` on SQLite, the same SQL elsewhere.
+
+Given a `sqlite3.Connection` these call `cadenza.store.queries` itself; given a SQLAlchemy
+connection (PostgreSQL) they run the same statements through it and build every JSON shape with
+the same row functions (`flow_run_item`, `task_run_item`, `state_item`, `log_item`), so the
+shapes have one definition. PostgreSQL has no ``rowid``: ties in creation time are broken by id.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from cadenza.store import queries
+from cadenza.store.queries import (
+    FLOW_COLUMNS,
+    LOG_COLUMNS,
+    STATE_COLUMNS,
+    TASK_COLUMNS,
+    flow_run_item,
+    log_item,
+    state_item,
+    task_run_item,
+)
+
+_PREFIX_END = "\U0010ffff"
+
+
+def _rows(conn: Any, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+    """Run `sql` with ``?`` placeholders through a SQLAlchemy connection."""
+    from sqlalchemy import text
+
+    params = {}
+    parts = sql.split("?")
+    out = [parts[0]]
+    for i, part in enumerate(parts[1:]):
+        params[f"p{i}"] = args[i]
+        out.append(f":p{i}{part}")
+    return [tuple(r) for r in conn.execute(text("".join(out)), params)]
+
+
+def list_flow_runs(conn: Any, **filters: Any) -> list[dict[str, Any]]:
+    if isinstance(conn, sqlite3.Connection):
+        return queries.list_flow_runs(conn, **filters)
+    limit = filters.get("limit", 20)
+    offset = filters.get("offset", 0)
+    clauses, args = queries.flow_run_filters(
+        limit=limit,
+        state=filters.get("state"),
+        flow_name=filters.get("flow_name"),
+        offset=offset,
+        tag=filters.get("tag"),
+        since=filters.get("since"),
+        until=filters.get("until"),
+    )
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"SELECT {FLOW_COLUMNS} FROM flow_runs{where} ORDER BY created DESC, id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    if offset:
+        sql += " OFFSET ?"
+        args.append(offset)
+    return [flow_run_item(row) for row in _rows(conn, sql, args)]
+
+
+def resolve_flow_run_id(conn: Any, ref: str) -> str:
+    if isinstance(conn, sqlite3.Connection):
+        return queries.resolve_flow_run_id(conn, ref)
+    ref = ref.strip()
+    if not ref:
+        raise LookupError("Empty flow run id")
+    if ref == "latest":
+        rows = _rows(conn, "SELECT id FROM flow_runs ORDER BY created DESC, id DESC LIMIT 1", [])
+        if not rows:
+            raise LookupError("No flow runs recorded yet, so there is no 'latest' run")
+        return rows[0][0]
+    if _rows(conn, "SELECT 1 FROM flow_runs WHERE id = ?", [ref]):
+        return ref
+    rows = _rows(
+        conn,
+        "SELECT id FROM flow_runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 6",
+        [ref, ref + _PREFIX_END],
+    )
+    if not rows:
+        raise LookupError(f"No flow run with id or id prefix {ref!r}")
+    if len(rows) > 1:
+        shown = ", ".join(r[0] for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        raise LookupError(f"Flow run id prefix {ref!r} is ambiguous; it matches {shown}")
+    return rows[0][0]
+
+
+def get_flow_run(conn: Any, run_id: str) -> dict[str, Any]:
+    if isinstance(conn, sqlite3.Connection):
+        return queries.get_flow_run(conn, run_id)
+    rows = _rows(conn, f"SELECT {FLOW_COLUMNS} FROM flow_runs WHERE id = ?", [run_id])
+    if not rows:
+        raise LookupError(f"No flow run with id {run_id!r}")
+    run = flow_run_item(rows[0])
+    states_by_run: dict[str, list[dict[str, Any]]] = {}
+    for row in _rows(
+        conn, f"SELECT {STATE_COLUMNS} FROM run_states WHERE flow_run_id = ? ORDER BY id", [run_id]
+    ):
+        states_by_run.setdefault(row[0], []).append(state_item(row))
+    tasks = _rows(
+        conn,
+        f"SELECT {TASK_COLUMNS} FROM task_runs WHERE flow_run_id = ? ORDER BY created, id",
+        [run_id],
+    )
+    subflows = _rows(
+        conn,
+        f"SELECT {FLOW_COLUMNS} FROM flow_runs WHERE parent_flow_run_id = ? ORDER BY created, id",
+        [run_id],
+    )
+    run["states"] = states_by_run.get(run_id, [])
+    run["task_runs"] = [task_run_item(row, states_by_run) for row in tasks]
+    run["subflow_runs"] = [flow_run_item(r) for r in subflows]
+    run["logs"] = get_logs(conn, run_id)
+    run["result_ref"] = rows[0][-1]
+    return run
+
+
+def get_logs(conn: Any, run_id: str) -> list[dict[str, Any]]:
+    if isinstance(conn, sqlite3.Connection):
+        return queries.get_logs(conn, run_id)
+    sql = f"SELECT {LOG_COLUMNS} FROM logs WHERE flow_run_id = ? ORDER BY id"
+    return [log_item(row) for row in _rows(conn, sql, [run_id])]

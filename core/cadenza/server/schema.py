@@ -1,0 +1,93 @@
+"""Which database the server uses, and bringing its schema to the head revision.
+
+A SQLite URL names a record file that the embedded backend may share, so it is migrated by
+`cadenza.store.database.ensure_schema` (file lock, snapshot fast path). Any other URL
+(``postgresql+psycopg://...``) is migrated with Alembic ``upgrade head`` over the same revisions.
+Either way, a database at a revision this code does not know (written by a newer cadenza) is
+refused with a `StoreError` naming both revisions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cadenza.exceptions import StoreError
+
+
+def default_database_url() -> str:
+    """The embedded record's file: ``sqlite:///$CADENZA_HOME/cadenza.db``."""
+    from cadenza.store.database import default_db_path
+
+    return f"sqlite:///{default_db_path()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a ``sqlite://`` URL names, or None for another backend.
+
+    Raises `StoreError` for a malformed URL or an in-memory SQLite database (the server's
+    connections would each see a different, empty database).
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"Invalid database URL: {exc}") from None
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        raise StoreError("An in-memory SQLite database cannot be served; name a file")
+    return Path(parsed.database).expanduser()
+
+
+def prepare(url: str) -> None:
+    """Create or upgrade the schema at `url` to the head revision; refuse a newer database."""
+    path = sqlite_path(url)
+    if path is not None:
+        from cadenza.store.database import ensure_schema
+
+        ensure_schema(path)
+        return
+    _upgrade_url(url)
+
+
+def _upgrade_url(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
+    from cadenza.store.database import HEAD_REVISION, MIGRATIONS_DIR, known_revisions
+
+    engine = create_engine(url, poolclass=NullPool)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.begin() as conn:
+            current = _revision(conn, text)
+            if current == HEAD_REVISION:
+                return
+            if current is not None and current not in known_revisions():
+                raise StoreError(
+                    f"The database {shown} is at schema revision {current!r}, which this "
+                    f"version of cadenza does not know (its newest is {HEAD_REVISION!r}); it "
+                    "was probably written by a newer cadenza. Upgrade cadenza on the server."
+                )
+            cfg = Config()
+            cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except SQLAlchemyError as exc:
+        raise StoreError(f"Cannot migrate the database {shown}: {exc}") from None
+    finally:
+        engine.dispose()
+
+
+def _revision(conn, text) -> str | None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return row[0] if row else None

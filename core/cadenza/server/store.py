@@ -1,0 +1,248 @@
+"""The server's storage: SQLAlchemy Core over the run record (SQLite or PostgreSQL).
+
+Writes happen in one transaction per request. On SQLite the server is one writer among
+possibly several processes (embedded backends share the file): its own writes are serialised
+by a lock and begin with ``BEGIN IMMEDIATE``, so concurrent requests queue instead of failing
+with "database is locked"; when another process holds the file longer than the busy timeout,
+`DatabaseBusy` is raised (the API answers 503 with ``Retry-After``). On PostgreSQL the rows a
+transition reads are locked with ``SELECT ... FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
+from cadenza.orchestration import Decision, DecisionKind
+from cadenza.server import reads, schema, transitions
+from cadenza.server.tables import flow_runs, logs, run_states, task_runs
+from cadenza.server.transitions import ALREADY_APPLIED, RunRecord
+
+_CHUNK = 500  # ids per IN (...) list
+_RUN_COLUMNS = ("id", "state_type", "state_name", "state_message", "start_time", "end_time",
+                "run_count", "retries", "result_ref")  # fmt: skip
+
+
+class DatabaseBusy(Exception):
+    """The database stayed locked by another writer; the client should retry shortly."""
+
+
+class Store:
+    """Reads and writes of the run record at `url` (already migrated: see `schema.prepare`)."""
+
+    def __init__(self, url: str, busy_timeout: float = 10.0) -> None:
+        self.url = url
+        self.busy_timeout = busy_timeout
+        self.sqlite_path = schema.sqlite_path(url)
+        self._lock = threading.Lock() if self.sqlite_path is not None else None
+        if self.sqlite_path is not None:
+            self.engine = sa.create_engine(
+                f"sqlite:///{self.sqlite_path}",
+                connect_args={"timeout": busy_timeout, "check_same_thread": False},
+                pool_size=8,
+                max_overflow=32,
+            )
+            sa.event.listen(self.engine, "connect", self._sqlite_connect)
+            sa.event.listen(self.engine, "begin", self._sqlite_begin)
+        else:
+            self.engine = sa.create_engine(url, pool_pre_ping=True)
+
+    def _sqlite_connect(self, dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # transactions are begun explicitly (below)
+        dbapi_conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+
+    @staticmethod
+    def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        write = conn.get_execution_options().get("cadenza_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """One write transaction; `DatabaseBusy` if the database stays locked."""
+        lock = self._lock
+        if lock is not None and not lock.acquire(timeout=self.busy_timeout * 3):
+            raise DatabaseBusy("the server's write queue is full")
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(cadenza_write=True)
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
+            text = str(exc.orig).lower()
+            if "locked" in text or "busy" in text or "deadlock" in text:
+                raise DatabaseBusy(str(exc.orig)) from None
+            raise
+        finally:
+            if lock is not None:
+                lock.release()
+
+    # -- writes ---------------------------------------------------------------------------------
+    def create_flow_run(self, run: dict[str, Any]) -> bool:
+        """Insert the flow run `run` (column values) unless it exists; True if inserted."""
+        with self._write() as conn:
+            result = conn.execute(self._insert_ignore(flow_runs), [run])
+            return bool(result.rowcount)
+
+    def set_state(
+        self, kind: str, run_id: str, transition_id: str, run_count: int | None, state: Any
+    ) -> Decision:
+        """Decide and, if accepted, apply one proposed transition of a flow or task run."""
+        table = flow_runs if kind == "flow" else task_runs
+        with self._write() as conn:
+            run = self._load_runs(conn, table, kind, [run_id]).get(run_id)  # locked first
+            if run is None:
+                return transitions.unknown_run(kind, run_id)
+            if conn.execute(
+                sa.select(run_states.c.id).where(
+                    run_states.c.run_id == run_id, run_states.c.transition_id == transition_id
+                )
+            ).first():
+                return Decision(DecisionKind.ACCEPT, ALREADY_APPLIED)
+            decision, row = transitions.apply(run, transition_id, run_count, state)
+            if row is not None:
+                self._write_transitions(conn, [row], [run])
+            return decision
+
+    def apply_batch(
+        self, task_rows: list[dict[str, Any]], proposals: list[Any], log_rows: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Create task runs, apply `proposals` in order, insert logs: one transaction."""
+        accepted = duplicates = 0
+        rejected: list[dict[str, str]] = []
+        with self._write() as conn:
+            if task_rows:
+                conn.execute(self._insert_ignore(task_runs), task_rows)
+            ids = list(dict.fromkeys(p.run_id for p in proposals))
+            runs = self._load_runs(conn, task_runs, "task", ids)
+            missing = [i for i in ids if i not in runs]
+            if missing:
+                runs.update(self._load_runs(conn, flow_runs, "flow", missing))
+            applied = self._applied(conn, ids)
+            rows = []
+            for p in proposals:
+                key = (p.run_id, p.transition_id)
+                if key in applied:
+                    duplicates += 1
+                    continue
+                run = runs.get(p.run_id)
+                if run is None:
+                    rejected.append(
+                        {"transition_id": p.transition_id,
+                         "reason": f"ABORT: no run with id {p.run_id!r}"}
+                    )  # fmt: skip
+                    continue
+                decision, row = transitions.apply(run, p.transition_id, p.run_count, p.state)
+                if row is None:
+                    reason = f"{decision.kind.value}: {decision.reason}"
+                    rejected.append({"transition_id": p.transition_id, "reason": reason})
+                    continue
+                applied.add(key)
+                rows.append(row)
+                accepted += 1
+            self._write_transitions(conn, rows, [r for r in runs.values() if r.dirty])
+            if log_rows:
+                conn.execute(logs.insert(), log_rows)
+        return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
+
+    def _insert_ignore(self, table: sa.Table):  # type: ignore[no-untyped-def]
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table).on_conflict_do_nothing(index_elements=["id"])
+
+    def _load_runs(
+        self, conn: sa.Connection, table: sa.Table, kind: str, ids: list[str]
+    ) -> dict[str, RunRecord]:
+        columns = [table.c[name] for name in _RUN_COLUMNS]
+        if kind == "task":
+            columns.append(table.c.flow_run_id)
+        runs: dict[str, RunRecord] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = sorted(ids[start : start + _CHUNK])  # one lock order: no deadlocks
+            query = sa.select(*columns).where(table.c.id.in_(chunk)).order_by(table.c.id)
+            for row in conn.execute(query.with_for_update()):
+                runs[row.id] = RunRecord(kind, row)
+        scheduled = [r.id for r in runs.values() if transitions.needs_details(r)]
+        for start in range(0, len(scheduled), _CHUNK):
+            chunk = scheduled[start : start + _CHUNK]
+            latest = (
+                sa.select(sa.func.max(run_states.c.id))
+                .where(run_states.c.run_id.in_(chunk))
+                .group_by(run_states.c.run_id)
+            )
+            query = sa.select(run_states.c.run_id, run_states.c.details).where(
+                run_states.c.id.in_(latest)
+            )
+            for run_id, details in conn.execute(query):
+                runs[run_id].details = transitions.load_details(details)
+        return runs
+
+    @staticmethod
+    def _applied(conn: sa.Connection, ids: list[str]) -> set[tuple[str, str]]:
+        applied: set[tuple[str, str]] = set()
+        for start in range(0, len(ids), _CHUNK):
+            query = sa.select(run_states.c.run_id, run_states.c.transition_id).where(
+                run_states.c.run_id.in_(ids[start : start + _CHUNK])
+            )
+            applied.update((r, t) for r, t in conn.execute(query))
+        return applied
+
+    @staticmethod
+    def _write_transitions(
+        conn: sa.Connection, rows: list[dict[str, Any]], runs: list[RunRecord]
+    ) -> None:
+        if rows:
+            conn.execute(run_states.insert(), rows)
+        for kind, table in (("flow", flow_runs), ("task", task_runs)):
+            values = [r.values() for r in runs if r.kind == kind]
+            if values:
+                update = (
+                    table.update()
+                    .where(table.c.id == sa.bindparam("b_id"))
+                    .values({k: sa.bindparam(k) for k in values[0] if k != "b_id"})
+                )
+                conn.execute(update, values)
+
+    # -- reads ----------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Any]:
+        """A connection for `cadenza.server.reads`: sqlite3 on SQLite, SQLAlchemy otherwise."""
+        try:
+            if self.sqlite_path is not None:
+                raw = self.engine.raw_connection()
+                try:
+                    yield raw.driver_connection
+                finally:
+                    raw.close()
+            else:
+                with self.engine.connect() as conn:
+                    yield conn
+        except OperationalError as exc:
+            raise DatabaseBusy(str(exc.orig)) from None
+
+    def list_flow_runs(self, **filters: Any) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return reads.list_flow_runs(conn, **filters)
+
+    def get_flow_run(self, ref: str) -> dict[str, Any]:
+        with self._read() as conn:
+            return reads.get_flow_run(conn, reads.resolve_flow_run_id(conn, ref))
+
+    def get_logs(self, ref: str) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return reads.get_logs(conn, reads.resolve_flow_run_id(conn, ref))
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=repr)

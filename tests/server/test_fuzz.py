@@ -1,0 +1,31 @@
+"""API fuzzing with schemathesis against the OpenAPI description, in-process: never a 5xx."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from cadenza.server.app import create_app  # noqa: E402
+
+_HOME = Path(tempfile.mkdtemp(prefix="cadenza-fuzz-"))
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+APP = create_app(f"sqlite:///{_HOME / 'cadenza.db'}", api_key="")
+schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_server_errors(case) -> None:
+    response = case.call()
+    assert response.status_code < 500, (case.method, case.path, response.text)
