@@ -8,11 +8,10 @@ creating it at once agree on one key). The key is never stored in the database.
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 from typing import Any
 
+from cadenza._keyfiles import create_key_file
 from cadenza.blocks.exceptions import BlockDecryptionError
 
 KEY_FILE = "key"
@@ -93,22 +92,7 @@ def _from_file(path: Path) -> bytes:
 
 
 def _create(path: Path) -> None:
-    """Write a new key atomically: a complete temp file (0600) hard-linked into place, so that
-    two processes racing here agree on one key and none reads a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(generate_key().encode("ascii"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process won the race; use its key
-    finally:
-        os.unlink(tmp)
+    create_key_file(path, generate_key().encode("ascii"))
 
 
 def reset_cache() -> None:

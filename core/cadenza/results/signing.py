@@ -3,9 +3,10 @@ bytes kept in ``$CADENZA_HOME/result-signing.key`` (created 0600 on first use)."
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
+
+from cadenza._keyfiles import create_key_file
 
 KEY_FILE = "result-signing.key"
 KEY_BYTES = 32
@@ -55,22 +56,7 @@ def _from_file(path: Path) -> bytes:
 
 
 def _create(path: Path) -> None:
-    """Write a new key atomically: a complete temp file hard-linked into place, so that two
-    processes racing here agree on one key and none reads a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(KEY_BYTES))
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process won the race; use its key
-    finally:
-        os.unlink(tmp)
+    create_key_file(path, secrets.token_bytes(KEY_BYTES))
 
 
 def reset_cache() -> None:
