@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -214,6 +216,55 @@ def run(
     if check and proc.returncode != 0:
         raise BenchError(f"exit {proc.returncode}: {' '.join(cmd)}\n{tail(err) or tail(out)}")
     return result
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def server(
+    cmd: Sequence[str], env: dict[str, str], health_url: str, log_path: Path, timeout: float
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server process in its own session; yield once ``health_url`` answers 200.
+
+    Its output goes to ``log_path`` (a pipe nobody reads could fill up and stall it). On exit,
+    the server's process group (the server and anything it spawned) is stopped by its PID.
+    """
+    with open(log_path, "wb") as out:
+        proc = subprocess.Popen(
+            list(cmd),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise BenchError(
+                    f"server exited {proc.returncode}: {' '.join(cmd)}\n"
+                    + tail(log_path.read_text(errors="replace"))
+                )
+            try:
+                with urllib.request.urlopen(health_url, timeout=2.0) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise BenchError(f"server not healthy after {timeout:.0f} s: {' '.join(cmd)}")
+            time.sleep(0.1)
+        yield proc
+    finally:
+        _stop_group(proc.pid)
+        proc.wait()
 
 
 def workload(python: str, script: str, *args: object) -> list[str]:

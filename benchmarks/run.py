@@ -27,6 +27,8 @@ import import_time
 import map_10k
 import map_100k
 import record_completeness
+import server_ingest
+import server_overhead
 import submit_1k
 import task_overhead
 from harness import (
@@ -49,6 +51,8 @@ BENCHES: dict[str, Callable[[Config], BenchResult]] = {
     map_100k.NAME: map_100k.bench,
     submit_1k.NAME: submit_1k.bench,
     dask_map_1k.NAME: dask_map_1k.bench,
+    server_ingest.NAME: server_ingest.bench,
+    server_overhead.NAME: server_overhead.bench,
 }
 RESULTS = BENCH_DIR / "results" / "latest.json"
 

@@ -35,6 +35,7 @@ def main() -> None:
             "ok": result == n * (n + 1) // 2,
             "flow_run_id": run_id,
             "flow_s": elapsed,
+            "flow_start": start,  # perf_counter (CLOCK_MONOTONIC): comparable with the parent's
         }
     )
 
