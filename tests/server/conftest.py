@@ -12,6 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from server_helpers import API_KEY, TestClient
 
+from backends.pg import PostgresCluster, start_cluster  # tests/ is on sys.path (root conftest)
+
 
 @pytest.fixture
 def db_path(cadenza_home: Path) -> Path:
@@ -41,3 +43,22 @@ def authed(db_url: str) -> Iterator[TestClient]:
     app = create_app(db_url, api_key=API_KEY)
     with TestClient(app, headers={"Authorization": f"Bearer {API_KEY}"}) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster (tests/backends/pg.py); fails if PostgreSQL is missing."""
+    try:
+        cluster = start_cluster()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgres_cluster: PostgresCluster) -> str:
+    """The URL of a new, empty PostgreSQL database for this test."""
+    return postgres_cluster.create_database()

@@ -90,8 +90,10 @@ class Store:
     def create_flow_run(self, run: dict[str, Any]) -> bool:
         """Insert the flow run `run` (column values) unless it exists; True if inserted."""
         with self._write() as conn:
-            result = conn.execute(self._insert_ignore(flow_runs), [run])
-            return bool(result.rowcount)
+            # RETURNING tells whether the row went in: rowcount is not reliable for an ignored
+            # conflict on psycopg (a duplicate counted as inserted).
+            statement = self._insert_ignore(flow_runs).returning(flow_runs.c.id)
+            return conn.execute(statement, run).first() is not None
 
     def set_state(
         self, kind: str, run_id: str, transition_id: str, run_count: int | None, state: Any

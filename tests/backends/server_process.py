@@ -1,0 +1,77 @@
+"""A real server process: ``python -m cadenza.cli.main server start`` on 127.0.0.1.
+
+Restartable on the same port and database; stopped by its PID (SIGKILL or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from backends.pg import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ServerProcess:
+    def __init__(self, database_url: str, home: Path) -> None:
+        self.database_url = database_url
+        self.home = home
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> ServerProcess:
+        env = {**os.environ, "CADENZA_HOME": str(self.home)}
+        for name in ("CADENZA_API_URL", "CADENZA_API_KEY", "CADENZA_SERVER_API_KEY"):
+            env.pop(name, None)
+        log = open(self.home / "server.log", "ab")  # noqa: SIM115 - the child keeps it
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "cadenza.cli.main", "server", "start",
+                 "--port", str(self.port), "--database-url", self.database_url],
+                env=env, cwd=ROOT, stdout=log, stderr=log,
+            )  # fmt: skip
+        finally:
+            log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"the server exited with {self.proc.returncode}:\n{self.log()[-3000:]}"
+                )
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{self.url} did not come up in {timeout} s:\n{self.log()[-3000:]}")
+
+    def log(self) -> str:
+        path = self.home / "server.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def kill(self) -> None:
+        """Stop the server abruptly (SIGKILL by PID)."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self.proc = None
