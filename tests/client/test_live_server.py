@@ -26,19 +26,9 @@ from cadenza.exceptions import ServerIncompatible
 pytestmark = pytest.mark.slow
 
 
-def _server_app_exists() -> bool:
-    try:
-        import cadenza.server.app  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     """A factory: ``live_server(api_key=None)`` starts a server with its own home."""
-    if not _server_app_exists():
-        pytest.skip("cadenza.server.app is not available")
     servers: list[LiveServer] = []
 
     def start(api_key: str | None = None) -> LiveServer:

@@ -23,10 +23,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("uv") is None, reason="needs uv to build the environment"),
-]
+pytestmark = [pytest.mark.slow]
+
+# uv builds the throwaway environment: on PATH, or where `make venv` bootstraps it.
+UV = shutil.which("uv") or str(ROOT / "build" / "uv" / "bin" / "uv")
 
 GOOD_PLUGIN = """
 from cadenza import hookimpl
@@ -206,7 +206,7 @@ def test_an_installed_plugin_is_discovered_and_a_broken_one_reported(tmp_path: P
     env |= {"CADENZA_HOME": str(tmp_path / "home"), "CADENZA_LOGGING_CONSOLE": "false"}
     venv = tmp_path / "venv"
     python = venv / "bin" / "python"
-    _run("uv", "venv", "-q", venv, "--python", sys.executable, env=env)
+    _run(UV, "venv", "-q", venv, "--python", sys.executable, env=env)
     good = _distribution(
         tmp_path,
         "cadenza-e2e-good",
@@ -217,7 +217,7 @@ def test_an_installed_plugin_is_discovered_and_a_broken_one_reported(tmp_path: P
         "cadenza-e2e-broken",
         {"plugin.py": "raise ImportError('cadenza_e2e_broken needs a missing SDK')\n"},
     )
-    _run("uv", "pip", "install", "-q", "-p", python, "-e", ROOT, good, broken, env=env)
+    _run(UV, "pip", "install", "-q", "-p", python, "-e", ROOT, good, broken, env=env)
     cadenza = venv / "bin" / "cadenza"
 
     listing = json.loads(_run(cadenza, "plugins", "ls", "--json", env=env).stdout)

@@ -7,12 +7,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, settings  # noqa: E402
-
-from cadenza.server.app import create_app  # noqa: E402
+from cadenza.server.app import create_app
 
 _HOME = Path(tempfile.mkdtemp(prefix="cadenza-fuzz-"))
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
