@@ -17,18 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from harness import (
-    CADENZA_TIMEOUT,
     BenchResult,
     Config,
     Row,
     Target,
-    cadenza_env,
     dig,
-    prefect_cell,
-    prefect_env,
+    measure_both,
     ratio,
     run,
-    temp_home,
     workload,
 )
 from map_10k import count_task_runs
@@ -61,34 +57,15 @@ def _measure(
 def bench(cfg: Config) -> BenchResult:
     res = BenchResult(NAME)
     n = 200 if cfg.quick else 1_000
-    cad: dict[str, Any] | None = None
-    pre: dict[str, Any] | None = None
-    with temp_home("cadenza") as home:
-        try:
-            cad = _measure(
-                cfg.cadenza_python,
-                "cadenza",
-                n,
-                cadenza_env(home),
-                home,
-                CADENZA_TIMEOUT,
-                repeats=1 if cfg.quick else 3,
-            )
-            res.data["cadenza"] = cad
-        except Exception as exc:
-            res.errors.append(f"cadenza: {exc}")
-    if cfg.prefect_python:
-        with temp_home("prefect") as home:
-            try:
-                pre = _measure(
-                    cfg.prefect_python, "prefect", n, prefect_env(home), home, PREFECT_DASK_TIMEOUT
-                )
-                res.data["prefect"] = pre
-            except Exception as exc:
-                res.data["prefect_error"] = str(exc)
-    missing = prefect_cell(cfg, "prefect_error" in res.data)
-    if "timed out" in res.data.get("prefect_error", ""):
-        missing = f"timeout >{PREFECT_DASK_TIMEOUT:.0f} s"
+    cad, pre, missing = measure_both(
+        cfg,
+        res,
+        lambda python, fw, env, home, timeout, repeats: _measure(
+            python, fw, n, env, home, timeout, repeats=repeats
+        ),
+        cadenza_repeats=1 if cfg.quick else 3,
+        prefect_timeout=PREFECT_DASK_TIMEOUT,
+    )
 
     def p(*path: str) -> float | str | None:
         return dig(pre, *path) if pre else missing

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,3 +322,41 @@ def package_version(python: str, package: str) -> str | None:
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def measure_both(
+    cfg: Config,
+    res: BenchResult,
+    measure: Callable[[str, str, dict[str, str], Path, float, int], dict[str, Any]],
+    *,
+    cadenza_repeats: int,
+    prefect_timeout: float,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str]:
+    """Run `measure(python, framework, env, home, timeout, repeats)` for cadenza (in a fresh home,
+    `cadenza_repeats` times) and, when installed, once for Prefect. Cadenza errors go to
+    `res.errors` (they fail the run), Prefect's to ``res.data["prefect_error"]``. Returns
+    (cadenza figures, prefect figures, what the Prefect column says when it has no figure)."""
+    cad: dict[str, Any] | None = None
+    pre: dict[str, Any] | None = None
+    with temp_home("cadenza") as home:
+        try:
+            cad = measure(
+                cfg.cadenza_python, "cadenza", cadenza_env(home), home, CADENZA_TIMEOUT,
+                cadenza_repeats,
+            )  # fmt: skip
+            res.data["cadenza"] = cad
+        except Exception as exc:
+            res.errors.append(f"cadenza: {exc}")
+    if cfg.prefect_python:
+        with temp_home("prefect") as home:
+            try:
+                pre = measure(
+                    cfg.prefect_python, "prefect", prefect_env(home), home, prefect_timeout, 1
+                )
+                res.data["prefect"] = pre
+            except Exception as exc:
+                res.data["prefect_error"] = str(exc)
+    missing = prefect_cell(cfg, "prefect_error" in res.data)
+    if "timed out" in res.data.get("prefect_error", ""):
+        missing = f"timeout >{prefect_timeout:.0f} s"
+    return cad, pre, missing
