@@ -76,3 +76,32 @@ def run_python(tmp_path: Path, cadenza_home: Path):
         )
 
     return run
+
+
+@pytest.fixture
+def console(monkeypatch: pytest.MonkeyPatch):
+    """Reconfigure the ``cadenza`` logger with the console echo on; restore it afterwards."""
+    import logging
+
+    import cadenza.logging.loggers as loggers
+    from cadenza.settings import spec
+
+    root = logging.getLogger("cadenza")
+    saved = (loggers._configured, list(root.handlers), root.level, root.propagate)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    monkeypatch.setenv("CADENZA_LOGGING_CONSOLE", "true")
+    spec.reset_cache()
+    loggers._configured = False
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        configured, handlers, level, propagate = saved
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+        root.propagate = propagate
+        loggers._configured = configured
+        spec.reset_cache()

@@ -240,33 +240,6 @@ def test_print_outside_any_run_is_untouched(capsys):
 
 
 # -- console echo ---------------------------------------------------------------------------------
-@pytest.fixture
-def console(monkeypatch):
-    """Reconfigure the ``cadenza`` logger with the console echo on; restore it afterwards."""
-    import cadenza.logging.loggers as loggers
-    from cadenza.settings import spec
-
-    root = logging.getLogger("cadenza")
-    saved = (loggers._configured, list(root.handlers), root.level, root.propagate)
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    monkeypatch.setenv("CADENZA_LOGGING_CONSOLE", "true")
-    spec.reset_cache()
-    loggers._configured = False
-    try:
-        yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        configured, handlers, level, propagate = saved
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
-        root.propagate = propagate
-        loggers._configured = configured
-        spec.reset_cache()
-
-
 LINE = re.compile(r"^\d{2}:\d{2}:\d{2}\.\d{3} \| (?P<level>[A-Z ]{7}) \| (?P<rest>.*)$")
 
 

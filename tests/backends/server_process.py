@@ -61,17 +61,26 @@ class ServerProcess:
 
     def kill(self) -> None:
         """Stop the server abruptly (SIGKILL by PID)."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+        kill_process(self.proc)
         self.proc = None
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        stop_process(self.proc)
         self.proc = None
+
+
+def kill_process(proc: subprocess.Popen | None) -> None:
+    """SIGKILL `proc` by PID if it still runs, and reap it."""
+    if proc is not None and proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+def stop_process(proc: subprocess.Popen | None) -> None:
+    """SIGTERM `proc` by PID; SIGKILL if it has not exited within 10 s."""
+    if proc is not None and proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            kill_process(proc)

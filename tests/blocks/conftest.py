@@ -3,7 +3,6 @@ cached store, key or masked values) around each test."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -58,30 +57,3 @@ def creds() -> ServiceCredentials:
         endpoint={"url": "https://svc.example", "token": "nested-token-secret"},
         mirrors=[{"url": "https://mirror.example", "token": "mirror-token-secret"}],
     )
-
-
-@pytest.fixture
-def console(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Reconfigure the ``cadenza`` logger with the console echo on; restore it afterwards."""
-    import cadenza.logging.loggers as loggers
-    from cadenza.settings import spec
-
-    root = logging.getLogger("cadenza")
-    saved = (loggers._configured, list(root.handlers), root.level, root.propagate)
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    monkeypatch.setenv("CADENZA_LOGGING_CONSOLE", "true")
-    spec.reset_cache()
-    loggers._configured = False
-    try:
-        yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        configured, handlers, level, propagate = saved
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
-        root.propagate = propagate
-        loggers._configured = configured
-        spec.reset_cache()
