@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from backends.pg import start_cluster
+from cadenza.testing.postgres import start_cluster
 
 
 @pytest.fixture(scope="session")

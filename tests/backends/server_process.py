@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from backends.pg import free_port
+from cadenza.testing.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from server_helpers import API_KEY, TestClient
 
-from backends.pg import PostgresCluster, start_cluster  # tests/ is on sys.path (root conftest)
+from cadenza.testing.postgres import PostgresCluster, start_cluster
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def authed(db_url: str) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
-    """A throwaway PostgreSQL cluster (tests/backends/pg.py); fails if PostgreSQL is missing."""
+    """A throwaway PostgreSQL cluster (cadenza.testing.postgres); fails if PostgreSQL is missing."""
     try:
         cluster = start_cluster()
     except RuntimeError as exc:

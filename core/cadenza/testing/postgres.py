@@ -1,10 +1,10 @@
-"""A throwaway PostgreSQL cluster for tests (../shared/RECIPES.md, "PostgreSQL").
+"""A throwaway PostgreSQL cluster for tests: the core's and any collection's.
 
-Imported by its package path, ``from backends.pg import ...`` (``tests/`` is on ``sys.path``:
-pytest puts the root conftest's directory there). Used by ``tests/backends/conftest.py`` and
-``tests/server/conftest.py``. The cluster runs as the ``postgres`` user when we are root (initdb
-refuses root), listens on 127.0.0.1 on a free port with its socket in its own directory, and is
-stopped with ``pg_ctl -m immediate stop``.
+``from cadenza.testing.postgres import start_cluster``; ``cluster.url`` is a SQLAlchemy URL,
+``cluster.create_database()`` gives a fresh database, ``cluster.stop()`` stops it and removes its
+files. Needs Debian's server binaries (``apt-get install -y postgresql``). The cluster runs as
+the ``postgres`` user when we are root (initdb refuses root), listens on 127.0.0.1 on a free port
+with its socket in its own directory, and is stopped with ``pg_ctl -m immediate stop``.
 """
 
 from __future__ import annotations
