@@ -59,6 +59,20 @@ class ServerProcess:
         path = self.home / "server.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def stored_block_data(self, type_slug: str, name: str) -> str:
+        """The ``data`` column of a saved block, as the server's database holds it."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(
+                    sa.text("SELECT data FROM blocks WHERE type_slug = :t AND name = :n"),
+                    {"t": type_slug, "n": name},
+                ).scalar_one()
+        finally:
+            engine.dispose()
+
     def kill(self) -> None:
         """Stop the server abruptly (SIGKILL by PID)."""
         kill_process(self.proc)

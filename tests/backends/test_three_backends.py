@@ -7,7 +7,6 @@ environment: from the record, or from the server when `CADENZA_API_URL` is set).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -15,77 +14,18 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from backends.server_process import ServerProcess
 from cadenza import flow, get_run_logger, task
 
+if TYPE_CHECKING:
+    from backends.conftest import Backend
+
 pytestmark = pytest.mark.slow
-
-KINDS = ["embedded", "server-sqlite", "server-postgresql"]
-
-
-@pytest.fixture(scope="session")
-def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    home = tmp_path_factory.mktemp("server-sqlite")
-    server = ServerProcess(f"sqlite:///{home / 'server.db'}", home).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def postgresql_server(
-    postgres_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
-    server = ServerProcess(postgres_url, tmp_path_factory.mktemp("server-postgresql")).start()
-    yield server
-    server.stop()
-
-
-@dataclass
-class Backend:
-    kind: str
-    server: ServerProcess | None
-
-    def show(self, run_id: str) -> dict[str, Any]:
-        """`cadenza runs show RUN_ID --json` in a fresh process, after flushing this one."""
-        from cadenza.backends import get_backend
-
-        get_backend().flush()
-        proc = subprocess.run(
-            [sys.executable, "-m", "cadenza.cli.main", "runs", "show", run_id, "--json"],
-            capture_output=True, text=True, timeout=60, env=dict(os.environ),
-        )  # fmt: skip
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        return json.loads(proc.stdout)
-
-
-@pytest.fixture(params=KINDS)
-def backend(request, monkeypatch: pytest.MonkeyPatch, cadenza_home: Path) -> Iterator[Backend]:
-    """The test's CADENZA_HOME (from the root conftest) and, for a server, CADENZA_API_URL."""
-    from cadenza.backends import get_backend, reset_backend
-    from cadenza.settings import spec
-
-    server = None
-    if request.param == "embedded":
-        monkeypatch.delenv("CADENZA_API_URL", raising=False)
-    else:
-        fixture = "sqlite_server" if request.param == "server-sqlite" else "postgresql_server"
-        server = request.getfixturevalue(fixture)
-        monkeypatch.setenv("CADENZA_API_URL", server.url)
-    monkeypatch.delenv("CADENZA_API_KEY", raising=False)
-    spec.reset_cache()
-    reset_backend()
-    expected = "HttpBackend" if server else "EmbeddedBackend"
-    assert type(get_backend()).__name__ == expected
-    yield Backend(request.param, server)
-    reset_backend()
-
 
 # -- flows ---------------------------------------------------------------------------------
 

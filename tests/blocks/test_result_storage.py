@@ -20,8 +20,8 @@ def test_resolve_storage_loads_a_saved_block(tmp_path: Path) -> None:
 def test_missing_block_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match=r"'local-file-system/nope'.*No block"):
         resolve_storage("local-file-system/nope")
-    with pytest.raises(ValueError, match=r"'s3-bucket/x'.*Unknown block type 's3-bucket'"):
-        resolve_storage("s3-bucket/x")
+    with pytest.raises(ValueError, match=r"'no-such-type/x'.*Unknown block type 'no-such-type'"):
+        resolve_storage("no-such-type/x")
 
 
 def test_a_block_that_is_not_storage_is_refused() -> None:

@@ -53,6 +53,10 @@ _UPSERT_CACHE = """
 INSERT OR REPLACE INTO cache_entries (key, result_ref, task_key, task_run_id, created, expiration)
 VALUES (?,?,?,?,?,?)
 """
+_INSERT_ARTIFACT = """
+INSERT OR IGNORE INTO artifacts (id, key, type, description, data, flow_run_id, task_run_id,
+    created) VALUES (?,?,?,?,?,?,?,?)
+"""
 _INSERT_LOG = """
 INSERT INTO logs (flow_run_id, task_run_id, level, logger, message, timestamp)
 VALUES (?,?,?,?,?,?)
@@ -107,6 +111,11 @@ def _task_row(run: TaskRun) -> tuple:
         run.cache_key,
         run.retries,
     )
+
+
+def _artifact_row(a: dict) -> tuple:
+    return (a["id"], a["key"], a["type"], a["description"], _dumps(a["data"]), a["flow_run_id"],
+            a["task_run_id"], a["created"])  # fmt: skip
 
 
 def _dumps(value: object) -> str:
@@ -191,7 +200,8 @@ class EmbeddedBackend(Recorder):
         states = pop_all(self._states)
         logs = pop_all(self._logs)
         cache = pop_all(self._cache)
-        if not (runs or states or logs or cache or self._retry):
+        artifacts = [_artifact_row(a) for a in pop_all(self._artifacts)]
+        if not (runs or states or logs or cache or artifacts or self._retry):
             return
         flow_rows = [_flow_row(r) for r in runs if r.kind == "flow"]
         task_rows = [_task_row(r) for r in runs if r.kind == "task"]
@@ -202,6 +212,7 @@ class EmbeddedBackend(Recorder):
             (_INSERT_STATE, states),
             (_INSERT_LOG, logs),
             (_UPSERT_CACHE, cache),
+            (_INSERT_ARTIFACT, artifacts),
         ]
         self._retry = []
         try:

@@ -10,13 +10,15 @@
   are decided here with the policy so the run goes on, and one warning is logged. The journal is
   replayed in order when the server answers again, or by the next process if this one exits
   first; the server applies a repeated transition id once.
-- Caching against a server comes with a later change: `read_cache` finds nothing and
-  `write_cache` records nothing remotely.
+- Cache entries and artifacts travel in the same batches (and journal); `read_cache` asks the
+  server (`GET /api/cache_entries`) for a key this process has not written itself, and counts
+  an unreachable server as a miss.
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import threading
 import time
@@ -49,6 +51,7 @@ MAX_BATCH_BYTES = 2 * 1024 * 1024
 PROBE_MIN, PROBE_MAX = 0.25, 5.0
 
 _ACCEPT = DecisionKind.ACCEPT
+_CACHE_FIELDS = ("key", "result_ref", "task_key", "task_run_id", "created", "expiration")
 _ACCEPTED = Decision(DecisionKind.ACCEPT, "accepted")
 _ALREADY_APPLIED = Decision(DecisionKind.ACCEPT, "transition already applied")
 
@@ -222,8 +225,23 @@ class HttpBackend(Recorder):
             return decision
 
     # -- task runs and logs: batched ------------------------------------------------------------
+    def read_cache(self, key: str) -> tuple[str, float | None] | None:
+        entry = self._cache_written.get(key)
+        if entry is not None or self._down:
+            return entry
+        try:
+            found = self.client.get_cache_entry(key)
+        except (ServerUnavailable, ApiError):  # NotFound, or unreachable: a miss
+            return None
+        return found["result_ref"], found.get("expiration")
+
     def ingest(
-        self, runs: list, states: list[tuple], logs: list[tuple], cache: list[tuple] = ()
+        self,
+        runs: list,
+        states: list[tuple],
+        logs: list[tuple],
+        cache: list[tuple] = (),  # type: ignore[assignment]
+        artifacts: list[dict] = (),  # type: ignore[assignment]
     ) -> None:
         """Queue what a capture backend recorded (task runs run in another process)."""
         by_id = {run.id: run for run in runs}
@@ -232,7 +250,7 @@ class HttpBackend(Recorder):
             if run is not None:
                 ref = run.result_ref if StateType(row[3]) in TERMINAL_STATES else None
                 self._extra[(row[1], row[6], row[3])] = (run.run_count, ref)
-        super().ingest(runs, states, logs, cache)
+        super().ingest(runs, states, logs, cache, artifacts)
 
     def _take(self) -> list[dict]:
         """The queued rows as journal entries: flow runs not created yet, then one batch, then
@@ -240,8 +258,9 @@ class HttpBackend(Recorder):
         runs = take_runs(self._runs)
         states = pop_all(self._states)
         logs = pop_all(self._logs)
-        pop_all(self._cache)  # caching against a server comes with a later change
-        if not (runs or states or logs):
+        cache_rows = [dict(zip(_CACHE_FIELDS, row, strict=True)) for row in pop_all(self._cache)]
+        artifacts = pop_all(self._artifacts)
+        if not (runs or states or logs or cache_rows or artifacts):
             return []
         entries: list[dict] = []
         task_rows = []
@@ -271,7 +290,7 @@ class HttpBackend(Recorder):
                         "state": st,
                     }
                 )
-        if task_rows or transitions or logs:
+        if task_rows or transitions or logs or cache_rows or artifacts:
             log_rows = [
                 {
                     "flow_run_id": f,
@@ -283,7 +302,17 @@ class HttpBackend(Recorder):
                 }
                 for f, t, level, name, message, ts in logs
             ]
-            entries.extend(_batches(task_rows, transitions, log_rows))
+            entries.extend(
+                _batches(
+                    {
+                        "task_runs": task_rows,
+                        "transitions": transitions,
+                        "logs": log_rows,
+                        "artifacts": artifacts,
+                        "cache_entries": cache_rows,
+                    }
+                )
+            )
         entries.extend(flow_transitions)
         return entries
 
@@ -411,36 +440,36 @@ class HttpBackend(Recorder):
             self.client.close()
 
 
-def _batches(task_rows: list, transitions: list, logs: list) -> list[dict]:
+def _row_size(kind: str, row: dict) -> int:
+    if kind == "logs":
+        return 200 + len(row["message"])
+    if kind == "artifacts":
+        data = row["data"]
+        return 300 + (len(data) if isinstance(data, str) else len(json.dumps(data, default=repr)))
+    return 200
+
+
+def _batches(rows: dict[str, list]) -> list[dict]:
     """One batch entry, or several in order when the rows would make a body larger than about
     `MAX_BATCH_BYTES` (the server refuses bodies over 8 MiB): task-run rows come before the
     transitions that name them, as in the queue."""
-    estimate = 200 * (len(task_rows) + len(transitions) + len(logs))
-    estimate += sum(len(row["message"]) for row in logs)
-    if estimate <= MAX_BATCH_BYTES:
-        return [_batch(task_rows, transitions, logs)]
+    sizes = {kind: [_row_size(kind, row) for row in kind_rows] for kind, kind_rows in rows.items()}
+    if sum(map(sum, sizes.values())) <= MAX_BATCH_BYTES:
+        return [{"op": "batch", "body": rows}]
     out: list[dict] = []
-    current: dict[str, list] = {"task_runs": [], "transitions": [], "logs": []}
+    current: dict[str, list] = {kind: [] for kind in rows}
     size = 0
-    for kind, rows in (("task_runs", task_rows), ("transitions", transitions), ("logs", logs)):
-        for row in rows:
-            row_size = 200 + (len(row["message"]) if kind == "logs" else 0)
+    for kind, kind_rows in rows.items():
+        for row, row_size in zip(kind_rows, sizes[kind], strict=True):
             if size + row_size > MAX_BATCH_BYTES and size:
-                out.append(_batch(**current))
-                current = {"task_runs": [], "transitions": [], "logs": []}
+                out.append({"op": "batch", "body": current})
+                current = {kind: [] for kind in rows}
                 size = 0
             current[kind].append(row)
             size += row_size
     if size:
-        out.append(_batch(**current))
+        out.append({"op": "batch", "body": current})
     return out
-
-
-def _batch(task_runs: list, transitions: list, logs: list) -> dict:
-    return {
-        "op": "batch",
-        "body": {"task_runs": task_runs, "transitions": transitions, "logs": logs},
-    }
 
 
 def _apply(run: Run, state: State) -> None:

@@ -45,6 +45,7 @@ class Recorder:
         self._states: deque[tuple] = deque()
         self._logs: deque[tuple] = deque()
         self._cache: deque[tuple] = deque()
+        self._artifacts: deque[dict] = deque()
         self._cache_written: dict[str, tuple[str, float | None]] = {}
 
     def create_flow_run(self, run: FlowRun) -> None:
@@ -138,13 +139,22 @@ class Recorder:
         self._cache_written[key] = (result_ref, expiration)
         self._cache.append((key, result_ref, task_key, task_run_id, time.time(), expiration))
 
+    def record_artifact(self, row: dict) -> None:
+        """Queue an artifact (a dict with the columns of the ``artifacts`` table)."""
+        self._artifacts.append(row)
+
     def read_cache(self, key: str) -> tuple[str, float | None] | None:
         """(result_ref, expiration) of the entry for `key`, or None. Entries this recorder
         wrote are seen at once; stores add what is on disk."""
         return self._cache_written.get(key)
 
     def ingest(
-        self, runs: list, states: list[tuple], logs: list[tuple], cache: list[tuple] = ()
+        self,
+        runs: list,
+        states: list[tuple],
+        logs: list[tuple],
+        cache: list[tuple] = (),  # type: ignore[assignment]
+        artifacts: list[dict] = (),  # type: ignore[assignment]
     ) -> None:
         """Queue what another recorder captured (see `CaptureBackend.drain`)."""
         for run in runs:
@@ -154,6 +164,7 @@ class Recorder:
         for row in cache:
             self._cache_written[row[0]] = (row[1], row[5])
         self._cache.extend(cache)
+        self._artifacts.extend(artifacts)
 
 
 def _details_json(details: StateDetails) -> str | None:

@@ -5,6 +5,7 @@ A block type is a pydantic model::
     from pydantic import SecretStr
     from cadenza.blocks.core import Block
     from cadenza.blocks.fields import SecretDict
+from cadenza.blocks.sealing import SECRET_MARKER
 
     class Warehouse(Block):
         \"\"\"Connection to the data warehouse.\"\"\"
@@ -48,14 +49,13 @@ from cadenza.blocks.exceptions import (
     BlockTypeMismatchError,
 )
 from cadenza.blocks.fields import SecretDict
+from cadenza.blocks.sealing import SECRET_MARKER
 
 B = TypeVar("B", bound="Block")
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 """A block's name: lowercase letters, digits, ``-`` and ``_``, starting with a letter or digit."""
 
-SECRET_MARKER = "$cadenza-secret"
-"""Key of the JSON object that stands for an encrypted secret in stored data."""
 
 _KEBAB = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -233,11 +233,10 @@ class Block(BaseModel):
                 f"{name!r}: the name's type slug is {slug!r}"
             )
         masking.register(*secret_values(self))
-        data = json.dumps(_to_stored(self), sort_keys=True, separators=(",", ":"))
         from cadenza.blocks.store import get_block_store
 
         row = get_block_store().put(
-            slug, short, data, cls.block_schema_checksum(), overwrite=overwrite
+            slug, short, _to_stored(self), cls.block_schema_checksum(), overwrite=overwrite
         )
         self._block_document_name = short
         self._block_document_id = row.id
@@ -264,7 +263,7 @@ class Block(BaseModel):
         row = store.get(slug, short)
         if row is None:
             raise BlockNotFoundError(
-                f"No block {full_name!r} is saved (in {store.path}); create it with "
+                f"No block {full_name!r} is saved (in {store.where}); create it with "
                 f"{target.__name__}(...).save({short!r}) or `cadenza block create {slug} {short}`"
             )
         return target._from_row(row)  # type: ignore[return-value]
@@ -272,7 +271,7 @@ class Block(BaseModel):
     @classmethod
     def _from_row(cls: type[B], row: Any) -> B:
         full_name = f"{row.type_slug}/{row.name}"
-        data = _from_stored(json.loads(row.data), f"block {full_name!r}")
+        data = _from_stored(row.data, f"block {full_name!r}")
         checksum = cls.block_schema_checksum()
         changed = row.schema_checksum != checksum
         dropped: list[str] = []
@@ -340,7 +339,7 @@ class Block(BaseModel):
 
         store = get_block_store()
         if not store.delete(slug, short):
-            raise BlockNotFoundError(f"No block '{slug}/{short}' is saved (in {store.path})")
+            raise BlockNotFoundError(f"No block '{slug}/{short}' is saved (in {store.where})")
 
     @classmethod
     def list(cls) -> list[str]:
@@ -367,13 +366,12 @@ class Block(BaseModel):
 
 
 def _secret(kind: str, plain: str) -> dict[str, str]:
-    from cadenza.blocks.crypto import encrypt
-
-    return {SECRET_MARKER: kind, "token": encrypt(plain)}
+    return {SECRET_MARKER: kind, "value": plain}  # the open form (cadenza.blocks.sealing)
 
 
 def _to_stored(value: Any) -> Any:
-    """JSON-ready data of a block (or any field value), each secret replaced by a token."""
+    """JSON-ready data of a block (or any field value), each secret in the open form of
+    `cadenza.blocks.sealing` (the store encrypts it)."""
     from pydantic_core import to_jsonable_python
 
     if isinstance(value, BaseModel):
@@ -395,12 +393,12 @@ def _to_stored(value: Any) -> Any:
 
 
 def _from_stored(data: Any, what: str) -> Any:
-    """Stored data with each secret token decrypted back to its plain value."""
+    """Open-form data with each secret rebuilt as its plain value."""
     if isinstance(data, dict):
-        if SECRET_MARKER in data and "token" in data:
-            from cadenza.blocks.crypto import decrypt
-
-            kind, plain = data[SECRET_MARKER], decrypt(data["token"], what)
+        if SECRET_MARKER in data:
+            if "value" not in data:
+                raise BlockError(f"The secrets of {what} were not given (masked or sealed)")
+            kind, plain = data[SECRET_MARKER], data["value"]
             if kind == "bytes":
                 return base64.b64decode(plain)
             if kind in ("dict", "json"):

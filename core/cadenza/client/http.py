@@ -66,8 +66,177 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-class ApiClient:
-    """A connection to one server. Thread-safe (httpx clients are); close it when done."""
+class _Retrying:
+    """The retry policy of both clients (see the module docstring)."""
+
+    url: str
+    retry_time: float
+    backoff: float
+    max_backoff: float
+
+    def _setup(self, url: str, api_key: str | None, retry_time: float, backoff: float,
+               max_backoff: float) -> dict[str, str]:  # fmt: skip
+        self.url = api_base(url)
+        self.retry_time = retry_time
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.server_version: dict[str, Any] | None = None
+        headers = {"User-Agent": "cadenza-client"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        return headers
+
+    def _judge(
+        self, method: str, path: str, answer: httpx.Response | Exception
+    ) -> tuple[str, float]:
+        """Why ``answer`` is worth retrying and the least wait asked; raises for 4xx."""
+        if isinstance(answer, Exception):
+            return f"cannot reach the server at {self.url}: {type(answer).__name__}: {answer}", 0.0
+        status = answer.status_code
+        if status == 429 or status >= 500:
+            wait = retry_after_seconds(answer.headers.get("Retry-After")) or 0.0
+            return f"the server at {self.url} answered {status} to {method} {path}", wait
+        if status == 404:
+            raise NotFound(status, _detail(answer))
+        raise ApiError(status, _detail(answer))
+
+    def _delay(self, attempt: int, wait_at_least: float, deadline: float, problem: str) -> float:
+        delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        delay = max(wait_at_least, random.uniform(delay / 2, delay))
+        if time.monotonic() + delay > deadline:
+            raise ServerUnavailable(problem)
+        return delay
+
+    def _decode(self, path: str, response: httpx.Response) -> Any:
+        if response.status_code == 204:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ServerIncompatible(
+                f"{self.url}{path} did not answer JSON; is it a cadenza server?"
+            ) from exc
+
+    def _version_error(self, exc: ApiError) -> Exception:
+        if isinstance(exc, NotFound):
+            return ServerIncompatible(
+                f"{self.url} is not a cadenza server (no {self.url}/version route)"
+            )
+        if exc.status == 401:
+            return exc
+        return ServerIncompatible(f"{self.url} is not a cadenza server: {exc}")
+
+    def _accept_version(self, answer: Any) -> dict[str, Any]:
+        if not isinstance(answer, dict) or "api_version" not in answer:
+            raise ServerIncompatible(f"{self.url} is not a cadenza server (unexpected /version)")
+        if answer["api_version"] != API_VERSION:
+            raise ServerIncompatible(
+                f"the server at {self.url} speaks API version {answer['api_version']!r} "
+                f"(cadenza {answer.get('cadenza_version', '?')}); this client speaks "
+                f"version {API_VERSION}"
+            )
+        self.server_version = answer
+        return answer
+
+
+class _Routes:
+    """The API's routes, shared by both clients: each returns ``self._json(...)`` — the
+    decoded answer from `ApiClient`, an awaitable of it from `AsyncApiClient`."""
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def health(self) -> Any:
+        return self._json("GET", "/health")
+
+    def version(self, retry: bool = True) -> Any:
+        return self._json("GET", "/version", retry=retry)
+
+    # runs
+    def create_flow_run(self, row: dict[str, Any], retry: bool = True) -> Any:
+        return self._json("POST", "/flow_runs", json=row, retry=retry)
+
+    def set_state(self, run_id: str, body: dict[str, Any], retry: bool = True) -> Any:
+        return self._json("POST", f"/flow_runs/{run_id}/set_state", json=body, retry=retry)
+
+    def batch(self, body: dict[str, Any], retry: bool = True) -> Any:
+        return self._json("POST", "/batch", json=body, retry=retry)
+
+    def list_flow_runs(
+        self,
+        limit: int | None = None,
+        offset: int | None = None,
+        state: str | None = None,
+        flow_name: str | None = None,
+        tag: str | None = None,
+        since: str | float | None = None,
+        until: str | float | None = None,
+    ) -> Any:
+        params = {"limit": limit, "offset": offset, "state": state, "flow_name": flow_name,
+                  "tag": tag, "since": since, "until": until}  # fmt: skip
+        return self._json("GET", "/flow_runs", params=params)
+
+    def get_flow_run(self, ref: str) -> Any:
+        """One run by id, unique prefix or `latest` (NotFound otherwise)."""
+        return self._json("GET", f"/flow_runs/{ref}")
+
+    def get_logs(self, run_id: str) -> Any:
+        return self._json("GET", f"/flow_runs/{run_id}/logs")
+
+    # blocks (data in the open form of cadenza.blocks.sealing)
+    def list_blocks(self, type_slug: str | None = None) -> Any:
+        return self._json("GET", "/blocks", params={"type_slug": type_slug})
+
+    def get_block(self, type_slug: str, name: str, include_secrets: bool = False) -> Any:
+        params = {"include_secrets": "true" if include_secrets else "false"}
+        return self._json("GET", f"/blocks/{type_slug}/{name}", params=params)
+
+    def put_block(
+        self, type_slug: str, name: str, data: dict, schema_checksum: str, overwrite: bool = False
+    ) -> Any:
+        body = {"data": data, "schema_checksum": schema_checksum, "overwrite": overwrite}
+        return self._json("PUT", f"/blocks/{type_slug}/{name}", json=body)
+
+    def delete_block(self, type_slug: str, name: str) -> Any:
+        return self._json("DELETE", f"/blocks/{type_slug}/{name}")
+
+    # variables
+    def list_variables(
+        self, limit: int | None = None, offset: int | None = None, tag: str | None = None
+    ) -> Any:
+        return self._json("GET", "/variables", params={"limit": limit, "offset": offset,
+                                                        "tag": tag})  # fmt: skip
+
+    def get_variable(self, name: str) -> Any:
+        return self._json("GET", f"/variables/{name}")
+
+    def set_variable(
+        self, name: str, value: Any, tags: list[str] | None = None, overwrite: bool = False
+    ) -> Any:
+        body = {"value": value, "tags": tags or [], "overwrite": overwrite}
+        return self._json("PUT", f"/variables/{name}", json=body)
+
+    def delete_variable(self, name: str) -> Any:
+        return self._json("DELETE", f"/variables/{name}")
+
+    # artifacts and cache entries
+    def create_artifact(self, row: dict[str, Any]) -> Any:
+        return self._json("POST", "/artifacts", json=row)
+
+    def list_artifacts(self, limit: int | None = None, offset: int | None = None,
+                       **filters: str | None) -> Any:  # fmt: skip
+        return self._json("GET", "/artifacts", params={"limit": limit, "offset": offset,
+                                                        **filters})  # fmt: skip
+
+    def get_artifact(self, artifact_id: str) -> Any:
+        return self._json("GET", f"/artifacts/{artifact_id}")
+
+    def get_cache_entry(self, key: str) -> Any:
+        return self._json("GET", "/cache_entries", params={"key": key})
+
+
+class ApiClient(_Routes, _Retrying):
+    """A synchronous connection to one server. Thread-safe (httpx clients are); close it."""
 
     def __init__(
         self,
@@ -81,13 +250,7 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         event_hooks: dict[str, list] | None = None,
     ) -> None:
-        self.url = api_base(url)
-        self.retry_time = retry_time
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        headers = {"User-Agent": "cadenza-client"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
+        headers = self._setup(url, api_key, retry_time, backoff, max_backoff)
         self._http = httpx.Client(
             base_url=self.url,
             headers=headers,
@@ -95,9 +258,7 @@ class ApiClient:
             transport=transport,
             event_hooks=event_hooks or {},
         )
-        self.server_version: dict[str, Any] | None = None
 
-    # -- plumbing -------------------------------------------------------------------------------
     def request(
         self,
         method: str,
@@ -109,41 +270,32 @@ class ApiClient:
     ) -> httpx.Response:
         """Send one request, retrying as the module docstring says (once only if not `retry`)."""
         deadline = time.monotonic() + (self.retry_time if retry else 0.0)
-        attempt = 0
         if params:
             params = {k: v for k, v in params.items() if v is not None}
+        attempt = 0
         while True:
             attempt += 1
-            wait_at_least = 0.0
+            answer: httpx.Response | Exception
             try:
-                response = self._http.request(method, path, json=json, params=params)
+                answer = self._http.request(method, path, json=json, params=params)
             except httpx.TransportError as exc:
-                problem = f"cannot reach the server at {self.url}: {type(exc).__name__}: {exc}"
+                answer = exc
             else:
-                status = response.status_code
-                if status < 400:
-                    return response
-                if status == 429 or status >= 500:
-                    problem = f"the server at {self.url} answered {status} to {method} {path}"
-                    wait_at_least = retry_after_seconds(response.headers.get("Retry-After")) or 0.0
-                elif status == 404:
-                    raise NotFound(status, _detail(response))
-                else:
-                    raise ApiError(status, _detail(response))
-            delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-            delay = max(wait_at_least, random.uniform(delay / 2, delay))
-            if time.monotonic() + delay > deadline:
-                raise ServerUnavailable(problem)
-            time.sleep(delay)
+                if answer.status_code < 400:
+                    return answer
+            problem, wait = self._judge(method, path, answer)
+            time.sleep(self._delay(attempt, wait, deadline, problem))
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.request(method, path, **kwargs)
+        return self._decode(path, self.request(method, path, **kwargs))
+
+    def check_version(self, retry: bool = True) -> dict[str, Any]:
+        """GET /api/version; `ServerIncompatible` unless it is a cadenza server of API v1."""
         try:
-            return response.json()
-        except ValueError as exc:
-            raise ServerIncompatible(
-                f"{self.url}{path} did not answer JSON; is it a cadenza server?"
-            ) from exc
+            answer = self.version(retry=retry)
+        except ApiError as exc:
+            raise self._version_error(exc) from exc
+        return self._accept_version(answer)
 
     def close(self) -> None:
         self._http.close()
@@ -154,72 +306,75 @@ class ApiClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- routes ---------------------------------------------------------------------------------
-    def health(self) -> dict[str, Any]:
-        return self._json("GET", "/health")
 
-    def version(self, retry: bool = True) -> dict[str, Any]:
-        return self._json("GET", "/version", retry=retry)
+class AsyncApiClient(_Routes, _Retrying):
+    """The same routes for asyncio code: every route method returns an awaitable.
 
-    def check_version(self, retry: bool = True) -> dict[str, Any]:
-        """GET /api/version; `ServerIncompatible` unless it is a cadenza server of API v1."""
-        try:
-            answer = self.version(retry=retry)
-        except NotFound as exc:
-            raise ServerIncompatible(
-                f"{self.url} is not a cadenza server (no {self.url}/version route)"
-            ) from exc
-        except ApiError as exc:
-            if exc.status == 401:
-                raise
-            raise ServerIncompatible(f"{self.url} is not a cadenza server: {exc}") from exc
-        if not isinstance(answer, dict) or "api_version" not in answer:
-            raise ServerIncompatible(f"{self.url} is not a cadenza server (unexpected /version)")
-        if answer["api_version"] != API_VERSION:
-            raise ServerIncompatible(
-                f"the server at {self.url} speaks API version {answer['api_version']!r} "
-                f"(cadenza {answer.get('cadenza_version', '?')}); this client speaks "
-                f"version {API_VERSION}"
-            )
-        self.server_version = answer
-        return answer
+    ``async with AsyncApiClient(url) as client: runs = await client.list_flow_runs()``
+    """
 
-    def create_flow_run(self, row: dict[str, Any], retry: bool = True) -> dict[str, Any]:
-        return self._json("POST", "/flow_runs", json=row, retry=retry)
-
-    def set_state(self, run_id: str, body: dict[str, Any], retry: bool = True) -> dict[str, Any]:
-        return self._json("POST", f"/flow_runs/{run_id}/set_state", json=body, retry=retry)
-
-    def batch(self, body: dict[str, Any], retry: bool = True) -> dict[str, Any]:
-        return self._json("POST", "/batch", json=body, retry=retry)
-
-    def list_flow_runs(
+    def __init__(
         self,
-        limit: int | None = None,
-        offset: int | None = None,
-        state: str | None = None,
-        flow_name: str | None = None,
-        tag: str | None = None,
-        since: str | float | None = None,
-        until: str | float | None = None,
-    ) -> list[dict[str, Any]]:
-        params = {
-            "limit": limit,
-            "offset": offset,
-            "state": state,
-            "flow_name": flow_name,
-            "tag": tag,
-            "since": since,
-            "until": until,
-        }
-        return self._json("GET", "/flow_runs", params=params)
+        url: str,
+        api_key: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        retry_time: float = DEFAULT_RETRY_TIME,
+        backoff: float = 0.1,
+        max_backoff: float = 2.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        headers = self._setup(url, api_key, retry_time, backoff, max_backoff)
+        self._http = httpx.AsyncClient(
+            base_url=self.url, headers=headers, timeout=timeout, transport=transport
+        )
 
-    def get_flow_run(self, ref: str) -> dict[str, Any]:
-        """One run by id, unique prefix or `latest` (NotFound otherwise)."""
-        return self._json("GET", f"/flow_runs/{ref}")
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        retry: bool = True,
+    ) -> httpx.Response:
+        import asyncio
 
-    def get_logs(self, run_id: str) -> list[dict[str, Any]]:
-        return self._json("GET", f"/flow_runs/{run_id}/logs")
+        deadline = time.monotonic() + (self.retry_time if retry else 0.0)
+        if params:
+            params = {k: v for k, v in params.items() if v is not None}
+        attempt = 0
+        while True:
+            attempt += 1
+            answer: httpx.Response | Exception
+            try:
+                answer = await self._http.request(method, path, json=json, params=params)
+            except httpx.TransportError as exc:
+                answer = exc
+            else:
+                if answer.status_code < 400:
+                    return answer
+            problem, wait = self._judge(method, path, answer)
+            await asyncio.sleep(self._delay(attempt, wait, deadline, problem))
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._decode(path, await self.request(method, path, **kwargs))
+
+    async def check_version(self, retry: bool = True) -> dict[str, Any]:
+        try:
+            answer = await self.version(retry=retry)
+        except ApiError as exc:
+            raise self._version_error(exc) from exc
+        return self._accept_version(answer)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncApiClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
 def _detail(response: httpx.Response) -> str:
@@ -233,8 +388,8 @@ def _detail(response: httpx.Response) -> str:
     return str(body)[:200]
 
 
-def client_from_settings(**kwargs: Any) -> ApiClient:
-    """An `ApiClient` for `CADENZA_API_URL` / `CADENZA_API_KEY` (ValueError when no URL)."""
+def settings_url_and_key() -> tuple[str, str | None]:
+    """`CADENZA_API_URL` and `CADENZA_API_KEY` (ValueError when no URL)."""
     from cadenza.settings import spec
 
     url = spec.get("CADENZA_API_URL")
@@ -243,4 +398,19 @@ def client_from_settings(**kwargs: Any) -> ApiClient:
     key = spec.get("CADENZA_API_KEY")
     if key is not None and hasattr(key, "get_secret_value"):
         key = key.get_secret_value()
-    return ApiClient(url, api_key=key or None, **kwargs)
+    return url, key or None
+
+
+def client_from_settings(**kwargs: Any) -> ApiClient:
+    """An `ApiClient` for `CADENZA_API_URL` / `CADENZA_API_KEY` (ValueError when no URL)."""
+    url, key = settings_url_and_key()
+    return ApiClient(url, api_key=key, **kwargs)
+
+
+def get_client(sync_client: bool = False, **kwargs: Any) -> ApiClient | AsyncApiClient:
+    """A client of the configured server, as Prefect's ``get_client``: an `AsyncApiClient`
+    (``async with get_client() as client``), or an `ApiClient` with ``sync_client=True``."""
+    url, key = settings_url_and_key()
+    if sync_client:
+        return ApiClient(url, api_key=key, **kwargs)
+    return AsyncApiClient(url, api_key=key, **kwargs)

@@ -17,7 +17,8 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from cadenza.server import API_VERSION, schema
+from cadenza.server import API_VERSION, resources, schema
+from cadenza.server.catalog import Catalog, Conflict
 from cadenza.server.guard import Guard
 from cadenza.server.models import BatchIn, BatchOut, DecisionOut, FlowRunIn, SetStateIn
 from cadenza.server.store import DatabaseBusy, Store
@@ -53,6 +54,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     )
     app.state.store = store
     app.include_router(_router(store), prefix="/api")
+    app.include_router(resources.router(Catalog(store)), prefix="/api")
     _error_handlers(app)
     app.add_middleware(Guard, api_key=api_key)
     return app
@@ -90,6 +92,8 @@ def _router(store: Store) -> APIRouter:
             [t.row() for t in body.task_runs],
             body.transitions,
             [log.model_dump() for log in body.logs],
+            [a.row() for a in body.artifacts],
+            [c.model_dump() for c in body.cache_entries],
         )
         return BatchOut(**result)
 
@@ -164,6 +168,10 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LookupError)
     async def not_found(_request: Request, exc: LookupError) -> JSONResponse:
         return JSONResponse({"detail": str(exc.args[0] if exc.args else exc)}, status_code=404)
+
+    @app.exception_handler(Conflict)
+    async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(DatabaseBusy)
     async def busy(_request: Request, exc: DatabaseBusy) -> JSONResponse:

@@ -8,7 +8,7 @@ limit's worth.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -98,10 +98,52 @@ class LogIn(_Model):
     timestamp: Epoch
 
 
+class ArtifactIn(_Model):
+    id: str = _Id
+    key: str | None = Field(None, max_length=200, pattern=r"^[a-z0-9-]+$")
+    type: Literal["markdown", "table", "link"]
+    description: str | None = None
+    data: Any
+    flow_run_id: str | None = None
+    task_run_id: str | None = None
+    created: Epoch
+
+    def row(self) -> dict[str, Any]:
+        row = self.model_dump()
+        row["data"] = json.dumps(self.data, default=repr)
+        return row
+
+
+class CacheEntryIn(_Model):
+    key: str = Field(min_length=1, max_length=2000)
+    result_ref: str
+    task_key: str | None = None
+    task_run_id: str | None = None
+    created: Epoch
+    expiration: Epoch | None = None
+
+
 class BatchIn(_Model):
     task_runs: list[TaskRunIn] = Field(default_factory=list)
     transitions: list[TransitionIn] = Field(default_factory=list)
     logs: list[LogIn] = Field(default_factory=list)
+    artifacts: list[ArtifactIn] = Field(default_factory=list)
+    cache_entries: list[CacheEntryIn] = Field(default_factory=list)
+
+
+class BlockIn(_Model):
+    """A block's fields in the open form of `cadenza.blocks.sealing` (secrets in clear text:
+    the server encrypts them before writing)."""
+
+    data: dict[str, Any]
+    schema_checksum: str = Field(min_length=1, max_length=200)
+    overwrite: bool = False
+
+
+class VariableIn(_Model):
+    value: Any
+    tags: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
+    overwrite: bool = False
 
 
 class DecisionOut(BaseModel):

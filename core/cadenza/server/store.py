@@ -21,7 +21,14 @@ from sqlalchemy.exc import OperationalError
 
 from cadenza.orchestration import Decision, DecisionKind
 from cadenza.server import reads, schema, transitions
-from cadenza.server.tables import flow_runs, logs, run_states, task_runs
+from cadenza.server.tables import (
+    artifacts,
+    cache_entries,
+    flow_runs,
+    logs,
+    run_states,
+    task_runs,
+)
 from cadenza.server.transitions import ALREADY_APPLIED, RunRecord
 
 _CHUNK = 500  # ids per IN (...) list
@@ -92,7 +99,7 @@ class Store:
         with self._write() as conn:
             # RETURNING tells whether the row went in: rowcount is not reliable for an ignored
             # conflict on psycopg (a duplicate counted as inserted).
-            statement = self._insert_ignore(flow_runs).returning(flow_runs.c.id)
+            statement = self.insert_ignore(flow_runs).returning(flow_runs.c.id)
             return conn.execute(statement, run).first() is not None
 
     def set_state(
@@ -116,14 +123,20 @@ class Store:
             return decision
 
     def apply_batch(
-        self, task_rows: list[dict[str, Any]], proposals: list[Any], log_rows: list[dict[str, Any]]
+        self,
+        task_rows: list[dict[str, Any]],
+        proposals: list[Any],
+        log_rows: list[dict[str, Any]],
+        artifact_rows: list[dict[str, Any]] = (),  # type: ignore[assignment]
+        cache_rows: list[dict[str, Any]] = (),  # type: ignore[assignment]
     ) -> dict[str, Any]:
-        """Create task runs, apply `proposals` in order, insert logs: one transaction."""
+        """Create task runs, apply `proposals` in order, insert logs and artifacts (an id seen
+        before is skipped), record cache entries: one transaction."""
         accepted = duplicates = 0
         rejected: list[dict[str, str]] = []
         with self._write() as conn:
             if task_rows:
-                conn.execute(self._insert_ignore(task_runs), task_rows)
+                conn.execute(self.insert_ignore(task_runs), task_rows)
             ids = list(dict.fromkeys(p.run_id for p in proposals))
             runs = self._load_runs(conn, task_runs, "task", ids)
             missing = [i for i in ids if i not in runs]
@@ -154,14 +167,28 @@ class Store:
             self._write_transitions(conn, rows, [r for r in runs.values() if r.dirty])
             if log_rows:
                 conn.execute(logs.insert(), log_rows)
+            if artifact_rows:
+                conn.execute(self.insert_ignore(artifacts), artifact_rows)
+            if cache_rows:
+                conn.execute(self.upsert(cache_entries, "key"), cache_rows)
         return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
 
-    def _insert_ignore(self, table: sa.Table):  # type: ignore[no-untyped-def]
+    def _insert(self, table: sa.Table):  # type: ignore[no-untyped-def]
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        return insert(table).on_conflict_do_nothing(index_elements=["id"])
+        return insert(table)
+
+    def insert_ignore(self, table: sa.Table):  # type: ignore[no-untyped-def]
+        """INSERT that skips a row whose ``id`` exists."""
+        return self._insert(table).on_conflict_do_nothing(index_elements=["id"])
+
+    def upsert(self, table: sa.Table, key: str):  # type: ignore[no-untyped-def]
+        """INSERT that replaces the other columns of a row whose ``key`` exists."""
+        statement = self._insert(table)
+        columns = {c.name: statement.excluded[c.name] for c in table.columns if c.name != key}
+        return statement.on_conflict_do_update(index_elements=[key], set_=columns)
 
     def _load_runs(
         self, conn: sa.Connection, table: sa.Table, kind: str, ids: list[str]

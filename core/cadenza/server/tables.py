@@ -113,3 +113,28 @@ blocks = sa.Table(
     sa.Column("updated", Epoch, nullable=False),
     sa.UniqueConstraint("type_slug", "name", name="uq_blocks_type_slug_name"),
 )
+
+artifacts = sa.Table(
+    "artifacts",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("flow_run_id", sa.Text),
+    sa.Column("task_run_id", sa.Text),
+    sa.Column("created", Epoch, nullable=False),
+    sa.Index("ix_artifacts_key_created", "key", "created"),
+    sa.Index("ix_artifacts_flow_run_id", "flow_run_id"),
+)
+
+variables = sa.Table(
+    "variables",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("tags", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("created", Epoch, nullable=False),
+    sa.Column("updated", Epoch, nullable=False),
+)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cadenza.exceptions import StoreError
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 """The newest schema revision this code knows; equal to the Alembic script head (tested)."""
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

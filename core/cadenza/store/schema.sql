@@ -1,4 +1,4 @@
--- revision: 0006
+-- revision: 0007
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -89,4 +89,25 @@ CREATE TABLE blocks (
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_blocks_type_slug_name UNIQUE (type_slug, name)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0006');
+CREATE TABLE artifacts (
+	id TEXT NOT NULL, 
+	"key" TEXT, 
+	type TEXT NOT NULL, 
+	description TEXT, 
+	data TEXT NOT NULL, 
+	flow_run_id TEXT, 
+	task_run_id TEXT, 
+	created REAL NOT NULL, 
+	PRIMARY KEY (id)
+);
+CREATE INDEX ix_artifacts_key_created ON artifacts ("key", created);
+CREATE INDEX ix_artifacts_flow_run_id ON artifacts (flow_run_id);
+CREATE TABLE variables (
+	name TEXT NOT NULL, 
+	value TEXT NOT NULL, 
+	tags TEXT DEFAULT '[]' NOT NULL, 
+	created REAL NOT NULL, 
+	updated REAL NOT NULL, 
+	PRIMARY KEY (name)
+);
+INSERT INTO alembic_version (version_num) VALUES ('0007');

@@ -58,29 +58,29 @@ def run_packed(payload: bytes) -> bytes:
     finally:
         if token is not None:
             _flow_run_ctx.reset(token)
-    _, states, logs, cache = backend.drain()  # the run itself travels back whole
+    _, states, logs, cache, artifacts = backend.drain()  # the run itself travels back whole
     try:
-        return cloudpickle.dumps((state, run, states, logs, cache))
+        return cloudpickle.dumps((state, run, states, logs, cache, artifacts))
     except Exception as exc:  # the result itself cannot travel back
         from cadenza.states import State, StateType
 
         message = f"Task run result could not be sent back: {type(exc).__name__}: {exc}"
         failed = State(StateType.FAILED, None, message, RuntimeError(message), state.state_details)
-        return cloudpickle.dumps((failed, run, states, logs, cache))
+        return cloudpickle.dumps((failed, run, states, logs, cache, artifacts))
 
 
 def unpack_into(payload: bytes, run: TaskRun, backend: Backend) -> State:
     """Submitting side: record what the worker captured; return the final state."""
     import cloudpickle
 
-    state, remote_run, states, logs, cache = cloudpickle.loads(payload)
+    state, remote_run, states, logs, cache, artifacts = cloudpickle.loads(payload)
     for field in ("state", "start_time", "end_time", "run_count", "result_ref", "cache_key"):
         setattr(run, field, getattr(remote_run, field))
     run.state = state
     ingest = getattr(backend, "ingest", None)
     if ingest is None:
         raise TypeError(f"{type(backend).__name__} cannot record remote task runs (no ingest)")
-    ingest([run], states, logs, cache)
+    ingest([run], states, logs, cache, artifacts)
     return state
 
 

@@ -1,0 +1,81 @@
+"""Secret values inside a block's stored data: open, sealed and masked forms.
+
+A block's data (`Block._to_stored`) is JSON in which each secret field's value is an object
+marked with `SECRET_MARKER`:
+
+open   ``{"$cadenza-secret": kind, "value": "clear text"}`` — what a client hands to a store;
+sealed ``{"$cadenza-secret": kind, "token": "<Fernet token>"}`` — what a database holds;
+masked ``{"$cadenza-secret": kind, "masked": true}`` — what a reader gets without the right to
+       see secrets.
+
+The store that writes the database seals (the embedded record with the local key, the server
+with its own key), so a secret is only ever encrypted by the process that owns the database.
+``kind`` (``str``, ``bytes``, ``dict``, ``json``) says how to rebuild the value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SECRET_MARKER = "$cadenza-secret"
+"""Key of the JSON object that stands for a secret in a block's data."""
+
+
+def _map(data: Any, leaf: Any) -> Any:
+    if isinstance(data, dict):
+        if SECRET_MARKER in data:
+            return leaf(data)
+        return {k: _map(v, leaf) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_map(v, leaf) for v in data]
+    return data
+
+
+def seal(data: Any) -> Any:
+    """``data`` with every open secret encrypted with the current key (sealed ones kept)."""
+    from cadenza.blocks.crypto import encrypt
+
+    def leaf(secret: dict) -> dict:
+        if "value" not in secret:
+            if "token" in secret:
+                return secret
+            raise ValueError("a secret in the block's data has neither a value nor a token")
+        if not isinstance(secret["value"], str):
+            raise ValueError("a secret's value must be text")
+        return {SECRET_MARKER: secret[SECRET_MARKER], "token": encrypt(secret["value"])}
+
+    return _map(data, leaf)
+
+
+def unseal(data: Any, what: str) -> Any:
+    """``data`` with every sealed secret decrypted to the open form; `BlockDecryptionError`
+    naming ``what`` if the key does not match."""
+    from cadenza.blocks.crypto import decrypt
+
+    def leaf(secret: dict) -> dict:
+        if "token" not in secret:
+            return secret
+        return {SECRET_MARKER: secret[SECRET_MARKER], "value": decrypt(secret["token"], what)}
+
+    return _map(data, leaf)
+
+
+def mask(data: Any) -> Any:
+    """``data`` with every secret replaced by the masked form (nothing is decrypted)."""
+    return _map(data, lambda secret: {SECRET_MARKER: secret[SECRET_MARKER], "masked": True})
+
+
+def is_masked(data: Any) -> bool:
+    """True if any secret in ``data`` is masked (such data cannot rebuild a block)."""
+    found = False
+
+    def leaf(secret: dict) -> dict:
+        nonlocal found
+        found = found or bool(secret.get("masked"))
+        return secret
+
+    _map(data, leaf)
+    return found
+
+
+__all__ = ["SECRET_MARKER", "is_masked", "mask", "seal", "unseal"]

@@ -1,0 +1,44 @@
+"""The process's client for blocks, variables and artifact reads when a server is configured.
+
+`remote_or_none()` is None unless ``CADENZA_API_URL`` is set; otherwise one `ApiClient` per
+(URL, key), version-checked on first use, kept for the life of the process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str | None], Any] = {}
+
+
+def remote_or_none() -> Any:
+    """An `ApiClient` for the configured server, or None when runs are recorded locally."""
+    if not os.environ.get("CADENZA_API_URL"):
+        from cadenza.settings import spec
+
+        if not spec.get("CADENZA_API_URL"):  # a profile may set it
+            return None
+    from cadenza.client.http import client_from_settings, settings_url_and_key
+
+    key = settings_url_and_key()
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            client = client_from_settings()
+            client.check_version()
+            _clients[key] = client
+    return client
+
+
+def reset_remote() -> None:
+    """Close and forget the cached clients (tests; after changing the server settings)."""
+    with _lock:
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
+
+
+__all__ = ["remote_or_none", "reset_remote"]

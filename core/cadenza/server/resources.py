@@ -1,0 +1,112 @@
+"""Routes for blocks, variables, artifacts and cache entries (docs/api.md), over `Catalog`.
+
+Block data crosses the API in the open form of `cadenza.blocks.sealing`. ``GET`` of one block
+masks its secrets unless the request says ``include_secrets=true``; when the server has an API
+key every request carrying it is authorised to ask (without a key, anyone who can reach the
+server is).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from cadenza.server.catalog import Catalog
+from cadenza.server.models import ArtifactIn, BlockIn, VariableIn
+
+Slug = Path(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="a block type slug")
+BlockName = Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$", description="a block name")
+VariableName = Path(pattern=r"^[a-z0-9_-]{1,255}$", description="a variable name")
+Limit = Query(100, ge=1, le=10_000)
+Offset = Query(0, ge=0, le=2**31 - 1)
+
+
+def router(catalog: Catalog) -> APIRouter:
+    api = APIRouter()
+
+    # -- blocks ---------------------------------------------------------------------------------
+    @api.get("/blocks")
+    def list_blocks(type_slug: str | None = None) -> list[dict[str, Any]]:
+        return catalog.list_blocks(type_slug)
+
+    @api.get("/blocks/{type_slug}/{name}")
+    def get_block(
+        type_slug: str = Slug, name: str = BlockName, include_secrets: bool = False
+    ) -> dict[str, Any]:
+        return catalog.get_block(type_slug, name, include_secrets)
+
+    @api.put("/blocks/{type_slug}/{name}")
+    def put_block(
+        body: BlockIn, response: Response, type_slug: str = Slug, name: str = BlockName
+    ) -> dict[str, Any]:
+        info, created = catalog.put_block(
+            type_slug, name, body.data, body.schema_checksum, body.overwrite
+        )
+        response.status_code = 201 if created else 200
+        return info
+
+    @api.delete("/blocks/{type_slug}/{name}", status_code=204)
+    def delete_block(type_slug: str = Slug, name: str = BlockName) -> Response:
+        catalog.delete_block(type_slug, name)
+        return Response(status_code=204)
+
+    # -- variables ------------------------------------------------------------------------------
+    @api.get("/variables")
+    def list_variables(
+        limit: int = Limit, offset: int = Offset, tag: str | None = None
+    ) -> list[dict[str, Any]]:
+        return catalog.list_variables(limit, offset, tag)
+
+    @api.get("/variables/{name}")
+    def get_variable(name: str = VariableName) -> dict[str, Any]:
+        return catalog.get_variable(name)
+
+    @api.put("/variables/{name}")
+    def put_variable(
+        body: VariableIn, response: Response, name: str = VariableName
+    ) -> dict[str, Any]:
+        from cadenza.variables import encode_value
+
+        encode_value(name, body.value)  # JSON and size limits: ValueError -> 422
+        row, created = catalog.set_variable(name, body.value, body.tags, body.overwrite)
+        response.status_code = 201 if created else 200
+        return row
+
+    @api.delete("/variables/{name}", status_code=204)
+    def delete_variable(name: str = VariableName) -> Response:
+        catalog.delete_variable(name)
+        return Response(status_code=204)
+
+    # -- artifacts ------------------------------------------------------------------------------
+    @api.post("/artifacts", status_code=201)
+    def create_artifact(body: ArtifactIn) -> dict[str, str]:
+        catalog.create_artifact(body.row())
+        return {"id": body.id}
+
+    @api.get("/artifacts")
+    def list_artifacts(
+        limit: int = Limit,
+        offset: int = Offset,
+        key: str | None = None,
+        flow_run_id: str | None = None,
+        task_run_id: str | None = None,
+        type: str | None = None,
+    ) -> list[dict[str, Any]]:
+        return catalog.list_artifacts(
+            limit, offset, key=key, flow_run_id=flow_run_id, task_run_id=task_run_id, type=type
+        )
+
+    @api.get("/artifacts/{artifact_id}")
+    def get_artifact(artifact_id: str) -> dict[str, Any]:
+        return catalog.get_artifact(artifact_id)
+
+    # -- cache entries --------------------------------------------------------------------------
+    @api.get("/cache_entries")
+    def get_cache_entry(key: str = Query(min_length=1, max_length=2000)) -> dict[str, Any]:
+        return catalog.get_cache_entry(key)
+
+    return api
+
+
+__all__ = ["router"]
