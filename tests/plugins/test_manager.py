@@ -235,7 +235,7 @@ def test_import_cadenza_does_not_create_the_manager_or_import_pluggy() -> None:
 
 
 def test_the_dask_plugin_registers_its_task_runner(plugin_manager) -> None:
-    plugin = pytest.importorskip("cadenza_dask.plugin")
+    import cadenza_dask.plugin as plugin
     info = plugin_manager.add_plugin(plugin, "dask", distribution="cadenza-dask")
     assert info.error is None
     assert info.hooks == ("register_task_runners",)

@@ -21,6 +21,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "block": ("cadenza.cli.block:block", "Create, list, show and delete saved blocks."),
     "plugins": ("cadenza.cli.plugins:plugins", "List installed plugins and their load errors."),
     "tasks": ("cadenza.cli.tasks:tasks", "List prebuilt tasks that plugins provide."),
+    "collection": (
+        "cadenza.cli.collection:collection",
+        "Create a new collection from the template; list installed ones.",
+    ),
     "server": ("cadenza.cli.server:server", "Run the coordination server (HTTP API)."),
 }
 
