@@ -2,8 +2,9 @@
 # creates with uv and refreshes only when pyproject.toml is newer than .venv/.installed.
 #
 #   make demo    run examples/etl.py:etl and show the recorded run
-#   make test    ruff, then the whole test suite (core and plugins/*/tests)
+#   make test    ruff, then the whole test suite (core, plugins/*/tests, collections/*/tests)
 #   make bench   the performance suite (benchmarks/run.py); BENCH_ARGS="--quick" to shorten
+#   make docs    the documentation site (mkdocs build --strict) into build/site
 #   make lint    ruff check
 #   make clean   caches and build output (distclean also removes .venv)
 
@@ -15,24 +16,26 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_ARGS ?=
+# Distributions of their own, installed editable beside the core (each with its test extra).
+DISTS := plugins/cadenza-dask collections/cadenza-aws collections/cadenza-sql
 
 # Prefer a uv on PATH; otherwise bootstrap one with pip into build/uv. `pip install --target`
 # needs no root and is not refused by Debian's externally-managed Python (PEP 668).
 UV_BOOT := build/uv
 UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOT)/bin/uv)
 
-.PHONY: venv demo test bench lint clean distclean
+.PHONY: venv demo test bench lint docs clean distclean
 
 venv: $(STAMP)
 
 $(UV_BOOT)/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_BOOT) uv
 
-$(STAMP): pyproject.toml plugins/cadenza-dask/pyproject.toml | $(UV)
+$(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(DISTS)) | $(UV)
 	test -x $(BIN)/python || $(UV) venv $(VENV) -p $(PYTHON)
 	$(UV) pip install --compile-bytecode -p $(BIN)/python -e '.[test]' \
-		-e 'plugins/cadenza-dask[test]'
-	$(BIN)/python -m compileall -q core plugins/cadenza-dask/src   # imports read .pyc even where writing them is off
+		$(foreach d,$(DISTS),-e '$(d)[test]')
+	$(BIN)/python -m compileall -q core $(addsuffix /src,$(DISTS))   # imports read .pyc even where writing them is off
 	touch $@
 
 demo: venv
@@ -40,10 +43,13 @@ demo: venv
 	$(BIN)/cadenza runs show latest
 
 lint: venv
-	$(BIN)/ruff check core tests benchmarks examples plugins
+	$(BIN)/ruff check core tests benchmarks examples plugins collections
 
 test: lint
 	$(BIN)/pytest -q
+
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 bench: venv
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)

@@ -70,4 +70,4 @@ class UpstreamTaskError(CadenzaError):
 
 class ServerIncompatible(CadenzaError):
     """The URL does not answer as a cadenza server, or its API version is not one this client
-    speaks (see docs/api.md)."""
+    speaks (see docs/reference/http-api.md)."""

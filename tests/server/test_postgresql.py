@@ -40,7 +40,7 @@ def test_a_run_is_recorded_and_read_back_on_postgresql(pg_url: str, monkeypatch)
         assert propose(client, "f1", "f1:2", state("RUNNING"), run_count=1)["decision"] == "ACCEPT"
         response = client.post("/api/batch", json=_batch())
         assert response.json() == {"accepted": 9, "duplicates": 0, "rejected": []}
-        # resent transitions change nothing (log lines carry no id: docs/client.md)
+        # resent transitions change nothing (log lines carry no id: docs/concepts/client.md)
         again = client.post("/api/batch", json={**_batch(), "logs": []})
         assert again.json()["accepted"] == 0 and again.json()["duplicates"] == 9
         assert propose(client, "f1", "f1:3", state("COMPLETED"))["decision"] == "ACCEPT"

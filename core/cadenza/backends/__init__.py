@@ -30,7 +30,7 @@ def get_backend() -> Backend:
 
         spec.reset_cache()
         backend: Backend
-        if spec.get("CADENZA_API_URL"):  # a server records the runs (docs/client.md)
+        if spec.get("CADENZA_API_URL"):  # a server records the runs (docs/concepts/client.md)
             from cadenza.backends.http import HttpBackend
 
             backend = HttpBackend(flush_interval=spec.get("CADENZA_FLUSH_INTERVAL"))

@@ -1,4 +1,5 @@
-"""The HTTP backend: record runs on a coordination server (`CADENZA_API_URL`, docs/api.md).
+"""The HTTP backend: record runs on a coordination server (`CADENZA_API_URL`; the API is
+docs/reference/http-api.md).
 
 - Flow runs are created and their transitions proposed synchronously: the server's decision is
   the answer (`POST /api/flow_runs`, `POST /api/flow_runs/{id}/set_state`).

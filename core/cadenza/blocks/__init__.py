@@ -3,7 +3,7 @@
 ``from cadenza.blocks.core import Block`` (as in Prefect). This package's ``__init__`` imports
 nothing, so that the light modules it holds (`masking`, used by the log handlers) stay light;
 pydantic is imported by `cadenza.blocks.core`, cryptography only when a secret is encrypted or
-decrypted. See docs/blocks.md.
+decrypted. See docs/concepts/blocks.md.
 """
 
 from __future__ import annotations

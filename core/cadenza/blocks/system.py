@@ -25,7 +25,7 @@ class Secret(Block):
 
     _block_type_slug = "secret"
     _block_type_name = "Secret"
-    _documentation_url = "docs/blocks.md"
+    _documentation_url = "docs/concepts/blocks.md"
 
     value: SecretStr = Field(description="The secret value, stored encrypted.")
 

@@ -1,4 +1,5 @@
-"""``cadenza db``: show and migrate the run record's schema revision."""
+"""``cadenza db``: show and migrate the schema revision of the run record, or of a server's
+database given with ``--database-url`` (e.g. ``postgresql+psycopg://...``)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,61 @@ def _path_and_modules():  # type: ignore[no-untyped-def]
     return database.default_db_path(), database
 
 
+URL_OPTION = click.option(
+    "--database-url",
+    envvar="CADENZA_DATABASE_URL",
+    default=None,
+    help="A server's database (SQLAlchemy URL) instead of the run record.",
+)
+
+
+def _server_url(url: str | None):  # type: ignore[no-untyped-def]
+    """The ``sqlite://`` file's path or None for another database; exits on a bad URL."""
+    from cadenza.exceptions import StoreError
+    from cadenza.server import schema
+
+    try:
+        return schema.sqlite_path(url) if url else None
+    except StoreError as exc:
+        die(str(exc))
+
+
+def _on_url(url: str, action):  # type: ignore[no-untyped-def]
+    from cadenza.exceptions import StoreError
+
+    try:
+        return action()
+    except StoreError as exc:
+        die(str(exc))
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @click.group()
 def db() -> None:
-    """Inspect and migrate the run record ($CADENZA_HOME/cadenza.db)."""
+    """Inspect and migrate the run record ($CADENZA_HOME/cadenza.db) or a server's database."""
 
 
 @db.command("revision")
-def revision() -> None:
+@URL_OPTION
+def revision(database_url: str | None) -> None:
     """Print the record's schema revision and the newest one this cadenza knows."""
     from cadenza.exceptions import StoreError
 
     path, database = _path_and_modules()
+    if database_url and _server_url(database_url) is None:
+        from cadenza.server import schema
+
+        current = _on_url(database_url, lambda: schema.url_revision(database_url))
+        click.echo(f"url: {_shown(database_url)}")
+        click.echo(f"current: {current or 'none'}")
+        click.echo(f"head: {database.HEAD_REVISION}")
+        return
+    path = _server_url(database_url) or path
     try:
         current = database.current_revision(path)
     except StoreError as exc:
@@ -35,11 +80,19 @@ def revision() -> None:
 
 @db.command("upgrade")
 @click.argument("target", default="head", metavar="[REVISION]")
-def upgrade(target: str) -> None:
+@URL_OPTION
+def upgrade(target: str, database_url: str | None) -> None:
     """Upgrade the record to REVISION (default: head), creating it if missing."""
     from cadenza.exceptions import StoreError
 
     path, database = _path_and_modules()
+    if database_url and _server_url(database_url) is None:
+        from cadenza.server import schema
+
+        now = _on_url(database_url, lambda: schema.migrate_url(database_url, "upgrade", target))
+        click.echo(f"{_shown(database_url)} is at revision {now}")
+        return
+    path = _server_url(database_url) or path
     try:
         database.upgrade(path, target)
         click.echo(f"{path} is at revision {database.current_revision(path)}")
@@ -49,7 +102,8 @@ def upgrade(target: str) -> None:
 
 @db.command("downgrade")
 @click.argument("target", metavar="REVISION")
-def downgrade(target: str) -> None:
+@URL_OPTION
+def downgrade(target: str, database_url: str | None) -> None:
     """Downgrade the record to REVISION ('base' removes every table).
 
     Destructive: columns and tables added after REVISION are dropped with their data.
@@ -57,6 +111,13 @@ def downgrade(target: str) -> None:
     from cadenza.exceptions import StoreError
 
     path, database = _path_and_modules()
+    if database_url and _server_url(database_url) is None:
+        from cadenza.server import schema
+
+        now = _on_url(database_url, lambda: schema.migrate_url(database_url, "downgrade", target))
+        click.echo(f"{_shown(database_url)} is at revision {now or 'none'}")
+        return
+    path = _server_url(database_url) or path
     try:
         database.downgrade(path, target)
         click.echo(f"{path} is at revision {database.current_revision(path) or 'none'}")

@@ -1,4 +1,5 @@
-"""``cadenza server``: run the coordination server (docs/server.md, API in docs/api.md)."""
+"""``cadenza server``: run the coordination server (docs/concepts/server.md; its API is
+docs/reference/http-api.md)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ def server() -> None:
 @click.option("--port", default=4200, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--database-url",
+    envvar="CADENZA_DATABASE_URL",
     default=None,
     metavar="URL",
     help="SQLAlchemy URL: sqlite:///path/cadenza.db (default: $CADENZA_HOME/cadenza.db) "
-    "or postgresql+psycopg://user:password@host/dbname.",
+    "or postgresql+psycopg://user:password@host/dbname. Env: CADENZA_DATABASE_URL.",
 )
 @click.option(
     "--log-level",

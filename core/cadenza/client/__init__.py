@@ -1,4 +1,4 @@
-"""Clients of the coordination server's HTTP API (docs/api.md).
+"""Clients of the coordination server's HTTP API (docs/reference/http-api.md).
 
 `cadenza.client.http.ApiClient` (synchronous) and `AsyncApiClient` are httpx clients with the
 same route methods; `get_client()` makes one for the configured server, as Prefect's does.

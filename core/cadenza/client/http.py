@@ -1,4 +1,4 @@
-"""`ApiClient`: a synchronous httpx client of the server's API v1 (docs/api.md).
+"""`ApiClient`: a synchronous httpx client of the server's API v1 (docs/reference/http-api.md).
 
 Every request is retried on connection errors, 429 and 5xx with exponential backoff and jitter,
 waiting at least what a `Retry-After` header asks, for at most `retry_time` seconds in all; then

@@ -2,7 +2,7 @@
 
 `persist_state` is called by the run lifecycle for runs with ``persist_result``; `load_result`
 by `State.result()` for a state that carries only a ``result_ref``; `load_run_result` reads a
-recorded run's result in any process. See ``docs/results.md``.
+recorded run's result in any process. See ``docs/concepts/results.md``.
 """
 
 from __future__ import annotations

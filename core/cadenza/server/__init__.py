@@ -1,4 +1,4 @@
-"""The coordination server: an HTTP API (docs/api.md) over the run record.
+"""The coordination server: an HTTP API (docs/reference/http-api.md) over the run record.
 
 Nothing here is imported by ``import cadenza``: FastAPI, uvicorn and SQLAlchemy load only when a
 server is created (`cadenza.server.app.create_app`) or started (``cadenza server start``).

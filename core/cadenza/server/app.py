@@ -1,4 +1,4 @@
-"""The ASGI application: the routes of docs/api.md under ``/api``.
+"""The ASGI application: the routes of docs/reference/http-api.md under ``/api``.
 
 `create_app` migrates the database (refusing one newer than this code) and returns a FastAPI
 app wrapped in `Guard` (auth, body limit). Routes are plain functions run in the threadpool;

@@ -1,4 +1,4 @@
-"""Request bodies of the HTTP API (docs/api.md), as pydantic models.
+"""Request bodies of the HTTP API (docs/reference/http-api.md), as pydantic models.
 
 Unknown fields are ignored, so a newer client may send more than this server reads. Times are
 epoch seconds. Sizes are bounded so that one request cannot exhaust memory beyond the 8 MiB body

@@ -1,4 +1,5 @@
-"""Routes for blocks, variables, artifacts and cache entries (docs/api.md), over `Catalog`.
+"""Routes for blocks, variables, artifacts and cache entries (docs/reference/http-api.md), over
+`Catalog`.
 
 Block data crosses the API in the open form of `cadenza.blocks.sealing`. ``GET`` of one block
 masks its secrets unless the request says ``include_secrets=true``; when the server has an API

@@ -53,21 +53,56 @@ def prepare(url: str) -> None:
 
 
 def _upgrade_url(url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine, text
+    migrate_url(url, "upgrade", "head")
+
+
+def _engine(url: str):  # type: ignore[no-untyped-def]
+    """A pool-less engine for ``url``; `StoreError` for a URL SQLAlchemy cannot use."""
+    from sqlalchemy import create_engine
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
+    try:
+        return create_engine(url, poolclass=NullPool)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StoreError(f"Invalid database URL ({type(exc).__name__}: {exc})") from None
+
+
+def url_revision(url: str) -> str | None:
+    """The schema revision of the database at ``url`` (None: no schema yet)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            return _revision(conn, text)
+    except SQLAlchemyError as exc:
+        shown = engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"Cannot read the database {shown}: {exc}") from None
+    finally:
+        engine.dispose()
+
+
+def migrate_url(url: str, direction: str, target: str) -> str | None:
+    """Run Alembic ``upgrade``/``downgrade`` to ``target`` on the database at ``url`` (any
+    dialect) in one transaction; return the revision it is at afterwards. A database at a
+    revision this code does not know is refused with a `StoreError` naming both."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.util import CommandError
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     from cadenza.store.database import HEAD_REVISION, MIGRATIONS_DIR, known_revisions
 
-    engine = create_engine(url, poolclass=NullPool)
+    engine = _engine(url)
     shown = engine.url.render_as_string(hide_password=True)
     try:
         with engine.begin() as conn:
             current = _revision(conn, text)
-            if current == HEAD_REVISION:
-                return
+            if direction == "upgrade" and current == HEAD_REVISION and target in ("head", current):
+                return current
             if current is not None and current not in known_revisions():
                 raise StoreError(
                     f"The database {shown} is at schema revision {current!r}, which this "
@@ -77,7 +112,10 @@ def _upgrade_url(url: str) -> None:
             cfg = Config()
             cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            getattr(command, direction)(cfg, target)
+            return _revision(conn, text)
+    except CommandError as exc:
+        raise StoreError(f"Cannot {direction} the database {shown} to {target!r}: {exc}") from None
     except SQLAlchemyError as exc:
         raise StoreError(f"Cannot migrate the database {shown}: {exc}") from None
     finally:

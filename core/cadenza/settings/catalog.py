@@ -66,7 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         None,
         "Storage of persisted results when a task or flow does not set `result_storage`: a "
-        "filesystem path (a saved block name once blocks exist); unset means local storage.",
+        "filesystem path (or a saved block name, `type-slug/name`); unset means local storage.",
         optional=True,
     ),
     Setting(

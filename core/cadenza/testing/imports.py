@@ -1,4 +1,9 @@
-"""The plugin module conformance check: imports fast, and without its heavy SDK."""
+"""The plugin module conformance check: imports fast, and without its heavy SDK.
+
+The time measured is the plugin module's own: cadenza and ``hookimpl`` (pluggy) are imported
+first, since every plugin shares them. It is CPU time (``time.process_time``), best of three
+fresh interpreters, so that a busy machine does not fail a plugin that is light.
+"""
 
 from __future__ import annotations
 
@@ -27,10 +32,11 @@ class PluginModuleConformance:
         code = (
             "import sys, time, json\n"
             "import cadenza\n"
+            "from cadenza import hookimpl\n"
             "before = set(sys.modules)\n"
-            "t = time.perf_counter()\n"
+            "t = time.process_time()\n"
             f"import {self.plugin_module}\n"
-            "elapsed = time.perf_counter() - t\n"
+            "elapsed = time.process_time() - t\n"
             "added = sorted(set(sys.modules) - before)\n"
             "print(json.dumps({'seconds': elapsed, 'modules': added}))\n"
         )
@@ -48,7 +54,7 @@ class PluginModuleConformance:
         result = self._measure()
         assert result["seconds"] < IMPORT_BUDGET_SECONDS, (
             f"importing {self.plugin_module} took {result['seconds'] * 1000:.0f} ms "
-            f"(budget {IMPORT_BUDGET_SECONDS * 1000:.0f} ms)"
+            f"of CPU time (budget {IMPORT_BUDGET_SECONDS * 1000:.0f} ms)"
         )
 
     def test_does_not_import_heavy_modules(self) -> None:
