@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_ARGS ?=
 # Distributions of their own, installed editable beside the core (each with its test extra).
-DISTS := plugins/cadenza-dask collections/cadenza-aws collections/cadenza-sql
+DISTS := plugins/cadenza-dask collections/cadenza-aws collections/cadenza-gcp collections/cadenza-sql
 
 # Prefer a uv on PATH; otherwise bootstrap one with pip into build/uv. `pip install --target`
 # needs no root and is not refused by Debian's externally-managed Python (PEP 668).

@@ -62,7 +62,7 @@ def validate_tags(tags: Any) -> list[str]:
 
 
 def exists_message(name: str) -> str:
-    return f"Variable {name!r} already exists; use overwrite=True to update it"
+    return f"Variable {name!r} already exists; use overwrite=True (or --overwrite) to update it"
 
 
 @dataclass

@@ -13,6 +13,10 @@ not installed) is marked with a comment on the line right before its fence, givi
 
 Skips are counted and reported; keep them rare.
 
+A page that shows working against a server says ``<!-- page: with-server -->`` on a line of its
+own: its blocks then run with ``CADENZA_API_URL`` pointing at a real server (``cadenza server
+start`` on a free port on 127.0.0.1, with its own home), started for the page and stopped by PID.
+
 Two more markers let a page walk through files and commands, as a reader would:
 ``<!-- file: hello.py -->`` before a ```python block writes it to ``hello.py`` in the working
 directory instead of running it (it is still compiled), and ``<!-- run -->`` before a ```console
@@ -37,6 +41,7 @@ DOCS = ROOT / "docs"
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)\s*(?P<info>[^\n]*)$")
 MARKER = re.compile(r"^\s*<!--\s*(?P<kind>skip|file|run)\s*(?::\s*(?P<arg>.+?))?\s*-->\s*$")
 PAGE_TIMEOUT = 120  # seconds for all the blocks of one page
+WITH_SERVER = re.compile(r"^<!--\s*page:\s*with-server\s*-->\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,7 @@ def commands(block: Block) -> list[str]:
 
 
 @pytest.mark.parametrize("page", page_ids())
-def test_docs_page_snippets_run(page: str, tmp_path: Path) -> None:
+def test_docs_page_snippets_run(page: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     blocks = extract_blocks(DOCS / page)
     python = [b for b in blocks if not b.console and b.skip is None]
     console = [b for b in blocks if b.console]
@@ -153,6 +158,10 @@ def test_docs_page_snippets_run(page: str, tmp_path: Path) -> None:
         CADENZA_LOGGING_CONSOLE="false",
         PATH=bin_dir + os.pathsep + env.get("PATH", ""),
     )
+    if WITH_SERVER.search((DOCS / page).read_text()):
+        server = _start_server(tmp_path / "server-home", env)
+        request.addfinalizer(lambda: _stop(server))
+        env["CADENZA_API_URL"] = f"http://127.0.0.1:{server.port}/api"
     spec = tmp_path / "blocks.json"
     spec.write_text(
         json.dumps(
@@ -194,6 +203,43 @@ def test_docs_page_snippets_run(page: str, tmp_path: Path) -> None:
                 f"docs/{page}:{block.line}: `{command}` exited {run.returncode}:\n"
                 f"{run.stderr[-4000:]}\n--- stdout ---\n{run.stdout[-2000:]}"
             )
+
+
+def _start_server(home: Path, env: dict[str, str]) -> subprocess.Popen:
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    home.mkdir(parents=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cadenza.cli.main", "server", "start", "--port", str(port)],
+        env={**env, "CADENZA_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    proc.port = port  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the docs' server exited with {proc.returncode}"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    _stop(proc)
+    raise AssertionError("the docs' server did not answer /api/health within 30 s")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def test_docs_snippet_skips_are_few_and_explained() -> None:

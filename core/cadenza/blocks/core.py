@@ -116,7 +116,10 @@ class Block(BaseModel):
     the class itself, not inherited, so a subclass is a type of its own.
     """
 
-    model_config = ConfigDict(extra="forbid", ignored_types=(_hybridmethod,))
+    # validation errors never repeat the input: it may be a secret
+    model_config = ConfigDict(
+        extra="forbid", ignored_types=(_hybridmethod,), hide_input_in_errors=True
+    )
 
     _block_type_slug: ClassVar[str | None] = None
     _block_type_name: ClassVar[str | None] = None

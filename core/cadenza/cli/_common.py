@@ -12,6 +12,34 @@ import click
 USAGE_ERROR = 2
 
 
+def when(ts: float) -> str:
+    """Epoch seconds as local time, to the second."""
+    from datetime import datetime
+
+    return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def plain_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
+    """Aligned columns of plain text (easy to grep and to read in a pipe)."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@contextlib.contextmanager
+def clear_errors() -> Iterator[None]:
+    """Turn the errors of stores and servers into one-line messages: bad input (ValueError)
+    exits 2, anything else a store or server reports exits 1."""
+    from cadenza.exceptions import CadenzaError
+
+    try:
+        yield
+    except ValueError as exc:
+        die(str(exc), USAGE_ERROR)
+    except (CadenzaError, LookupError, OSError) as exc:
+        die(str(exc))
+
+
 def die(message: str, code: int = 1) -> NoReturn:
     """Print ``Error: <message>`` as one line on stderr and exit with `code`."""
     click.echo(f"Error: {message}", err=True)

@@ -8,12 +8,13 @@ block type, an invalid name, a malformed or invalid ``--field``).
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 import click
 
 from cadenza.cli._common import USAGE_ERROR, die
+from cadenza.cli._common import plain_table as _table
+from cadenza.cli._common import when as _when
 from cadenza.cli.run import parse_params
 
 
@@ -41,16 +42,6 @@ def _fields(cls: Any) -> list[str]:
         mark = "*" if name in secret else ""
         out.append(f"{name}{mark}" if name in required else f"{name}{mark}?")
     return out
-
-
-def _when(ts: float) -> str:
-    return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 @block.command("types")
@@ -109,7 +100,7 @@ def _run(action: Any) -> Any:
         BlockSchemaChangedWarning,
         BlockTypeNotFoundError,
     )
-    from cadenza.exceptions import StoreError
+    from cadenza.exceptions import CadenzaError
 
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -120,9 +111,10 @@ def _run(action: Any) -> Any:
         return result
     except BlockTypeNotFoundError as exc:
         die(str(exc), USAGE_ERROR)
-    except (BlockError, StoreError) as exc:
+    except (BlockError, CadenzaError) as exc:  # the record, a server, a key
         die(str(exc))
     except ValueError as exc:  # an invalid name
+        die(str(exc), USAGE_ERROR)
         die(str(exc), USAGE_ERROR)
 
 

@@ -21,6 +21,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "block": ("cadenza.cli.block:block", "Create, list, show and delete saved blocks."),
     "plugins": ("cadenza.cli.plugins:plugins", "List installed plugins and their load errors."),
     "tasks": ("cadenza.cli.tasks:tasks", "List prebuilt tasks that plugins provide."),
+    "variable": ("cadenza.cli.variable:variable", "List, read, set and unset variables."),
+    "artifact": ("cadenza.cli.artifact:artifact", "List and show artifacts published by runs."),
     "collection": (
         "cadenza.cli.collection:collection",
         "Create a new collection from the template; list installed ones.",

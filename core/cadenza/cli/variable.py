@@ -1,0 +1,97 @@
+"""``cadenza variable``: list, read, set and unset variables (`cadenza.variables`).
+
+They live in the run record, or on the server when ``CADENZA_API_URL`` is set. Exit status: 0
+on success; 1 when a variable is missing or the record/server fails; 2 for bad usage (an invalid
+name, a value that is not JSON with ``--json``, an existing variable without ``--overwrite``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from cadenza.cli._common import clear_errors, die, plain_table, when
+
+
+@click.group("variable")
+def variable() -> None:
+    """List, read, set and unset variables (named JSON values shared by flows)."""
+
+
+@variable.command("ls")
+@click.option("--tag", default=None, help="Only variables with this tag.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of variables.")
+def ls(tag: str | None, as_json: bool) -> None:
+    """List variables: name, value (shortened) and tags."""
+    from cadenza.variables import Variable
+
+    with clear_errors():
+        found = Variable.list(tag=tag)
+    if as_json:
+        keys = ("name", "value", "tags", "created", "updated")
+        click.echo(json.dumps([{k: getattr(v, k) for k in keys} for v in found], indent=2))
+        return
+    if not found:
+        click.echo("No variables.")
+        return
+    rows = [
+        (v.name, _short(json.dumps(v.value)), ", ".join(v.tags), when(v.updated or 0))
+        for v in found
+    ]
+    plain_table(rows, ("NAME", "VALUE", "TAGS", "UPDATED"))
+
+
+def _short(text: str, width: int = 50) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@variable.command("get")
+@click.argument("name")
+def get(name: str) -> None:
+    """Print a variable's value as JSON."""
+    from cadenza.variables import Variable
+
+    missing = object()
+    with clear_errors():
+        value = Variable.get(name, default=missing)
+    if value is missing:
+        die(f"No variable {name!r} is set")
+    click.echo(json.dumps(value, indent=2))
+
+
+@variable.command("set")
+@click.argument("name")
+@click.argument("value")
+@click.option("--json", "as_json", is_flag=True, help="VALUE is JSON (else a plain string).")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing variable.")
+def set_(name: str, value: str, as_json: bool, tags: tuple[str, ...], overwrite: bool) -> None:
+    """Set variable NAME to VALUE."""
+    from cadenza.variables import Variable
+
+    parsed: object = value
+    if as_json:
+        try:
+            parsed = json.loads(value)
+        except ValueError as exc:
+            die(f"VALUE is not JSON: {exc}", 2)
+    with clear_errors():
+        Variable.set(name, parsed, tags=list(tags), overwrite=overwrite)
+    click.echo(f"Set variable {name!r}")
+
+
+set_.name = "set"
+
+
+@variable.command("unset")
+@click.argument("name")
+def unset(name: str) -> None:
+    """Delete variable NAME."""
+    from cadenza.variables import Variable
+
+    with clear_errors():
+        existed = Variable.unset(name)
+    if not existed:
+        die(f"No variable {name!r} is set")
+    click.echo(f"Unset variable {name!r}")
