@@ -86,6 +86,34 @@ class OptionsMixin:
         return self._add_hook("on_running", fn)
 
 
+def explicit_persist(persist_result: bool | None, *configured: Any) -> bool | None:
+    """A task's own persistence choice: asked for, implied by its storage/serializer/key/cache
+    options, or None — then it follows its flow run's (`inherited_persist`)."""
+    if persist_result is not None:
+        return bool(persist_result)
+    if any(option is not None for option in configured):
+        return True
+    return None
+
+
+def flow_result_options() -> tuple[bool, Any, Any] | None:
+    """The (persist_result, result_storage, result_serializer) of the flow run in progress."""
+    from cadenza.context import _flow_run_ctx
+
+    ctx = _flow_run_ctx.get()
+    return ctx.flow_run.result_options if ctx is not None else None
+
+
+def inherited_persist() -> bool:
+    """Whether a task that chose nothing persists: as its flow run does, else the setting."""
+    options = flow_result_options()
+    if options is not None:
+        return options[0]
+    from cadenza.settings import spec
+
+    return bool(spec.get("CADENZA_RESULTS_PERSIST_BY_DEFAULT"))
+
+
 def resolve_persist(
     persist_result: bool | None,
     *configured: Any,

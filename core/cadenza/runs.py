@@ -33,6 +33,7 @@ class FlowRun:
         "parent_task_run_id",
         "proposals",
         "queued",
+        "result_options",
         "result_ref",
         "resumed_from",
         "retries",
@@ -75,6 +76,9 @@ class FlowRun:
         self.start_time: float | None = None
         self.end_time: float | None = None
         self.result_ref: str | None = None
+        # The flow's (persist_result, result_storage, result_serializer): what its tasks inherit
+        # when they set none of their own, as in Prefect.
+        self.result_options: tuple[bool, Any, Any] | None = None
 
     @property
     def flow_run_id(self) -> str:

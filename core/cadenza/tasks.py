@@ -11,9 +11,9 @@ from cadenza._options import (
     UNSET,
     OptionsMixin,
     docstring,
+    explicit_persist,
     hook_list,
     is_async_fn,
-    resolve_persist,
 )
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
@@ -105,7 +105,8 @@ class Task(OptionsMixin):
         )
         self.retry_jitter_factor = retry_jitter_factor
         self.cache_policy_in_effect = _cache_policy(cache_policy, cache_key_fn)
-        self.persist_result = resolve_persist(
+        # None: persist as the flow run does (its storage and serializer too), as in Prefect
+        self.persist_result = explicit_persist(
             persist_result,
             result_storage,
             result_serializer,

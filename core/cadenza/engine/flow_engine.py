@@ -124,6 +124,7 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
         parent_task.task_run.id if parent_task is not None else None,
     )
     run.entrypoint = flow.entrypoint
+    run.result_options = (flow.persist_result, flow.result_storage, flow.result_serializer)
     ctx = FlowRunContext(flow, run, backend, bool(flow.log_prints), flow.task_runner)
     if parent is None:
         _load_plugins()

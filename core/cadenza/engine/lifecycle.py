@@ -14,6 +14,7 @@ import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from cadenza._options import inherited_persist
 from cadenza.exceptions import InvalidTransition, TaskTimeoutError, TerminationSignal
 from cadenza.orchestration import DecisionKind
 from cadenza.states import (
@@ -82,8 +83,12 @@ def lifecycle(
             yield from _interrupted(owner, run, backend, exc, kind)
             raise exc
         state = outcome_state(value, exc, kind, run)
-        if owner.persist_result and state.type is _COMPLETED:
-            state = _persist(owner, run, state, args, kwargs or {})
+        if state.type is _COMPLETED:
+            persist = owner.persist_result
+            if persist is None:  # a task that chose nothing follows its flow run
+                persist = inherited_persist()
+            if persist:
+                state = _persist(owner, run, state, args, kwargs or {})
         if state.type is _FAILED and _should_retry(owner, run, state):
             backend.propose(run, state)
             delay = retry_delay(owner, run.run_count)

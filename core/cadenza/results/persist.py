@@ -118,8 +118,16 @@ def persist_state(owner: Any, run: Any, state: State, args: tuple, kwargs: dict)
     from cadenza.serializers import get_serializer, serializer_name
     from cadenza.storage import describe
 
-    serializer = get_serializer(owner.result_serializer)
-    storage = resolve_storage(owner.result_storage)
+    storage_option, serializer_option = owner.result_storage, owner.result_serializer
+    if storage_option is None or serializer_option is None:  # a task inherits its flow run's
+        from cadenza._options import flow_result_options
+
+        inherited = flow_result_options() if run.kind == "task" else None
+        if inherited is not None:
+            storage_option = storage_option if storage_option is not None else inherited[1]
+            serializer_option = serializer_option if serializer_option is not None else inherited[2]
+    serializer = get_serializer(serializer_option)
+    storage = resolve_storage(storage_option)
     description = describe(storage)
     key = storage_key(owner, run, args, kwargs)
     name = serializer_name(serializer)

@@ -20,13 +20,15 @@ if TYPE_CHECKING:
 
 
 class _FlowRunRef:
-    """What a worker knows of the flow run: its id and name (for logs and records)."""
+    """What a worker knows of the flow run: its id and name (for logs and records), and the
+    result options its task inherits (only when the task has none of its own)."""
 
-    __slots__ = ("id", "name")
+    __slots__ = ("id", "name", "result_options")
 
-    def __init__(self, id: str | None, name: str | None) -> None:
+    def __init__(self, id: str | None, name: str | None, result_options: Any = None) -> None:
         self.id = id
         self.name = name
+        self.result_options = result_options
 
 
 def pack(task: Task, run: TaskRun, log_prints: bool, args: tuple, kwargs: dict) -> bytes:
@@ -35,7 +37,10 @@ def pack(task: Task, run: TaskRun, log_prints: bool, args: tuple, kwargs: dict) 
     from cadenza.context import FlowRunContext
 
     ctx = FlowRunContext.get()
-    flow_run = _FlowRunRef(ctx.flow_run.id, ctx.flow_run.name) if ctx is not None else None
+    flow_run = None
+    if ctx is not None:
+        inherited = ctx.flow_run.result_options if task.persist_result is None else None
+        flow_run = _FlowRunRef(ctx.flow_run.id, ctx.flow_run.name, inherited)
     return cloudpickle.dumps((task, run, log_prints, args, kwargs, flow_run))
 
 
