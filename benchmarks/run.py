@@ -28,6 +28,7 @@ import map_10k
 import map_100k
 import record_completeness
 import server_ingest
+import server_ingest_pg
 import server_overhead
 import submit_1k
 import task_overhead
@@ -52,6 +53,7 @@ BENCHES: dict[str, Callable[[Config], BenchResult]] = {
     submit_1k.NAME: submit_1k.bench,
     dask_map_1k.NAME: dask_map_1k.bench,
     server_ingest.NAME: server_ingest.bench,
+    server_ingest_pg.NAME: server_ingest_pg.bench,
     server_overhead.NAME: server_overhead.bench,
 }
 RESULTS = BENCH_DIR / "results" / "latest.json"

@@ -8,6 +8,9 @@ read-only, every 10 ms. End to end = flow start (a perf_counter reading in the c
 CLOCK_MONOTONIC on Linux, comparable with the parent's) -> the first poll that sees all 3N
 transitions. An untimed one-task flow runs first against the same server (its 3 rows are the
 baseline). Afterwards the record is checked as in record_completeness. Cadenza only.
+
+`measure` and `ingest_result` take the database as a URL plus a `Store` that counts in it, so
+server_ingest_pg.py makes the same measurement on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from harness import (
     CADENZA_TIMEOUT,
@@ -44,7 +48,39 @@ SETTLE_S = 30.0  # how long after the client exits the server may take to hold e
 TASK_STATES = "SELECT COUNT(*) FROM run_states WHERE run_id IN (SELECT id FROM task_runs)"
 
 
-def cadenza_server_cmd(python: str, port: int, db: Path) -> list[str]:
+class Store(Protocol):
+    """Read access to the server's database, for counting what reached it."""
+
+    def task_states(self) -> int:
+        """``run_states`` rows of task runs (any flow run), right now."""
+        ...
+
+    def record(self, flow_run_id: str | None) -> dict[str, Any]:
+        """record_completeness's counts for that flow run."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SqliteStore:
+    """The server's SQLite file, opened read-only."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5.0)
+
+    def task_states(self) -> int:
+        rows: int = self.con.execute(TASK_STATES).fetchone()[0]
+        return rows
+
+    def record(self, flow_run_id: str | None) -> dict[str, Any]:
+        return count(self.db, "cadenza", flow_run_id)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def cadenza_server_cmd(python: str, port: int, database_url: str) -> list[str]:
     code = "import sys; from cadenza.cli.main import main; sys.exit(main())"
     return [
         python,
@@ -57,7 +93,7 @@ def cadenza_server_cmd(python: str, port: int, db: Path) -> list[str]:
         "--port",
         str(port),
         "--database-url",
-        f"sqlite:///{db}",
+        database_url,
     ]
 
 
@@ -67,13 +103,8 @@ def client_env(home: Path, port: int) -> dict[str, str]:
     return env
 
 
-def _task_states(con: sqlite3.Connection) -> int:
-    rows: int = con.execute(TASK_STATES).fetchone()[0]
-    return rows
-
-
 def _run_and_poll(
-    cmd: list[str], env: dict[str, str], con: sqlite3.Connection, want: int
+    cmd: list[str], env: dict[str, str], store: Store, want: int
 ) -> tuple[Proc, int, float | None, float | None, int]:
     """Run the client in a thread; count rows every POLL_S until `want` are there.
 
@@ -91,14 +122,15 @@ def _run_and_poll(
     th = threading.Thread(target=client, daemon=True)
     th.start()
     seen, polls, first_at, done_at, exited = 0, 0, None, None, None
-    base = _task_states(con)
+    base = store.task_states()
     while True:  # the client's own timeout ends the thread, so this loop ends too
-        seen = _task_states(con)
+        seen = store.task_states()
+        now = time.perf_counter()
         polls += 1
         if first_at is None and seen > base:
-            first_at = time.perf_counter()
+            first_at = now
         if seen >= want:
-            done_at = time.perf_counter()
+            done_at = now
             break
         if not th.is_alive():
             exited = exited or time.perf_counter()
@@ -112,34 +144,39 @@ def _run_and_poll(
     return proc, seen, first_at, done_at, polls
 
 
-def _measure(python: str, n: int) -> dict[str, Any]:
+def measure(
+    python: str, n: int, database_url: str, open_store: Callable[[], Store]
+) -> dict[str, Any]:
+    """Start a server on `database_url`, run the N-task flow against it, time and count.
+
+    `open_store` is called once the server is up and a warm-up flow has run, so the schema exists.
+    """
     with temp_home("cadenza-server") as shome, temp_home("cadenza-client") as chome:
-        db = shome / "server.db"
         port = free_port()
-        cmd = cadenza_server_cmd(python, port, db)
+        cmd = cadenza_server_cmd(python, port, database_url)
         health = f"http://127.0.0.1:{port}/api/health"
         with server(cmd, cadenza_env(shome), health, shome / "server.log", CADENZA_TIMEOUT) as sp:
             env = client_env(chome, port)
             run(workload(python, "one_task_flow.py", "cadenza"), env, CADENZA_TIMEOUT)
-            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5.0)
+            store = open_store()
             try:
-                base = _task_states(con)
+                base = store.task_states()
                 proc, seen, first_at, done_at, polls = _run_and_poll(
-                    workload(python, "many_tasks.py", "cadenza", n), env, con, base + 3 * n
+                    workload(python, "many_tasks.py", "cadenza", n), env, store, base + 3 * n
                 )
+                out = proc.result()
+                if not out.get("ok"):
+                    raise RuntimeError("cadenza: flow returned a wrong result")
+                if done_at is None or first_at is None:
+                    raise BenchError(
+                        f"server held {seen - base} of {3 * n} task-run transitions "
+                        f"{SETTLE_S:.0f} s after the client exited"
+                    )
+                if sp.poll() is not None:
+                    raise BenchError(f"server exited {sp.returncode} during the run")
+                record = store.record(out.get("flow_run_id"))
             finally:
-                con.close()
-            out = proc.result()
-            if not out.get("ok"):
-                raise RuntimeError("cadenza: flow returned a wrong result")
-            if done_at is None or first_at is None:
-                raise BenchError(
-                    f"server held {seen - base} of {3 * n} task-run transitions "
-                    f"{SETTLE_S:.0f} s after the client exited"
-                )
-            if sp.poll() is not None:
-                raise BenchError(f"server exited {sp.returncode} during the run")
-            record = count(db, "cadenza", out.get("flow_run_id"))
+                store.close()
     e2e = done_at - out["flow_start"]
     return {
         "n": n,
@@ -148,8 +185,9 @@ def _measure(python: str, n: int) -> dict[str, Any]:
         "transitions_per_s": 3 * n / e2e,
         "flow_call_s": out["flow_s"],
         "flow_start_to_first_s": first_at - out["flow_start"],
-        # the rate once rows flow: leaves out the flow run's start (its requests to the server)
-        "after_first_per_s": 3 * n / max(done_at - first_at, 1e-9),
+        # the rate once rows flow: leaves out the flow run's start (its requests to the server);
+        # None when one poll saw them all (small N: the whole flow fits in a few batches)
+        "after_first_per_s": 3 * n / (done_at - first_at) if done_at > first_at else None,
         # > 0: the server got the last rows after the flow call returned (its final flush)
         "after_flow_return_s": done_at - (out["flow_start"] + out["flow_s"]),
         "client_process_s": proc.wall,
@@ -158,15 +196,21 @@ def _measure(python: str, n: int) -> dict[str, Any]:
     }
 
 
-def bench(cfg: Config) -> BenchResult:
-    res = BenchResult(NAME)
-    n = 1_000 if cfg.quick else 5_000
-    cad: dict[str, Any] | None = None
-    try:
-        cad = _measure(cfg.cadenza_python, n)
+def tasks(cfg: Config) -> int:
+    return 1_000 if cfg.quick else 5_000
+
+
+def report(
+    res: BenchResult,
+    cfg: Config,
+    n: int,
+    cad: dict[str, Any] | None,
+    database: str,
+    min_rate: float,
+) -> None:
+    """Add the rows and targets of one ingest measurement (`cad` is None when it failed)."""
+    if cad is not None:
         res.data["cadenza"] = cad
-    except Exception as exc:
-        res.errors.append(f"cadenza: {exc}")
     note = "cadenza only"
     res.rows += [
         Row("tasks run", dig(cad, "n"), note, None, "{:.0f}"),
@@ -208,9 +252,9 @@ def bench(cfg: Config) -> BenchResult:
     ]
     res.targets += [
         Target(
-            "task-run transitions into the server (SQLite)",
+            f"task-run transitions into the server ({database})",
             dig(cad, "transitions_per_s"),
-            MIN_RATE,
+            min_rate,
             ">=",
             "/s",
             # about 0.65 s of each flow call against a server is fixed (flow-run requests), so
@@ -227,4 +271,17 @@ def bench(cfg: Config) -> BenchResult:
             "==",
         ),
     ]
+
+
+def bench(cfg: Config) -> BenchResult:
+    res = BenchResult(NAME)
+    n = tasks(cfg)
+    cad: dict[str, Any] | None = None
+    with temp_home("cadenza-server-db") as dbdir:
+        db = dbdir / "server.db"
+        try:
+            cad = measure(cfg.cadenza_python, n, f"sqlite:///{db}", lambda: SqliteStore(db))
+        except Exception as exc:
+            res.errors.append(f"cadenza: {exc}")
+    report(res, cfg, n, cad, "SQLite", MIN_RATE)
     return res

@@ -41,7 +41,7 @@ PREFECT_SERVER_TIMEOUT = 400.0  # server start (first start runs its migrations)
 def _cadenza(python: str, n: int, repeats: int) -> dict[str, Any]:
     with temp_home("cadenza-server") as shome, temp_home("cadenza-client") as chome:
         port = free_port()
-        cmd = cadenza_server_cmd(python, port, shome / "server.db")
+        cmd = cadenza_server_cmd(python, port, f"sqlite:///{shome / 'server.db'}")
         health = f"http://127.0.0.1:{port}/api/health"
         env = client_env(chome, port)
         with server(cmd, cadenza_env(shome), health, shome / "server.log", CADENZA_TIMEOUT):
