@@ -81,6 +81,7 @@ def show(run_id: str, as_json: bool) -> None:
 def logs(run_id: str) -> None:
     """Print a flow run's log lines: time | level | logger/run - message."""
     from cadenza.cli.formatting import log_line
+
     if api_url():
         with open_api() as client:
             full_id = client.get_flow_run(run_id)["id"]
