@@ -1,0 +1,28 @@
+"""What the client costs a flow's start-up: httpx without its CLI, no CA bundle for plain HTTP."""
+
+from __future__ import annotations
+
+import ssl
+import subprocess
+import sys
+
+from cadenza.client.http import _tls_for
+
+
+def test_the_client_imports_httpx_without_its_command_line_tool() -> None:
+    code = (
+        "import sys, cadenza.client.http as h\n"
+        "assert h.httpx.Client and 'httpx' in sys.modules\n"
+        "assert 'httpx._main' not in sys.modules and 'rich' not in sys.modules\n"
+        "import httpx._main  # still importable afterwards\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_https_verifies_with_the_default_cas_and_http_loads_none() -> None:
+    assert _tls_for("https://cadenza.example.com/api") is True
+    plain = _tls_for("http://127.0.0.1:4200/api")
+    assert isinstance(plain, ssl.SSLContext)
+    assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
+    assert plain.get_ca_certs() == []  # trusts nothing: TLS through it would fail, not pass
