@@ -22,6 +22,7 @@ __all__ = [
     "__version__",
     "allow_failure",
     "flow",
+    "get_client",
     "get_run_logger",
     "hookimpl",
     "quote",
@@ -36,4 +37,8 @@ def __getattr__(name: str) -> object:
         from cadenza.plugins.markers import hookimpl
 
         return hookimpl
+    if name == "get_client":  # lazily: httpx loads only when a client is asked for
+        from cadenza.client import get_client
+
+        return get_client
     raise AttributeError(f"module 'cadenza' has no attribute {name!r}")

@@ -26,3 +26,18 @@ def test_https_verifies_with_the_default_cas_and_http_loads_none() -> None:
     assert isinstance(plain, ssl.SSLContext)
     assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
     assert plain.get_ca_certs() == []  # trusts nothing: TLS through it would fail, not pass
+
+
+def test_get_client_is_where_prefect_users_import_it_from(monkeypatch) -> None:
+    import cadenza
+    from cadenza.client.http import ApiClient, AsyncApiClient
+    from cadenza.client.orchestration import get_client
+
+    assert cadenza.get_client is get_client
+    monkeypatch.setenv("CADENZA_API_URL", "http://127.0.0.1:9/api")
+    from cadenza.settings import spec
+
+    spec.reset_cache()
+    with get_client(sync_client=True) as client:
+        assert isinstance(client, ApiClient) and client.url == "http://127.0.0.1:9/api"
+    assert isinstance(get_client(), AsyncApiClient)
