@@ -219,6 +219,18 @@ class _Routes:
     def get_logs(self, run_id: str) -> Any:
         return self._json("GET", f"/flow_runs/{run_id}/logs")
 
+    def list_flows(self) -> Any:
+        return self._json("GET", "/flows")
+
+    def list_task_runs(self, limit: int | None = None, offset: int | None = None,
+                       **filters: str | None) -> Any:  # fmt: skip
+        """Filters: ``flow_run_id``, ``task_name``, ``state``."""
+        return self._json("GET", "/task_runs", params={"limit": limit, "offset": offset,
+                                                        **filters})  # fmt: skip
+
+    def get_task_run(self, task_run_id: str) -> Any:
+        return self._json("GET", f"/task_runs/{task_run_id}")
+
     # blocks (data in the open form of cadenza.blocks.sealing)
     def list_blocks(self, type_slug: str | None = None) -> Any:
         return self._json("GET", "/blocks", params={"type_slug": type_slug})

@@ -121,6 +121,26 @@ def _router(store: Store) -> APIRouter:
     def get_flow_run(ref: str) -> dict[str, Any]:
         return store.get_flow_run(ref)
 
+    @router.get("/flows")
+    def list_flows() -> list[dict[str, Any]]:
+        return store.list_flows()
+
+    @router.get("/task_runs")
+    def list_task_runs(
+        limit: int = Query(100, ge=1, le=10_000),
+        offset: int = Query(0, ge=0, le=2**31 - 1),
+        flow_run_id: str | None = None,
+        task_name: str | None = None,
+        state: str | None = Query(None, description="a state type, e.g. FAILED"),
+    ) -> list[dict[str, Any]]:
+        return store.list_task_runs(
+            limit=limit, offset=offset, flow_run_id=flow_run_id, task_name=task_name, state=state
+        )
+
+    @router.get("/task_runs/{task_run_id}")
+    def get_task_run(task_run_id: str) -> dict[str, Any]:
+        return store.get_task_run(task_run_id)
+
     @router.get("/flow_runs/{ref}/logs")
     def get_logs(ref: str) -> list[dict[str, Any]]:
         return store.get_logs(ref)

@@ -125,3 +125,79 @@ def get_logs(conn: Any, run_id: str) -> list[dict[str, Any]]:
         return queries.get_logs(conn, run_id)
     sql = f"SELECT {LOG_COLUMNS} FROM logs WHERE flow_run_id = ? ORDER BY id"
     return [log_item(row) for row in _rows(conn, sql, [run_id])]
+
+
+def _any_rows(conn: Any, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
+    """``sql`` (``?`` placeholders) on a sqlite3 or a SQLAlchemy connection."""
+    if isinstance(conn, sqlite3.Connection):
+        return conn.execute(sql, args).fetchall()
+    return _rows(conn, sql, args)
+
+
+def list_flows(conn: Any) -> list[dict[str, Any]]:
+    """Every flow that has runs: its name, how many runs, and its newest run's time and state."""
+    sql = (
+        "SELECT flow_name, n, id, created, state_type, state_name FROM ("
+        " SELECT flow_name, id, created, state_type, state_name,"
+        "  COUNT(*) OVER (PARTITION BY flow_name) AS n,"
+        "  ROW_NUMBER() OVER (PARTITION BY flow_name ORDER BY created DESC, id DESC) AS rn"
+        " FROM flow_runs) AS ranked WHERE rn = 1 ORDER BY flow_name"
+    )
+    return [
+        {
+            "name": name,
+            "flow_runs": n,
+            "last_flow_run": {
+                "id": run_id,
+                "created": queries.iso(created),
+                "state": {"type": state_type, "name": state_name},
+            },
+        }
+        for name, n, run_id, created, state_type, state_name in _any_rows(conn, sql, [])
+    ]
+
+
+def list_task_runs(
+    conn: Any,
+    limit: int = 100,
+    offset: int = 0,
+    flow_run_id: str | None = None,
+    task_name: str | None = None,
+    state: str | None = None,
+) -> list[dict[str, Any]]:
+    """Task runs, newest first, each as in `runs show --json` (without its states) plus its
+    ``flow_run_id``."""
+    clauses, args = [], []
+    for column, value in (("flow_run_id", flow_run_id), ("task_name", task_name)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    if state is not None:
+        clauses.append("state_type = ?")
+        args.append(queries.normalise_state_type(state))
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = (
+        f"SELECT {TASK_COLUMNS}, flow_run_id FROM task_runs{where} "
+        "ORDER BY created DESC, id DESC LIMIT ? OFFSET ?"
+    )
+    return [
+        {**task_run_item(row[:-1], {}), "flow_run_id": row[-1]}
+        for row in _any_rows(conn, sql, [*args, limit, offset])
+    ]
+
+
+def get_task_run(conn: Any, task_run_id: str) -> dict[str, Any]:
+    """One task run with its states (by arrival) and its ``flow_run_id``."""
+    rows = _any_rows(
+        conn, f"SELECT {TASK_COLUMNS}, flow_run_id FROM task_runs WHERE id = ?", [task_run_id]
+    )
+    if not rows:
+        raise LookupError(f"No task run with id {task_run_id!r}")
+    states = [
+        state_item(row)
+        for row in _any_rows(
+            conn, f"SELECT {STATE_COLUMNS} FROM run_states WHERE run_id = ? ORDER BY id",
+            [task_run_id],
+        )
+    ]  # fmt: skip
+    return {**task_run_item(rows[0][:-1], {task_run_id: states}), "flow_run_id": rows[0][-1]}

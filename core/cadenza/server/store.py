@@ -268,6 +268,18 @@ class Store:
         with self._read() as conn:
             return reads.get_flow_run(conn, reads.resolve_flow_run_id(conn, ref))
 
+    def list_flows(self) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return reads.list_flows(conn)
+
+    def list_task_runs(self, **filters: Any) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return reads.list_task_runs(conn, **filters)
+
+    def get_task_run(self, task_run_id: str) -> dict[str, Any]:
+        with self._read() as conn:
+            return reads.get_task_run(conn, task_run_id)
+
     def get_logs(self, ref: str) -> list[dict[str, Any]]:
         with self._read() as conn:
             return reads.get_logs(conn, reads.resolve_flow_run_id(conn, ref))
