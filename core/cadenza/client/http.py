@@ -102,6 +102,45 @@ def _tls_for(url: str) -> Any:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
+def _present(params: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Query parameters without the ones left as None."""
+    return {k: v for k, v in params.items() if v is not None} if params else params
+
+
+class _Attempts:
+    """The retry schedule of one request: `after(answer)` is None when ``answer`` (a response or
+    a transport error) is final and good, the seconds to wait before the next attempt when it
+    is worth retrying; it raises `ApiError`/`NotFound` for a 4xx and `ServerUnavailable` when
+    the retry time is spent."""
+
+    def __init__(self, client: _Retrying, method: str, path: str, retry: bool) -> None:
+        self.client, self.method, self.path = client, method, path
+        self.deadline = time.monotonic() + (client.retry_time if retry else 0.0)
+        self.attempt = 0
+
+    def after(self, answer: httpx.Response | Exception) -> float | None:
+        client = self.client
+        self.attempt += 1
+        wait_at_least = 0.0
+        if isinstance(answer, Exception):
+            problem = f"cannot reach the server at {client.url}: {type(answer).__name__}: {answer}"
+        else:
+            status = answer.status_code
+            if status < 400:
+                return None
+            if status == 404:
+                raise NotFound(status, _detail(answer))
+            if status != 429 and status < 500:
+                raise ApiError(status, _detail(answer))
+            problem = f"the server at {client.url} answered {status} to {self.method} {self.path}"
+            wait_at_least = retry_after_seconds(answer.headers.get("Retry-After")) or 0.0
+        delay = min(client.max_backoff, client.backoff * 2 ** (self.attempt - 1))
+        delay = max(wait_at_least, random.uniform(delay / 2, delay))
+        if time.monotonic() + delay > self.deadline:
+            raise ServerUnavailable(problem)
+        return delay
+
+
 class _Retrying:
     """The retry policy of both clients (see the module docstring)."""
 
@@ -122,26 +161,8 @@ class _Retrying:
             headers["Authorization"] = f"Bearer {api_key}"
         return headers
 
-    def _judge(
-        self, method: str, path: str, answer: httpx.Response | Exception
-    ) -> tuple[str, float]:
-        """Why ``answer`` is worth retrying and the least wait asked; raises for 4xx."""
-        if isinstance(answer, Exception):
-            return f"cannot reach the server at {self.url}: {type(answer).__name__}: {answer}", 0.0
-        status = answer.status_code
-        if status == 429 or status >= 500:
-            wait = retry_after_seconds(answer.headers.get("Retry-After")) or 0.0
-            return f"the server at {self.url} answered {status} to {method} {path}", wait
-        if status == 404:
-            raise NotFound(status, _detail(answer))
-        raise ApiError(status, _detail(answer))
-
-    def _delay(self, attempt: int, wait_at_least: float, deadline: float, problem: str) -> float:
-        delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-        delay = max(wait_at_least, random.uniform(delay / 2, delay))
-        if time.monotonic() + delay > deadline:
-            raise ServerUnavailable(problem)
-        return delay
+    def _attempts(self, method: str, path: str, retry: bool) -> _Attempts:
+        return _Attempts(self, method, path, retry)
 
     def _decode(self, path: str, response: httpx.Response) -> Any:
         if response.status_code == 204:
@@ -318,22 +339,16 @@ class ApiClient(_Routes, _Retrying):
         retry: bool = True,
     ) -> httpx.Response:
         """Send one request, retrying as the module docstring says (once only if not `retry`)."""
-        deadline = time.monotonic() + (self.retry_time if retry else 0.0)
-        if params:
-            params = {k: v for k, v in params.items() if v is not None}
-        attempt = 0
+        attempts, params = self._attempts(method, path, retry), _present(params)
         while True:
-            attempt += 1
-            answer: httpx.Response | Exception
             try:
                 answer = self._http.request(method, path, json=json, params=params)
             except httpx.TransportError as exc:
                 answer = exc
-            else:
-                if answer.status_code < 400:
-                    return answer
-            problem, wait = self._judge(method, path, answer)
-            time.sleep(self._delay(attempt, wait, deadline, problem))
+            delay = attempts.after(answer)
+            if delay is None:
+                return answer  # type: ignore[return-value]
+            time.sleep(delay)
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._decode(path, self.request(method, path, **kwargs))
@@ -393,22 +408,16 @@ class AsyncApiClient(_Routes, _Retrying):
     ) -> httpx.Response:
         import asyncio
 
-        deadline = time.monotonic() + (self.retry_time if retry else 0.0)
-        if params:
-            params = {k: v for k, v in params.items() if v is not None}
-        attempt = 0
+        attempts, params = self._attempts(method, path, retry), _present(params)
         while True:
-            attempt += 1
-            answer: httpx.Response | Exception
             try:
                 answer = await self._http.request(method, path, json=json, params=params)
             except httpx.TransportError as exc:
                 answer = exc
-            else:
-                if answer.status_code < 400:
-                    return answer
-            problem, wait = self._judge(method, path, answer)
-            await asyncio.sleep(self._delay(attempt, wait, deadline, problem))
+            delay = attempts.after(answer)
+            if delay is None:
+                return answer  # type: ignore[return-value]
+            await asyncio.sleep(delay)
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._decode(path, await self.request(method, path, **kwargs))
