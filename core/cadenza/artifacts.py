@@ -25,7 +25,7 @@ from typing import Any
 from cadenza.store.local import LocalRecord, local
 
 KEY = re.compile(r"^[a-z0-9-]{1,200}$")
-TYPES = ("markdown", "table", "link")
+TYPES = ("markdown", "table", "link", "progress", "image")
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,18 @@ def _table(table: Any) -> Any:
     )
 
 
+def _backend_for_run() -> tuple[Any, bool]:
+    """The backend of the run in progress, and whether the caller must flush (no run)."""
+    from cadenza.context import _flow_run_ctx, _task_run_ctx
+
+    flow_ctx = _flow_run_ctx.get()
+    if flow_ctx is not None and flow_ctx.backend is not None:
+        return flow_ctx.backend, False
+    from cadenza.backends import get_backend
+
+    return get_backend(), _task_run_ctx.get() is None  # outside any run: nothing else flushes
+
+
 def _create(type_: str, data: Any, key: str | None, description: str | None) -> uuid.UUID:
     from cadenza.context import _flow_run_ctx, _task_run_ctx
 
@@ -107,15 +119,10 @@ def _create(type_: str, data: Any, key: str | None, description: str | None) -> 
     }
     if task_ctx is not None and row["flow_run_id"] is None:
         row["flow_run_id"] = task_ctx.task_run.flow_run_id
-    if flow_ctx is not None and flow_ctx.backend is not None:
-        flow_ctx.backend.record_artifact(row)
-    else:
-        from cadenza.backends import get_backend
-
-        backend = get_backend()
-        backend.record_artifact(row)
-        if task_ctx is None:
-            backend.flush()  # outside any run: nothing else will flush it soon
+    backend, flush = _backend_for_run()
+    backend.record_artifact(row)
+    if flush:
+        backend.flush()
     return artifact_id
 
 
@@ -145,6 +152,63 @@ def create_link_artifact(
     if not isinstance(link, str) or not link:
         raise TypeError("link must be a non-empty str")
     return _create("link", {"link": link, "link_text": link_text}, key, description)
+
+
+def _progress(progress: Any) -> float:
+    if isinstance(progress, bool) or not isinstance(progress, (int, float)):
+        raise TypeError(f"progress must be a number from 0 to 100, got {type(progress).__name__}")
+    if not 0 <= progress <= 100:
+        raise ValueError(f"progress must be from 0 to 100, got {progress}")
+    return float(progress)
+
+
+def create_progress_artifact(
+    progress: float, key: str | None = None, description: str | None = None
+) -> uuid.UUID:
+    """Record a progress artifact (a percentage, 0 to 100); update it with
+    `update_progress_artifact`. Returns its id."""
+    return _create("progress", _progress(progress), key, description)
+
+
+def update_progress_artifact(
+    artifact_id: uuid.UUID | str, progress: float, description: str | None = None
+) -> uuid.UUID:
+    """Set a progress artifact's percentage (and description, if given). The update travels
+    after the artifact's creation, in order; an id that names no progress artifact changes
+    nothing."""
+    value = _progress(progress)
+    backend, flush = _backend_for_run()
+    backend.update_artifact(str(artifact_id), value, description)
+    if flush:
+        backend.flush()
+    return uuid.UUID(str(artifact_id))
+
+
+def create_image_artifact(
+    image_url: str, key: str | None = None, description: str | None = None
+) -> uuid.UUID:
+    """Record an image artifact: the URL of an image. Returns its id."""
+    if not isinstance(image_url, str) or not image_url:
+        raise TypeError("image_url must be a non-empty str")
+    return _create("image", image_url, key, description)
+
+
+def _async(fn: Any) -> Any:
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)  # queued, not sent: nothing here blocks
+
+    wrapper.__name__ = f"a{fn.__name__}"
+    wrapper.__qualname__ = wrapper.__name__
+    wrapper.__doc__ = f"The async form of `{fn.__name__}`."
+    return wrapper
+
+
+acreate_markdown_artifact = _async(create_markdown_artifact)
+acreate_table_artifact = _async(create_table_artifact)
+acreate_link_artifact = _async(create_link_artifact)
+acreate_progress_artifact = _async(create_progress_artifact)
+aupdate_progress_artifact = _async(update_progress_artifact)
+acreate_image_artifact = _async(create_image_artifact)
 
 
 class ArtifactStore(LocalRecord):
@@ -187,8 +251,17 @@ def list_artifacts(
 
 __all__ = [
     "Artifact",
+    "acreate_image_artifact",
+    "acreate_link_artifact",
+    "acreate_markdown_artifact",
+    "acreate_progress_artifact",
+    "acreate_table_artifact",
+    "aupdate_progress_artifact",
+    "create_image_artifact",
     "create_link_artifact",
     "create_markdown_artifact",
+    "create_progress_artifact",
     "create_table_artifact",
     "list_artifacts",
+    "update_progress_artifact",
 ]

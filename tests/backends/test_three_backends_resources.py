@@ -87,8 +87,17 @@ def publish_from_task(key: str) -> None:
 
 @flow
 def publishing(key: str) -> str:
-    from cadenza.artifacts import create_link_artifact, create_markdown_artifact
+    from cadenza.artifacts import (
+        create_image_artifact,
+        create_link_artifact,
+        create_markdown_artifact,
+        create_progress_artifact,
+        update_progress_artifact,
+    )
 
+    progress = create_progress_artifact(10, key=f"{key}-progress")
+    create_image_artifact("https://example.com/chart.png", key=f"{key}-image")
+    update_progress_artifact(progress, 100, description="done")
     create_markdown_artifact("# first", key=f"{key}-report", description="v1")
     create_markdown_artifact("# second", key=f"{key}-report", description="v2")
     create_link_artifact("https://example.com/x", link_text="x", key=f"{key}-link")
@@ -105,12 +114,16 @@ def test_artifacts_are_recorded_with_their_runs(backend: Backend) -> None:
         from cadenza.artifacts import Artifact, list_artifacts
         latest = Artifact.get("{key}-report")
         runs = list_artifacts(flow_run_id="{flow_run_id}")
+        progress = Artifact.get("{key}-progress")
         print(json.dumps({{"latest": [latest.data, latest.description],
+                          "progress": [progress.data, progress.description],
                           "all": [[a.type, a.key, a.data, a.task_run_id] for a in runs]}}))
     """)
     assert found["latest"] == ["# second", "v2"]
+    assert found["progress"] == [100.0, "done"]
     by_key = {key_: (type_, data, task_run) for type_, key_, data, task_run in found["all"]}
-    assert len(found["all"]) == 4
+    assert len(found["all"]) == 6
+    assert by_key[f"{key}-image"][:2] == ("image", "https://example.com/chart.png")
     assert by_key[f"{key}-link"][:2] == (
         "link",
         {"link": "https://example.com/x", "link_text": "x"},

@@ -57,6 +57,10 @@ _INSERT_ARTIFACT = """
 INSERT OR IGNORE INTO artifacts (id, key, type, description, data, flow_run_id, task_run_id,
     created) VALUES (?,?,?,?,?,?,?,?)
 """
+_UPDATE_ARTIFACT = """
+UPDATE artifacts SET data = ?, description = COALESCE(?, description)
+WHERE id = ? AND type = 'progress'
+"""
 _INSERT_LOG = """
 INSERT INTO logs (flow_run_id, task_run_id, level, logger, message, timestamp)
 VALUES (?,?,?,?,?,?)
@@ -200,8 +204,10 @@ class EmbeddedBackend(Recorder):
         states = pop_all(self._states)
         logs = pop_all(self._logs)
         cache = pop_all(self._cache)
-        artifacts = [_artifact_row(a) for a in pop_all(self._artifacts)]
-        if not (runs or states or logs or cache or artifacts or self._retry):
+        queued = pop_all(self._artifacts)
+        artifacts = [_artifact_row(a) for a in queued if "update" not in a]
+        updates = [(_dumps(a["data"]), a["description"], a["id"]) for a in queued if "update" in a]
+        if not (runs or states or logs or cache or queued or self._retry):
             return
         flow_rows = [_flow_row(r) for r in runs if r.kind == "flow"]
         task_rows = [_task_row(r) for r in runs if r.kind == "task"]
@@ -213,6 +219,7 @@ class EmbeddedBackend(Recorder):
             (_INSERT_LOG, logs),
             (_UPSERT_CACHE, cache),
             (_INSERT_ARTIFACT, artifacts),
+            (_UPDATE_ARTIFACT, updates),
         ]
         self._retry = []
         try:

@@ -260,8 +260,14 @@ class HttpBackend(Recorder):
         states = pop_all(self._states)
         logs = pop_all(self._logs)
         cache_rows = [dict(zip(_CACHE_FIELDS, row, strict=True)) for row in pop_all(self._cache)]
-        artifacts = pop_all(self._artifacts)
-        if not (runs or states or logs or cache_rows or artifacts):
+        queued = pop_all(self._artifacts)
+        artifacts = [a for a in queued if "update" not in a]
+        updates = [
+            {"id": a["id"], "data": a["data"], "description": a["description"]}
+            for a in queued
+            if "update" in a
+        ]
+        if not (runs or states or logs or cache_rows or queued):
             return []
         entries: list[dict] = []
         task_rows = []
@@ -291,7 +297,7 @@ class HttpBackend(Recorder):
                         "state": st,
                     }
                 )
-        if task_rows or transitions or logs or cache_rows or artifacts:
+        if task_rows or transitions or logs or cache_rows or queued:
             log_rows = [
                 {
                     "flow_run_id": f,
@@ -310,6 +316,7 @@ class HttpBackend(Recorder):
                         "transitions": transitions,
                         "logs": log_rows,
                         "artifacts": artifacts,
+                        "artifact_updates": updates,
                         "cache_entries": cache_rows,
                     }
                 )

@@ -143,6 +143,13 @@ class Recorder:
         """Queue an artifact (a dict with the columns of the ``artifacts`` table)."""
         self._artifacts.append(row)
 
+    def update_artifact(self, artifact_id: str, data: object, description: str | None) -> None:
+        """Queue a change of a progress artifact's data (and description, unless None); it is
+        applied after everything queued before it."""
+        self._artifacts.append(
+            {"id": artifact_id, "data": data, "description": description, "update": True}
+        )
+
     def read_cache(self, key: str) -> tuple[str, float | None] | None:
         """(result_ref, expiration) of the entry for `key`, or None. Entries this recorder
         wrote are seen at once; stores add what is on disk."""

@@ -73,6 +73,10 @@ def inspect(key: str, as_json: bool) -> None:
         Console().print(Markdown(found.data))
     elif found.type == "link":
         click.echo(f"{found.data.get('link_text') or found.data['link']}: {found.data['link']}")
+    elif found.type == "progress":
+        click.echo(f"{found.data:g}%")
+    elif found.type == "image":
+        click.echo(found.data)
     else:
         _print_table(found.data)
 

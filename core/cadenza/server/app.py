@@ -94,6 +94,7 @@ def _router(store: Store) -> APIRouter:
             [log.model_dump() for log in body.logs],
             [a.row() for a in body.artifacts],
             [c.model_dump() for c in body.cache_entries],
+            [u.model_dump() for u in body.artifact_updates],
         )
         return BatchOut(**result)
 

@@ -101,7 +101,7 @@ class LogIn(_Model):
 class ArtifactIn(_Model):
     id: str = _Id
     key: str | None = Field(None, max_length=200, pattern=r"^[a-z0-9-]+$")
-    type: Literal["markdown", "table", "link"]
+    type: Literal["markdown", "table", "link", "progress", "image"]
     description: str | None = None
     data: Any
     flow_run_id: str | None = None
@@ -112,6 +112,14 @@ class ArtifactIn(_Model):
         row = self.model_dump()
         row["data"] = json.dumps(self.data, default=repr)
         return row
+
+
+class ArtifactUpdateIn(_Model):
+    """A new value for a progress artifact (and its description, unless null)."""
+
+    id: str = _Id
+    data: Annotated[float, Field(ge=0, le=100)]
+    description: str | None = None
 
 
 class CacheEntryIn(_Model):
@@ -128,6 +136,7 @@ class BatchIn(_Model):
     transitions: list[TransitionIn] = Field(default_factory=list)
     logs: list[LogIn] = Field(default_factory=list)
     artifacts: list[ArtifactIn] = Field(default_factory=list)
+    artifact_updates: list[ArtifactUpdateIn] = Field(default_factory=list)
     cache_entries: list[CacheEntryIn] = Field(default_factory=list)
 
 

@@ -129,6 +129,7 @@ class Store:
         log_rows: list[dict[str, Any]],
         artifact_rows: list[dict[str, Any]] = (),  # type: ignore[assignment]
         cache_rows: list[dict[str, Any]] = (),  # type: ignore[assignment]
+        artifact_updates: list[dict[str, Any]] = (),  # type: ignore[assignment]
     ) -> dict[str, Any]:
         """Create task runs, apply `proposals` in order, insert logs and artifacts (an id seen
         before is skipped), record cache entries: one transaction."""
@@ -171,6 +172,15 @@ class Store:
                 conn.execute(self.insert_ignore(artifacts), artifact_rows)
             if cache_rows:
                 conn.execute(self.upsert(cache_entries, "key"), cache_rows)
+            for update in artifact_updates:  # progress artifacts only; an unknown id: nothing
+                values = {"data": json.dumps(update["data"])}
+                if update.get("description") is not None:
+                    values["description"] = update["description"]
+                conn.execute(
+                    artifacts.update()
+                    .where(artifacts.c.id == update["id"], artifacts.c.type == "progress")
+                    .values(values)
+                )
         return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
 
     def _insert(self, table: sa.Table):  # type: ignore[no-untyped-def]
