@@ -6,42 +6,29 @@ import subprocess
 import sys
 from importlib import metadata
 
-from cadenza.testing import PluginModuleConformance
+from cadenza.testing import DistributionConformance
+from cadenza.testing.distribution import imported_modules
 
 HEAVY = ("google", "grpc", "requests", "pydantic")
 
 
-class TestPluginModule(PluginModuleConformance):
+class TestDistribution(DistributionConformance):
+    """The entry point, the cadenza range and CADENZA_API, light imports (the kit's suite)."""
+
+    distribution = "cadenza-gcp"
+    entry_point = "gcp"
     plugin_module = "cadenza_gcp.plugin"
     heavy_modules = HEAVY
-
-
-def _modules_after(statement: str) -> set[str]:
-    code = f"import sys\n{statement}\nprint(' '.join(sorted(sys.modules)))"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    return {name.split(".")[0] for name in out.split()}
-
-
-def test_importing_the_package_imports_neither_the_sdk_nor_pydantic():
-    for statement in (
-        "import cadenza_gcp",
-        "import cadenza_gcp.plugin",
-        "import cadenza_gcp.testing",
-        "import cadenza_gcp.exceptions",
-    ):
-        loaded = _modules_after(statement)
-        assert not loaded & set(HEAVY), (statement, sorted(loaded & set(HEAVY)))
+    light_modules = ("cadenza_gcp.testing", "cadenza_gcp.exceptions")
 
 
 def test_using_the_blocks_does_not_import_the_sdk_until_a_client_is_built():
-    loaded = _modules_after(
+    statement = (
         "from cadenza_gcp import GcsBucket, GcpCredentials\n"
         "b = GcsBucket(bucket='abc', gcp_credentials=GcpCredentials(anonymous=True))\n"
         "b.to_ref()"
     )
-    assert "google" not in loaded
+    assert not imported_modules(statement, among=("google",))
 
 
 def test_the_package_exports_its_public_names():
@@ -58,7 +45,6 @@ def test_the_plugin_module_holds_only_hooks():
     from cadenza_gcp.cloud_storage import cloud_storage_upload_blob_from_string
     from cadenza_gcp.tasks import gcs_upload
 
-    assert plugin.CADENZA_API == ">=0.1,<0.2" and plugin.__doc__
     assert plugin.register_block_types() == [GcpCredentials, GcsBucket]
     assert plugin.register_storage_backends() == [GcsBucket]
     tasks = plugin.register_tasks()
@@ -73,15 +59,8 @@ def test_the_plugin_module_holds_only_hooks():
     }
 
 
-def test_entry_point_in_the_cadenza_group():
-    (entry,) = [ep for ep in metadata.entry_points(group="cadenza") if ep.name == "gcp"]
-    assert entry.value == "cadenza_gcp.plugin"
-    assert entry.dist is not None and entry.dist.name == "cadenza-gcp"
-
-
-def test_the_distribution_declares_its_dependencies():
+def test_the_distribution_declares_its_sdk_and_test_dependencies():
     requires = metadata.requires("cadenza-gcp") or []
-    assert any(r.startswith("cadenza") and "<0.2" in r for r in requires)
     assert any(r.startswith("google-cloud-storage") for r in requires)
     test_extra = [r for r in requires if "extra ==" in r and "test" in r.split(";")[1]]
     assert any(r.startswith("gcp-storage-emulator") for r in test_extra)

@@ -12,22 +12,17 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
 
+from cadenza.testing.services import free_port
+
 MISSING = (
     "PostgreSQL server binaries (initdb, pg_ctl) were not found under /usr/lib/postgresql/*/bin: "
     "install them with `apt-get install -y postgresql` (.ci/run does this)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pg_bin() -> Path | None:
@@ -110,3 +105,7 @@ def start_cluster() -> PostgresCluster:
     except BaseException:
         cluster.stop()
         raise
+
+
+# free_port lives in cadenza.testing.services; it stays importable from here
+__all__ = ["MISSING", "PostgresCluster", "free_port", "pg_bin", "start_cluster"]

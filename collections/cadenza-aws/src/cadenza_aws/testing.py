@@ -11,38 +11,36 @@ Used by cadenza-aws's own tests and by any other test suite that needs S3 or Sec
         ...
 
 The server is ``moto_server -H 127.0.0.1 -p PORT`` (from ``pip install "moto[server]"``) on a free
-port; it is ready when ``/moto-api/`` answers, and `MotoServer.stop` ends it by its PID. moto
-accepts any credentials until IAM authentication is switched on with `MotoServer.enable_iam_auth`,
-which returns the keys of an administrator user it creates; from then on a wrong secret key is
-refused with ``SignatureDoesNotMatch`` as AWS would.
+port, run by the core kit's `cadenza.testing.services.ServiceProcess`: it is ready when
+``/moto-api/`` answers, and `MotoServer.stop` ends it by its PID. moto accepts any credentials
+until IAM authentication is switched on with `MotoServer.enable_iam_auth`, which returns the keys
+of an administrator user it creates; from then on a wrong secret key is refused with
+``SignatureDoesNotMatch`` as AWS would.
 
-This module imports only the standard library; the helpers that build boto3 clients or blocks
-import them when called.
+This module imports only the standard library (and that kit module); the helpers that build
+boto3 clients or blocks import them when called.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
+import sys  # noqa: F401  (tests patch `testing.sys.executable` to hide moto_server)
 import urllib.request
-from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
+
+from cadenza.testing.services import (
+    ServiceProcess,
+    find_executable,
+    free_port,
+    missing_executable_message,
+)
 
 if TYPE_CHECKING:
     from cadenza_aws.credentials import AwsCredentials
 
-MISSING = (
-    "moto's server (the `moto_server` command) was not found: install it with "
-    '`pip install "moto[server]"` (or `pip install "cadenza-aws[test]"`)'
-)
+INSTALL = '`pip install "moto[server]"` (or `pip install "cadenza-aws[test]"`)'
+MISSING = missing_executable_message("moto_server", INSTALL)
 
 #: Keys moto accepts while IAM authentication is off (any would do).
 TEST_ACCESS_KEY_ID = "testing"
@@ -55,44 +53,30 @@ _ADMIN_POLICY = {
 }
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on (now)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def moto_server_command() -> list[str]:
     """The command starting moto's server: ``moto_server`` next to this Python, else on PATH."""
-    beside = Path(sys.executable).with_name("moto_server")
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("moto_server")
-    if found is None:
-        raise RuntimeError(MISSING)
-    return [found]
+    return [find_executable("moto_server", INSTALL)]
 
 
-class MotoServer:
-    """A running ``moto_server`` process; a context manager that stops it on exit."""
+class MotoServer(ServiceProcess):
+    """A ``moto_server`` process (`cadenza.testing.services.ServiceProcess`): `start` it, or
+    use `start_moto_server`; a context manager that stops it on exit."""
 
-    def __init__(self, process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
-        self.process = process
-        self.port = port
-        self.host = "127.0.0.1"
-        self.log_path = log_path
+    def __init__(self, port: int | None = None, timeout: float = 30.0) -> None:
+        super().__init__(
+            ["moto_server", "-H", "{host}", "-p", "{port}"],
+            ready="{url}/moto-api/",
+            port=port,
+            timeout=timeout,
+            # the server's own AWS settings would leak into what it emulates
+            env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+            install=INSTALL,
+        )
 
     @property
     def endpoint_url(self) -> str:
         """``http://127.0.0.1:PORT``: the endpoint of every emulated service."""
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def is_running(self) -> bool:
-        return self.process.poll() is None
+        return self.url
 
     # -- clients and credentials -------------------------------------------------------------------
     def credentials(
@@ -155,92 +139,19 @@ class MotoServer:
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
-    # -- lifecycle ---------------------------------------------------------------------------------
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the server by its PID (SIGTERM, then SIGKILL) and remove its log."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
-        try:
-            self.log_path.unlink()
-        except FileNotFoundError:
-            pass
-
-    def __enter__(self) -> MotoServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        state = "running" if self.is_running() else "stopped"
-        return f"MotoServer(endpoint_url={self.endpoint_url!r}, pid={self.pid}, {state})"
-
 
 def start_moto_server(port: int | None = None, timeout: float = 30.0) -> MotoServer:
     """Start ``moto_server`` on 127.0.0.1 (a free port unless given) and wait until it answers.
 
-    Raises `RuntimeError` naming what to install if ``moto_server`` is missing, or with the
-    server's output if it exits or does not answer within ``timeout`` seconds.
+    Raises `RuntimeError` naming what to install if ``moto_server`` is missing, if ``port`` is
+    in use, or with the server's output if it exits or does not answer within ``timeout``
+    seconds.
     """
-    command = moto_server_command()
-    port = free_port() if port is None else port
-    if _listening(port):  # else the readiness check would find the other server
-        raise RuntimeError(f"moto_server cannot start on port {port}: it is already in use")
-    fd, log_name = tempfile.mkstemp(prefix="cadenza-moto-", suffix=".log")
-    log_path = Path(log_name)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    with os.fdopen(fd, "wb") as log:
-        process = subprocess.Popen(
-            [*command, "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-    server = MotoServer(process, port, log_path)
-    try:
-        _wait_until_ready(server, timeout)
-    except BaseException:
-        output = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-        server.stop()
-        raise RuntimeError(f"moto_server on port {port} did not start:\n{output}") from None
-    return server
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _wait_until_ready(server: MotoServer, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    url = server.endpoint_url + "/moto-api/"
-    while True:
-        if not server.is_running():
-            raise RuntimeError(f"moto_server exited with status {server.process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{url} did not answer within {timeout} s")
-        time.sleep(0.05)
+    return MotoServer(port=port, timeout=timeout).start()
 
 
 __all__ = [
+    "INSTALL",
     "MISSING",
     "TEST_ACCESS_KEY_ID",
     "TEST_REGION",
