@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cadenza.context import _flow_run_ctx  # standard library only: no import cycle
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
@@ -98,8 +100,6 @@ def explicit_persist(persist_result: bool | None, *configured: Any) -> bool | No
 
 def flow_result_options() -> tuple[bool, Any, Any] | None:
     """The (persist_result, result_storage, result_serializer) of the flow run in progress."""
-    from cadenza.context import _flow_run_ctx
-
     ctx = _flow_run_ctx.get()
     return ctx.flow_run.result_options if ctx is not None else None
 
