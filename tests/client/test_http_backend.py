@@ -199,9 +199,9 @@ def test_an_interrupted_replay_resumes_where_it_stopped(cadenza_home) -> None:
 
 
 def test_a_large_queue_is_split_into_bounded_batches(server, cadenza_home, monkeypatch) -> None:
-    import cadenza.backends.http as http
+    import cadenza.backends.wire as wire
 
-    monkeypatch.setattr(http, "MAX_BATCH_BYTES", 200 * 50)
+    monkeypatch.setattr(wire, "MAX_BATCH_BYTES", 200 * 50)
     backend = make_backend(server, cadenza_home)
     assert fan.with_options(name="fan")
     import cadenza.backends as backends

@@ -33,6 +33,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,7 +161,7 @@ def test_docs_page_snippets_run(page: str, tmp_path: Path, request: pytest.Fixtu
     )
     if WITH_SERVER.search((DOCS / page).read_text()):
         server = _start_server(tmp_path / "server-home", env)
-        request.addfinalizer(lambda: _stop(server))
+        request.addfinalizer(server.stop)
         env["CADENZA_API_URL"] = f"http://127.0.0.1:{server.port}/api"
     spec = tmp_path / "blocks.json"
     spec.write_text(
@@ -205,41 +206,15 @@ def test_docs_page_snippets_run(page: str, tmp_path: Path, request: pytest.Fixtu
             )
 
 
-def _start_server(home: Path, env: dict[str, str]) -> subprocess.Popen:
-    import socket
-    import time
-    import urllib.request
+def _start_server(home: Path, env: dict[str, str]) -> Any:
+    from cadenza.testing.services import ServiceProcess
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     home.mkdir(parents=True)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cadenza.cli.main", "server", "start", "--port", str(port)],
-        env={**env, "CADENZA_HOME": str(home)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    command = [sys.executable, "-m", "cadenza.cli.main", "server", "start", "--port", "{port}"]
+    server = ServiceProcess(
+        command, ready="{url}/api/health", env={**env, "CADENZA_HOME": str(home)}
     )
-    proc.port = port  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"the docs' server exited with {proc.returncode}"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.05)
-    _stop(proc)
-    raise AssertionError("the docs' server did not answer /api/health within 30 s")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return server.start()
 
 
 def test_docs_snippet_skips_are_few_and_explained() -> None:

@@ -66,3 +66,18 @@ def test_task_runs_filter_and_show(any_client: TestClient) -> None:
     assert any_client.get("/api/task_runs/nope").status_code == 404
     bad = any_client.get("/api/task_runs", params={"state": "sideways"})
     assert bad.status_code == 422 and "Unknown state type" in bad.json()["detail"]
+
+
+def test_variables_filter_by_tag_exactly_and_page(any_client: TestClient) -> None:
+    for name, tags in (("a", ["etl_1"]), ("b", ["etlx1"]), ("c", ["50%"]), ("d", ["etl_1", "x"])):
+        answer = any_client.put(f"/api/variables/{name}", json={"value": 1, "tags": tags})
+        assert answer.status_code == 201, answer.text
+
+    def names(**params: object) -> list[str]:
+        return [v["name"] for v in any_client.get("/api/variables", params=params).json()]
+
+    assert names(tag="etl_1") == ["a", "d"]  # "_" is not a wildcard: "etlx1" does not match
+    assert names(tag="50%") == ["c"]
+    assert names(tag="etl") == []  # whole tags only
+    assert names(limit=2, offset=1) == ["b", "c"]
+    assert names(tag="etl_1", limit=1, offset=1) == ["d"]

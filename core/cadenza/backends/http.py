@@ -11,6 +11,7 @@ docs/reference/http-api.md).
   are decided here with the policy so the run goes on, and one warning is logged. The journal is
   replayed in order when the server answers again, or by the next process if this one exits
   first; the server applies a repeated transition id once.
+- The request bodies and their order are `cadenza.backends.wire`'s.
 - Cache entries and artifacts travel in the same batches (and journal); `read_cache` asks the
   server (`GET /api/cache_entries`) for a key this process has not written itself, and counts
   an unreachable server as a miss.
@@ -19,12 +20,12 @@ docs/reference/http-api.md).
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from cadenza.backends import wire
 from cadenza.backends.recording import Recorder, pop_all, take_runs
 from cadenza.client.http import (
     ApiClient,
@@ -39,78 +40,19 @@ from cadenza.states import TERMINAL_STATES, StateType
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Run
-    from cadenza.runs import FlowRun, TaskRun
+    from cadenza.runs import FlowRun
     from cadenza.states import State
 
 logger = logging.getLogger("cadenza.client")
 
 #: Seconds the client keeps retrying a request before the server counts as unreachable.
 DEFAULT_RETRY_TIME = 10.0
-#: Rough bound on one /api/batch body; more queued rows go in several requests.
-MAX_BATCH_BYTES = 2 * 1024 * 1024
 #: While unreachable: first and longest pause between attempts to reach the server again.
 PROBE_MIN, PROBE_MAX = 0.25, 5.0
 
 _ACCEPT = DecisionKind.ACCEPT
-_CACHE_FIELDS = ("key", "result_ref", "task_key", "task_run_id", "created", "expiration")
 _ACCEPTED = Decision(DecisionKind.ACCEPT, "accepted")
 _ALREADY_APPLIED = Decision(DecisionKind.ACCEPT, "transition already applied")
-
-
-def state_body(
-    type_: str,
-    name: str,
-    message: str | None,
-    ts: float,
-    details: Any,
-    result_ref: str | None,
-) -> dict[str, Any]:
-    return {
-        "type": type_,
-        "name": name,
-        "message": message,
-        "timestamp": ts,
-        "details": details,
-        "result_ref": result_ref,
-    }
-
-
-def flow_run_body(run: FlowRun) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "name": run.name,
-        "flow_name": run.flow_name,
-        "flow_version": run.flow_version,
-        "parent_flow_run_id": run.parent_flow_run_id,
-        "parent_task_run_id": run.parent_task_run_id,
-        "parameters": _jsonable(run.parameters),
-        "tags": list(run.tags),
-        "created": run.created,
-        "retries": run.retries,
-        "entrypoint": run.entrypoint,
-        "resumed_from": run.resumed_from,
-    }
-
-
-def task_run_body(run: TaskRun) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "flow_run_id": run.flow_run_id,
-        "name": run.name,
-        "task_name": run.task_name,
-        "task_key": run.task_key,
-        "tags": list(run.tags) if run.tags else [],
-        "created": run.created,
-        "retries": run.retries,
-        "run_count": run.run_count,
-        "cache_key": run.cache_key,
-    }
-
-
-def _jsonable(value: Any) -> Any:
-    import json
-
-    return json.loads(json.dumps(value, default=repr))
 
 
 class HttpBackend(Recorder):
@@ -156,7 +98,7 @@ class HttpBackend(Recorder):
     # -- flow runs: synchronous -----------------------------------------------------------------
     def create_flow_run(self, run: FlowRun) -> None:
         self._created.add(run.id)
-        self._sync({"op": "flow_run", "body": flow_run_body(run)})
+        self._sync({"op": "flow_run", "body": wire.flow_run_body(run)})
 
     def propose(self, run: Run, state: State, transition_id: str | None = None) -> Decision:
         if run.kind != "flow":
@@ -177,12 +119,12 @@ class HttpBackend(Recorder):
         body = {
             "transition_id": transition_id,
             "run_count": run.run_count,
-            "state": state_body(
+            "state": wire.state_body(
                 state.type.value,
                 state.name,
                 state.message,
                 state.ts,
-                _details(details),
+                wire.details(details),
                 state.result_ref,
             ),
         }
@@ -254,75 +196,17 @@ class HttpBackend(Recorder):
         super().ingest(runs, states, logs, cache, artifacts)
 
     def _take(self) -> list[dict]:
-        """The queued rows as journal entries: flow runs not created yet, then one batch, then
-        flow-run transitions captured elsewhere (ingested)."""
-        runs = take_runs(self._runs)
-        states = pop_all(self._states)
-        logs = pop_all(self._logs)
-        cache_rows = [dict(zip(_CACHE_FIELDS, row, strict=True)) for row in pop_all(self._cache)]
-        queued = pop_all(self._artifacts)
-        artifacts = [a for a in queued if "update" not in a]
-        updates = [
-            {"id": a["id"], "data": a["data"], "description": a["description"]}
-            for a in queued
-            if "update" in a
-        ]
-        if not (runs or states or logs or cache_rows or queued):
-            return []
-        entries: list[dict] = []
-        task_rows = []
-        for run in runs:
-            if run.kind == "flow":
-                if run.id not in self._created:
-                    self._created.add(run.id)
-                    entries.append({"op": "flow_run", "body": flow_run_body(run)})
-            else:
-                task_rows.append(task_run_body(run))
-        transitions = []
-        flow_transitions = []
-        extra = self._extra
-        for tid, run_id, flow_run_id, type_, name, message, ts, details in states:
-            run_count, ref = extra.pop((run_id, ts, type_), (None, None))
-            st = state_body(type_, name, message, ts, _loads(details), ref)
-            if run_id == flow_run_id:  # a flow run's transition recorded by a capture backend
-                body = {"transition_id": tid, "run_count": run_count, "state": st}
-                flow_transitions.append({"op": "set_state", "run_id": run_id, "body": body})
-            else:
-                transitions.append(
-                    {
-                        "run_id": run_id,
-                        "flow_run_id": flow_run_id,
-                        "transition_id": tid,
-                        "run_count": run_count,
-                        "state": st,
-                    }
-                )
-        if task_rows or transitions or logs or cache_rows or queued:
-            log_rows = [
-                {
-                    "flow_run_id": f,
-                    "task_run_id": t,
-                    "level": level,
-                    "logger": name,
-                    "message": message,
-                    "timestamp": ts,
-                }
-                for f, t, level, name, message, ts in logs
-            ]
-            entries.extend(
-                _batches(
-                    {
-                        "task_runs": task_rows,
-                        "transitions": transitions,
-                        "logs": log_rows,
-                        "artifacts": artifacts,
-                        "artifact_updates": updates,
-                        "cache_entries": cache_rows,
-                    }
-                )
-            )
-        entries.extend(flow_transitions)
-        return entries
+        """The queued rows as journal entries, in the order the server must see them
+        (`cadenza.backends.wire.entries`)."""
+        return wire.entries(
+            take_runs(self._runs),
+            pop_all(self._states),
+            pop_all(self._logs),
+            pop_all(self._cache),
+            pop_all(self._artifacts),
+            self._created,
+            self._extra,
+        )
 
     def _send_queued(self) -> None:
         """Send what is queued; on ServerUnavailable the rows not sent are journaled first."""
@@ -448,38 +332,6 @@ class HttpBackend(Recorder):
             self.client.close()
 
 
-def _row_size(kind: str, row: dict) -> int:
-    if kind == "logs":
-        return 200 + len(row["message"])
-    if kind == "artifacts":
-        data = row["data"]
-        return 300 + (len(data) if isinstance(data, str) else len(json.dumps(data, default=repr)))
-    return 200
-
-
-def _batches(rows: dict[str, list]) -> list[dict]:
-    """One batch entry, or several in order when the rows would make a body larger than about
-    `MAX_BATCH_BYTES` (the server refuses bodies over 8 MiB): task-run rows come before the
-    transitions that name them, as in the queue."""
-    sizes = {kind: [_row_size(kind, row) for row in kind_rows] for kind, kind_rows in rows.items()}
-    if sum(map(sum, sizes.values())) <= MAX_BATCH_BYTES:
-        return [{"op": "batch", "body": rows}]
-    out: list[dict] = []
-    current: dict[str, list] = {kind: [] for kind in rows}
-    size = 0
-    for kind, kind_rows in rows.items():
-        for row, row_size in zip(kind_rows, sizes[kind], strict=True):
-            if size + row_size > MAX_BATCH_BYTES and size:
-                out.append({"op": "batch", "body": current})
-                current = {kind: [] for kind in rows}
-                size = 0
-            current[kind].append(row)
-            size += row_size
-    if size:
-        out.append({"op": "batch", "body": current})
-    return out
-
-
 def _apply(run: Run, state: State) -> None:
     """An accepted state on the in-memory run (as `Recorder.propose` does)."""
     run.state = state
@@ -491,20 +343,3 @@ def _apply(run: Run, state: State) -> None:
         run.end_time = ts
         if state.result_ref is not None:
             run.result_ref = state.result_ref
-
-
-def _details(details: Any) -> dict | None:
-    from cadenza.backends.recording import _details_json
-
-    if details is None:
-        return None
-    text = _details_json(details)
-    return _loads(text)
-
-
-def _loads(text: str | None) -> Any:
-    if text is None:
-        return None
-    import json
-
-    return json.loads(text)

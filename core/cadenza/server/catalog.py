@@ -61,6 +61,11 @@ def artifact_item(row: Any) -> dict[str, Any]:
     }
 
 
+def _like_literal(text: str) -> str:
+    """``text`` matched literally by LIKE with ``ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class Catalog:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -132,11 +137,15 @@ class Catalog:
     # -- variables ------------------------------------------------------------------------------
     def list_variables(self, limit: int, offset: int, tag: str | None) -> list[dict[str, Any]]:
         query = sa.select(variables).order_by(variables.c.name)
+        if tag is None:
+            with self._read() as conn:
+                return [_variable(r) for r in conn.execute(query.limit(limit).offset(offset))]
+        # tags are a JSON list in text: narrow with LIKE in SQL, then check each list exactly
+        pattern = f"%{_like_literal(json.dumps(tag))}%"
+        query = query.where(variables.c.tags.like(pattern, escape="\\"))
         with self._read() as conn:
             rows = [_variable(row) for row in conn.execute(query)]
-        if tag is not None:
-            rows = [row for row in rows if tag in row["tags"]]
-        return rows[offset : offset + limit]
+        return [row for row in rows if tag in row["tags"]][offset : offset + limit]
 
     def get_variable(self, name: str) -> dict[str, Any]:
         with self._read() as conn:
