@@ -32,9 +32,7 @@ def dead_letter_path(home: Path | None = None) -> Path:
     return Path(home) / FILE_NAME
 
 
-def quarantine(
-    source: str, kind: str, record: Any, reason: str, home: Path | None = None
-) -> Path:
+def quarantine(source: str, kind: str, record: Any, reason: str, home: Path | None = None) -> Path:
     """Append one dead letter (see the module docstring); return the file's path."""
     from cadenza.blocks.masking import mask
 
