@@ -1,13 +1,25 @@
-"""Every test gets its own CADENZA_HOME (a fresh SQLite record) and no console echo."""
+"""Every test gets its own CADENZA_HOME (a fresh SQLite record) and no console echo.
+
+Shared by several suites (tests/backends, tests/faults): a throwaway PostgreSQL cluster, real
+servers on it and on SQLite, and `backend`, which runs a test once per backend (embedded,
+server-sqlite, server-postgresql) with the settings that select it."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from backends.server_process import ServerProcess
+from cadenza.testing.postgres import start_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,3 +117,88 @@ def console(monkeypatch: pytest.MonkeyPatch):
         root.propagate = propagate
         loggers._configured = configured
         spec.reset_cache()
+
+
+# -- backends: embedded, a real server on SQLite, on PostgreSQL -----------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """``postgresql+psycopg://cadenza@127.0.0.1:PORT/postgres`` of a throwaway cluster.
+
+    Fails (never skips) when PostgreSQL is not installed: `.ci/run` installs it.
+    """
+    try:
+        cluster = start_cluster()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+KINDS = ["embedded", "server-sqlite", "server-postgresql"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    home = tmp_path_factory.mktemp("server-sqlite")
+    server = ServerProcess(f"sqlite:///{home / 'server.db'}", home).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgresql_server(
+    postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    server = ServerProcess(postgres_url, tmp_path_factory.mktemp("server-postgresql")).start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Backend:
+    kind: str
+    server: ServerProcess | None
+
+    def show(self, run_id: str) -> dict[str, Any]:
+        """`cadenza runs show RUN_ID --json` in a fresh process, after flushing this one."""
+        from cadenza.backends import get_backend
+
+        get_backend().flush()
+        proc = subprocess.run(
+            [sys.executable, "-m", "cadenza.cli.main", "runs", "show", run_id, "--json"],
+            capture_output=True, text=True, timeout=60, env=dict(os.environ),
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return json.loads(proc.stdout)
+
+
+@pytest.fixture(params=KINDS)
+def backend(request, monkeypatch: pytest.MonkeyPatch, cadenza_home: Path) -> Iterator[Backend]:
+    """The test's CADENZA_HOME (from the root conftest) and, for a server, CADENZA_API_URL."""
+    from cadenza.backends import get_backend, reset_backend
+    from cadenza.blocks.store import reset_stores
+    from cadenza.client.remote import reset_remote
+    from cadenza.settings import spec
+
+    server = None
+    if request.param == "embedded":
+        monkeypatch.delenv("CADENZA_API_URL", raising=False)
+    else:
+        fixture = "sqlite_server" if request.param == "server-sqlite" else "postgresql_server"
+        server = request.getfixturevalue(fixture)
+        monkeypatch.setenv("CADENZA_API_URL", server.url)
+    monkeypatch.delenv("CADENZA_API_KEY", raising=False)
+    spec.reset_cache()
+    reset_backend()
+    reset_remote()
+    reset_stores()
+    expected = "HttpBackend" if server else "EmbeddedBackend"
+    assert type(get_backend()).__name__ == expected
+    yield Backend(request.param, server)
+    reset_backend()
+    reset_remote()
+    reset_stores()

@@ -133,6 +133,9 @@ class State(tuple):
     name: str = property(itemgetter(1))  # type: ignore[assignment]
     message: str | None = property(itemgetter(2))  # type: ignore[assignment]
     _data: Any = property(itemgetter(3))
+    #: The details as given: None when the state was made without any (`state_details` then
+    #: makes empty ones).
+    raw_details: StateDetails | None = property(itemgetter(4))  # type: ignore[assignment]
     ts: float = property(itemgetter(5))  # type: ignore[assignment]
     result_ref: str | None = property(itemgetter(6))  # type: ignore[assignment]
 

@@ -15,6 +15,7 @@ from cadenza._options import (
     hook_list,
     is_async_fn,
 )
+from cadenza.blocks.masking import mask
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
@@ -153,7 +154,8 @@ class Task(OptionsMixin):
         return self._signature
 
     def run_name(self, args: tuple, kwargs: dict, index: int) -> str:
-        """This call's task run name: `task_run_name` formatted with the call's parameters."""
+        """This call's task run name: `task_run_name` formatted with the call's parameters
+        (registered secret values masked)."""
         template = self.task_run_name
         if template is None:
             return f"{self.name}-{index}"
@@ -162,9 +164,9 @@ class Task(OptionsMixin):
             import inspect
 
             takes_params = len(inspect.signature(template).parameters) > 0
-            return str(template(params) if takes_params else template())
+            return mask(str(template(params) if takes_params else template()))
         try:
-            return template.format(**params)
+            return mask(template.format(**params))
         except (KeyError, IndexError) as exc:
             raise ValueError(
                 f"Task {self.name!r}: task_run_name {template!r} names {exc}, which is not a "

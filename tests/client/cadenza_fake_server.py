@@ -58,14 +58,14 @@ class FakeServer:
             return httpx.Response(200, json={"decision": "ACCEPT", "reason": "", "delay": 0})
         if path == "/api/batch":
             accepted = duplicates = 0
-            for row in body["task_runs"]:
+            for row in body.get("task_runs", []):
                 self.task_runs[row["id"]] = row
-            for t in body["transitions"]:
+            for t in body.get("transitions", []):
                 if self._transition(t["run_id"], t["flow_run_id"], t):
                     accepted += 1
                 else:
                     duplicates += 1
-            self.logs.extend(body["logs"])
+            self.logs.extend(body.get("logs", []))
             return httpx.Response(
                 200, json={"accepted": accepted, "duplicates": duplicates, "rejected": []}
             )

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import atexit
 import json
-import sqlite3
 import sys
 import threading
 import time
 from typing import TYPE_CHECKING
 
+from cadenza.backends import writer
 from cadenza.backends.process import PROCESS
 from cadenza.backends.recording import Recorder, pop_all, take_runs
 from cadenza.orchestration import CORE_POLICY
@@ -140,6 +140,8 @@ class EmbeddedBackend(Recorder):
         self._conn = connect(path)
         reap_dead_runs(self._conn)
         self._retry: list[tuple[str, list[tuple]]] = []
+        self._trouble = writer.Trouble(path)
+        self._next_relief = 0.0
         self._lock = threading.Lock()
         self._closed = False
         self._wake = threading.Event()
@@ -163,13 +165,19 @@ class EmbeddedBackend(Recorder):
         """Backpressure: wait for the writer's batch in progress, then write what is left here.
 
         Runs produced faster than SQLite can record them (a large map on many threads) thus
-        slow to the writer's pace instead of piling up in memory.
+        slow to the writer's pace instead of piling up in memory. While the record cannot be
+        written at all (a full disk), this tries at most twice a second.
         """
+        if self._trouble.cause is not None and time.monotonic() < self._next_relief:
+            return
         with self._lock:
             if len(self._states) > self.high_water:
                 self._drain()
+        self._next_relief = time.monotonic() + 0.5
 
     def flush(self) -> None:
+        """Write everything accepted so far before returning. When the record cannot be
+        written (reported once on stderr), the rows stay queued for the writer to retry."""
         with self._lock:
             self._drain()
 
@@ -179,7 +187,15 @@ class EmbeddedBackend(Recorder):
         self._closed = True
         self._wake.set()
         try:
-            self.flush()
+            with self._lock:
+                if not self._drain():
+                    waiting = sum(len(rows) for _, rows in self._retry)
+                    print(
+                        f"cadenza: {waiting} record(s) of this process could not be written to "
+                        f"the run record {self.path} ({self._trouble.cause}); its flow runs "
+                        "left unfinished there are marked Crashed by the next cadenza process",
+                        file=sys.stderr,
+                    )
         finally:
             atexit.unregister(self.close)
             self._conn.close()
@@ -190,62 +206,50 @@ class EmbeddedBackend(Recorder):
             self._wake.wait(self.flush_interval)
             if self._closed:
                 return
-            try:
-                with self._lock:
-                    if not self._closed:
-                        self._drain()
-            except Exception as exc:  # keep the thread alive; the rows stay queued for retry
-                print(f"cadenza: could not write the run record: {exc}", file=sys.stderr)
-                time.sleep(min(1.0, self.flush_interval * 10))
+            with self._lock:
+                if self._closed or self._drain():
+                    continue
+            time.sleep(min(1.0, max(0.05, self.flush_interval * 10)))  # the cause was reported
 
-    def _drain(self) -> None:
-        """Write everything queued in one transaction. Caller holds the lock."""
-        runs = take_runs(self._runs)
+    def _drain(self) -> bool:
+        """Write everything queued in one transaction; False if it failed. Caller holds the
+        lock.
+
+        Transitions and logs are taken before the runs they name, so a run created while this
+        drains is either in this batch with its transitions or in the next one with them.
+        A write that fails for a reason outside the rows (a locked or full disk) keeps every row
+        for the next attempt and is reported once per cause; a row the database refuses for
+        its content is cleaned (`cadenza._text.storable`) or, failing that, set aside as a dead
+        letter, so it never blocks the rows behind it.
+        """
         states = pop_all(self._states)
         logs = pop_all(self._logs)
         cache = pop_all(self._cache)
         queued = pop_all(self._artifacts)
+        runs = take_runs(self._runs)
+        if not (runs or states or logs or cache or queued or self._retry):
+            return True
         artifacts = [_artifact_row(a) for a in queued if "update" not in a]
         updates = [(_dumps(a["data"]), a["description"], a["id"]) for a in queued if "update" in a]
-        if not (runs or states or logs or cache or queued or self._retry):
-            return
-        flow_rows = [_flow_row(r) for r in runs if r.kind == "flow"]
-        task_rows = [_task_row(r) for r in runs if r.kind == "task"]
         batches = [
             *self._retry,
-            (_UPSERT_FLOW_RUN, flow_rows),
-            (_UPSERT_TASK_RUN, task_rows),
-            (_INSERT_STATE, states),
-            (_INSERT_LOG, logs),
+            (_UPSERT_FLOW_RUN, [_flow_row(r) for r in runs if r.kind == "flow"]),
+            (_UPSERT_TASK_RUN, [_task_row(r) for r in runs if r.kind == "task"]),
+            (_INSERT_STATE, [row[:8] for row in states]),
+            (_INSERT_LOG, [row[:6] for row in logs]),  # ids dedupe resent batches: none here
             (_UPSERT_CACHE, cache),
             (_INSERT_ARTIFACT, artifacts),
             (_UPDATE_ARTIFACT, updates),
         ]
         self._retry = []
         try:
-            self._write(batches)
-        except Exception:
+            writer.write(self._conn, batches)
+        except BaseException as exc:
             # Nothing accepted is dropped: keep the rows for the next attempt.
             self._retry = [b for b in batches if b[1]]
-            raise
-
-    def _write(self, batches: list[tuple[str, list[tuple]]]) -> None:
-        conn = self._conn
-        for attempt in range(50):
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                break
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                time.sleep(min(0.5, 0.01 * (attempt + 1)))
-        else:
-            conn.execute("BEGIN IMMEDIATE")
-        try:
-            for sql, rows in batches:
-                if rows:
-                    conn.executemany(sql, rows)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            if not isinstance(exc, Exception):
+                raise
+            self._trouble.report(exc, sum(len(b[1]) for b in self._retry))
+            return False
+        self._trouble.clear()
+        return True

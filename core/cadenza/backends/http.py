@@ -11,7 +11,13 @@ docs/reference/http-api.md).
   are decided here with the policy so the run goes on, and one warning is logged. The journal is
   replayed in order when the server answers again, or by the next process if this one exits
   first; the server applies a repeated transition id once.
-- The request bodies and their order are `cadenza.backends.wire`'s.
+- The request bodies and their order are `cadenza.backends.wire`'s: transitions are taken from
+  the queue before the runs they name, so a task run's creation always precedes its transitions.
+- Nothing the server refuses is dropped in silence. A batch answered 413 is cut in halves and
+  sent again; one answered 422 is sent again without the records the server located as bad
+  (or in halves, when it did not say), and each refused record — like a transition the server
+  rejected, or any other refused request — is set aside in the dead-letter file
+  (`cadenza.deadletter`) with the server's reason, shown by `cadenza db doctor`.
 - Cache entries and artifacts travel in the same batches (and journal); `read_cache` asks the
   server (`GET /api/cache_entries`) for a key this process has not written itself, and counts
   an unreachable server as a miss.
@@ -25,7 +31,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from cadenza.backends import wire
+from cadenza.backends import refusals, wire
 from cadenza.backends.recording import Recorder, pop_all, take_runs
 from cadenza.client.http import (
     ApiClient,
@@ -35,8 +41,7 @@ from cadenza.client.http import (
 )
 from cadenza.client.spool import Spool, server_tag
 from cadenza.exceptions import ServerIncompatible
-from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind
-from cadenza.states import TERMINAL_STATES, StateType
+from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind, transitions
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Run
@@ -51,7 +56,6 @@ DEFAULT_RETRY_TIME = 10.0
 PROBE_MIN, PROBE_MAX = 0.25, 5.0
 
 _ACCEPT = DecisionKind.ACCEPT
-_ACCEPTED = Decision(DecisionKind.ACCEPT, "accepted")
 _ALREADY_APPLIED = Decision(DecisionKind.ACCEPT, "transition already applied")
 
 
@@ -74,10 +78,9 @@ class HttpBackend(Recorder):
         # journals are replayed only to the server they were written for
         self.spool.tag = server_tag(self.client.url)
         self._send_lock = threading.RLock()
-        # (run id, timestamp, state type) -> (run_count, result_ref) of accepted task-run
-        # transitions, which the recorder's rows do not carry; taken with the rows.
-        self._extra: dict[tuple[str, float, str], tuple[int, str | None]] = {}
         self._created: set[str] = set()  # flow runs the server knows (or the spool holds)
+        self._held: list[wire.Request] = []  # neither sent nor journaled yet (journal failed)
+        self._journal_trouble: str | None = None
         self._down = False
         self._version_checked = False
         self._next_probe = 0.0
@@ -98,38 +101,20 @@ class HttpBackend(Recorder):
     # -- flow runs: synchronous -----------------------------------------------------------------
     def create_flow_run(self, run: FlowRun) -> None:
         self._created.add(run.id)
-        self._sync({"op": "flow_run", "body": wire.flow_run_body(run)})
+        self._sync(wire.Request("flow_run", wire.flow_run_body(run)))
 
     def propose(self, run: Run, state: State, transition_id: str | None = None) -> Decision:
         if run.kind != "flow":
-            decision = Recorder.propose(self, run, state, transition_id)
-            if run.state is state:
-                self._extra[(run.id, state.ts, state.type._value_)] = (
-                    run.run_count,
-                    state.result_ref,
-                )
-            return decision
+            return Recorder.propose(self, run, state, transition_id)
         explicit = transition_id is not None
         if not explicit:
             run.proposals += 1
             transition_id = f"{run.id}:{run.proposals}"
         elif run.applied is not None and transition_id in run.applied:
             return _ALREADY_APPLIED
-        details = tuple.__getitem__(state, 4)
-        body = {
-            "transition_id": transition_id,
-            "run_count": run.run_count,
-            "state": wire.state_body(
-                state.type.value,
-                state.name,
-                state.message,
-                state.ts,
-                wire.details(details),
-                state.result_ref,
-            ),
-        }
-        entry = {"op": "set_state", "run_id": run.id, "body": body}
-        answer = self._sync(entry, local=lambda: self._decide_locally(run, state))
+        body = wire.set_state_body(transitions.row(run, state, transition_id))
+        request = wire.Request("set_state", body, run.id)
+        answer = self._sync(request, local=lambda: transitions.decide(self.policy, run, state))
         if isinstance(answer, Decision):  # decided here during an outage
             decision = answer
         else:
@@ -140,17 +125,11 @@ class HttpBackend(Recorder):
                 if run.applied is None:
                     run.applied = set()
                 run.applied.add(transition_id)
-            _apply(run, state)
+            transitions.accept(run, state, transition_id)
         return decision
 
-    def _decide_locally(self, run: Run, state: State) -> Decision:
-        current = run.state
-        if self._rules[(current.type if current is not None else None, state.type)]:
-            return self.policy.decide(run, current, state)
-        return _ACCEPTED
-
-    def _sync(self, entry: dict, local=None) -> Any:
-        """Send `entry` now, after everything queued before it; during an outage journal it
+    def _sync(self, request: wire.Request, local=None) -> Any:
+        """Send `request` now, after everything queued before it; during an outage journal it
         (with what was queued) and return `local()`'s decision instead."""
         with self._send_lock:
             if self._down:
@@ -158,13 +137,13 @@ class HttpBackend(Recorder):
             if not self._down:
                 try:
                     self._send_queued()
-                    return self._send(entry)
+                    return self._deliver(request, live=True)
                 except ServerUnavailable as exc:
                     self._go_down(exc)
             self._spool_queued()
             decision = local() if local is not None else None
             if decision is None or decision.kind is _ACCEPT:
-                self.spool.append([entry])
+                self._journal([request])
             return decision
 
     # -- task runs and logs: batched ------------------------------------------------------------
@@ -178,74 +157,92 @@ class HttpBackend(Recorder):
             return None
         return found["result_ref"], found.get("expiration")
 
-    def ingest(
-        self,
-        runs: list,
-        states: list[tuple],
-        logs: list[tuple],
-        cache: list[tuple] = (),  # type: ignore[assignment]
-        artifacts: list[dict] = (),  # type: ignore[assignment]
-    ) -> None:
-        """Queue what a capture backend recorded (task runs run in another process)."""
-        by_id = {run.id: run for run in runs}
-        for row in states:
-            run = by_id.get(row[1])
-            if run is not None:
-                ref = run.result_ref if StateType(row[3]) in TERMINAL_STATES else None
-                self._extra[(row[1], row[6], row[3])] = (run.run_count, ref)
-        super().ingest(runs, states, logs, cache, artifacts)
-
-    def _take(self) -> list[dict]:
-        """The queued rows as journal entries, in the order the server must see them
-        (`cadenza.backends.wire.entries`)."""
-        return wire.entries(
-            take_runs(self._runs),
-            pop_all(self._states),
-            pop_all(self._logs),
-            pop_all(self._cache),
-            pop_all(self._artifacts),
-            self._created,
-            self._extra,
-        )
+    def _take(self) -> list[wire.Request]:
+        """What waits to be sent, in the order the server must see it: requests held back by
+        a failed journal write, then the queues' rows (transitions taken before the runs)."""
+        states = pop_all(self._states)
+        logs = pop_all(self._logs)
+        cache = pop_all(self._cache)
+        artifacts = pop_all(self._artifacts)
+        runs = take_runs(self._runs)
+        held, self._held = self._held, []
+        return held + wire.requests(runs, states, logs, cache, artifacts, self._created)
 
     def _send_queued(self) -> None:
-        """Send what is queued; on ServerUnavailable the rows not sent are journaled first."""
-        entries = self._take()
-        for i, entry in enumerate(entries):
+        """Send what is queued; on ServerUnavailable the requests not sent are journaled."""
+        pending = self._take()
+        for i, request in enumerate(pending):
             try:
-                self._send(entry)
+                self._deliver(request)
             except ServerUnavailable:
-                self.spool.append(entries[i:])
+                self._journal(pending[i:])
                 raise
 
     def _spool_queued(self) -> None:
-        self.spool.append(self._take())
+        self._journal(self._take())
 
-    def _send(self, entry: dict, retry: bool = True) -> Any:
-        """One journal entry to its route. A refusal (4xx) is logged and dropped: sending it
-        again would not change the answer."""
-        op = entry["op"]
+    def _journal(self, requests: list[wire.Request]) -> None:
+        """Append `requests` to the journal; if the disk refuses (full), keep them in memory
+        to send or journal later, and say so once."""
+        if not requests:
+            return
+        try:
+            self.spool.append([r.entry for r in requests])
+        except OSError as exc:
+            self._held = requests + self._held
+            problem = f"{type(exc).__name__}: {exc}"
+            if problem != self._journal_trouble:
+                self._journal_trouble = problem
+                logger.error(
+                    "Cannot write the journal in %s (%s); %d request(s) for the server are kept "
+                    "in memory until it answers or the journal can be written",
+                    self.spool.directory,
+                    problem,
+                    len(self._held),
+                )
+        else:
+            self._journal_trouble = None
+
+    # -- delivery and refusals ------------------------------------------------------------------
+    def _send_entry(self, entry: dict) -> Any:
+        """Replay one journal entry (the spool's `send`): returns once the server took it or
+        it was set aside; raises ServerUnavailable to stop the replay there."""
+        try:
+            request = wire.Request.from_entry(entry)
+        except ValueError as exc:
+            refusals.set_aside("journal", "journal-entry", entry, str(exc))
+            return None
+        return self._deliver(request, retry=False)
+
+    def _deliver(self, request: wire.Request, retry: bool = True, live: bool = False) -> Any:
+        """Send one request. A refusal is set aside with its reason (see the module docstring);
+        `live` marks a flow-run proposal whose answer goes back to the engine, so a decision
+        other than ACCEPT is the engine's to handle, not a refusal."""
+        op = request.op
         client = self.client
         try:
             if op == "batch":
-                answer = client.batch(entry["body"], retry=retry)
-                for item in answer.get("rejected") or ():
-                    logger.warning(
-                        "The server rejected transition %s: %s",
-                        item.get("transition_id"),
-                        item.get("reason"),
-                    )
+                answer = client.batch(request.data, retry=retry)
+                refusals.rejected_transitions(request, answer)
                 return answer
             if op == "set_state":
-                return client.set_state(entry["run_id"], entry["body"], retry=retry)
+                answer = client.set_state(request.run_id, request.body, retry=retry)
+                if not live and answer.get("decision") != "ACCEPT":
+                    reason = f"{answer.get('decision')}: {answer.get('reason')}"
+                    refusals.set_aside("server", "flow-run-transition", request.entry, reason)
+                return answer
             if op == "flow_run":
-                return client.create_flow_run(entry["body"], retry=retry)
+                return client.create_flow_run(request.body, retry=retry)
         except ApiError as exc:
             if exc.status in (401, 403):  # wrong key: keep the rows, it may be fixed
                 raise ServerUnavailable(f"the server refused the API key: {exc}") from exc
-            logger.error("The server refused a %s request: %s", op, exc)
+            if op == "batch" and exc.status in (413, 422):
+                for part in refusals.resendable(request, exc):
+                    self._deliver(part, retry)
+                return {"rejected": []}
+            refusals.set_aside("server", op, request.entry, f"HTTP {exc.status}: {exc.detail}")
             return {"decision": "ABORT", "reason": exc.detail}
-        raise ValueError(f"unknown journal entry {op!r}")
+        raise ValueError(f"unknown request {op!r}")
 
     # -- outages --------------------------------------------------------------------------------
     def _go_down(self, exc: Exception) -> None:
@@ -269,7 +266,7 @@ class HttpBackend(Recorder):
             if not self._version_checked:
                 self.client.check_version(retry=False)
                 self._version_checked = True
-            self.spool.replay(lambda e: self._send(e, retry=False))
+            self.spool.replay(self._send_entry)
         except ServerUnavailable as exc:
             self._go_down(exc)
             return
@@ -284,7 +281,7 @@ class HttpBackend(Recorder):
 
     def _replay_orphans(self) -> None:
         try:
-            self.spool.replay_orphans(lambda e: self._send(e, retry=False))
+            self.spool.replay_orphans(self._send_entry)
         except ServerUnavailable as exc:
             self._go_down(exc)
 
@@ -326,20 +323,14 @@ class HttpBackend(Recorder):
         self._wake.set()
         try:
             self.flush()
+            if self._held:
+                logger.error(
+                    "%d request(s) for the server could be neither sent nor journaled (%s); "
+                    "their flow runs are marked Crashed when their leases expire",
+                    len(self._held),
+                    self._journal_trouble,
+                )
         finally:
             atexit.unregister(self.close)
             self.spool.close()
             self.client.close()
-
-
-def _apply(run: Run, state: State) -> None:
-    """An accepted state on the in-memory run (as `Recorder.propose` does)."""
-    run.state = state
-    ts = state.ts
-    if state.type is StateType.RUNNING:
-        if run.start_time is None:
-            run.start_time = ts
-    elif state.type in TERMINAL_STATES:
-        run.end_time = ts
-        if state.result_ref is not None:
-            run.result_ref = state.result_ref

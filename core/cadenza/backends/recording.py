@@ -8,24 +8,26 @@ the process that owns the flow run (task runs executed in another process or on 
 
 from __future__ import annotations
 
-import json
+import itertools
+import os
 import time
 from collections import deque
 from typing import TYPE_CHECKING
 
+from cadenza._ids import new_id
+from cadenza._text import MAX_TEXT, truncate
 from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind
+from cadenza.orchestration.transitions import accept
 from cadenza.plugins import _observers
-from cadenza.states import TERMINAL_STATES, StateType
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Run
     from cadenza.runs import FlowRun, TaskRun
-    from cadenza.states import State, StateDetails
+    from cadenza.states import State
 
 _ALREADY_APPLIED = Decision(DecisionKind.ACCEPT, "transition already applied")
 _ACCEPTED = Decision(DecisionKind.ACCEPT, "accepted")
 _ACCEPT = DecisionKind.ACCEPT
-_RUNNING = StateType.RUNNING
 
 
 class Recorder:
@@ -72,8 +74,7 @@ class Recorder:
         elif run.applied is not None and transition_id in run.applied:
             return _ALREADY_APPLIED
         current = run.state
-        state_type = state.type
-        if self._rules[(current.type if current is not None else None, state_type)]:
+        if self._rules[(current.type if current is not None else None, state.type)]:
             decision = self.policy.decide(run, current, state)
             if decision.kind is not _ACCEPT:
                 return decision
@@ -83,35 +84,12 @@ class Recorder:
             if run.applied is None:
                 run.applied = set()
             run.applied.add(transition_id)
-        run.state = state
-        ts = state.ts
-        if state_type is _RUNNING:
-            if run.start_time is None:
-                run.start_time = ts
-        elif state_type in TERMINAL_STATES:
-            run.end_time = ts
-            if state.result_ref is not None:
-                run.result_ref = state.result_ref
-        details = tuple.__getitem__(state, 4)
-        self._states.append(
-            (
-                transition_id,
-                run.id,
-                run.flow_run_id,
-                state_type._value_,
-                state.name,
-                state.message,
-                ts,
-                _details_json(details) if details is not None else None,
-            )
-        )
+        self._states.append(accept(run, state, transition_id))
         if not run.queued:
             run.queued = True
             self._runs.append(run)
         if len(self._states) > self.high_water:
             self.relieve()
-        if _observers.active:  # False unless a loaded plugin observes: one read per proposal
-            _observers.state_changed(run, current, state)
         return decision
 
     def log(
@@ -123,7 +101,13 @@ class Recorder:
         message: str,
         timestamp: float,
     ) -> None:
-        self._logs.append((flow_run_id, task_run_id, level, logger, message, timestamp))
+        """Queue one log line. It gets an id unique to this line, so a store that sees it twice
+        (a batch resent after its answer was lost) keeps it once; a message longer than
+        `cadenza._text.MAX_TEXT` is cut there, with a marker."""
+        if len(message) > MAX_TEXT:
+            message = truncate(message)
+        log_id = f"{_log_ids.prefix}{next(_log_ids.counter)}"
+        self._logs.append((flow_run_id, task_run_id, level, logger, message, timestamp, log_id))
         if _observers.active:
             _observers.logged(flow_run_id, task_run_id, level, logger, message, timestamp)
 
@@ -174,14 +158,19 @@ class Recorder:
         self._artifacts.extend(artifacts)
 
 
-def _details_json(details: StateDetails) -> str | None:
-    """What a state row keeps of its details: all but the run ids (those are columns)."""
-    if details.scheduled_time is None and details.cache_key is None and details.retry_count is None:
-        return None
-    extra = details.to_dict()
-    for key in ("flow_run_id", "task_run_id", "transition_id"):
-        extra.pop(key, None)
-    return json.dumps(extra) if extra else None
+class _LogIds:
+    """Log line ids: a random prefix per process (made anew after fork) and a counter."""
+
+    def __init__(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.prefix = f"{new_id()}-"
+        self.counter = itertools.count()
+
+
+_log_ids = _LogIds()
+os.register_at_fork(after_in_child=_log_ids.refresh)
 
 
 def take_runs(queue: deque) -> list:

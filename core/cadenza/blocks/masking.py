@@ -43,6 +43,20 @@ def mask(text: str) -> str:
     return pattern.sub(MASK, text)
 
 
+def mask_value(value: object) -> object:
+    """A JSON-like value (dicts, lists, strings) with `mask` applied to every string in it,
+    keys included; the value itself when nothing is registered."""
+    if _pattern is None:
+        return value
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {mask_value(k): mask_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_value(v) for v in value]
+    return value
+
+
 def registered() -> frozenset[str]:
     """The values currently masked (for tests and diagnostics; never log these)."""
     return frozenset(_values)
@@ -56,4 +70,4 @@ def clear() -> None:
         _pattern = None
 
 
-__all__ = ["MASK", "MIN_LENGTH", "clear", "mask", "register", "registered"]
+__all__ = ["MASK", "MIN_LENGTH", "clear", "mask", "mask_value", "register", "registered"]

@@ -45,6 +45,7 @@ httpx = _import_httpx()
 API_VERSION = 1
 
 DEFAULT_TIMEOUT = 10.0
+_JSON_HEADERS = {"Content-Type": "application/json"}
 DEFAULT_RETRY_TIME = 10.0
 
 
@@ -53,12 +54,17 @@ class ServerUnavailable(CadenzaError):
 
 
 class ApiError(CadenzaError):
-    """The server refused a request (4xx other than 429); `status` and `detail` say why."""
+    """The server refused a request (4xx other than 429); `status` and `detail` say why, and
+    `errors` lists each problem the server located (``{"loc": [...], "msg": ...}``; for a
+    batch, ``loc`` is ``["body", <list name>, <index>, ...]``), when it said."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(
+        self, status: int, detail: str, errors: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(f"{detail} (HTTP {status})")
         self.status = status
         self.detail = detail
+        self.errors = errors or []
 
 
 class NotFound(ApiError, LookupError):
@@ -131,7 +137,7 @@ class _Attempts:
             if status == 404:
                 raise NotFound(status, _detail(answer))
             if status != 429 and status < 500:
-                raise ApiError(status, _detail(answer))
+                raise ApiError(status, _detail(answer), _errors(answer))
             problem = f"the server at {client.url} answered {status} to {self.method} {self.path}"
             wait_at_least = retry_after_seconds(answer.headers.get("Retry-After")) or 0.0
         delay = min(client.max_backoff, client.backoff * 2 ** (self.attempt - 1))
@@ -216,7 +222,10 @@ class _Routes:
     def set_state(self, run_id: str, body: dict[str, Any], retry: bool = True) -> Any:
         return self._json("POST", f"/flow_runs/{run_id}/set_state", json=body, retry=retry)
 
-    def batch(self, body: dict[str, Any], retry: bool = True) -> Any:
+    def batch(self, body: dict[str, Any] | bytes, retry: bool = True) -> Any:
+        """Send a batch: a body, or one already encoded as JSON (bytes)."""
+        if isinstance(body, bytes):
+            return self._json("POST", "/batch", content=body, retry=retry)
         return self._json("POST", "/batch", json=body, retry=retry)
 
     def list_flow_runs(
@@ -337,12 +346,16 @@ class ApiClient(_Routes, _Retrying):
         json: Any = None,
         params: dict[str, Any] | None = None,
         retry: bool = True,
+        content: bytes | None = None,
     ) -> httpx.Response:
         """Send one request, retrying as the module docstring says (once only if not `retry`)."""
         attempts, params = self._attempts(method, path, retry), _present(params)
+        headers = _JSON_HEADERS if content is not None else None
         while True:
             try:
-                answer = self._http.request(method, path, json=json, params=params)
+                answer = self._http.request(
+                    method, path, json=json, params=params, content=content, headers=headers
+                )
             except httpx.TransportError as exc:
                 answer = exc
             delay = attempts.after(answer)
@@ -405,13 +418,17 @@ class AsyncApiClient(_Routes, _Retrying):
         json: Any = None,
         params: dict[str, Any] | None = None,
         retry: bool = True,
+        content: bytes | None = None,
     ) -> httpx.Response:
         import asyncio
 
         attempts, params = self._attempts(method, path, retry), _present(params)
+        headers = _JSON_HEADERS if content is not None else None
         while True:
             try:
-                answer = await self._http.request(method, path, json=json, params=params)
+                answer = await self._http.request(
+                    method, path, json=json, params=params, content=content, headers=headers
+                )
             except httpx.TransportError as exc:
                 answer = exc
             delay = attempts.after(answer)
@@ -437,6 +454,18 @@ class AsyncApiClient(_Routes, _Retrying):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _errors(response: httpx.Response) -> list[dict[str, Any]]:
+    """The located problems of a refusal's body (``errors``), or none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return []
+    return [e for e in errors if isinstance(e, dict) and isinstance(e.get("loc"), list)]
 
 
 def _detail(response: httpx.Response) -> str:

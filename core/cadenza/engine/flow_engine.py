@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from cadenza.blocks.masking import mask
 from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
 from cadenza.engine.drivers import drive_async, drive_sync
 from cadenza.engine.lifecycle import lifecycle
@@ -115,7 +116,7 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
             parameters = {**({"args": list(args)} if args else {}), **kwargs}
     run = FlowRun(
         flow.name,
-        _run_name(flow, parameters) if error is None else _safe_name(flow),
+        mask(_run_name(flow, parameters)) if error is None else _safe_name(flow),
         jsonable_parameters(parameters),
         with_context_tags(flow.tags),
         flow.version,

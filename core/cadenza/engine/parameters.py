@@ -11,6 +11,8 @@ import inspect
 import typing
 from typing import TYPE_CHECKING, Any
 
+from cadenza._text import storable_value
+from cadenza.blocks.masking import MASK, mask_value
 from cadenza.exceptions import ParameterTypeError
 
 if TYPE_CHECKING:
@@ -79,14 +81,21 @@ def resolve_type_hints(fn: Any) -> dict[str, Any]:
 
 
 def jsonable_parameters(arguments: dict[str, Any]) -> dict[str, Any]:
-    """Parameters as recorded: JSON values kept, anything else as its repr."""
+    """Parameters as recorded: JSON values kept, anything else as its repr; a secret-typed
+    value (pydantic's ``SecretStr``/``SecretBytes``) as its mask, every registered secret
+    value masked wherever it appears (`cadenza.blocks.masking`), and text made storable
+    (`cadenza._text.storable`: a lone surrogate from a file name kept as the byte it stands
+    for)."""
     import json
 
     result = {}
     for name, value in arguments.items():
+        if hasattr(value, "get_secret_value"):
+            result[name] = MASK
+            continue
         try:
             json.dumps(value)
             result[name] = value
         except (TypeError, ValueError):
             result[name] = repr(value)
-    return result
+    return storable_value(mask_value(result))  # type: ignore[return-value]

@@ -1,7 +1,9 @@
 """The observer hooks' fast path, called by `cadenza.backends.recording.Recorder`.
 
-The recorder checks ``_observers.active`` — one attribute read — before each notification; it is
-False until a loaded plugin manager that has observer implementations is installed (see
+State changes reach observers through `cadenza.orchestration.transitions`, the one function
+that applies every accepted transition, whose ``observer`` is set here; log lines through
+`logged`, which recorders call after checking ``_observers.active`` — one attribute read. Both are
+off until a loaded plugin manager that has observer implementations is installed (see
 `refresh`, called by `cadenza.plugins.manager`). Nothing here imports pluggy or creates the
 plugin manager: in a process that never loads plugins, observers cost that one read.
 
@@ -14,6 +16,8 @@ observer can never recurse into itself.
 from __future__ import annotations
 
 import threading
+
+from cadenza.orchestration import transitions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,6 +49,9 @@ def refresh(pm: Any) -> None:
     _impls.clear()
     _impls.update(impls)
     active = bool(impls)
+    # every accepted transition, in every backend, passes through this one function
+    watched = "on_flow_run_state" in impls or "on_task_run_state" in impls
+    transitions.observer = state_changed if watched else None
 
 
 def state_changed(run: Any, old_state: Any, new_state: Any) -> None:

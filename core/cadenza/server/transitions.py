@@ -1,9 +1,10 @@
-"""Deciding proposed transitions against runs loaded from the record, as the embedded one does.
+"""Deciding proposed transitions against runs loaded from the record, as every backend does.
 
-`RunRecord` is the part of a flow or task run row that orchestration reads and changes. `apply`
-asks the core policy about one proposal and, when it is accepted, changes the record the way
-`cadenza.backends.recording.Recorder.propose` changes an in-memory run, returning the
-``run_states`` row to insert. Storage (loading, locking, writing) is `cadenza.server.store`'s.
+`RunRecord` is the part of a flow or task run row that orchestration reads and changes, shaped
+like the engine's runs (a `state`, start and end times, a result reference), so `apply` hands it
+to `cadenza.orchestration.transitions.propose` — the one function every backend uses — and
+returns the ``run_states`` row to insert. Storage (loading, locking, writing) is
+`cadenza.server.store`'s.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cadenza.backends.recording import _details_json
-from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind, RunInfo
-from cadenza.states import TERMINAL_STATES, State, StateDetails, StateType
+from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind
+from cadenza.orchestration.transitions import ROW_COLUMNS, propose
+from cadenza.states import State, StateDetails, StateType
 
 ALREADY_APPLIED = "transition already applied"
 _DETAIL_KEYS = ("scheduled_time", "retry_count", "cache_key")
@@ -23,6 +24,7 @@ class RunRecord:
     """A run's orchestration fields, as loaded; `dirty` once an accepted transition changed it."""
 
     __slots__ = (
+        "_state",
         "details",
         "dirty",
         "end_time",
@@ -51,17 +53,28 @@ class RunRecord:
         self.retries: int = row.retries or 0
         self.result_ref: str | None = row.result_ref
         self.details: dict[str, Any] | None = None  # the current state's, when it matters
+        self._state: State | None = None
         self.dirty = False
 
-    def current_state(self) -> State | None:
-        if self.state_type is None:
-            return None
-        return State(
-            StateType(self.state_type),
-            self.state_name,
-            self.state_message,
-            state_details=_details(self.details),
-        )
+    @property
+    def state(self) -> State | None:
+        """The current state, made from the row's columns (and `details`) on first read."""
+        if self._state is None and self.state_type is not None:
+            self._state = State(
+                StateType(self.state_type),
+                self.state_name,
+                self.state_message,
+                state_details=_details(self.details),
+            )
+        return self._state
+
+    @state.setter
+    def state(self, state: State) -> None:
+        self._state = state
+        self.state_type = state.type.value
+        self.state_name = state.name
+        self.state_message = state.message
+        self.dirty = True
 
     def values(self) -> dict[str, Any]:
         """The columns an accepted transition changes, keyed for an UPDATE."""
@@ -113,39 +126,18 @@ def proposed_state(state: Any) -> State:
 def apply(
     run: RunRecord, transition_id: str, run_count: int | None, state: Any
 ) -> tuple[Decision, dict[str, Any] | None]:
-    """Decide `state` for `run`; on ACCEPT change `run` and return the run_states row too."""
+    """Decide `state` (a request's) for `run`; on ACCEPT change `run` and return the
+    ``run_states`` row too. A `run_count` sent with the proposal is what the rules see."""
     proposed = proposed_state(state)
-    info = RunInfo(run.id, run.kind, run.retries, run.run_count if run_count is None else run_count)
-    decision = CORE_POLICY.decide(info, run.current_state(), proposed)
-    if decision.kind is not DecisionKind.ACCEPT:
-        return decision, None
+    counted = run.run_count
     if run_count is not None:
         run.run_count = run_count
-    run.state_type = proposed.type.value
-    run.state_name = proposed.name
-    run.state_message = proposed.message
+    decision, row = propose(CORE_POLICY, run, proposed, transition_id)
+    if row is None:
+        run.run_count = counted
+        return decision, None
     run.details = state.details.model_dump(exclude_none=True) if state.details else None
-    ts = proposed.ts
-    if proposed.type is StateType.RUNNING:
-        if run.start_time is None:
-            run.start_time = ts
-    elif proposed.type in TERMINAL_STATES:
-        run.end_time = ts
-        if proposed.result_ref is not None:
-            run.result_ref = proposed.result_ref
-    run.dirty = True
-    details = tuple.__getitem__(proposed, 4)
-    row = {
-        "transition_id": transition_id,
-        "run_id": run.id,
-        "flow_run_id": run.flow_run_id,
-        "type": proposed.type.value,
-        "name": proposed.name,
-        "message": proposed.message,
-        "timestamp": ts,
-        "details": _details_json(details) if details is not None else None,
-    }
-    return decision, row
+    return decision, dict(zip(ROW_COLUMNS, row[:8], strict=True))
 
 
 def unknown_run(kind: str, run_id: str) -> Decision:
