@@ -73,6 +73,22 @@ class ServerProcess:
         finally:
             engine.dispose()
 
+    def dump_database(self) -> str:
+        """Every row of every table of the server's database, as text (for scans)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                tables = sa.inspect(conn).get_table_names()
+                return "\n".join(
+                    repr(tuple(row))
+                    for table in tables
+                    for row in conn.execute(sa.text(f'SELECT * FROM "{table}"'))
+                )
+        finally:
+            engine.dispose()
+
     def kill(self) -> None:
         """Stop the server abruptly (SIGKILL by PID)."""
         kill_process(self.proc)

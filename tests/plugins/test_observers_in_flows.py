@@ -98,3 +98,24 @@ def test_a_denied_observer_plugin_is_not_called(tmp_path, cadenza_home):
     site = _site_with(tmp_path, OBSERVER.format(log=str(log)))
     _run(tmp_path, site, cadenza_home, CADENZA_PLUGINS_DENY="demo")
     assert not log.exists()
+
+
+def test_an_observer_plugin_sees_every_transition_against_a_server(
+    tmp_path, cadenza_home, sqlite_server
+):
+    """Flow-run transitions are decided by the server there; the one transition function
+    still reports each accepted one (issue 12, defect 11)."""
+    log = tmp_path / "observed.log"
+    site = _site_with(tmp_path, OBSERVER.format(log=str(log)))
+    _run(tmp_path, site, cadenza_home, CADENZA_API_URL=sqlite_server.url)
+    lines = log.read_text().splitlines()
+    assert [line for line in lines if line.startswith("flow")] == [
+        "flow observed Pending",
+        "flow observed Running",
+        "flow observed Completed",
+    ]
+    assert [line for line in lines if line.startswith("task")] == [
+        "task step-0 Pending",
+        "task step-0 Running",
+        "task step-0 Completed",
+    ]

@@ -18,6 +18,8 @@ docs/reference/http-api.md).
   (or in halves, when it did not say), and each refused record — like a transition the server
   rejected, or any other refused request — is set aside in the dead-letter file
   (`cadenza.deadletter`) with the server's reason, shown by `cadenza db doctor`.
+- While a flow run of this process is active, its lease on the server is renewed by heartbeats
+  (`cadenza.backends.heartbeat`); a process that dies leaves a run the server marks Crashed.
 - Cache entries and artifacts travel in the same batches (and journal); `read_cache` asks the
   server (`GET /api/cache_entries`) for a key this process has not written itself, and counts
   an unreachable server as a miss.
@@ -32,6 +34,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from cadenza.backends import refusals, wire
+from cadenza.backends.heartbeat import Heartbeat
 from cadenza.backends.recording import Recorder, pop_all, take_runs
 from cadenza.client.http import (
     ApiClient,
@@ -42,6 +45,8 @@ from cadenza.client.http import (
 from cadenza.client.spool import Spool, server_tag
 from cadenza.exceptions import ServerIncompatible
 from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind, transitions
+from cadenza.settings import spec
+from cadenza.states import TERMINAL_STATES
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Run
@@ -94,6 +99,7 @@ class HttpBackend(Recorder):
             self._go_down(exc)
         else:
             self._replay_orphans()
+        self.heartbeat = Heartbeat(self.client, spec.get("CADENZA_HEARTBEAT_INTERVAL"))
         self._sender = threading.Thread(target=self._send_loop, name="cadenza-sender", daemon=True)
         self._sender.start()
         atexit.register(self.close)
@@ -101,7 +107,10 @@ class HttpBackend(Recorder):
     # -- flow runs: synchronous -----------------------------------------------------------------
     def create_flow_run(self, run: FlowRun) -> None:
         self._created.add(run.id)
-        self._sync(wire.Request("flow_run", wire.flow_run_body(run)))
+        body = wire.flow_run_body(run)
+        body["lease_seconds"] = self.heartbeat.lease  # expires unless renewed (heartbeat.py)
+        self._sync(wire.Request("flow_run", body))
+        self.heartbeat.add(run.id, run.name)
 
     def propose(self, run: Run, state: State, transition_id: str | None = None) -> Decision:
         if run.kind != "flow":
@@ -126,6 +135,8 @@ class HttpBackend(Recorder):
                     run.applied = set()
                 run.applied.add(transition_id)
             transitions.accept(run, state, transition_id)
+            if state.type in TERMINAL_STATES:
+                self.heartbeat.discard(run.id)
         return decision
 
     def _sync(self, request: wire.Request, local=None) -> Any:
@@ -321,6 +332,7 @@ class HttpBackend(Recorder):
             return
         self._closed = True
         self._wake.set()
+        self.heartbeat.stop()
         try:
             self.flush()
             if self._held:

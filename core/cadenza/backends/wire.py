@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from cadenza.backends.process import PROCESS
+
 if TYPE_CHECKING:
     from cadenza.runs import FlowRun, TaskRun
 
@@ -206,6 +208,8 @@ def flow_run_body(run: FlowRun) -> dict[str, Any]:
         "retries": run.retries,
         "entrypoint": run.entrypoint,
         "resumed_from": run.resumed_from,
+        "pid": PROCESS.pid,
+        "hostname": PROCESS.hostname,
     }
 
 

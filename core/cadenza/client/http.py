@@ -222,6 +222,11 @@ class _Routes:
     def set_state(self, run_id: str, body: dict[str, Any], retry: bool = True) -> Any:
         return self._json("POST", f"/flow_runs/{run_id}/set_state", json=body, retry=retry)
 
+    def heartbeat(self, flow_run_ids: list[str], lease_seconds: float, retry: bool = True) -> Any:
+        """Renew the leases of these flow runs: ``{"renewed": [...], "final": [...]}``."""
+        body = {"flow_run_ids": flow_run_ids, "lease_seconds": lease_seconds}
+        return self._json("POST", "/heartbeats", json=body, retry=retry)
+
     def batch(self, body: dict[str, Any] | bytes, retry: bool = True) -> Any:
         """Send a batch: a body, or one already encoded as JSON (bytes)."""
         if isinstance(body, bytes):

@@ -74,6 +74,10 @@ def lifecycle(
             decision = backend.propose(run, State(_RUNNING, name))
         if decision.kind is not _ACCEPT:
             raise InvalidTransition(f"{kind} run {run.name!r} could not run: {decision.reason}")
+        if run.kind == "flow" and run.run_count == 1:
+            # On record before any user code runs: a process killed from here on leaves a run
+            # that is marked Crashed (by the next process, or the server's reaper), never none.
+            backend.flush()
         if owner.on_running_hooks:
             yield from run_hooks(owner, run, run.state, owner.on_running_hooks)
 

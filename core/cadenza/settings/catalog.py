@@ -49,6 +49,30 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.0,
     ),
     Setting(
+        "CADENZA_SQLITE_SYNCHRONOUS",
+        str,
+        "NORMAL",
+        "SQLite's `synchronous` level for the embedded record: NORMAL keeps every commit through "
+        "a killed process and loses at most the last ones on a power cut; FULL also survives a "
+        "power cut, at one fsync per commit.",
+        choices=("NORMAL", "FULL"),
+    ),
+    Setting(
+        "CADENZA_HEARTBEAT_INTERVAL",
+        float,
+        30.0,
+        "Seconds between a process's heartbeats for its flow runs on a server. Each renews a "
+        "lease of twice this; a run whose lease expires is marked Crashed by the server.",
+        minimum=0.1,
+    ),
+    Setting(
+        "CADENZA_SERVER_REAPER_INTERVAL",
+        float,
+        5.0,
+        "Seconds between the server's checks for flow runs whose lease expired.",
+        minimum=0.05,
+    ),
+    Setting(
         "CADENZA_RESULTS_PERSIST_BY_DEFAULT",
         bool,
         False,
