@@ -55,9 +55,16 @@ def _upsert(table: sa.Table, update: tuple[str, ...]) -> sa.Insert:
     )
 
 
+# Columns the embedded writer never has a value for (say, a lease only a server renews), by
+# table: its INSERTs leave them to their defaults. Every other column must be in its rows.
+NOT_WRITTEN: dict[str, tuple[str, ...]] = {}
+
+
 def _written(table: sa.Table) -> list[str]:
-    """Every column a writer supplies: all but an autoincrementing id, which SQLite assigns."""
-    return [c.name for c in table.c if c is not table.autoincrement_column]
+    """The columns a writer supplies, in the table's order: all but an autoincrementing id
+    (SQLite assigns it) and those `NOT_WRITTEN` names."""
+    skip = NOT_WRITTEN.get(table.name, ())
+    return [c.name for c in table.c if c is not table.autoincrement_column and c.name not in skip]
 
 
 def _crash(table: sa.Table) -> sa.Update:
