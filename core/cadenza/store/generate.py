@@ -86,8 +86,9 @@ def _statements() -> dict[str, tuple[sa.Executable, list[str] | None]]:
     """Name -> (statement, the columns of an INSERT's VALUES or None when it names its own).
 
     The names are those the writers import; the semantics are the embedded writer's: a run row
-    is upserted (only its progress changes), a state, artifact or log row is added once (OR
-    IGNORE: a resent transition id changes nothing), a cache entry replaces an older one.
+    is upserted (only its progress changes), a state or artifact row is added once (OR IGNORE:
+    a resent transition id changes nothing), a log line is appended, and a cache entry replaces
+    an older one under the same key.
     """
     t = tables
     a = t.artifacts
