@@ -20,6 +20,7 @@ from cadenza.backends import writer
 from cadenza.backends.process import PROCESS
 from cadenza.backends.recording import Recorder, pop_all, take_runs
 from cadenza.orchestration import CORE_POLICY
+from cadenza.store import statements
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,44 +28,16 @@ if TYPE_CHECKING:
     from cadenza.runs import FlowRun, TaskRun
 
 
-_UPSERT_FLOW_RUN = """
-INSERT INTO flow_runs (id, name, flow_name, flow_version, parent_flow_run_id, parent_task_run_id,
-    parameters, tags, state_type, state_name, state_message, created, start_time, end_time,
-    run_count, result_ref, pid, hostname, process_start, entrypoint, resumed_from, retries)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT(id) DO UPDATE SET state_type=excluded.state_type, state_name=excluded.state_name,
-    state_message=excluded.state_message, start_time=excluded.start_time,
-    end_time=excluded.end_time, run_count=excluded.run_count, result_ref=excluded.result_ref
-"""
-_UPSERT_TASK_RUN = """
-INSERT INTO task_runs (id, flow_run_id, name, task_name, task_key, tags, state_type, state_name,
-    state_message, created, start_time, end_time, run_count, result_ref, cache_key, retries)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT(id) DO UPDATE SET state_type=excluded.state_type, state_name=excluded.state_name,
-    state_message=excluded.state_message, start_time=excluded.start_time,
-    end_time=excluded.end_time, run_count=excluded.run_count, result_ref=excluded.result_ref,
-    cache_key=excluded.cache_key
-"""
-_INSERT_STATE = """
-INSERT OR IGNORE INTO run_states (transition_id, run_id, flow_run_id, type, name, message,
-    timestamp, details) VALUES (?,?,?,?,?,?,?,?)
-"""
-_UPSERT_CACHE = """
-INSERT OR REPLACE INTO cache_entries (key, result_ref, task_key, task_run_id, created, expiration)
-VALUES (?,?,?,?,?,?)
-"""
-_INSERT_ARTIFACT = """
-INSERT OR IGNORE INTO artifacts (id, key, type, description, data, flow_run_id, task_run_id,
-    created) VALUES (?,?,?,?,?,?,?,?)
-"""
-_UPDATE_ARTIFACT = """
-UPDATE artifacts SET data = ?, description = COALESCE(?, description)
-WHERE id = ? AND type = 'progress'
-"""
-_INSERT_LOG = """
-INSERT INTO logs (flow_run_id, task_run_id, level, logger, message, timestamp)
-VALUES (?,?,?,?,?,?)
-"""
+# Generated from cadenza.store.tables (python -m cadenza.store.snapshot). A row written with one
+# (built below, or queued by `Recorder`) holds its values in the order of the statement's
+# `<NAME>_PARAMS`; tests/store/test_statements.py checks each value lands in its column.
+_UPSERT_FLOW_RUN = statements.UPSERT_FLOW_RUN
+_UPSERT_TASK_RUN = statements.UPSERT_TASK_RUN
+_INSERT_STATE = statements.INSERT_STATE
+_UPSERT_CACHE = statements.UPSERT_CACHE
+_INSERT_ARTIFACT = statements.INSERT_ARTIFACT
+_UPDATE_ARTIFACT = statements.UPDATE_ARTIFACT
+_INSERT_LOG = statements.INSERT_LOG
 
 
 def _flow_row(run: FlowRun) -> tuple:

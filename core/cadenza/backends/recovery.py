@@ -11,6 +11,7 @@ import time
 import uuid
 
 from cadenza.backends.process import PROCESS, is_alive
+from cadenza.store.statements import CRASH_FLOW_RUN, CRASH_TASK_RUN, INSERT_CRASH_STATE
 
 _ACTIVE = ("PENDING", "RUNNING", "CANCELLING", "PAUSED")
 
@@ -40,13 +41,13 @@ def reap_dead_runs(conn: sqlite3.Connection) -> list[str]:
             ).fetchone()
             if state not in _ACTIVE:  # another process reaped it first
                 continue
-            _crash(conn, "flow_runs", "id", run_id, run_id, message, now)
+            _crash(conn, CRASH_FLOW_RUN, run_id, run_id, message, now)
             task_message = f"Its flow run crashed: {message.lower()}"
             for (task_id,) in conn.execute(
                 f"SELECT id FROM task_runs WHERE flow_run_id = ? AND state_type IN ({marks})",
                 (run_id, *_ACTIVE),
             ).fetchall():
-                _crash(conn, "task_runs", "id", task_id, run_id, task_message, now)
+                _crash(conn, CRASH_TASK_RUN, task_id, run_id, task_message, now)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -56,20 +57,15 @@ def reap_dead_runs(conn: sqlite3.Connection) -> list[str]:
 
 def _crash(
     conn: sqlite3.Connection,
-    table: str,
-    key: str,
+    update: str,
     run_id: str,
     flow_run_id: str,
     message: str,
     now: float,
 ) -> None:
+    # Generated statements (cadenza.store.statements): parameters in their `_PARAMS` order.
+    conn.execute(update, (message, now, run_id))
     conn.execute(
-        f"UPDATE {table} SET state_type='CRASHED', state_name='Crashed', state_message=?, "
-        f"end_time=? WHERE {key}=?",
-        (message, now, run_id),
-    )
-    conn.execute(
-        "INSERT INTO run_states (transition_id, run_id, flow_run_id, type, name, message, "
-        "timestamp) VALUES (?,?,?,?,?,?,?)",
+        INSERT_CRASH_STATE,
         (str(uuid.uuid4()), run_id, flow_run_id, "CRASHED", "Crashed", message, now),
     )

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from cadenza.server.store import DatabaseBusy, Store
-from cadenza.server.tables import artifacts, blocks, cache_entries, variables
+from cadenza.store.tables import artifacts, blocks, cache_entries, variables
 
 
 class Conflict(Exception):

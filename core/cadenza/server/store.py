@@ -21,7 +21,8 @@ from sqlalchemy.exc import OperationalError
 
 from cadenza.orchestration import Decision, DecisionKind
 from cadenza.server import reads, schema, transitions
-from cadenza.server.tables import (
+from cadenza.server.transitions import ALREADY_APPLIED, RunRecord
+from cadenza.store.tables import (
     artifacts,
     cache_entries,
     flow_runs,
@@ -29,7 +30,6 @@ from cadenza.server.tables import (
     run_states,
     task_runs,
 )
-from cadenza.server.transitions import ALREADY_APPLIED, RunRecord
 
 _CHUNK = 500  # ids per IN (...) list
 _RUN_COLUMNS = ("id", "state_type", "state_name", "state_message", "start_time", "end_time",

@@ -1,10 +1,11 @@
 """Opening the run record and keeping its schema current.
 
 The record is one SQLite file (default ``$CADENZA_HOME/cadenza.db``). The engine writes it with the
-standard-library ``sqlite3`` module; the schema is owned by Alembic revisions kept in
-``cadenza/store/migrations``. This module imports only the standard library at import time:
-SQLAlchemy and Alembic are imported inside the functions that migrate, which run only when the
-file is not already at `HEAD_REVISION`.
+standard-library ``sqlite3`` module. The layout is declared in `cadenza.store.tables`; the
+Alembic revisions in ``cadenza/store/migrations`` bring a record to it, and a new record is
+created from their snapshot (`cadenza.store.snapshot`). This module imports only the standard
+library at import time: SQLAlchemy and Alembic are imported inside the functions that migrate,
+which run only when the file is not already at `HEAD_REVISION`.
 """
 
 from __future__ import annotations

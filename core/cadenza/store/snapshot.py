@@ -2,15 +2,18 @@
 
 Importing SQLAlchemy and Alembic costs about two seconds on a small machine, which a user would
 pay on their very first flow run. A new, empty record is instead created from `schema.sql` (the
-head schema, stamped with its revision) in one transaction. The migrations stay the single
-source of truth: `python -m cadenza.store.snapshot` regenerates the file from them, and a test
-checks that the two agree.
+head schema, stamped with its revision) in one transaction. This module is the standard-library
+half that reads the file at run time.
+
+``python -m cadenza.store.snapshot`` regenerates the derived files after a schema change:
+`schema.sql` from the migrations and ``statements.py`` (the embedded writer's SQL) from
+`cadenza.store.tables`; `cadenza.store.generate` says why each comes from where. Tests fail
+while either file is stale.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from pathlib import Path
 
 SNAPSHOT = Path(__file__).with_name("schema.sql")
@@ -40,39 +43,13 @@ def create_from_snapshot(conn: sqlite3.Connection) -> None:
         raise
 
 
-def dump_schema(path: Path) -> list[str]:
-    """The schema statements of a migrated record, in creation order (SQLite's own text)."""
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name != 'sqlite_sequence' "
-            "ORDER BY rowid"
-        ).fetchall()
-        (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    finally:
-        conn.close()
-    return [row[0] for row in rows] + [
-        f"INSERT INTO alembic_version (version_num) VALUES ('{revision}')"
-    ]
-
-
-def render(path: Path) -> str:
-    """`schema.sql`'s text for the record migrated at `path`."""
-    from cadenza.store.database import current_revision
-
-    statements = dump_schema(path)
-    return f"-- revision: {current_revision(path)}\n" + ";\n".join(statements) + ";\n"
-
-
 def main() -> None:
-    from cadenza.store.database import _run_alembic, connect
+    """Regenerate `schema.sql` and ``statements.py``; print what was written."""
+    # The generator imports SQLAlchemy and Alembic; creating a record from the snapshot must not.
+    from cadenza.store import generate
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "cadenza.db"
-        connect(path).close()
-        _run_alembic(path, "upgrade", "head")  # from the migrations, never the old snapshot
-        SNAPSHOT.write_text(render(path))
-    print(f"wrote {SNAPSHOT}")
+    for path in generate.write_all():
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":
