@@ -93,7 +93,9 @@ def read_dead_letters(home: Path | None = None) -> list[dict[str, Any]]:
     ``{"kind": "unreadable", "reason": ..., "record": <its text>}``."""
     path = dead_letter_path(home)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_SH)  # no half-written letter
+            raw = f.read()
     except FileNotFoundError:
         return []
     out = []

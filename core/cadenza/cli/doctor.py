@@ -19,7 +19,6 @@ import click
 
 from cadenza import deadletter
 from cadenza.cli._common import die, when
-from cadenza.client.http import api_base
 from cadenza.client.spool import describe, journal_files, server_tag
 from cadenza.exceptions import StoreError
 from cadenza.settings import spec
@@ -60,6 +59,9 @@ def dead_letter_report(home: Path, show: int | None) -> dict[str, Any]:
 
 def journal_report(home: Path) -> list[dict[str, Any]]:
     """The journals in ``home/spool`` with something left in them."""
+    # imported here: cadenza.client.http loads httpx, which the other `db` commands do not need
+    from cadenza.client.http import api_base
+
     url = spec.get("CADENZA_API_URL")
     current = server_tag(api_base(url)) if url else None
     out = []
