@@ -15,7 +15,8 @@ returns normally when the entry is done with — the server took it, or refused 
 that cannot be read are kept aside as dead letters (source ``"journal"``, kind
 ``"journal-line"``) in the dead-letter file of the spool directory's parent (the home). A journal
 file is removed (or, for this process's own, emptied) only when every line in it was sent or
-kept aside.
+kept aside. An `OSError` writing a dead letter or the offset sidecar (a full disk) propagates
+like an exception from ``send``: the journal stays as it is, to be replayed later.
 """
 
 from __future__ import annotations
