@@ -104,12 +104,13 @@ def test_orphan_with_every_kind_of_bad_line(cadenza_home) -> None:
     assert not path.exists() and not journal.offset_path(path).exists()
 
 
+def down_at_2(e: dict) -> None:
+    if e["body"]["n"] == 2:
+        raise ConnectionError("down")
+
+
 def test_a_send_that_raises_keeps_the_orphan(cadenza_home) -> None:
     path = orphan(cadenza_home / "spool", line(1), b"junk\n", line(2))
-
-    def down_at_2(e: dict) -> None:
-        if e["body"]["n"] == 2:
-            raise ConnectionError("down")
 
     with pytest.raises(ConnectionError):
         Spool(cadenza_home / "spool").replay_orphans(down_at_2)
@@ -154,9 +155,8 @@ def test_files_are_private_under_umask_022(cadenza_home) -> None:
     try:
         spool = Spool(cadenza_home / "spool")
         spool.append([entry(1), entry(2)])
-        with pytest.raises(ConnectionError):
-            spool.replay(lambda e: (_ for _ in ()).throw(ConnectionError()) if e["body"]["n"] == 2
-                         else None)  # fmt: skip
+        with pytest.raises(ConnectionError):  # stops after line 1: the sidecar is written
+            spool.replay(down_at_2)
         sidecar = journal.offset_path(spool.path)
         assert mode(cadenza_home / "spool") == 0o700
         assert mode(spool.path) == 0o600
