@@ -7,8 +7,13 @@ appended under an exclusive lock and fsync'd, mode 0600 — and `cadenza db doct
 
 A line is ``{"time": epoch seconds, "pid": ..., "source": "embedded" | "server" | "journal",
 "kind": "log" | "transition" | "task_run" | ... | "journal-line", "reason": "...",
-"record": <the record as JSON, or the raw text>}``. Secret values registered for masking are
-masked in the line before it is written.
+"record": <the record as JSON, or the raw text>}``, plus ``"origin": {...}`` (where the record
+was found, e.g. a journal's file and byte offset) when the caller gives one. Secret values
+registered for masking are masked in the line before it is written. ``reason`` should be a
+stable phrase (the doctor groups by it); put what varies per record in ``origin``.
+
+`clear_dead_letters` acknowledges them: the file is renamed to a dated archive beside it,
+``dead-letter.<UTC time>.jsonl``, which nothing reads again.
 """
 
 from __future__ import annotations
@@ -20,39 +25,43 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cadenza.blocks.masking import mask
+from cadenza.settings import spec
+
 FILE_NAME = "dead-letter.jsonl"
 
 
 def dead_letter_path(home: Path | None = None) -> Path:
     """The dead-letter file of `home` (default: ``CADENZA_HOME`` as it is now)."""
-    if home is None:
-        from cadenza.settings import spec
-
-        home = spec.home_from()
-    return Path(home) / FILE_NAME
+    return Path(home if home is not None else spec.home_from()) / FILE_NAME
 
 
-def quarantine(source: str, kind: str, record: Any, reason: str, home: Path | None = None) -> Path:
+def quarantine(
+    source: str,
+    kind: str,
+    record: Any,
+    reason: str,
+    home: Path | None = None,
+    *,
+    origin: dict[str, Any] | None = None,
+) -> Path:
     """Append one dead letter (see the module docstring); return the file's path."""
-    from cadenza.blocks.masking import mask
-
-    line = json.dumps(
-        {
-            "time": time.time(),
-            "pid": os.getpid(),
-            "source": source,
-            "kind": kind,
-            "reason": reason,
-            "record": record,
-        },
-        default=repr,
-    )
+    item: dict[str, Any] = {
+        "time": time.time(),
+        "pid": os.getpid(),
+        "source": source,
+        "kind": kind,
+        "reason": reason,
+        "record": record,
+    }
+    if origin is not None:
+        item["origin"] = origin
+    line = json.dumps(item, default=repr)
     data = mask(line).encode() + b"\n"  # ensure_ascii: lone surrogates travel as escapes
     path = dead_letter_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = _open_locked(path)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         os.write(fd, data)
         os.fsync(fd)
     finally:
@@ -60,12 +69,33 @@ def quarantine(source: str, kind: str, record: Any, reason: str, home: Path | No
     return path
 
 
+def _open_locked(path: Path) -> int:
+    """`path` opened for appending (created 0600) under an exclusive lock. If it was archived
+    between the open and the lock, the new file is opened instead: a letter never lands in an
+    archive."""
+    while True:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                    return fd
+            except FileNotFoundError:
+                pass
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+
+
 def read_dead_letters(home: Path | None = None) -> list[dict[str, Any]]:
     """Every dead letter of `home`, oldest first; a line that does not parse is returned as
     ``{"kind": "unreadable", "reason": ..., "record": <its text>}``."""
     path = dead_letter_path(home)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_SH)  # no half-written letter
+            raw = f.read()
     except FileNotFoundError:
         return []
     out = []
@@ -75,10 +105,47 @@ def read_dead_letters(home: Path | None = None) -> list[dict[str, Any]]:
         try:
             item = json.loads(line)
         except ValueError as exc:
-            item = {"kind": "unreadable", "reason": f"unparsable line: {exc}",
+            item = None
+            reason = f"unparsable line: {exc}"
+        else:
+            reason = "not a JSON object"
+        if not isinstance(item, dict):
+            item = {"kind": "unreadable", "reason": reason,
                     "record": line.decode(errors="backslashreplace")}  # fmt: skip
         out.append(item)
     return out
 
 
-__all__ = ["FILE_NAME", "dead_letter_path", "quarantine", "read_dead_letters"]
+def clear_dead_letters(home: Path | None = None) -> tuple[Path, int] | None:
+    """Acknowledge the dead letters of `home`: move the file to a dated archive beside it.
+    Returns the archive's path and how many letters it holds, or None when there were none."""
+    path = dead_letter_path(home)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # no letter is half-written while it moves
+        count = sum(1 for line in path.read_bytes().splitlines() if line.strip())
+        if count == 0:
+            os.unlink(path)
+            return None
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        archive = path.with_name(f"dead-letter.{stamp}.jsonl")
+        n = 1
+        while archive.exists():
+            n += 1
+            archive = path.with_name(f"dead-letter.{stamp}-{n}.jsonl")
+        os.rename(path, archive)
+        return archive, count
+    finally:
+        os.close(fd)
+
+
+__all__ = [
+    "FILE_NAME",
+    "clear_dead_letters",
+    "dead_letter_path",
+    "quarantine",
+    "read_dead_letters",
+]

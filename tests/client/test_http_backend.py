@@ -180,13 +180,13 @@ def test_an_interrupted_replay_resumes_where_it_stopped(cadenza_home) -> None:
     spool = Spool(cadenza_home / "spool")
     sent: list[int] = []
     failed: list[bool] = []
-    spool.append([{"op": "batch", "n": 1}, {"op": "batch", "n": 2}])
+    spool.append([{"op": "batch", "body": {"n": 1}}, {"op": "batch", "body": {"n": 2}}])
 
     def fail_once_on_second(entry):
-        if entry["n"] == 2 and not failed:
+        if entry["body"]["n"] == 2 and not failed:
             failed.append(True)
             raise RuntimeError("down again")
-        sent.append(entry["n"])
+        sent.append(entry["body"]["n"])
 
     with pytest.raises(RuntimeError):
         spool.replay(fail_once_on_second)

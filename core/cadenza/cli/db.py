@@ -1,11 +1,13 @@
 """``cadenza db``: show and migrate the schema revision of the run record, or of a server's
-database given with ``--database-url`` (e.g. ``postgresql+psycopg://...``)."""
+database given with ``--database-url`` (e.g. ``postgresql+psycopg://...``); ``db doctor``
+(`cadenza.cli.doctor`) checks what needs attention."""
 
 from __future__ import annotations
 
 import click
 
 from cadenza.cli._common import die
+from cadenza.cli.doctor import doctor
 
 
 def _path_and_modules():  # type: ignore[no-untyped-def]
@@ -51,6 +53,9 @@ def _shown(url: str) -> str:
 @click.group()
 def db() -> None:
     """Inspect and migrate the run record ($CADENZA_HOME/cadenza.db) or a server's database."""
+
+
+db.add_command(doctor)
 
 
 @db.command("revision")
