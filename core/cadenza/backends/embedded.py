@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from cadenza.backends import writer
 from cadenza.backends.process import PROCESS
 from cadenza.backends.recording import Recorder, pop_all, take_runs
+from cadenza.blocks.masking import mask
 from cadenza.orchestration import CORE_POLICY
 from cadenza.store import statements
 
@@ -53,7 +54,7 @@ def _flow_row(run: FlowRun) -> tuple:
         json.dumps(list(run.tags)),
         state.type.value if state else None,
         state.name if state else None,
-        state.message if state else None,
+        mask(state.message) if state and state.message else None,
         run.created,
         run.start_time,
         run.end_time,
@@ -79,7 +80,7 @@ def _task_row(run: TaskRun) -> tuple:
         json.dumps(list(run.tags)) if run.tags else "[]",
         state.type.value if state else None,
         state.name if state else None,
-        state.message if state else None,
+        mask(state.message) if state and state.message else None,
         run.created,
         run.start_time,
         run.end_time,

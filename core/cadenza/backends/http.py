@@ -237,13 +237,13 @@ class HttpBackend(Recorder):
                 refusals.rejected_transitions(request, answer)
                 return answer
             if op == "set_state":
-                answer = client.set_state(request.run_id, request.body, retry=retry)
+                answer = client.set_state(request.run_id, request.data, retry=retry)
                 if not live and answer.get("decision") != "ACCEPT":
                     reason = f"{answer.get('decision')}: {answer.get('reason')}"
                     refusals.set_aside("server", "flow-run-transition", request.entry, reason)
                 return answer
             if op == "flow_run":
-                return client.create_flow_run(request.body, retry=retry)
+                return client.create_flow_run(request.data, retry=retry)
         except ApiError as exc:
             if exc.status in (401, 403):  # wrong key: keep the rows, it may be fixed
                 raise ServerUnavailable(f"the server refused the API key: {exc}") from exc
@@ -281,7 +281,7 @@ class HttpBackend(Recorder):
         except ServerUnavailable as exc:
             self._go_down(exc)
             return
-        except ServerIncompatible as exc:
+        except (ServerIncompatible, OSError) as exc:  # OSError: the journal's disk (full)
             logger.error("%s", exc)
             self._go_down(exc)
             return
@@ -295,6 +295,8 @@ class HttpBackend(Recorder):
             self.spool.replay_orphans(self._send_entry)
         except ServerUnavailable as exc:
             self._go_down(exc)
+        except OSError as exc:  # a dead letter or offset could not be written: kept for later
+            logger.error("Replaying the journals of exited processes stopped: %s", exc)
 
     # -- the sender thread ----------------------------------------------------------------------
     def _send_loop(self) -> None:

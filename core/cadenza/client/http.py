@@ -216,11 +216,12 @@ class _Routes:
         return self._json("GET", "/version", retry=retry)
 
     # runs
-    def create_flow_run(self, row: dict[str, Any], retry: bool = True) -> Any:
-        return self._json("POST", "/flow_runs", json=row, retry=retry)
+    # A body may be given already encoded as JSON (bytes), as the HTTP backend sends them.
+    def create_flow_run(self, row: dict[str, Any] | bytes, retry: bool = True) -> Any:
+        return self._json("POST", "/flow_runs", **_body(row), retry=retry)
 
-    def set_state(self, run_id: str, body: dict[str, Any], retry: bool = True) -> Any:
-        return self._json("POST", f"/flow_runs/{run_id}/set_state", json=body, retry=retry)
+    def set_state(self, run_id: str, body: dict[str, Any] | bytes, retry: bool = True) -> Any:
+        return self._json("POST", f"/flow_runs/{run_id}/set_state", **_body(body), retry=retry)
 
     def heartbeat(self, flow_run_ids: list[str], lease_seconds: float, retry: bool = True) -> Any:
         """Renew the leases of these flow runs: ``{"renewed": [...], "final": [...]}``."""
@@ -228,10 +229,7 @@ class _Routes:
         return self._json("POST", "/heartbeats", json=body, retry=retry)
 
     def batch(self, body: dict[str, Any] | bytes, retry: bool = True) -> Any:
-        """Send a batch: a body, or one already encoded as JSON (bytes)."""
-        if isinstance(body, bytes):
-            return self._json("POST", "/batch", content=body, retry=retry)
-        return self._json("POST", "/batch", json=body, retry=retry)
+        return self._json("POST", "/batch", **_body(body), retry=retry)
 
     def list_flow_runs(
         self,
@@ -459,6 +457,11 @@ class AsyncApiClient(_Routes, _Retrying):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _body(body: dict[str, Any] | bytes) -> dict[str, Any]:
+    """The request keyword for a body: encoded JSON as ``content``, anything else as ``json``."""
+    return {"content": body} if isinstance(body, bytes) else {"json": body}
 
 
 def _errors(response: httpx.Response) -> list[dict[str, Any]]:
