@@ -107,7 +107,7 @@ def test_the_embedded_writer_puts_every_value_in_its_own_column(tmp_path: Path) 
          "created": flow.created, "start_time": 11.0, "end_time": 12.0, "run_count": 7,
          "result_ref": "flow-ref", "pid": PROCESS.pid, "hostname": PROCESS.hostname,
          "process_start": PROCESS.start, "entrypoint": "etl.py:main",
-         "resumed_from": "earlier-run", "retries": 3},
+         "resumed_from": "earlier-run", "retries": 3, "lease_expires": None},
     ]  # fmt: skip
     assert _rows(path, "task_runs") == [
         {"id": task.id, "flow_run_id": flow.id, "name": "task-run-name",
@@ -128,10 +128,12 @@ def test_the_embedded_writer_puts_every_value_in_its_own_column(tmp_path: Path) 
     assert {s["details"] for s in states} == {None}
     assert set(states[0]) == {"id", "transition_id", "run_id", "flow_run_id", "type", "name",
                               "message", "timestamp", "details"}  # fmt: skip
-    assert [{k: v for k, v in row.items() if k != "id"} for row in _rows(path, "logs")] == [
-        {"flow_run_id": flow.id, "task_run_id": task.id, "level": 25, "logger": "the-logger",
-         "message": "a message", "timestamp": 30.0},
-    ]  # fmt: skip
+    (log,) = _rows(path, "logs")
+    assert log.pop("uid").startswith(tuple("0123456789abcdef"))  # the line's own id
+    assert {k: v for k, v in log.items() if k != "id"} == {
+        "flow_run_id": flow.id, "task_run_id": task.id, "level": 25, "logger": "the-logger",
+        "message": "a message", "timestamp": 30.0,
+    }  # fmt: skip
     (cache,) = _rows(path, "cache_entries")
     assert isinstance(cache.pop("created"), float)  # the time of writing
     assert cache == {"key": "the-key", "result_ref": "cached-ref", "task_key": "task-key",

@@ -210,7 +210,7 @@ class EmbeddedBackend(Recorder):
             (_UPSERT_FLOW_RUN, [_flow_row(r) for r in runs if r.kind == "flow"]),
             (_UPSERT_TASK_RUN, [_task_row(r) for r in runs if r.kind == "task"]),
             (_INSERT_STATE, [row[:8] for row in states]),
-            (_INSERT_LOG, [row[:6] for row in logs]),  # ids dedupe resent batches: none here
+            (_INSERT_LOG, logs),
             (_UPSERT_CACHE, cache),
             (_INSERT_ARTIFACT, artifacts),
             (_UPDATE_ARTIFACT, updates),

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cadenza.exceptions import StoreError
 
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 """The newest schema revision this code knows; equal to the Alembic script head (tested)."""
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -57,7 +57,7 @@ def _upsert(table: sa.Table, update: tuple[str, ...]) -> sa.Insert:
 
 # Columns the embedded writer never has a value for (say, a lease only a server renews), by
 # table: its INSERTs leave them to their defaults. Every other column must be in its rows.
-NOT_WRITTEN: dict[str, tuple[str, ...]] = {}
+NOT_WRITTEN: dict[str, tuple[str, ...]] = {"flow_runs": ("lease_expires",)}
 
 
 def _written(table: sa.Table) -> list[str]:

@@ -1,4 +1,4 @@
--- revision: 0007
+-- revision: 0008
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -19,7 +19,7 @@ CREATE TABLE flow_runs (
 	start_time REAL, 
 	end_time REAL, 
 	run_count INTEGER DEFAULT 0 NOT NULL, 
-	result_ref TEXT, pid INTEGER, hostname TEXT, process_start TEXT, entrypoint TEXT, resumed_from TEXT, retries INTEGER DEFAULT 0 NOT NULL, 
+	result_ref TEXT, pid INTEGER, hostname TEXT, process_start TEXT, entrypoint TEXT, resumed_from TEXT, retries INTEGER DEFAULT 0 NOT NULL, lease_expires REAL, 
 	PRIMARY KEY (id)
 );
 CREATE INDEX ix_flow_runs_state_type ON flow_runs (state_type);
@@ -67,7 +67,7 @@ CREATE TABLE logs (
 	logger TEXT NOT NULL, 
 	message TEXT NOT NULL, 
 	timestamp REAL NOT NULL
-);
+, uid TEXT);
 CREATE INDEX ix_logs_flow_run_id ON logs (flow_run_id);
 CREATE TABLE cache_entries (
 	"key" TEXT NOT NULL, 
@@ -110,4 +110,6 @@ CREATE TABLE variables (
 	updated REAL NOT NULL, 
 	PRIMARY KEY (name)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0007');
+CREATE INDEX ix_flow_runs_lease_expires ON flow_runs (lease_expires);
+CREATE UNIQUE INDEX ux_logs_uid ON logs (uid);
+INSERT INTO alembic_version (version_num) VALUES ('0008');

@@ -124,8 +124,8 @@ UPDATE_ARTIFACT_PARAMS = (
 )
 
 INSERT_LOG = (
-    "INSERT INTO logs (flow_run_id, task_run_id, level, logger, message, timestamp) VALUES "
-    "(?, ?, ?, ?, ?, ?)"
+    "INSERT INTO logs (flow_run_id, task_run_id, level, logger, message, timestamp, uid) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_LOG_PARAMS = (
     "flow_run_id",
@@ -134,6 +134,7 @@ INSERT_LOG_PARAMS = (
     "logger",
     "message",
     "timestamp",
+    "uid",
 )
 
 CRASH_FLOW_RUN = (

@@ -53,6 +53,10 @@ flow_runs = sa.Table(
     sa.Column("entrypoint", sa.Text),
     sa.Column("resumed_from", sa.Text),
     sa.Column("retries", sa.Integer, nullable=False, server_default=sa.text("0")),
+    # Until when the process running it is presumed alive; renewed by its heartbeats. A server's
+    # reaper marks a run Crashed once this has passed (none: never, e.g. the embedded record,
+    # which tells a live process by pid and host instead).
+    sa.Column("lease_expires", Epoch, index=True),
 )
 
 task_runs = sa.Table(
@@ -102,6 +106,10 @@ logs = sa.Table(
     sa.Column("logger", sa.Text, nullable=False),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("timestamp", Epoch, nullable=False),
+    # The id the recording process gave the line: a line sent twice (a batch resent after its
+    # answer was lost) is kept once.
+    sa.Column("uid", sa.Text),
+    sa.Index("ux_logs_uid", "uid", unique=True),
     sqlite_autoincrement=True,
 )
 

@@ -1,0 +1,45 @@
+"""Leases for flow runs, ids for log lines.
+
+``flow_runs.lease_expires``: a server marks a run Crashed when the process running it stops
+renewing its lease (heartbeats), so a killed process never leaves a run Running.
+``logs.uid``: the id the recording process gave a line, unique, so a batch resent after its
+answer was lost does not repeat its log lines.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-05 12:30:45.968759
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("flow_runs", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("lease_expires", sa.Double().with_variant(sa.REAL(), "sqlite"), nullable=True)
+        )
+        batch_op.create_index(
+            batch_op.f("ix_flow_runs_lease_expires"), ["lease_expires"], unique=False
+        )
+
+    with op.batch_alter_table("logs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("uid", sa.Text(), nullable=True))
+        batch_op.create_index("ux_logs_uid", ["uid"], unique=True)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("logs", schema=None) as batch_op:
+        batch_op.drop_index("ux_logs_uid")
+        batch_op.drop_column("uid")
+
+    with op.batch_alter_table("flow_runs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_flow_runs_lease_expires"))
+        batch_op.drop_column("lease_expires")
