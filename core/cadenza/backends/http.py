@@ -137,6 +137,8 @@ class HttpBackend(Recorder):
             transitions.accept(run, state, transition_id)
             if state.type in TERMINAL_STATES:
                 self.heartbeat.discard(run.id)
+            else:  # active again (a retry after Failed)
+                self.heartbeat.add(run.id, run.name)
         return decision
 
     def _sync(self, request: wire.Request, local=None) -> Any:
