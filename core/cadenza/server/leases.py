@@ -91,7 +91,7 @@ def _reap_batch(store: Store, now: float) -> list[str]:
                 continue
             message = _message(row.pid, row.hostname, row.lease_expires)
             tid = f"lease-expired:{row.lease_expires!r}"
-            _, made = propose(CORE_POLICY, run, State(StateType.CRASHED, None, message, ts=now), tid)
+            _, made = propose(CORE_POLICY, run, _crashed(message, now), tid)
             if made is None:
                 continue
             rows.append(dict(zip(ROW_COLUMNS, made[:8], strict=True)))
@@ -100,7 +100,7 @@ def _reap_batch(store: Store, now: float) -> list[str]:
         for task in tasks.values():
             tid = f"flow-run-crashed:{task.flow_run_id}"
             message = "Its flow run crashed: the process running it stopped sending heartbeats"
-            _, made = propose(CORE_POLICY, task, State(StateType.CRASHED, None, message, ts=now), tid)
+            _, made = propose(CORE_POLICY, task, _crashed(message, now), tid)
             if made is not None:
                 rows.append(dict(zip(ROW_COLUMNS, made[:8], strict=True)))
         store._write_transitions(conn, rows, [*runs.values(), *tasks.values()])
@@ -124,6 +124,10 @@ def _unfinished_tasks(conn: sa.Connection, store: Store, flow_run_ids: list[str]
         )
     ]
     return store._load_runs(conn, task_runs, "task", ids)
+
+
+def _crashed(message: str, now: float) -> State:
+    return State(StateType.CRASHED, None, message, ts=now)
 
 
 def _message(pid: int | None, hostname: str | None, expired: float) -> str:
