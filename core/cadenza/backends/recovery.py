@@ -11,16 +11,19 @@ import time
 import uuid
 
 from cadenza.backends.process import PROCESS, is_alive
+from cadenza.backends.writer import rollback
 from cadenza.store.statements import CRASH_FLOW_RUN, CRASH_TASK_RUN, INSERT_CRASH_STATE
 
-_ACTIVE = ("PENDING", "RUNNING", "CANCELLING", "PAUSED")
+_ACTIVE = ("SCHEDULED", "PENDING", "RUNNING", "CANCELLING", "PAUSED")
+# A run with no state yet counts as active: its row can reach the record (the writer's batch)
+# before its first transition does.
+_IS_ACTIVE = f"(state_type IS NULL OR state_type IN ({','.join('?' * len(_ACTIVE))}))"
 
 
 def reap_dead_runs(conn: sqlite3.Connection) -> list[str]:
     """Mark flow runs whose owning process died as Crashed; return their ids."""
-    marks = ",".join("?" * len(_ACTIVE))
     rows = conn.execute(
-        f"SELECT id, pid, process_start FROM flow_runs WHERE state_type IN ({marks}) "
+        f"SELECT id, pid, process_start FROM flow_runs WHERE {_IS_ACTIVE} "
         "AND hostname = ? AND pid IS NOT NULL",
         (*_ACTIVE, PROCESS.hostname),
     ).fetchall()
@@ -39,18 +42,18 @@ def reap_dead_runs(conn: sqlite3.Connection) -> list[str]:
             (state,) = conn.execute(
                 "SELECT state_type FROM flow_runs WHERE id = ?", (run_id,)
             ).fetchone()
-            if state not in _ACTIVE:  # another process reaped it first
+            if state is not None and state not in _ACTIVE:  # another process reaped it first
                 continue
             _crash(conn, CRASH_FLOW_RUN, run_id, run_id, message, now)
             task_message = f"Its flow run crashed: {message.lower()}"
             for (task_id,) in conn.execute(
-                f"SELECT id FROM task_runs WHERE flow_run_id = ? AND state_type IN ({marks})",
+                f"SELECT id FROM task_runs WHERE flow_run_id = ? AND {_IS_ACTIVE}",
                 (run_id, *_ACTIVE),
             ).fetchall():
                 _crash(conn, CRASH_TASK_RUN, task_id, run_id, task_message, now)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return [run_id for run_id, _ in dead]
 
