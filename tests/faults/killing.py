@@ -102,7 +102,8 @@ def truthful_embedded(home: Path, env: dict[str, str]) -> list[dict[str, Any]]:
         ).fetchall()
         assert all(message for (message,) in crashed), "a Crashed run without a reason"
         twice = conn.execute(
-            "SELECT run_id, transition_id, count(*) FROM run_states GROUP BY 1, 2 HAVING count(*) > 1"
+            "SELECT run_id, transition_id, count(*) FROM run_states "
+            "GROUP BY 1, 2 HAVING count(*) > 1"
         ).fetchall()
         assert twice == [], f"transitions recorded twice: {twice}"
         repeated = conn.execute(
