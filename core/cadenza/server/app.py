@@ -24,6 +24,9 @@ from cadenza.server.models import BatchIn, BatchOut, DecisionOut, FlowRunIn, Set
 from cadenza.server.store import DatabaseBusy, Store
 
 API_KEY_ENV = "CADENZA_SERVER_API_KEY"
+MAX_PAGE = 10_000
+PageLimit = Query(200, ge=1, le=MAX_PAGE, description=f"at most {MAX_PAGE}")
+PageOffset = Query(0, ge=0, le=2**31 - 1)
 
 
 def create_app(database_url: str | None = None, api_key: str | None = None) -> FastAPI:
@@ -120,7 +123,20 @@ def _router(store: Store) -> APIRouter:
 
     @router.get("/flow_runs/{ref}")
     def get_flow_run(ref: str) -> dict[str, Any]:
-        return store.get_flow_run(ref)
+        """The run, its own states, first subflow runs and counts: bounded whatever its size."""
+        return store.flow_run_summary(ref)
+
+    @router.get("/flow_runs/{ref}/task_runs")
+    def flow_run_task_runs(
+        ref: str, limit: int = PageLimit, offset: int = PageOffset
+    ) -> list[dict[str, Any]]:
+        return store.task_runs_page(ref, limit, offset)
+
+    @router.get("/flow_runs/{ref}/subflow_runs")
+    def flow_run_subflow_runs(
+        ref: str, limit: int = PageLimit, offset: int = PageOffset
+    ) -> list[dict[str, Any]]:
+        return store.subflow_runs_page(ref, limit, offset)
 
     @router.get("/flows")
     def list_flows() -> list[dict[str, Any]]:
@@ -143,8 +159,15 @@ def _router(store: Store) -> APIRouter:
         return store.get_task_run(task_run_id)
 
     @router.get("/flow_runs/{ref}/logs")
-    def get_logs(ref: str) -> list[dict[str, Any]]:
-        return store.get_logs(ref)
+    def get_logs(
+        ref: str,
+        limit: int = PageLimit,
+        offset: int = PageOffset,
+        after: int | None = Query(
+            None, ge=0, le=2**63 - 1, description="only log lines with an id above this one"
+        ),
+    ) -> list[dict[str, Any]]:
+        return store.logs_page(ref, limit, offset, after)
 
     return router
 

@@ -132,7 +132,8 @@ class Store:
         artifact_updates: list[dict[str, Any]] = (),  # type: ignore[assignment]
     ) -> dict[str, Any]:
         """Create task runs, apply `proposals` in order, insert logs and artifacts (an id seen
-        before is skipped), record cache entries: one transaction."""
+        before is skipped), record cache entries: one transaction.
+        """
         accepted = duplicates = 0
         rejected: list[dict[str, str]] = []
         with self._write() as conn:
@@ -274,9 +275,25 @@ class Store:
         with self._read() as conn:
             return reads.list_flow_runs(conn, **filters)
 
-    def get_flow_run(self, ref: str) -> dict[str, Any]:
+    def flow_run_summary(self, ref: str) -> dict[str, Any]:
         with self._read() as conn:
-            return reads.get_flow_run(conn, reads.resolve_flow_run_id(conn, ref))
+            return reads.flow_run_summary(conn, reads.resolve_flow_run_id(conn, ref))
+
+    def task_runs_page(self, ref: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return reads.task_runs_page(conn, reads.resolve_flow_run_id(conn, ref), limit, offset)
+
+    def logs_page(
+        self, ref: str, limit: int, offset: int, after: int | None
+    ) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            run_id = reads.resolve_flow_run_id(conn, ref)
+            return reads.logs_page(conn, run_id, limit, offset, after)
+
+    def subflow_runs_page(self, ref: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            run_id = reads.resolve_flow_run_id(conn, ref)
+            return reads.subflow_runs_page(conn, run_id, limit, offset)
 
     def list_flows(self) -> list[dict[str, Any]]:
         with self._read() as conn:
@@ -289,10 +306,6 @@ class Store:
     def get_task_run(self, task_run_id: str) -> dict[str, Any]:
         with self._read() as conn:
             return reads.get_task_run(conn, task_run_id)
-
-    def get_logs(self, ref: str) -> list[dict[str, Any]]:
-        with self._read() as conn:
-            return reads.get_logs(conn, reads.resolve_flow_run_id(conn, ref))
 
 
 def dumps(value: Any) -> str:
