@@ -6,7 +6,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from server_helpers import flow_run, state
+from server_helpers import flow_run, state, task_run
 
 SECRET = "sk-live-DO-NOT-ECHO-5678"
 
@@ -95,14 +95,22 @@ def test_a_bad_record_in_a_batch_is_named_by_list_and_index(client, document) ->
     transitions = [
         {"run_id": "f1", "transition_id": f"t{i}", "state": state("PENDING")} for i in range(20)
     ]
-    transitions[17]["run_count"] = -1
+    transitions[17]["run_id"] = "bad\x00id"
     response = client.post("/api/batch", json={"logs": logs, "transitions": transitions})
     answer = _conforms(document, "/api/batch", "post", response)
     assert [e["loc"] for e in answer["errors"]] == [
-        ["body", "transitions", 17, "run_count"],
+        ["body", "transitions", 17, "run_id"],
         ["body", "logs", 5, "level"],
     ]
-    assert "body.transitions.17.run_count" in answer["detail"]
+    assert "body.transitions.17.run_id" in answer["detail"]
+
+
+def test_refusals_of_the_store_have_the_same_shape(client, document) -> None:
+    body = {"task_runs": [task_run("t0", None), task_run("t1", "ghost-flow")]}
+    response = client.post("/api/batch", json=body)
+    answer = _conforms(document, "/api/batch", "post", response)
+    assert answer["errors"][0]["loc"] == ["body", "task_runs", 1, "flow_run_id"]
+    assert "ghost-flow" not in response.text
 
 
 def test_other_errors_have_the_same_shape(client, document) -> None:

@@ -19,6 +19,7 @@ from cadenza.server.models import (
     BatchOut,
     DecisionOut,
     FlowRunIn,
+    Id,
     SetStateIn,
 )
 from cadenza.server.store import Store
@@ -47,7 +48,7 @@ def router(store: Store) -> APIRouter:
         return {"id": body.id}
 
     @api.post("/flow_runs/{run_id}/set_state")
-    def set_flow_run_state(run_id: str, body: SetStateIn) -> DecisionOut:
+    def set_flow_run_state(run_id: Annotated[Id, Path()], body: SetStateIn) -> DecisionOut:
         decision = store.set_state("flow", run_id, body.transition_id, body.run_count, body.state)
         return DecisionOut(
             decision=decision.kind.value, reason=decision.reason, delay=decision.delay
