@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from cadenza import flow, get_run_logger, task
 from cadenza.backends.http import HttpBackend
 from cadenza.client.http import ApiClient, ApiError
+from cadenza.client.pages import read_flow_run
 from cadenza.client.spool import Spool
 from cadenza.exceptions import ServerIncompatible
 
@@ -97,7 +98,7 @@ def test_a_flow_is_recorded_on_the_server_and_read_back(live_server, monkeypatch
     with ApiClient(server.url) as client:
         runs = client.list_flow_runs()
         assert len(runs) == 1 and runs[0]["state"]["type"] == "COMPLETED"
-        run = client.get_flow_run("latest")
+        run = read_flow_run(client, "latest")
         assert run["id"] == state.state_details.flow_run_id
         assert len(run["task_runs"]) == 20
         assert {t["state"]["type"] for t in run["task_runs"]} == {"COMPLETED"}

@@ -27,3 +27,18 @@ def test_hooks_reference_renders_every_hook_spec() -> None:
     text = (DOCS / "reference" / "hooks.md").read_text()
     rendered = set(re.findall(r"^::: cadenza\.plugins\.hookspecs\.(\w+)$", text, re.M))
     assert specs <= rendered, f"docs/reference/hooks.md does not render {sorted(specs - rendered)}"
+
+
+def test_http_api_reference_lists_exactly_the_routes(tmp_path: Path) -> None:
+    from cadenza.server.app import create_app
+
+    document = create_app(f"sqlite:///{tmp_path / 'cadenza.db'}", api_key="").openapi()
+    served = {
+        f"{method.upper()} {re.sub(r'{[^}]+}', '{}', path)}"
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    text = (DOCS / "reference" / "http-api.md").read_text()
+    documented = re.findall(r"^\| `((?:GET|POST|PUT|DELETE) /api/[^`]*)` \|", text, re.M)
+    assert len(documented) == len(set(documented)), "a route is documented twice"
+    assert {re.sub(r"{[^}]+}", "{}", route) for route in documented} == served

@@ -45,6 +45,16 @@ def authed(db_url: str) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_client(request, db_url: str) -> Iterator[TestClient]:
+    """A client of an app without auth, over SQLite and over PostgreSQL."""
+    from cadenza.server.app import create_app
+
+    url = db_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with TestClient(create_app(url, api_key="")) as test_client:
+        yield test_client
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
     """A throwaway PostgreSQL cluster (cadenza.testing.postgres); fails if PostgreSQL is missing."""

@@ -12,7 +12,14 @@ with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what we t
 
 API_KEY = "s3cret-key-for-tests"
 
-__all__ = ["API_KEY", "TestClient", "flow_run", "propose", "state", "task_run"]
+__all__ = ["API_KEY", "TestClient", "api_client", "flow_run", "propose", "state", "task_run"]
+
+
+def api_client(test_client: TestClient) -> Any:
+    """A `cadenza.client.http.ApiClient` that talks to the app of `test_client` in-process."""
+    from cadenza.client.http import ApiClient
+
+    return ApiClient("http://testserver", transport=test_client._transport, retry_time=0)
 
 
 def flow_run(run_id: str, **fields: Any) -> dict[str, Any]:

@@ -67,9 +67,9 @@ def test_batch_creates_task_runs_applies_transitions_and_logs(client, db_path: P
     logs = conn.execute("SELECT task_run_id, message FROM logs ORDER BY id").fetchall()
     assert logs == [("t0", "line 0"), ("t1", "line 1"), ("t2", "line 2")]
 
-    shown = client.get("/api/flow_runs/f1").json()
-    assert [t["state"]["type"] for t in shown["task_runs"]] == ["COMPLETED"] * 3
-    assert [s["type"] for s in shown["task_runs"][0]["states"]] == [
+    shown = client.get("/api/flow_runs/f1/task_runs").json()
+    assert [t["state"]["type"] for t in shown] == ["COMPLETED"] * 3
+    assert [s["type"] for s in shown[0]["states"]] == [
         "PENDING",
         "RUNNING",
         "COMPLETED",

@@ -3,19 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import pytest
 from server_helpers import TestClient, flow_run, state, task_run
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_client(request, db_url: str) -> Iterator[TestClient]:
-    from cadenza.server.app import create_app
-
-    url = db_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    with TestClient(create_app(url, api_key="")) as test_client:
-        yield test_client
 
 
 def _seed(client: TestClient) -> None:

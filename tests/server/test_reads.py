@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_helpers import TestClient
+from server_helpers import TestClient, api_client
 
 from cadenza import flow, get_run_logger, task
 from cadenza.backends import reset_backend
+from cadenza.client.pages import read_flow_run
 from cadenza.server import reads
 from cadenza.store import queries
 
@@ -53,11 +54,20 @@ def _sqlite(db_path: Path) -> sqlite3.Connection:
 
 
 def test_show_equals_the_embedded_json(client, db_path: Path, recorded: str) -> None:
+    """`runs show --json` in server mode (the summary, then every page) is the embedded one."""
     expected = queries.get_flow_run(_sqlite(db_path), recorded)
     assert expected["task_runs"] and expected["subflow_runs"] and expected["logs"]
-    assert client.get(f"/api/flow_runs/{recorded}").json() == expected
-    assert client.get(f"/api/flow_runs/{recorded[:-4]}").json() == expected
+    with api_client(client) as api:
+        assert read_flow_run(api, recorded) == expected
+        assert read_flow_run(api, recorded[:-4], page=1) == expected
     assert client.get(f"/api/flow_runs/{recorded}/logs").json() == expected["logs"]
+    summary = client.get(f"/api/flow_runs/{recorded}").json()
+    assert summary["counts"] == {
+        "task_runs": 3,  # double(0..2); child's call of double is the subflow run's
+        "task_runs_by_state": {"COMPLETED": 3},
+        "subflow_runs": 1,
+        "logs": len(expected["logs"]),
+    }
 
 
 def test_ls_equals_the_embedded_json(client, db_path: Path, recorded: str) -> None:
@@ -94,7 +104,15 @@ def test_the_sqlalchemy_read_path_builds_the_same_json(db_path: Path, recorded: 
     engine = sa.create_engine(f"sqlite:///{db_path}")
     try:
         with engine.connect() as sa_conn:
-            assert reads.get_flow_run(sa_conn, recorded) == queries.get_flow_run(conn, recorded)
+            assert reads.flow_run_summary(sa_conn, recorded) == (
+                queries.flow_run_summary(conn, recorded)
+            )
+            whole = queries.get_flow_run(conn, recorded)
+            assert reads.task_runs_page(sa_conn, recorded, 2, 1) == whole["task_runs"][1:3]
+            assert reads.logs_page(sa_conn, recorded, 2, 0, None) == whole["logs"][:2]
+            after = whole["logs"][0]["id"]
+            assert reads.logs_page(sa_conn, recorded, 100, 0, after) == whole["logs"][1:]
+            assert reads.subflow_runs_page(sa_conn, recorded, 5, 0) == whole["subflow_runs"]
             assert reads.list_flow_runs(sa_conn, limit=None) == queries.list_flow_runs(
                 conn, limit=None
             )

@@ -59,8 +59,10 @@ def ls(as_json: bool, limit: int, state: str | None, flow_name: str | None) -> N
 def show(run_id: str, as_json: bool) -> None:
     """Show one flow run: its task runs, state transitions, subflows and logs."""
     if api_url():
+        from cadenza.client.pages import read_flow_run
+
         with open_api() as client:
-            run = client.get_flow_run(run_id)
+            run = read_flow_run(client, run_id)
     else:
         from cadenza.store.queries import get_flow_run, resolve_flow_run_id
 
@@ -83,15 +85,19 @@ def logs(run_id: str) -> None:
     from cadenza.cli.formatting import log_line
 
     if api_url():
+        from cadenza.client.pages import log_pages
+
         with open_api() as client:
             full_id = client.get_flow_run(run_id)["id"]
-            lines = client.get_logs(full_id)
-    else:
-        from cadenza.store.queries import get_logs, resolve_flow_run_id
+            for lines in log_pages(client, full_id):  # page by page: bounded memory
+                for line in lines:
+                    click.echo(log_line(line, full_id))
+        return
+    from cadenza.store.queries import get_logs, resolve_flow_run_id
 
-        with open_record() as conn:
-            full_id = resolve_flow_run_id(conn, run_id)
-            lines = get_logs(conn, full_id)
+    with open_record() as conn:
+        full_id = resolve_flow_run_id(conn, run_id)
+        lines = get_logs(conn, full_id)
     for line in lines:
         click.echo(log_line(line, full_id))
 

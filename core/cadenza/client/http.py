@@ -246,11 +246,36 @@ class _Routes:
         return self._json("GET", "/flow_runs", params=params)
 
     def get_flow_run(self, ref: str) -> Any:
-        """One run by id, unique prefix or `latest` (NotFound otherwise)."""
+        """One run by id, unique prefix or `latest` (NotFound otherwise), bounded: its own
+        states, first subflow runs and ``counts``; page its task runs, logs and subflow runs
+        with the methods below (`cadenza.client.pages` reads a whole run)."""
         return self._json("GET", f"/flow_runs/{ref}")
 
-    def get_logs(self, run_id: str) -> Any:
-        return self._json("GET", f"/flow_runs/{run_id}/logs")
+    def get_task_runs_page(
+        self, run_id: str, limit: int | None = None, offset: int | None = None
+    ) -> Any:
+        """Task runs of a flow run by creation, each with its states. A page may end before
+        `limit` (long messages): read on until an empty page."""
+        params = {"limit": limit, "offset": offset}
+        return self._json("GET", f"/flow_runs/{run_id}/task_runs", params=params)
+
+    def get_logs(
+        self,
+        run_id: str,
+        limit: int | None = None,
+        offset: int | None = None,
+        after: int | None = None,
+    ) -> Any:
+        """One page of a flow run's log lines in arrival order; `after` a log id for those
+        that came after it. A page may end before `limit`: read on until an empty page."""
+        params = {"limit": limit, "offset": offset, "after": after}
+        return self._json("GET", f"/flow_runs/{run_id}/logs", params=params)
+
+    def get_subflow_runs_page(
+        self, run_id: str, limit: int | None = None, offset: int | None = None
+    ) -> Any:
+        params = {"limit": limit, "offset": offset}
+        return self._json("GET", f"/flow_runs/{run_id}/subflow_runs", params=params)
 
     def list_flows(self) -> Any:
         return self._json("GET", "/flows")

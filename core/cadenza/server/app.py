@@ -1,8 +1,9 @@
 """The ASGI application: the routes of docs/reference/http-api.md under ``/api``.
 
 `create_app` migrates the database (refusing one newer than this code) and returns a FastAPI
-app wrapped in `Guard` (auth, body limit). Routes are plain functions run in the threadpool;
-storage is `cadenza.server.store.Store`.
+app wrapped in `Guard` (auth, body limit). Routes are plain functions run in the threadpool
+(`run_routes`, `resources`); storage is `cadenza.server.store.Store`; every error answer has the
+one shape of `cadenza.server.errors`.
 """
 
 from __future__ import annotations
@@ -10,17 +11,15 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from cadenza.server import API_VERSION, resources, schema
+from cadenza import __version__
+from cadenza.server import API_VERSION, errors, resources, run_routes, schema
 from cadenza.server.catalog import Catalog, Conflict
 from cadenza.server.guard import Guard
-from cadenza.server.models import BatchIn, BatchOut, DecisionOut, FlowRunIn, SetStateIn
 from cadenza.server.store import DatabaseBusy, Store
 
 API_KEY_ENV = "CADENZA_SERVER_API_KEY"
@@ -53,14 +52,15 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
         redoc_url=None,
     )
     app.state.store = store
-    app.include_router(_router(store), prefix="/api")
+    app.include_router(_router(), prefix="/api")
+    app.include_router(run_routes.router(store), prefix="/api")
     app.include_router(resources.router(Catalog(store)), prefix="/api")
     _error_handlers(app)
     app.add_middleware(Guard, api_key=api_key)
     return app
 
 
-def _router(store: Store) -> APIRouter:
+def _router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/health")
@@ -69,135 +69,20 @@ def _router(store: Store) -> APIRouter:
 
     @router.get("/version")
     def version() -> dict[str, Any]:
-        from cadenza import __version__
-
         return {"api_version": API_VERSION, "cadenza_version": __version__}
-
-    @router.post("/flow_runs", status_code=201)
-    def create_flow_run(body: FlowRunIn, response: Response) -> dict[str, str]:
-        if not store.create_flow_run(body.row()):
-            response.status_code = 200
-        return {"id": body.id}
-
-    @router.post("/flow_runs/{run_id}/set_state")
-    def set_flow_run_state(run_id: str, body: SetStateIn) -> DecisionOut:
-        decision = store.set_state("flow", run_id, body.transition_id, body.run_count, body.state)
-        return DecisionOut(
-            decision=decision.kind.value, reason=decision.reason, delay=decision.delay
-        )
-
-    @router.post("/batch")
-    def batch(body: BatchIn) -> BatchOut:
-        result = store.apply_batch(
-            [t.row() for t in body.task_runs],
-            body.transitions,
-            [log.model_dump() for log in body.logs],
-            [a.row() for a in body.artifacts],
-            [c.model_dump() for c in body.cache_entries],
-            [u.model_dump() for u in body.artifact_updates],
-        )
-        return BatchOut(**result)
-
-    @router.get("/flow_runs")
-    def list_flow_runs(
-        limit: int = Query(20, ge=1, le=10_000),
-        offset: int = Query(0, ge=0, le=2**31 - 1),
-        state: str | None = Query(None, description="a state type, e.g. COMPLETED"),
-        flow_name: str | None = None,
-        tag: str | None = None,
-        since: str | None = Query(None, description="epoch seconds or ISO 8601: created >="),
-        until: str | None = Query(None, description="epoch seconds or ISO 8601: created <"),
-    ) -> list[dict[str, Any]]:
-        return store.list_flow_runs(
-            limit=limit,
-            offset=offset,
-            state=state,
-            flow_name=flow_name,
-            tag=tag,
-            since=_epoch("since", since),
-            until=_epoch("until", until),
-        )
-
-    @router.get("/flow_runs/{ref}")
-    def get_flow_run(ref: str) -> dict[str, Any]:
-        return store.get_flow_run(ref)
-
-    @router.get("/flows")
-    def list_flows() -> list[dict[str, Any]]:
-        return store.list_flows()
-
-    @router.get("/task_runs")
-    def list_task_runs(
-        limit: int = Query(100, ge=1, le=10_000),
-        offset: int = Query(0, ge=0, le=2**31 - 1),
-        flow_run_id: str | None = None,
-        task_name: str | None = None,
-        state: str | None = Query(None, description="a state type, e.g. FAILED"),
-    ) -> list[dict[str, Any]]:
-        return store.list_task_runs(
-            limit=limit, offset=offset, flow_run_id=flow_run_id, task_name=task_name, state=state
-        )
-
-    @router.get("/task_runs/{task_run_id}")
-    def get_task_run(task_run_id: str) -> dict[str, Any]:
-        return store.get_task_run(task_run_id)
-
-    @router.get("/flow_runs/{ref}/logs")
-    def get_logs(ref: str) -> list[dict[str, Any]]:
-        return store.get_logs(ref)
 
     return router
 
 
-def _epoch(name: str, value: str | None) -> float | None:
-    """Epoch seconds from a number or an ISO 8601 time (naive means UTC); ValueError else."""
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"{name} must be epoch seconds or an ISO 8601 time, got {value[:40]!r}"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
-
-
-def validation_message(exc: RequestValidationError) -> str:
-    """One line per problem: where (``body.state.type``) and what; never the value sent."""
-    lines = []
-    for error in exc.errors()[:20]:
-        where = ".".join(str(part) for part in error.get("loc", ())) or "request"
-        lines.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "Invalid request: " + "; ".join(lines)
-
-
 def _error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": validation_message(exc)}, status_code=422)
-
-    @app.exception_handler(ValueError)
-    async def bad_value(_request: Request, exc: ValueError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
-    @app.exception_handler(LookupError)
-    async def not_found(_request: Request, exc: LookupError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc.args[0] if exc.args else exc)}, status_code=404)
+    errors.install(app)
 
     @app.exception_handler(Conflict)
     async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+        return errors.error_response(409, str(exc))
 
     @app.exception_handler(DatabaseBusy)
     async def busy(_request: Request, exc: DatabaseBusy) -> JSONResponse:
-        return JSONResponse(
-            {"detail": f"The database is busy ({exc}); retry shortly"},
-            status_code=503,
-            headers={"Retry-After": "1"},
+        return errors.error_response(
+            503, f"The database is busy ({exc}); retry shortly", headers={"Retry-After": "1"}
         )

@@ -89,7 +89,7 @@ def _content_length(scope: dict) -> int | None:
 
 
 async def _reply(send: Any, status: int, detail: str, headers: list | None = None) -> None:
-    body = json.dumps({"detail": detail}).encode()
+    body = json.dumps({"detail": detail, "errors": []}).encode()  # cadenza.server.errors' shape
     await send(
         {
             "type": "http.response.start",

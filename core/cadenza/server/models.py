@@ -3,20 +3,63 @@
 Unknown fields are ignored, so a newer client may send more than this server reads. Times are
 epoch seconds. Sizes are bounded so that one request cannot exhaust memory beyond the 8 MiB body
 limit's worth.
+
+Two kinds of strings: an `Id` (run, transition, artifact ids) must be 1-200 characters without
+control characters (NUL, newlines, ...) or lone surrogates, else the request is refused (422); free
+`Text` (names, messages, tags, JSON values) is made `cadenza._text.storable` — lone surrogates
+and NUL escaped, over-long text cut with a marker — so every database can store it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from cadenza._text import storable, storable_value
 from cadenza.states import StateType
 
-_Id = Field(min_length=1, max_length=200)
+_NOT_AN_ID = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _checked_id(value: object) -> object:
+    if isinstance(value, str) and _NOT_AN_ID.search(value):
+        raise PydanticCustomError(
+            "id_characters",
+            "an id must not contain control characters (such as NUL or a newline) or lone "
+            "surrogates",
+        )
+    return value
+
+
+def _storable(value: object) -> object:
+    return storable(value) if isinstance(value, str) else value
+
+
+# Both run before pydantic's own checks: a str with a length limit or a pattern that holds a
+# lone surrogate would otherwise be refused as "unable to parse raw data as a unicode string".
+Id = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$"},
+    ),
+    BeforeValidator(_checked_id),
+]
+"""A record's id: refused (422) when it holds control characters or lone surrogates."""
+Text = Annotated[str, BeforeValidator(_storable)]
+"""Free text, made storable (see the module docstring)."""
+Name = Annotated[str, Field(max_length=200), BeforeValidator(_storable)]
+JsonObject = Annotated[dict[str, Any], BeforeValidator(storable_value)]
+JsonValue = Annotated[Any, BeforeValidator(storable_value)]
+Tags = list[Text]
 Epoch = Annotated[float, Field(ge=0, le=253_402_300_799)]  # up to the year 9999
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Level = Annotated[int, Field(ge=0, le=2**31 - 1)]  # Python allows custom levels beyond 50
 
 
 class _Model(BaseModel):
@@ -28,31 +71,31 @@ class DetailsIn(_Model):
 
     scheduled_time: Epoch | None = None
     retry_count: Count | None = None
-    cache_key: str | None = None
+    cache_key: Text | None = None
 
 
 class StateIn(_Model):
     type: StateType
-    name: str | None = Field(None, max_length=200)
-    message: str | None = None
+    name: Name | None = None
+    message: Text | None = None
     timestamp: Epoch
     details: DetailsIn | None = None
-    result_ref: str | None = None
+    result_ref: Text | None = None
 
 
 class FlowRunIn(_Model):
-    id: str = _Id
-    name: str
-    flow_name: str
-    flow_version: str | None = None
-    parent_flow_run_id: str | None = None
-    parent_task_run_id: str | None = None
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    tags: list[str] = Field(default_factory=list)
+    id: Id
+    name: Text
+    flow_name: Text
+    flow_version: Text | None = None
+    parent_flow_run_id: Id | None = None
+    parent_task_run_id: Id | None = None
+    parameters: JsonObject = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=list)
     created: Epoch
     retries: Count = 0
-    entrypoint: str | None = None
-    resumed_from: str | None = None
+    entrypoint: Text | None = None
+    resumed_from: Id | None = None
 
     def row(self) -> dict[str, Any]:
         row = self.model_dump()
@@ -62,15 +105,18 @@ class FlowRunIn(_Model):
 
 
 class TaskRunIn(_Model):
-    id: str = _Id
-    flow_run_id: str | None = None
-    name: str
-    task_name: str
-    task_key: str
-    tags: list[str] = Field(default_factory=list)
+    """A task run; its flow run must be known to the server (null: a task called outside a
+    flow)."""
+
+    id: Id
+    flow_run_id: Id | None = None
+    name: Text
+    task_name: Text
+    task_key: Text
+    tags: Tags = Field(default_factory=list)
     created: Epoch
     retries: Count = 0
-    cache_key: str | None = None
+    cache_key: Text | None = None
 
     def row(self) -> dict[str, Any]:
         row = self.model_dump()
@@ -79,33 +125,33 @@ class TaskRunIn(_Model):
 
 
 class SetStateIn(_Model):
-    transition_id: str = _Id
+    transition_id: Id
     run_count: Count | None = None
     state: StateIn
 
 
 class TransitionIn(SetStateIn):
-    run_id: str = _Id
-    flow_run_id: str | None = None
+    run_id: Id
+    flow_run_id: Id | None = None
 
 
 class LogIn(_Model):
-    flow_run_id: str | None = None
-    task_run_id: str | None = None
-    level: Annotated[int, Field(ge=0, le=1000)]
-    logger: str
-    message: str
+    flow_run_id: Id | None = None
+    task_run_id: Id | None = None
+    level: Level
+    logger: Text
+    message: Text
     timestamp: Epoch
 
 
 class ArtifactIn(_Model):
-    id: str = _Id
+    id: Id
     key: str | None = Field(None, max_length=200, pattern=r"^[a-z0-9-]+$")
     type: Literal["markdown", "table", "link", "progress", "image"]
-    description: str | None = None
-    data: Any
-    flow_run_id: str | None = None
-    task_run_id: str | None = None
+    description: Text | None = None
+    data: JsonValue
+    flow_run_id: Id | None = None
+    task_run_id: Id | None = None
     created: Epoch
 
     def row(self) -> dict[str, Any]:
@@ -117,16 +163,16 @@ class ArtifactIn(_Model):
 class ArtifactUpdateIn(_Model):
     """A new value for a progress artifact (and its description, unless null)."""
 
-    id: str = _Id
+    id: Id
     data: Annotated[float, Field(ge=0, le=100)]
-    description: str | None = None
+    description: Text | None = None
 
 
 class CacheEntryIn(_Model):
-    key: str = Field(min_length=1, max_length=2000)
-    result_ref: str
-    task_key: str | None = None
-    task_run_id: str | None = None
+    key: Annotated[str, Field(min_length=1, max_length=2000), BeforeValidator(_storable)]
+    result_ref: Text
+    task_key: Text | None = None
+    task_run_id: Id | None = None
     created: Epoch
     expiration: Epoch | None = None
 
@@ -144,14 +190,14 @@ class BlockIn(_Model):
     """A block's fields in the open form of `cadenza.blocks.sealing` (secrets in clear text:
     the server encrypts them before writing)."""
 
-    data: dict[str, Any]
-    schema_checksum: str = Field(min_length=1, max_length=200)
+    data: JsonObject
+    schema_checksum: Annotated[str, Field(min_length=1, max_length=200), BeforeValidator(_storable)]
     overwrite: bool = False
 
 
 class VariableIn(_Model):
-    value: Any
-    tags: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
+    value: JsonValue
+    tags: list[Name] = Field(default_factory=list, max_length=100)
     overwrite: bool = False
 
 

@@ -4,6 +4,9 @@ Given a `sqlite3.Connection` these call `cadenza.store.queries` itself; given a 
 connection (PostgreSQL) they run the same statements through it and build every JSON shape with
 the same row functions (`flow_run_item`, `task_run_item`, `state_item`, `log_item`), so the
 shapes have one definition. PostgreSQL has no ``rowid``: ties in creation time are broken by id.
+
+A flow run is read in bounded pieces (`flow_run_summary`, then pages of task runs, logs and
+subflow runs): no answer grows with the size of the run.
 """
 
 from __future__ import annotations
@@ -11,14 +14,14 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from sqlalchemy import text
+
 from cadenza.store import queries
 from cadenza.store.queries import (
     FLOW_COLUMNS,
-    LOG_COLUMNS,
     STATE_COLUMNS,
     TASK_COLUMNS,
     flow_run_item,
-    log_item,
     state_item,
     task_run_item,
 )
@@ -26,17 +29,24 @@ from cadenza.store.queries import (
 _PREFIX_END = "\U0010ffff"
 
 
+class _Qmark:
+    """A SQLAlchemy connection as `cadenza.store.queries` uses a sqlite3 one: ``execute`` with
+    ``?`` placeholders, rows read lazily (a server-side cursor on PostgreSQL), so a page that
+    ends early never fetches the rest."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn.execution_options(stream_results=True, max_row_buffer=500)
+
+    def execute(self, sql: str, args: Any = ()) -> Any:
+        parts = sql.split("?")
+        params = {f"p{i}": value for i, value in enumerate(args)}
+        named = parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:]))
+        return self.conn.execute(text(named), params)
+
+
 def _rows(conn: Any, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
     """Run `sql` with ``?`` placeholders through a SQLAlchemy connection."""
-    from sqlalchemy import text
-
-    params = {}
-    parts = sql.split("?")
-    out = [parts[0]]
-    for i, part in enumerate(parts[1:]):
-        params[f"p{i}"] = args[i]
-        out.append(f":p{i}{part}")
-    return [tuple(r) for r in conn.execute(text("".join(out)), params)]
+    return [tuple(row) for row in _Qmark(conn).execute(sql, args)]
 
 
 def list_flow_runs(conn: Any, **filters: Any) -> list[dict[str, Any]]:
@@ -90,41 +100,31 @@ def resolve_flow_run_id(conn: Any, ref: str) -> str:
     return rows[0][0]
 
 
-def get_flow_run(conn: Any, run_id: str) -> dict[str, Any]:
-    if isinstance(conn, sqlite3.Connection):
-        return queries.get_flow_run(conn, run_id)
-    rows = _rows(conn, f"SELECT {FLOW_COLUMNS} FROM flow_runs WHERE id = ?", [run_id])
-    if not rows:
-        raise LookupError(f"No flow run with id {run_id!r}")
-    run = flow_run_item(rows[0])
-    states_by_run: dict[str, list[dict[str, Any]]] = {}
-    for row in _rows(
-        conn, f"SELECT {STATE_COLUMNS} FROM run_states WHERE flow_run_id = ? ORDER BY id", [run_id]
-    ):
-        states_by_run.setdefault(row[0], []).append(state_item(row))
-    tasks = _rows(
-        conn,
-        f"SELECT {TASK_COLUMNS} FROM task_runs WHERE flow_run_id = ? ORDER BY created, id",
-        [run_id],
-    )
-    subflows = _rows(
-        conn,
-        f"SELECT {FLOW_COLUMNS} FROM flow_runs WHERE parent_flow_run_id = ? ORDER BY created, id",
-        [run_id],
-    )
-    run["states"] = states_by_run.get(run_id, [])
-    run["task_runs"] = [task_run_item(row, states_by_run) for row in tasks]
-    run["subflow_runs"] = [flow_run_item(r) for r in subflows]
-    run["logs"] = get_logs(conn, run_id)
-    run["result_ref"] = rows[0][-1]
-    return run
+def _queries_conn(conn: Any) -> Any:
+    return conn if isinstance(conn, sqlite3.Connection) else _Qmark(conn)
 
 
-def get_logs(conn: Any, run_id: str) -> list[dict[str, Any]]:
-    if isinstance(conn, sqlite3.Connection):
-        return queries.get_logs(conn, run_id)
-    sql = f"SELECT {LOG_COLUMNS} FROM logs WHERE flow_run_id = ? ORDER BY id"
-    return [log_item(row) for row in _rows(conn, sql, [run_id])]
+def flow_run_summary(conn: Any, run_id: str) -> dict[str, Any]:
+    """The flow run with its own states, first subflow runs and counts (bounded)."""
+    return queries.flow_run_summary(_queries_conn(conn), run_id)
+
+
+def task_runs_page(conn: Any, run_id: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    return queries.task_runs_page(
+        _queries_conn(conn), run_id, limit, offset, max_text=queries.PAGE_TEXT
+    )
+
+
+def logs_page(
+    conn: Any, run_id: str, limit: int, offset: int, after: int | None
+) -> list[dict[str, Any]]:
+    return queries.logs_page(
+        _queries_conn(conn), run_id, limit, offset, after, max_text=queries.PAGE_TEXT
+    )
+
+
+def subflow_runs_page(conn: Any, run_id: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    return queries.subflow_runs_page(_queries_conn(conn), run_id, limit, offset)
 
 
 def _any_rows(conn: Any, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:

@@ -13,13 +13,19 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query, Response
 
+from cadenza._text import storable
 from cadenza.server.catalog import Catalog
+from cadenza.server.errors import CONFLICT, NOT_FOUND, Refused
 from cadenza.server.models import ArtifactIn, BlockIn, VariableIn
+from cadenza.variables import encode_value
 
 Slug = Path(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="a block type slug")
 BlockName = Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$", description="a block name")
 VariableName = Path(pattern=r"^[a-z0-9_-]{1,255}$", description="a variable name")
 Limit = Query(100, ge=1, le=10_000)
+CREATED: dict[int | str, dict[str, Any]] = {
+    201: {"model": dict[str, Any], "description": "Created (200: replaced)"}
+}
 Offset = Query(0, ge=0, le=2**31 - 1)
 
 
@@ -31,23 +37,26 @@ def router(catalog: Catalog) -> APIRouter:
     def list_blocks(type_slug: str | None = None) -> list[dict[str, Any]]:
         return catalog.list_blocks(type_slug)
 
-    @api.get("/blocks/{type_slug}/{name}")
+    @api.get("/blocks/{type_slug}/{name}", responses=NOT_FOUND)
     def get_block(
         type_slug: str = Slug, name: str = BlockName, include_secrets: bool = False
     ) -> dict[str, Any]:
         return catalog.get_block(type_slug, name, include_secrets)
 
-    @api.put("/blocks/{type_slug}/{name}")
+    @api.put("/blocks/{type_slug}/{name}", responses={**CREATED, **CONFLICT})
     def put_block(
         body: BlockIn, response: Response, type_slug: str = Slug, name: str = BlockName
     ) -> dict[str, Any]:
-        info, created = catalog.put_block(
-            type_slug, name, body.data, body.schema_checksum, body.overwrite
-        )
+        try:
+            info, created = catalog.put_block(
+                type_slug, name, body.data, body.schema_checksum, body.overwrite
+            )
+        except ValueError as exc:  # a malformed secret in the data
+            raise Refused([(("body", "data"), str(exc))]) from None
         response.status_code = 201 if created else 200
         return info
 
-    @api.delete("/blocks/{type_slug}/{name}", status_code=204)
+    @api.delete("/blocks/{type_slug}/{name}", status_code=204, responses=NOT_FOUND)
     def delete_block(type_slug: str = Slug, name: str = BlockName) -> Response:
         catalog.delete_block(type_slug, name)
         return Response(status_code=204)
@@ -59,22 +68,23 @@ def router(catalog: Catalog) -> APIRouter:
     ) -> list[dict[str, Any]]:
         return catalog.list_variables(limit, offset, tag)
 
-    @api.get("/variables/{name}")
+    @api.get("/variables/{name}", responses=NOT_FOUND)
     def get_variable(name: str = VariableName) -> dict[str, Any]:
         return catalog.get_variable(name)
 
-    @api.put("/variables/{name}")
+    @api.put("/variables/{name}", responses={**CREATED, **CONFLICT})
     def put_variable(
         body: VariableIn, response: Response, name: str = VariableName
     ) -> dict[str, Any]:
-        from cadenza.variables import encode_value
-
-        encode_value(name, body.value)  # JSON and size limits: ValueError -> 422
+        try:
+            encode_value(name, body.value)  # JSON and size limits
+        except ValueError as exc:
+            raise Refused([(("body", "value"), str(exc))]) from None
         row, created = catalog.set_variable(name, body.value, body.tags, body.overwrite)
         response.status_code = 201 if created else 200
         return row
 
-    @api.delete("/variables/{name}", status_code=204)
+    @api.delete("/variables/{name}", status_code=204, responses=NOT_FOUND)
     def delete_variable(name: str = VariableName) -> Response:
         catalog.delete_variable(name)
         return Response(status_code=204)
@@ -98,14 +108,14 @@ def router(catalog: Catalog) -> APIRouter:
             limit, offset, key=key, flow_run_id=flow_run_id, task_run_id=task_run_id, type=type
         )
 
-    @api.get("/artifacts/{artifact_id}")
+    @api.get("/artifacts/{artifact_id}", responses=NOT_FOUND)
     def get_artifact(artifact_id: str) -> dict[str, Any]:
         return catalog.get_artifact(artifact_id)
 
     # -- cache entries --------------------------------------------------------------------------
-    @api.get("/cache_entries")
+    @api.get("/cache_entries", responses=NOT_FOUND)
     def get_cache_entry(key: str = Query(min_length=1, max_length=2000)) -> dict[str, Any]:
-        return catalog.get_cache_entry(key)
+        return catalog.get_cache_entry(storable(key))  # as the key was stored
 
     return api
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from cadenza.orchestration import Decision, DecisionKind
 from cadenza.server import reads, schema, transitions
+from cadenza.server.errors import Refused
 from cadenza.server.transitions import ALREADY_APPLIED, RunRecord
 from cadenza.store.tables import (
     artifacts,
@@ -34,6 +35,11 @@ from cadenza.store.tables import (
 _CHUNK = 500  # ids per IN (...) list
 _RUN_COLUMNS = ("id", "state_type", "state_name", "state_message", "start_time", "end_time",
                 "run_count", "retries", "result_ref")  # fmt: skip
+
+
+UNKNOWN_FLOW_RUN = (
+    "no flow run with this id is recorded on the server; create it first (POST /api/flow_runs)"
+)
 
 
 class DatabaseBusy(Exception):
@@ -132,11 +138,15 @@ class Store:
         artifact_updates: list[dict[str, Any]] = (),  # type: ignore[assignment]
     ) -> dict[str, Any]:
         """Create task runs, apply `proposals` in order, insert logs and artifacts (an id seen
-        before is skipped), record cache entries: one transaction."""
+        before is skipped), record cache entries: one transaction.
+
+        `Refused` (nothing written) if a task run names a flow run this server does not know.
+        """
         accepted = duplicates = 0
         rejected: list[dict[str, str]] = []
         with self._write() as conn:
             if task_rows:
+                self._refuse_unknown_flow_runs(conn, task_rows)
                 conn.execute(self.insert_ignore(task_runs), task_rows)
             ids = list(dict.fromkeys(p.run_id for p in proposals))
             runs = self._load_runs(conn, task_runs, "task", ids)
@@ -182,6 +192,25 @@ class Store:
                     .values(values)
                 )
         return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
+
+    @staticmethod
+    def _refuse_unknown_flow_runs(conn: sa.Connection, task_rows: list[dict[str, Any]]) -> None:
+        """`Refused` naming each task run (by its index) whose flow run is not recorded; a null
+        flow run id is a task called outside a flow."""
+        wanted = sorted({r["flow_run_id"] for r in task_rows if r["flow_run_id"] is not None})
+        known: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            known.update(
+                conn.execute(sa.select(flow_runs.c.id).where(flow_runs.c.id.in_(chunk))).scalars()
+            )
+        problems = [
+            (("body", "task_runs", i, "flow_run_id"), UNKNOWN_FLOW_RUN)
+            for i, row in enumerate(task_rows)
+            if row["flow_run_id"] is not None and row["flow_run_id"] not in known
+        ]
+        if problems:
+            raise Refused(problems)
 
     def _insert(self, table: sa.Table):  # type: ignore[no-untyped-def]
         if self.engine.dialect.name == "postgresql":
@@ -274,9 +303,25 @@ class Store:
         with self._read() as conn:
             return reads.list_flow_runs(conn, **filters)
 
-    def get_flow_run(self, ref: str) -> dict[str, Any]:
+    def flow_run_summary(self, ref: str) -> dict[str, Any]:
         with self._read() as conn:
-            return reads.get_flow_run(conn, reads.resolve_flow_run_id(conn, ref))
+            return reads.flow_run_summary(conn, reads.resolve_flow_run_id(conn, ref))
+
+    def task_runs_page(self, ref: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return reads.task_runs_page(conn, reads.resolve_flow_run_id(conn, ref), limit, offset)
+
+    def logs_page(
+        self, ref: str, limit: int, offset: int, after: int | None
+    ) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            run_id = reads.resolve_flow_run_id(conn, ref)
+            return reads.logs_page(conn, run_id, limit, offset, after)
+
+    def subflow_runs_page(self, ref: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            run_id = reads.resolve_flow_run_id(conn, ref)
+            return reads.subflow_runs_page(conn, run_id, limit, offset)
 
     def list_flows(self) -> list[dict[str, Any]]:
         with self._read() as conn:
@@ -289,10 +334,6 @@ class Store:
     def get_task_run(self, task_run_id: str) -> dict[str, Any]:
         with self._read() as conn:
             return reads.get_task_run(conn, task_run_id)
-
-    def get_logs(self, ref: str) -> list[dict[str, Any]]:
-        with self._read() as conn:
-            return reads.get_logs(conn, reads.resolve_flow_run_id(conn, ref))
 
 
 def dumps(value: Any) -> str:

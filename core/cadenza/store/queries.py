@@ -3,8 +3,13 @@
 Standard library only. Timestamps are ISO 8601 strings in UTC (``None`` when unset); JSON
 columns (parameters, tags) are decoded. The shapes are the stable interface of
 ``cadenza runs ls --json`` / ``cadenza runs show --json`` and are documented in ``docs/cli.md``.
-Each function issues at most one query per table, so a flow run with tens of thousands of task
-runs is read in a handful of statements.
+Reading a whole flow run issues at most one query per table, so a flow run with tens of thousands
+of task runs is read in a handful of statements.
+
+The server reads through the same functions, in bounded pieces: `flow_run_summary` (the run,
+its own states and counts) and pages of task runs, logs and subflow runs. On PostgreSQL it passes
+a connection that speaks this module's ``?`` SQL (see `cadenza.server.reads`), so both databases
+build every JSON shape with the same row functions.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -29,8 +35,15 @@ TASK_COLUMNS = (
     "start_time, end_time, run_count, result_ref"
 )
 STATE_COLUMNS = "run_id, type, name, message, timestamp, transition_id"
-LOG_COLUMNS = "timestamp, level, logger, message, task_run_id"
+LOG_COLUMNS = "id, timestamp, level, logger, message, task_run_id"
 _PREFIX_END = "\U0010ffff"  # sorts after every character, so [p, p+END) is "starts with p"
+_CHUNK = 500  # ids per IN (...) list
+
+PAGE_TEXT = 8_000_000
+"""Characters of message text after which a page of task runs or logs ends, whatever its limit
+(it always holds at least one item): a page of long messages stays bounded in memory too."""
+SUBFLOW_RUNS_SHOWN = 200
+"""Subflow runs `flow_run_summary` includes (the first, by creation); the rest are paged."""
 
 
 def iso(ts: float | None) -> str | None:
@@ -113,8 +126,9 @@ def state_item(row: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def log_item(row: tuple[Any, ...]) -> dict[str, Any]:
-    timestamp, level, logger, message, task_run_id = row
+    log_id, timestamp, level, logger, message, task_run_id = row
     return {
+        "id": log_id,
         "timestamp": iso(timestamp),
         "level": level,
         "level_name": logging.getLevelName(level),
@@ -241,46 +255,193 @@ def get_flow_run(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
     result reference. `run_id` must be a full id (see `resolve_flow_run_id`); LookupError if
     there is no such run. Task runs are ordered by creation, states and logs by arrival.
     """
-    row = conn.execute(f"SELECT {FLOW_COLUMNS} FROM flow_runs WHERE id = ?", (run_id,)).fetchone()
-    if row is None:
-        raise LookupError(f"No flow run with id {run_id!r}")
-    run = flow_run_item(row)
-
-    states_by_run: dict[str, list[dict[str, Any]]] = {}
-    for state_row in conn.execute(
-        f"SELECT {STATE_COLUMNS} FROM run_states WHERE flow_run_id = ? ORDER BY id", (run_id,)
-    ):
-        states_by_run.setdefault(state_row[0], []).append(state_item(state_row))
-
-    task_runs = [
-        task_run_item(task_row, states_by_run)
-        for task_row in conn.execute(
-            f"SELECT {TASK_COLUMNS} FROM task_runs WHERE flow_run_id = ? ORDER BY created, rowid",
-            (run_id,),
-        )
-    ]
-
-    subflows = conn.execute(
-        f"SELECT {FLOW_COLUMNS} FROM flow_runs WHERE parent_flow_run_id = ? "
-        "ORDER BY created, rowid",
-        (run_id,),
+    row = _flow_run_row(conn, run_id)
+    return flow_run_record(
+        flow_run_item(row),
+        states=run_states(conn, run_id),
+        task_runs=task_runs_page(conn, run_id),
+        subflow_runs=subflow_runs_page(conn, run_id),
+        logs=get_logs(conn, run_id),
+        result_ref=row[-1],
     )
-    run["states"] = states_by_run.get(run_id, [])
-    run["task_runs"] = task_runs
-    run["subflow_runs"] = [flow_run_item(r) for r in subflows]
-    run["logs"] = get_logs(conn, run_id)
+
+
+def flow_run_record(
+    run: dict[str, Any],
+    *,
+    states: list[dict[str, Any]],
+    task_runs: list[dict[str, Any]],
+    subflow_runs: list[dict[str, Any]],
+    logs: list[dict[str, Any]],
+    result_ref: str | None,
+) -> dict[str, Any]:
+    """The `runs show --json` object from its parts (one key order wherever it is built)."""
+    return {**run, "states": states, "task_runs": task_runs, "subflow_runs": subflow_runs,
+            "logs": logs, "result_ref": result_ref}  # fmt: skip
+
+
+def flow_run_summary(conn: Any, run_id: str) -> dict[str, Any]:
+    """One flow run, bounded whatever its size: its list item, its own states, its first
+    `SUBFLOW_RUNS_SHOWN` subflow runs, its result reference and ``counts`` — task runs in all
+    and by state type (runs with no state yet count only in the total), subflow runs, logs.
+    LookupError if there is no such run."""
+    row = _flow_run_row(conn, run_id)
+    run = flow_run_item(row)
+    run["states"] = run_states(conn, run_id)
+    run["subflow_runs"] = subflow_runs_page(conn, run_id, limit=SUBFLOW_RUNS_SHOWN)
     run["result_ref"] = row[-1]
+    run["counts"] = run_counts(conn, run_id)
     return run
 
 
-def get_logs(conn: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
+def run_counts(conn: Any, run_id: str) -> dict[str, Any]:
+    by_state: dict[str, int] = {}
+    total = 0
+    for state_type, n in conn.execute(
+        "SELECT state_type, count(*) FROM task_runs WHERE flow_run_id = ? GROUP BY state_type",
+        (run_id,),
+    ):
+        total += n
+        if state_type is not None:
+            by_state[state_type] = n
+
+    def count(sql: str) -> int:
+        return conn.execute(sql, (run_id,)).fetchone()[0]
+
+    return {
+        "task_runs": total,
+        "task_runs_by_state": dict(sorted(by_state.items())),
+        "subflow_runs": count("SELECT count(*) FROM flow_runs WHERE parent_flow_run_id = ?"),
+        "logs": count("SELECT count(*) FROM logs WHERE flow_run_id = ?"),
+    }
+
+
+def run_states(conn: Any, run_id: str) -> list[dict[str, Any]]:
+    """The state transitions of one run (flow or task), in arrival order."""
+    sql = f"SELECT {STATE_COLUMNS} FROM run_states WHERE run_id = ? ORDER BY id"
+    return [state_item(row) for row in conn.execute(sql, (run_id,))]
+
+
+def task_runs_page(
+    conn: Any,
+    run_id: str,
+    limit: int | None = None,
+    offset: int = 0,
+    max_text: int | None = None,
+) -> list[dict[str, Any]]:
+    """The task runs of flow run `run_id` by creation, each with its states: at most `limit`
+    (None: all) after `offset`, ending early once their state messages pass `max_text`
+    characters."""
+    sql = f"SELECT {TASK_COLUMNS} FROM task_runs WHERE flow_run_id = ? "
+    sql += f"ORDER BY created, {_tiebreak(conn)}"
+    sql, args = _paged(conn, sql, [run_id], limit, offset)
+    rows = _bounded(conn.execute(sql, args), limit, 7, max_text)  # 7: state_message
+    if limit is None and not offset:  # every task run: one query for all their states
+        sql = f"SELECT {STATE_COLUMNS} FROM run_states WHERE flow_run_id = ? ORDER BY id"
+        states = _by_run(conn.execute(sql, (run_id,)))
+    else:
+        states = _states_of(conn, [row[0] for row in rows])
+    return [task_run_item(row, states) for row in rows]
+
+
+def subflow_runs_page(
+    conn: Any, run_id: str, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    """The flow runs called by flow run `run_id`, by creation: at most `limit` after `offset`."""
+    sql = f"SELECT {FLOW_COLUMNS} FROM flow_runs WHERE parent_flow_run_id = ? "
+    sql += f"ORDER BY created, {_tiebreak(conn)}"
+    sql, args = _paged(conn, sql, [run_id], limit, offset)
+    return [flow_run_item(row) for row in conn.execute(sql, args)]
+
+
+def get_logs(conn: Any, run_id: str) -> list[dict[str, Any]]:
     """Log lines of the flow run `run_id` (its own and its task runs'), in arrival order.
 
     Returns an empty list for an unknown id; subflow runs' logs belong to the subflow run.
     """
-    return [
-        log_item(row)
-        for row in conn.execute(
-            f"SELECT {LOG_COLUMNS} FROM logs WHERE flow_run_id = ? ORDER BY id", (run_id,)
-        )
-    ]
+    return logs_page(conn, run_id)
+
+
+def logs_page(
+    conn: Any,
+    run_id: str,
+    limit: int | None = None,
+    offset: int = 0,
+    after: int | None = None,
+    max_text: int | None = None,
+) -> list[dict[str, Any]]:
+    """Log lines of flow run `run_id` in arrival order, those with an id above `after` (when
+    given): at most `limit` after `offset`, ending early once their messages pass `max_text`
+    characters."""
+    sql = f"SELECT {LOG_COLUMNS} FROM logs WHERE flow_run_id = ?"
+    args: list[Any] = [run_id]
+    if after is not None:
+        sql += " AND id > ?"
+        args.append(after)
+    sql, args = _paged(conn, sql + " ORDER BY id", args, limit, offset)
+    return [log_item(row) for row in _bounded(conn.execute(sql, args), limit, 4, max_text)]
+
+
+def _flow_run_row(conn: Any, run_id: str) -> tuple[Any, ...]:
+    row = conn.execute(f"SELECT {FLOW_COLUMNS} FROM flow_runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"No flow run with id {run_id!r}")
+    return row
+
+
+def _tiebreak(conn: Any) -> str:
+    """What orders rows created at the same moment: SQLite's rowid (insertion order, as the
+    embedded record has always shown them); the id on other databases, which have no rowid."""
+    return "rowid" if isinstance(conn, sqlite3.Connection) else "id"
+
+
+def _paged(
+    conn: Any, sql: str, args: list[Any], limit: int | None, offset: int
+) -> tuple[str, list[Any]]:
+    if limit is not None:
+        sql += " LIMIT ?"
+        args = [*args, limit]
+    elif offset and isinstance(conn, sqlite3.Connection):
+        sql += " LIMIT -1"  # SQLite has no OFFSET without a LIMIT
+    if offset:
+        sql += " OFFSET ?"
+        args = [*args, offset]
+    return sql, args
+
+
+def _bounded(rows: Iterable[Any], limit: int | None, text_at: int, max_text: int | None) -> list:
+    """The rows up to `limit`, or up to the one that brings the text in column `text_at` past
+    `max_text` characters (read lazily: the rest are never fetched)."""
+    taken, size = [], 0
+    try:
+        for row in rows:
+            taken.append(row)
+            if limit is not None and len(taken) >= limit:
+                break
+            if max_text is not None:
+                size += len(row[text_at] or "")
+                if size >= max_text:
+                    break
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+    return taken
+
+
+def _by_run(rows: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
+    states: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        states.setdefault(row[0], []).append(state_item(row))
+    return states
+
+
+def _states_of(conn: Any, run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The states of each of `run_ids`, in arrival order (a few IN (...) queries)."""
+    states: dict[str, list[dict[str, Any]]] = {}
+    for start in range(0, len(run_ids), _CHUNK):
+        chunk = run_ids[start : start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT {STATE_COLUMNS} FROM run_states WHERE run_id IN ({marks}) ORDER BY id"
+        states.update(_by_run(conn.execute(sql, chunk)))
+    return states

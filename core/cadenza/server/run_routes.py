@@ -1,0 +1,172 @@
+"""Routes of the run record (docs/reference/http-api.md): flow runs, their transitions, batches of
+task runs, transitions and logs, and the bounded reads of all of these, over `Store`.
+
+No answer grows with the size of a run: ``GET /flow_runs/{ref}`` gives the run, its own states,
+its first subflow runs and counts; its task runs, logs and subflow runs come in pages (`Limit`
+items at most, and a page of long messages ends early: read on until an empty page).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from cadenza.server.errors import NOT_FOUND, Refused
+from cadenza.server.models import (
+    BatchIn,
+    BatchOut,
+    DecisionOut,
+    FlowRunIn,
+    Id,
+    SetStateIn,
+)
+from cadenza.server.store import Store
+from cadenza.store.queries import VALID_STATE_TYPES
+
+MAX_PAGE = 10_000
+"""The largest `limit` of a page."""
+DEFAULT_PAGE = 200
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"at most {MAX_PAGE}")]
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
+EXISTED: dict[int | str, dict[str, Any]] = {
+    200: {"model": dict[str, str], "description": "The flow run was recorded already"}
+}
+RunRef = Annotated[str, Path(description="a flow run id, a unique prefix of one, or `latest`")]
+
+
+def router(store: Store) -> APIRouter:
+    api = APIRouter()
+
+    # -- writes ---------------------------------------------------------------------------------
+    @api.post("/flow_runs", status_code=201, responses=EXISTED)
+    def create_flow_run(body: FlowRunIn, response: Response) -> dict[str, str]:
+        if not store.create_flow_run(body.row()):
+            response.status_code = 200
+        return {"id": body.id}
+
+    @api.post("/flow_runs/{run_id}/set_state")
+    def set_flow_run_state(run_id: Annotated[Id, Path()], body: SetStateIn) -> DecisionOut:
+        decision = store.set_state("flow", run_id, body.transition_id, body.run_count, body.state)
+        return DecisionOut(
+            decision=decision.kind.value, reason=decision.reason, delay=decision.delay
+        )
+
+    @api.post("/batch")
+    def batch(body: BatchIn) -> BatchOut:
+        result = store.apply_batch(
+            [t.row() for t in body.task_runs],
+            body.transitions,
+            [log.model_dump() for log in body.logs],
+            [a.row() for a in body.artifacts],
+            [c.model_dump() for c in body.cache_entries],
+            [u.model_dump() for u in body.artifact_updates],
+        )
+        return BatchOut(**result)
+
+    # -- reads ----------------------------------------------------------------------------------
+    @api.get("/flow_runs")
+    def list_flow_runs(
+        limit: int = Query(20, ge=1, le=MAX_PAGE),
+        offset: Offset = 0,
+        state: str | None = Query(None, description="a state type, e.g. COMPLETED"),
+        flow_name: str | None = None,
+        tag: str | None = None,
+        since: str | None = Query(None, description="epoch seconds or ISO 8601: created >="),
+        until: str | None = Query(None, description="epoch seconds or ISO 8601: created <"),
+    ) -> list[dict[str, Any]]:
+        return store.list_flow_runs(
+            limit=limit,
+            offset=offset,
+            state=state_type(state),
+            flow_name=flow_name,
+            tag=tag,
+            since=epoch("since", since),
+            until=epoch("until", until),
+        )
+
+    @api.get("/flow_runs/{ref}", responses=NOT_FOUND)
+    def get_flow_run(ref: RunRef) -> dict[str, Any]:
+        return store.flow_run_summary(ref)
+
+    @api.get("/flow_runs/{ref}/task_runs", responses=NOT_FOUND)
+    def flow_run_task_runs(
+        ref: RunRef, limit: Limit = DEFAULT_PAGE, offset: Offset = 0
+    ) -> list[dict[str, Any]]:
+        return store.task_runs_page(ref, limit, offset)
+
+    @api.get("/flow_runs/{ref}/logs", responses=NOT_FOUND)
+    def flow_run_logs(
+        ref: RunRef,
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+        after: int | None = Query(
+            None, ge=0, le=2**63 - 1, description="only log lines with an id above this one"
+        ),
+    ) -> list[dict[str, Any]]:
+        return store.logs_page(ref, limit, offset, after)
+
+    @api.get("/flow_runs/{ref}/subflow_runs", responses=NOT_FOUND)
+    def flow_run_subflow_runs(
+        ref: RunRef, limit: Limit = DEFAULT_PAGE, offset: Offset = 0
+    ) -> list[dict[str, Any]]:
+        return store.subflow_runs_page(ref, limit, offset)
+
+    @api.get("/flows")
+    def list_flows() -> list[dict[str, Any]]:
+        return store.list_flows()
+
+    @api.get("/task_runs")
+    def list_task_runs(
+        limit: int = Query(100, ge=1, le=MAX_PAGE),
+        offset: Offset = 0,
+        flow_run_id: str | None = None,
+        task_name: str | None = None,
+        state: str | None = Query(None, description="a state type, e.g. FAILED"),
+    ) -> list[dict[str, Any]]:
+        return store.list_task_runs(
+            limit=limit,
+            offset=offset,
+            flow_run_id=flow_run_id,
+            task_name=task_name,
+            state=state_type(state),
+        )
+
+    @api.get("/task_runs/{task_run_id}", responses=NOT_FOUND)
+    def get_task_run(task_run_id: str) -> dict[str, Any]:
+        return store.get_task_run(task_run_id)
+
+    return api
+
+
+def state_type(value: str | None) -> str | None:
+    """The state type a ``state`` filter names (any case); `Refused` if it names none."""
+    if value is None:
+        return None
+    normal = value.strip().upper()
+    if normal not in VALID_STATE_TYPES:
+        expected = " ".join(VALID_STATE_TYPES)
+        raise Refused([(("query", "state"), f"Unknown state type; expected one of: {expected}")])
+    return normal
+
+
+def epoch(name: str, value: str | None) -> float | None:
+    """Epoch seconds from a number or an ISO 8601 time (naive means UTC); `Refused` else."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Refused([(("query", name), "must be epoch seconds or an ISO 8601 time")]) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+__all__ = ["DEFAULT_PAGE", "MAX_PAGE", "epoch", "router", "state_type"]

@@ -1,0 +1,142 @@
+"""Every error answer has one shape, `ErrorOut`, and the OpenAPI document says so truly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+from server_helpers import flow_run, state, task_run
+
+SECRET = "sk-live-DO-NOT-ECHO-5678"
+
+
+@pytest.fixture
+def document(client) -> dict[str, Any]:
+    return client.get("/api/openapi.json").json()
+
+
+def _declared(document: dict[str, Any], path: str, method: str, status: int) -> dict[str, Any]:
+    """The schema `document` declares for the answer `status` of ``method path``."""
+    responses = document["paths"][path][method]["responses"]
+    assert str(status) in responses, f"{method.upper()} {path} does not declare {status}"
+    schema = responses[str(status)]["content"]["application/json"]["schema"]
+    return {**schema, "components": document["components"]}
+
+
+def _conforms(document: dict, path: str, method: str, response) -> dict[str, Any]:
+    body = response.json()
+    jsonschema.Draft202012Validator(
+        _declared(document, path, method, response.status_code)
+    ).validate(body)
+    return body
+
+
+# A malformed body for every POST and PUT route: (template path, request path, body).
+MALFORMED = [
+    ("/api/flow_runs", "/api/flow_runs", {**flow_run("r1"), "created": SECRET}),
+    ("/api/flow_runs", "/api/flow_runs", [SECRET]),
+    ("/api/flow_runs/{run_id}/set_state", "/api/flow_runs/r1/set_state",
+     {"transition_id": "t", "state": {"type": SECRET, "timestamp": 1}}),
+    ("/api/batch", "/api/batch", {"logs": [{"level": SECRET}]}),
+    ("/api/batch", "/api/batch", {"task_runs": {"not": "a list"}}),
+    ("/api/artifacts", "/api/artifacts", {"id": "a1", "type": SECRET, "data": 1, "created": 1}),
+    ("/api/blocks/{type_slug}/{name}", "/api/blocks/secret/x", {"data": SECRET}),
+    ("/api/variables/{name}", "/api/variables/v", {"tags": [SECRET], "value": "x" * 2_000_000}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("template", "path", "body"), MALFORMED)
+def test_a_malformed_body_gets_the_declared_422(client, document, template, path, body) -> None:
+    method = "put" if path.startswith(("/api/blocks", "/api/variables")) else "post"
+    response = client.request(method.upper(), path, json=body)
+    assert response.status_code == 422, response.text
+    answer = _conforms(document, template, method, response)
+    assert answer["errors"] and answer["detail"].startswith("Invalid request: ")
+    assert "\n" not in answer["detail"]
+    assert SECRET not in response.text
+
+
+def test_every_post_and_put_route_is_covered(document) -> None:
+    writes = {
+        path
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method in ("post", "put")
+    }
+    assert writes == {template for template, _, _ in MALFORMED}
+
+
+def test_the_422_of_every_route_is_error_out_not_fastapi_s(document) -> None:
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas and "ValidationError" not in schemas
+    assert set(schemas["ErrorOut"]["required"]) == {"detail", "errors"}
+    declared = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    declared += 1
+                    assert answer["content"]["application/json"]["schema"] == {
+                        "$ref": "#/components/schemas/ErrorOut"
+                    }, (method, path, status)
+            if method in ("post", "put"):
+                assert "422" in operation["responses"], (method, path)
+    assert declared > 40
+
+
+def test_a_bad_record_in_a_batch_is_named_by_list_and_index(client, document) -> None:
+    client.post("/api/flow_runs", json=flow_run("f1"))
+    logs = [
+        {"flow_run_id": "f1", "level": 20, "logger": "l", "message": f"m{i}", "timestamp": 1}
+        for i in range(8)
+    ]
+    logs[5]["level"] = -3
+    transitions = [
+        {"run_id": "f1", "transition_id": f"t{i}", "state": state("PENDING")} for i in range(20)
+    ]
+    transitions[17]["run_id"] = "bad\x00id"
+    response = client.post("/api/batch", json={"logs": logs, "transitions": transitions})
+    answer = _conforms(document, "/api/batch", "post", response)
+    assert [e["loc"] for e in answer["errors"]] == [
+        ["body", "transitions", 17, "run_id"],
+        ["body", "logs", 5, "level"],
+    ]
+    assert "body.transitions.17.run_id" in answer["detail"]
+
+
+def test_refusals_of_the_store_have_the_same_shape(client, document) -> None:
+    body = {"task_runs": [task_run("t0", None), task_run("t1", "ghost-flow")]}
+    response = client.post("/api/batch", json=body)
+    answer = _conforms(document, "/api/batch", "post", response)
+    assert answer["errors"][0]["loc"] == ["body", "task_runs", 1, "flow_run_id"]
+    assert "ghost-flow" not in response.text
+
+
+def test_other_errors_have_the_same_shape(client, document) -> None:
+    not_found = client.get("/api/flow_runs/nope")
+    assert _conforms(document, "/api/flow_runs/{ref}", "get", not_found)["errors"] == []
+    client.put("/api/variables/v", json={"value": 1})
+    conflict = client.put("/api/variables/v", json={"value": 2})
+    assert conflict.status_code == 409
+    _conforms(document, "/api/variables/{name}", "put", conflict)
+    bad_query = client.get("/api/flow_runs", params={"limit": 0})
+    assert _conforms(document, "/api/flow_runs", "get", bad_query)["errors"][0]["loc"] == [
+        "query",
+        "limit",
+    ]
+    too_large = client.post(
+        "/api/batch", content=b" " * (9 * 1024 * 1024), headers={"Content-Type": "application/json"}
+    )
+    assert too_large.status_code == 413
+    _conforms(document, "/api/batch", "post", too_large)
+    unknown_route = client.get("/api/no/such/route")
+    assert unknown_route.status_code == 404
+    assert set(unknown_route.json()) == {"detail", "errors"}
+
+
+def test_401_has_the_same_shape(authed) -> None:
+    document = authed.get("/api/openapi.json").json()
+    response = authed.get("/api/flow_runs", headers={"Authorization": "Bearer wrong"})
+    assert response.status_code == 401
+    _conforms(document, "/api/flow_runs", "get", response)
