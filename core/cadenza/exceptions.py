@@ -78,6 +78,18 @@ class ResultIntegrityError(CadenzaError):
     another key. Its payload is never deserialized."""
 
 
+class MissingKeyError(CadenzaError):
+    """A key file is gone while something sealed or signed with its key still needs it.
+
+    Cadenza never replaces such a key by itself; the message names the file and how to go on.
+    """
+
+
+class ResultKeyMissingError(MissingKeyError, ResultIntegrityError):
+    """The result signing key file is missing: a stored result cannot be verified (so it is
+    refused), and a home that signed results before does not start a new key."""
+
+
 class UpstreamTaskError(CadenzaError):
     """A task run did not start because a run it depends on did not complete."""
 
