@@ -260,7 +260,8 @@ def stopped(
     details = StateDetails(flow_run_id=run.flow_run_id, task_run_id=run.id)
     state = State(state_type, None, message, None, details)
     backend.propose(run, state)
-    run_logger(run).warning("%s", message)
+    if not never_started:  # the state says it; a log line each would flood a cancelled map
+        run_logger(run).warning("%s", message)
     return state
 
 
