@@ -85,9 +85,23 @@ class FlowRunContext:
         return self._runner
 
     def wait_for_task_runs(self) -> None:
-        """Block until every task run submitted in this flow run is final."""
-        if self._runner is not None:
+        """Block until every task run submitted in this flow run is final. Interrupted while
+        waiting (Ctrl-C, SIGTERM), stop them instead (`stop_task_runs`) and re-raise."""
+        if self._runner is None:
+            return
+        try:
             self._runner.wait_all()
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                self.stop_task_runs(exc)
+            raise
+
+    def stop_task_runs(self, reason: BaseException) -> None:
+        """This flow run was interrupted by `reason`: task runs not started yet never start,
+        running ones are interrupted where the runner can (`TaskRunner.cancel_all`)."""
+        cancel_all = getattr(self._runner, "cancel_all", None)
+        if cancel_all is not None:
+            cancel_all(reason)
 
     def close_task_runner(self, wait: bool = True) -> None:
         runner, self._runner = self._runner, None

@@ -35,16 +35,30 @@ class InvalidTransition(CadenzaError):
     """The orchestrator rejected or aborted a proposed state transition."""
 
 
-class TerminationSignal(BaseException):
+class TerminationSignal(SystemExit):
     """Raised in the main thread when the process receives SIGTERM during a run.
 
-    A `BaseException`, like `KeyboardInterrupt`, so that user code's ``except Exception`` does not
-    swallow it; the engine marks the run Crashed and lets the process exit.
+    Not an `Exception`, so that user code's ``except Exception`` does not swallow it; the
+    engine marks the runs Crashed, flushes the record and lets it through. A `SystemExit` whose
+    `code` is 128 + `signum`: uncaught, it ends the process with the conventional status (143),
+    silently, also when it leaves ``asyncio.run``. `signum` defaults to SIGTERM so that the
+    class can be raised in a task runner's thread, which raises a class without arguments.
     """
 
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"Process received signal {signum}")
+    def __init__(self, signum: int = 15) -> None:
+        super().__init__(f"the process received {signal_name(signum)}")
         self.signum = signum
+        self.code = 128 + signum
+
+
+def signal_name(signum: int) -> str:
+    """``"SIGTERM (signal 15)"``: a signal's name for messages, without importing `signal`."""
+    name = _SIGNAL_NAMES.get(signum)
+    return f"{name} (signal {signum})" if name else f"signal {signum}"
+
+
+# The same numbers on every platform cadenza runs on (POSIX, and Windows for these three).
+_SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 15: "SIGTERM"}
 
 
 class StoreError(CadenzaError):
@@ -62,6 +76,18 @@ class InvalidStorageKey(CadenzaError, ValueError):
 class ResultIntegrityError(CadenzaError):
     """A stored result is not one cadenza wrote: tampered, truncated, foreign or signed with
     another key. Its payload is never deserialized."""
+
+
+class MissingKeyError(CadenzaError):
+    """A key file is gone while something sealed or signed with its key still needs it.
+
+    Cadenza never replaces such a key by itself; the message names the file and how to go on.
+    """
+
+
+class ResultKeyMissingError(MissingKeyError, ResultIntegrityError):
+    """The result signing key file is missing: a stored result cannot be verified (so it is
+    refused), and a home that signed results before does not start a new key."""
 
 
 class UpstreamTaskError(CadenzaError):

@@ -93,8 +93,9 @@ def test_environment_key_is_used_and_a_wrong_one_refused(monkeypatch, cadenza_ho
 
     monkeypatch.delenv("CADENZA_ENCRYPTION_KEY")
     spec.reset_cache()
-    with pytest.raises(BlockDecryptionError, match="does not match"):
-        Secret.load("s")  # the key file's key is another one
+    with pytest.raises(BlockDecryptionError, match=r"key file .* is missing"):
+        Secret.load("s")  # sealed with a key: no new key file is made up for it
+    assert not (cadenza_home / "key").exists()
 
 
 def test_an_invalid_environment_key_is_a_clear_error(monkeypatch) -> None:

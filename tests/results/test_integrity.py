@@ -154,6 +154,7 @@ def test_foreign_plain_pickle_is_refused(fs: LocalFileSystem, tmp_path: Path) ->
 def test_other_signing_key_and_other_storage_key_are_refused(fs, tmp_path: Path) -> None:
     marker = tmp_path / "unpickled"
     payload = pickle.dumps(Touch(marker))
+    signing_key()  # this home has its own key (without one, the key file is missing: below)
     ref = _store(fs, "k", seal(payload, "pickle", "k", b"\x01" * 32))
     with pytest.raises(ResultIntegrityError, match="signature"):
         load_result(ref)

@@ -4,15 +4,20 @@ The key is ``CADENZA_ENCRYPTION_KEY`` (a Fernet key: 32 url-safe base64-encoded 
 ``cadenza.blocks.crypto.generate_key()`` or ``Fernet.generate_key()`` makes), else the key kept
 in ``$CADENZA_HOME/key``, created with mode 0600 on first use (race-safe: two processes
 creating it at once agree on one key). The key is never stored in the database.
+
+A missing key file is created only when nothing needs the old one: decrypting a secret never
+creates it, and a store about to seal new secrets first shows, through `check_key`, whether
+it holds secrets sealed before. Either way the error (`BlockKeyMissingError`) names the file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cadenza._keyfiles import create_key_file
-from cadenza.blocks.exceptions import BlockDecryptionError
+from cadenza._keyfiles import create_key_file, missing_key, read_key_file
+from cadenza.blocks.exceptions import BlockDecryptionError, BlockKeyMissingError
 
 KEY_FILE = "key"
 
@@ -26,8 +31,32 @@ def generate_key() -> str:
     return Fernet.generate_key().decode("ascii")
 
 
-def _fernet() -> tuple[Any, str]:
-    """The Fernet for the current settings and a description of where its key comes from."""
+def key_file() -> Path | None:
+    """The key file of the current settings, or None when ``CADENZA_ENCRYPTION_KEY`` is set."""
+    from cadenza.settings import spec
+
+    if spec.get("CADENZA_ENCRYPTION_KEY") is not None:
+        return None
+    return spec.home() / KEY_FILE
+
+
+def check_key(sealed_before: Callable[[], str | None]) -> None:
+    """Before sealing new secrets: if the key file is missing, ``sealed_before()`` names what
+    was sealed with the lost key (e.g. "block 'secret/db'"), or None if nothing was; raise
+    `BlockKeyMissingError` in the first case rather than let `encrypt` start a new key."""
+    path = key_file()
+    if path is None or path.exists():
+        return
+    depends = sealed_before()
+    if depends is not None:
+        raise _missing(path, depends)
+
+
+def _fernet(needed_by: str | None = None) -> tuple[Any, str]:
+    """The Fernet for the current settings and a description of where its key comes from.
+
+    `needed_by` names the sealed data the key is wanted for: a missing key file is then an
+    error instead of a new key."""
     from cadenza.settings import spec
 
     override = spec.get("CADENZA_ENCRYPTION_KEY")
@@ -43,7 +72,7 @@ def _fernet() -> tuple[Any, str]:
     else:
         path = home / KEY_FILE
         source = str(path)
-        key = _from_file(path)
+        key = _from_file(path, needed_by)
     from cryptography.fernet import Fernet
 
     try:
@@ -74,7 +103,7 @@ def decrypt(token: str, what: str) -> str:
     the current key is not the one it was encrypted with."""
     from cryptography.fernet import InvalidToken
 
-    fernet, source = _fernet()
+    fernet, source = _fernet(needed_by=what)
     try:
         return fernet.decrypt(token.encode("ascii")).decode("utf-8")
     except (InvalidToken, ValueError, TypeError, UnicodeError):
@@ -85,14 +114,33 @@ def decrypt(token: str, what: str) -> str:
         ) from None
 
 
-def _from_file(path: Path) -> bytes:
-    if not path.exists():
-        _create(path)
-    return path.read_bytes().strip()
+def _from_file(path: Path, needed_by: str | None = None) -> bytes:
+    key = read_key_file(path)
+    if key is None:
+        if needed_by is not None:
+            raise _missing(path, needed_by)
+        create_key_file(path, generate_key().encode("ascii"))
+        key = read_key_file(path) or b""
+    return key.strip()
 
 
-def _create(path: Path) -> None:
+def create_key(path: Path) -> bool:
+    """Create a new key file at `path` (0600); False if one exists (it is kept)."""
+    if path.exists():
+        return False
     create_key_file(path, generate_key().encode("ascii"))
+    return True
+
+
+def _missing(path: Path, depends: str) -> BlockKeyMissingError:
+    return missing_key(  # type: ignore[return-value]
+        path,
+        "block encryption key",
+        depends,
+        "CADENZA_ENCRYPTION_KEY",
+        "blocks",
+        BlockKeyMissingError,
+    )
 
 
 def reset_cache() -> None:
@@ -100,4 +148,13 @@ def reset_cache() -> None:
     _cache.clear()
 
 
-__all__ = ["decrypt", "encrypt", "generate_key", "key_source", "reset_cache"]
+__all__ = [
+    "check_key",
+    "create_key",
+    "decrypt",
+    "encrypt",
+    "generate_key",
+    "key_file",
+    "key_source",
+    "reset_cache",
+]

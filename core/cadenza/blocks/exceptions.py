@@ -4,6 +4,8 @@ apart."""
 
 from __future__ import annotations
 
+from cadenza.exceptions import MissingKeyError
+
 
 class BlockError(ValueError):
     """Base class of the block system's errors."""
@@ -33,6 +35,10 @@ class BlockDecryptionError(BlockError):
     """A secret field cannot be decrypted: the encryption key does not match, or is invalid."""
 
 
+class BlockKeyMissingError(BlockDecryptionError, MissingKeyError):
+    """The block encryption key file is missing while saved blocks hold secrets sealed with it."""
+
+
 class BlockSchemaChangedWarning(UserWarning):
     """A block was saved with another version of its type's schema; it still validates."""
 
@@ -41,6 +47,7 @@ __all__ = [
     "BlockAlreadyExistsError",
     "BlockDecryptionError",
     "BlockError",
+    "BlockKeyMissingError",
     "BlockNotFoundError",
     "BlockSchemaChangedWarning",
     "BlockSchemaError",

@@ -65,6 +65,32 @@ def mask(data: Any) -> Any:
     return _map(data, lambda secret: {SECRET_MARKER: secret[SECRET_MARKER], "masked": True})
 
 
+def has_secrets(data: Any) -> bool:
+    """True if ``data`` holds any secret (open, sealed or masked)."""
+    found = False
+
+    def leaf(secret: dict) -> dict:
+        nonlocal found
+        found = True
+        return secret
+
+    _map(data, leaf)
+    return found
+
+
+def is_sealed(data: Any) -> bool:
+    """True if ``data`` holds a sealed secret (one encrypted with some key)."""
+    found = False
+
+    def leaf(secret: dict) -> dict:
+        nonlocal found
+        found = found or "token" in secret
+        return secret
+
+    _map(data, leaf)
+    return found
+
+
 def is_masked(data: Any) -> bool:
     """True if any secret in ``data`` is masked (such data cannot rebuild a block)."""
     found = False
@@ -78,4 +104,4 @@ def is_masked(data: Any) -> bool:
     return found
 
 
-__all__ = ["SECRET_MARKER", "is_masked", "mask", "seal", "unseal"]
+__all__ = ["SECRET_MARKER", "has_secrets", "is_masked", "is_sealed", "mask", "seal", "unseal"]

@@ -79,8 +79,11 @@ class BlockStore(LocalRecord):
         `BlockAlreadyExistsError` if it exists and not ``overwrite``; the check and the write
         are one transaction, so two processes saving the same new name cannot both win.
         """
-        from cadenza.blocks.sealing import seal
+        from cadenza.blocks.crypto import check_key
+        from cadenza.blocks.sealing import has_secrets, seal
 
+        if has_secrets(data):  # never seal with a new key while secrets sealed before remain
+            check_key(self.first_sealed)
         text = json.dumps(seal(data), sort_keys=True, separators=(",", ":"))
         now = time.time()
         with self.transaction() as conn:
@@ -104,6 +107,29 @@ class BlockStore(LocalRecord):
                     (text, schema_checksum, now, block_id),
                 )
         return BlockRow(block_id, type_slug, name, data, schema_checksum, created, now)
+
+    def sealed_blocks(self, limit: int | None = None) -> list[str]:
+        """The saved blocks holding secrets sealed with a key ("block 'slug/name'"), sorted;
+        at most `limit`. Non-empty: this record depends on an encryption key."""
+        from cadenza.blocks.sealing import SECRET_MARKER, is_sealed
+
+        pattern = f'%"{SECRET_MARKER}":%"token":%'  # sealed secrets in the stored JSON text
+        rows = self.query(
+            "SELECT type_slug, name, data FROM blocks WHERE data LIKE ? ORDER BY type_slug, name",
+            (pattern,),
+        )
+        found = []
+        for slug, name, data in rows:
+            if is_sealed(json.loads(data)):
+                found.append(f"block '{slug}/{name}'")
+                if len(found) == limit:
+                    break
+        return found
+
+    def first_sealed(self) -> str | None:
+        """The first of `sealed_blocks`, or None."""
+        found = self.sealed_blocks(limit=1)
+        return found[0] if found else None
 
     def delete(self, type_slug: str, name: str) -> bool:
         """Delete ``type_slug/name``; True if it existed."""

@@ -2,8 +2,9 @@
 
 ``view`` and ``validate`` run the full pydantic-settings model (`cadenza.settings.model`);
 ``set`` and ``unset`` edit the active profile's table in ``$CADENZA_HOME/profiles.toml`` after
-checking every name and value, writing nothing when any is bad. Heavy modules (rich, pydantic)
-are imported inside the commands that need them.
+checking every name and value, writing nothing when any is bad. ``validate`` also reports files
+holding secrets that other users can read; ``new-key`` starts over after a key file was lost.
+Heavy modules (rich, pydantic) are imported inside the commands that need them.
 
 Exit status: 0 on success, 1 when settings or the profile file are invalid, 2 for bad
 arguments (unknown setting, malformed ``NAME=VALUE``, a value that does not convert).
@@ -196,14 +197,92 @@ def unset(names: tuple[str, ...]) -> None:
 
 @config.command("validate")
 def validate_cmd() -> None:
-    """Validate every setting and the profile file; exit 1 listing every problem."""
+    """Validate every setting and the profile file, and check that the files in
+    $CADENZA_HOME holding secrets are private (0600); exit 1 listing every problem."""
     from cadenza.settings.model import SettingsValidationError, validate
 
     _, active = _load()
+    problems: dict[str, str] = {}
     try:
         validate()
     except SettingsValidationError as exc:
-        for name, message in exc.problems.items():
-            click.echo(f"Error: {name}: {message}", err=True)
-        raise click.exceptions.Exit(1) from None
+        problems.update(exc.problems)
+    problems.update(_exposed_files())
+    for name, message in problems.items():
+        click.echo(f"Error: {name}: {message}", err=True)
+    home = spec.home()
+    mode = home.stat().st_mode & 0o777 if home.is_dir() else 0
+    if mode & 0o077:
+        click.echo(
+            f"Warning: {home} is open to other users (mode {mode:04o}); its files are private, "
+            f"but `chmod 700 {home}` hides their names too.",
+            err=True,
+        )
+    if problems:
+        raise click.exceptions.Exit(1)
     click.echo(f"All {len(spec.SETTINGS)} settings are valid (profile {active!r}).")
+
+
+def _exposed_files() -> dict[str, str]:
+    """The files of $CADENZA_HOME holding secrets that others can read, with what to do.
+
+    Cadenza makes these 0600 itself when it opens them (`cadenza._private`); what is left is
+    not this user's to change, or was not opened since it was made readable."""
+    from cadenza._private import exposed
+    from cadenza.blocks import crypto
+    from cadenza.results import signing
+    from cadenza.store.database import record_files
+
+    home = spec.home()
+    paths = (
+        *record_files(home / "cadenza.db"),
+        home / crypto.KEY_FILE,
+        home / signing.KEY_FILE,
+        profiles.profiles_path(home),
+    )
+    return {
+        str(path): f"other users can access it (mode {mode:04o}); run `chmod 600 {path}`"
+        for path, mode in exposed(*paths)
+    }
+
+
+_KEYS = {
+    "blocks": ("block encryption key", "CADENZA_ENCRYPTION_KEY"),
+    "results": ("result signing key", "CADENZA_RESULTS_SIGNING_KEY"),
+}
+
+
+@config.command("new-key")
+@click.argument("kind", type=click.Choice(sorted(_KEYS)))
+def new_key(kind: str) -> None:
+    """Start over with a new key after its key file was lost: `blocks` (the key sealing the
+    secrets of saved blocks) or `results` (the key signing stored results).
+
+    Cadenza never replaces a lost key by itself; this is the deliberate act. It refuses while
+    the key file exists. What was sealed or signed with the lost key stays unreadable: save
+    those blocks again, run those flows again.
+    """
+    if kind == "blocks":
+        from cadenza.blocks import crypto as keys
+    else:
+        from cadenza.results import signing as keys
+    label, variable = _KEYS[kind]
+    path = keys.key_file()
+    if path is None:
+        raise click.ClickException(f"{variable} is set: the {label} comes from it, not a file")
+    if not keys.create_key(path):
+        raise click.ClickException(
+            f"{path} exists and is the {label} in use; nothing was changed. Move it away first "
+            "only if you mean to give up everything sealed or signed with it."
+        )
+    keys.reset_cache()
+    click.echo(f"Created a new {label} at {path} (mode 0600).")
+    if kind == "blocks":
+        from cadenza.blocks.store import BlockStore
+        from cadenza.store.local import local
+
+        lost = local(BlockStore).sealed_blocks()
+        if lost:
+            click.echo("These blocks hold secrets sealed with the lost key; save them again:")
+            for name in lost:
+                click.echo(f"  {name}")

@@ -1,12 +1,15 @@
 """``cadenza run FILE:FLOW [--param name=value ...]``: run a flow defined in a Python file.
 
 Exit status: 0 when the flow run ends Completed, 1 when it ends in any other state (Failed,
-Crashed, Cancelled ...) or cannot be started, 2 for bad usage (missing file or flow, bad param).
+Crashed, Cancelled ...) or cannot be started, 2 for bad usage (missing file or flow, bad param),
+143 when SIGTERM stops it (the run is recorded Crashed). An async flow runs with `asyncio.run`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import inspect
 import json
 import sys
 import traceback
@@ -106,6 +109,8 @@ def run(target: str, params: tuple[str, ...]) -> None:
 
     try:
         state = flow_obj(**kwargs, return_state=True)
+        if inspect.isawaitable(state):  # an async flow: run it on its own event loop
+            state = asyncio.run(state)
     except Exception as exc:  # e.g. parameters that do not match the flow's signature
         die(f"Flow {flow_name!r} could not run: {type(exc).__name__}: {exc}")
     run_id = getattr(getattr(state, "state_details", None), "flow_run_id", None)

@@ -10,11 +10,11 @@ but the run has already moved on. Async: `asyncio.wait_for`.
 from __future__ import annotations
 
 import contextvars
-import ctypes
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from cadenza.engine.interrupts import raise_in_thread
 from cadenza.exceptions import TaskTimeoutError
 
 
@@ -52,9 +52,7 @@ def call_with_timeout(
 def _interrupt(thread: threading.Thread) -> None:
     """Ask `thread` to raise TaskTimeoutError at its next bytecode (best effort)."""
     if thread.ident is not None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(thread.ident), ctypes.py_object(TaskTimeoutError)
-        )
+        raise_in_thread(thread.ident, TaskTimeoutError, check=False)
 
 
 async def acall_with_timeout(

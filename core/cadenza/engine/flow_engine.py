@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from cadenza.blocks.masking import mask
 from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
 from cadenza.engine.drivers import drive_async, drive_sync
-from cadenza.engine.lifecycle import lifecycle
-from cadenza.exceptions import ParameterTypeError, TerminationSignal
+from cadenza.engine.lifecycle import lifecycle, record_interruption
+from cadenza.engine.signals import install_termination_handler
+from cadenza.exceptions import ParameterTypeError
 from cadenza.runs import FlowRun
 from cadenza.states import Failed, State, StateDetails, StateType
 
@@ -69,18 +70,16 @@ async def _run_async(flow: Flow, args: tuple, kwargs: dict, return_state: bool) 
 @contextlib.contextmanager
 def _running(ctx: FlowRunContext, restore: Any) -> Iterator[None]:
     """The flow run's context is current inside; the run is ended (task runs waited for,
-    record flushed) however the body exits. SIGTERM in the outermost flow of the main thread
-    becomes an exit with status 128 + 15 once the run is recorded Crashed."""
+    record flushed) however the body exits. An interruption that reached no run's call still
+    ends the run Crashed or Cancelled; SIGTERM's `TerminationSignal` then goes on to end the
+    process with status 128 + 15 (see `engine.signals`)."""
     flow_token = _flow_run_ctx.set(ctx)
     task_token = _task_run_ctx.set(None)
     try:
         yield
-    except TerminationSignal as exc:
-        _end(ctx, restore)
-        if restore is not None:
-            raise SystemExit(128 + exc.signum) from exc
-        raise
-    except BaseException:
+    except BaseException as exc:
+        if not isinstance(exc, Exception):
+            record_interruption(ctx.flow_run, ctx.backend, exc, "Flow")
         _end(ctx, restore)
         raise
     else:
@@ -150,8 +149,6 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
         install_print_capture()
     restore = None
     if parent is None:
-        from cadenza.engine.signals import install_termination_handler
-
         restore = install_termination_handler()
     label = f"subflow of {parent.flow_run.name!r}" if parent is not None else "flow"
     ctx.logger.info("Beginning %s run %r for flow %r", label, run.name, flow.name)
@@ -160,28 +157,52 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
 
 def _body(flow: Flow, ctx: FlowRunContext) -> Any:
     """The flow's function, followed by waiting for the task runs it submitted, so that the
-    flow run ends after its task runs."""
+    flow run ends after its task runs. Interrupted (Ctrl-C, SIGTERM, cancellation), it stops
+    them instead (`FlowRunContext.stop_task_runs`) and does not wait for the queued ones."""
     fn = flow.fn
     if flow.isasync:
 
         async def run_async_body(*args: Any, **kwargs: Any) -> Any:
             try:
-                return await fn(*args, **kwargs)
-            finally:
-                if ctx._runner is not None:
-                    import asyncio
-
-                    await asyncio.get_running_loop().run_in_executor(None, ctx.wait_for_task_runs)
+                value = await fn(*args, **kwargs)
+            except Exception:
+                await _wait_for_task_runs(ctx)
+                raise
+            except BaseException as exc:
+                ctx.stop_task_runs(exc)
+                raise
+            await _wait_for_task_runs(ctx)
+            return value
 
         return run_async_body
 
     def run_body(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
-        finally:
+            value = fn(*args, **kwargs)
+        except Exception:
             ctx.wait_for_task_runs()
+            raise
+        except BaseException as exc:
+            ctx.stop_task_runs(exc)
+            raise
+        ctx.wait_for_task_runs()
+        return value
 
     return run_body
+
+
+async def _wait_for_task_runs(ctx: FlowRunContext) -> None:
+    """`wait_for_task_runs` off the event loop; cancelled while waiting, stop them instead."""
+    if ctx._runner is None:
+        return
+    import asyncio  # only async flows come here; `import cadenza` stays without asyncio
+
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, ctx.wait_for_task_runs)
+    except BaseException as exc:
+        if not isinstance(exc, Exception):
+            ctx.stop_task_runs(exc)
+        raise
 
 
 def _load_plugins() -> None:

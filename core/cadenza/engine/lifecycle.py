@@ -9,13 +9,13 @@ The lifecycle is a generator: it yields `CALL` when the user's function must run
 from __future__ import annotations
 
 import random
-import sys
 import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from cadenza._options import inherited_persist
-from cadenza.exceptions import InvalidTransition, TaskTimeoutError, TerminationSignal
+from cadenza.engine.signals import interruption
+from cadenza.exceptions import InvalidTransition, TaskTimeoutError
 from cadenza.orchestration import DecisionKind
 from cadenza.states import (
     AwaitingRetry,
@@ -180,22 +180,34 @@ def _interrupted(
     owner: Any, run: Run, backend: Backend, exc: BaseException, kind: str
 ) -> Generator[Any, Any, None]:
     """Record how a run ended when the process was interrupted, then let the signal through."""
-    if isinstance(exc, KeyboardInterrupt) or _is_async_cancellation(exc):
-        label = (
-            "an interrupt (KeyboardInterrupt)"
-            if isinstance(exc, KeyboardInterrupt)
-            else ("task cancellation")
-        )
-        state = Cancelled(f"{kind} run was cancelled by {label}", data=exc)
+    state_type, message = interruption(exc, kind)
+    if state_type is _CANCELLED:
+        state = Cancelled(message, data=exc)
         hooks = getattr(owner, "on_cancellation_hooks", ())
     else:
-        what = str(exc) if isinstance(exc, TerminationSignal) else type(exc).__name__
-        state = Crashed(f"{kind} run crashed: {what}", data=exc)
+        state = Crashed(message, data=exc)
         hooks = getattr(owner, "on_crashed_hooks", ())
     backend.propose(run, state)
     run_logger(run).error("%s run ended %s: %s", kind, state.name, state.message)
     if hooks:
         yield from run_hooks(owner, run, state, hooks)
+
+
+def record_interruption(run: Run, backend: Backend, exc: BaseException, kind: str) -> State:
+    """Record how `run` ended when `exc` (not an `Exception`) interrupted it outside the user's
+    function (between transitions, while waiting to retry); returns its final state. A run
+    that already has a final state keeps it."""
+    if run.state is not None and run.state.is_final():
+        return run.state
+    state_type, message = interruption(exc, kind)
+    details = (
+        StateDetails(flow_run_id=run.id)
+        if run.kind == "flow"
+        else StateDetails(flow_run_id=run.flow_run_id, task_run_id=run.id)
+    )
+    state = State(state_type, None, message, exc, details)
+    backend.propose(run, state)
+    return state
 
 
 def _log_failure(run: Run, state: State, exc: BaseException | None, kind: str) -> None:
@@ -222,11 +234,6 @@ def run_hooks(owner: Any, run: Run, state: State, hooks: Any) -> Generator[Any, 
                     raise exc
         except Exception:
             run_logger(run).exception("State hook %r raised an exception", name)
-
-
-def _is_async_cancellation(exc: BaseException) -> bool:
-    aio = sys.modules.get("asyncio")  # never imported here: without asyncio, nothing to cancel
-    return aio is not None and isinstance(exc, aio.CancelledError)
 
 
 def _now() -> float:

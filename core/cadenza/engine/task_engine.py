@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from cadenza.context import TaskRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
 from cadenza.engine.drivers import drive_async, drive_sync
-from cadenza.engine.lifecycle import lifecycle
+from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.runs import TaskRun
 from cadenza.states import State, StateDetails, StateType
 
@@ -46,12 +46,17 @@ def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for
 
         return asyncio.run(coro)
     run, backend, log_prints = new_task_run(task, args, kwargs)
-    if failed_upstream is not None:
-        state = not_ready(run, backend, failed_upstream)
-    elif run.reuse_ref is not None and (state := reused(run, backend)) is not None:
-        pass
-    else:
-        state = execute(task, run, backend, log_prints, args, kwargs)
+    try:
+        if failed_upstream is not None:
+            state = not_ready(run, backend, failed_upstream)
+        elif run.reuse_ref is not None and (state := reused(run, backend)) is not None:
+            pass
+        else:
+            state = execute(task, run, backend, log_prints, args, kwargs)
+    except BaseException as exc:  # a signal between transitions must not leave the run Running
+        if not isinstance(exc, Exception):
+            record_interruption(run, backend, exc, "Task")
+        raise
     return state if return_state else state.result()
 
 
@@ -96,9 +101,14 @@ async def execute_async(
 
 async def _run_async(task: Task, args: tuple, kwargs: dict, return_state: bool) -> Any:
     run, backend, log_prints = new_task_run(task, args, kwargs)
-    state = reused(run, backend) if run.reuse_ref is not None else None
-    if state is None:
-        state = await execute_async(task, run, backend, log_prints, args, kwargs)
+    try:
+        state = reused(run, backend) if run.reuse_ref is not None else None
+        if state is None:
+            state = await execute_async(task, run, backend, log_prints, args, kwargs)
+    except BaseException as exc:
+        if not isinstance(exc, Exception):
+            record_interruption(run, backend, exc, "Task")
+        raise
     return state if return_state else state.result()
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 
 from cadenza.exceptions import ResultIntegrityError
 
@@ -38,9 +39,14 @@ def seal(payload: bytes, serializer: str, storage_key: str, signing_key: bytes) 
     return header + _mac(signing_key, storage_key, header, payload) + payload
 
 
-def open_envelope(blob: bytes, storage_key: str, signing_key: bytes) -> tuple[str, bytes]:
+def open_envelope(
+    blob: bytes, storage_key: str, signing_key: bytes | Callable[[], bytes]
+) -> tuple[str, bytes]:
     """``(serializer name, payload)`` of a verified envelope; `ResultIntegrityError` naming
-    the key when the blob is not an intact envelope signed with ``signing_key`` for that key."""
+    the key when the blob is not an intact envelope signed with ``signing_key`` for that key.
+
+    ``signing_key`` may be a function returning the key, called only once the blob has passed
+    the checks that need no key (so a foreign file is refused as such)."""
     blob = bytes(blob)
     if not blob:
         raise _refused(storage_key, "it is empty")
@@ -57,7 +63,8 @@ def open_envelope(blob: bytes, storage_key: str, signing_key: bytes) -> tuple[st
     header = blob[:header_end]
     signature = blob[header_end : header_end + SIG_BYTES]
     payload = blob[header_end + SIG_BYTES :]
-    if not hmac.compare_digest(signature, _mac(signing_key, storage_key, header, payload)):
+    key = signing_key() if callable(signing_key) else signing_key
+    if not hmac.compare_digest(signature, _mac(key, storage_key, header, payload)):
         raise _refused(
             storage_key,
             "its signature does not match (the file was modified, truncated, copied from "

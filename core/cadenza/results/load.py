@@ -27,7 +27,8 @@ def load_result(ref: str) -> Any:
         raise MissingResult(
             f"The persisted result at key {decoded.key!r} in {storage!r} no longer exists"
         ) from None
-    name, payload = open_envelope(blob, decoded.key, signing_key())
+    needed_by = f"the result stored at key {decoded.key!r}"
+    name, payload = open_envelope(blob, decoded.key, lambda: signing_key(needed_by))
     return serializer_by_name(name).loads(payload)
 
 

@@ -12,13 +12,16 @@ The file holds the name of the active profile and one table of ``CADENZA_*`` key
 
 `read` returns the parsed document (an empty one when the file does not exist) and raises
 `ValueError` naming the file when it is not valid TOML or not of this shape. `write` replaces the
-file atomically; comments and formatting are not preserved.
+file atomically; comments and formatting are not preserved. The file can hold an API key, so it
+is written 0600 (its directory created 0700), and `read` tightens a wider one it finds.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from cadenza._private import open_private, private_dir, tighten
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -70,6 +73,7 @@ def read(path: Path) -> ProfilesDoc:
         return ProfilesDoc(path)
     except OSError as exc:
         raise ValueError(f"cannot read profiles file {path}: {exc}") from None
+    tighten(path)
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
@@ -130,12 +134,15 @@ def dumps(doc: ProfilesDoc) -> str:
 
 
 def write(doc: ProfilesDoc) -> None:
-    """Write ``doc`` to ``doc.path`` atomically (temp file + rename), creating the directory."""
+    """Write ``doc`` to ``doc.path`` atomically (a 0600 temp file renamed into place), creating
+    the directory (0700)."""
     path = doc.path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)  # left by a process with this pid that died mid-write
     try:
-        tmp.write_text(dumps(doc), encoding="utf-8")
+        with os.fdopen(open_private(tmp), "w", encoding="utf-8") as fh:
+            fh.write(dumps(doc))
         os.replace(tmp, path)
     finally:
         if tmp.exists():

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from cadenza._private import create_private, private_dir, tighten
 from cadenza.exceptions import StoreError
 
 HEAD_REVISION = "0008"
@@ -36,6 +37,11 @@ def default_db_path() -> Path:
     return spec.home_from() / "cadenza.db"  # uncached: follows CADENZA_HOME as it is now
 
 
+def record_files(path: Path) -> tuple[Path, ...]:
+    """The record at `path` and its companions: WAL, shared memory, migration lock."""
+    return (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", ".lock")))
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open the record at `path` for reading and writing; create its directory if needed.
 
@@ -44,9 +50,15 @@ def connect(path: Path) -> sqlite3.Connection:
     journals in WAL mode at `synchronous_level`, waits up to 60 s on a locked database, and
     returns rows as tuples. Raises `StoreError` if the file is not a SQLite database.
     This does not create or check the schema: call `ensure_schema` first.
+
+    The record and its companions are private (`cadenza._private`): a new record is created
+    0600 before SQLite opens it, since SQLite gives the ``-wal`` and ``-shm`` files the record's
+    mode; an existing one is tightened to 0600.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
+    create_private(path)
+    tighten(*record_files(path))
     conn = sqlite3.connect(
         str(path),
         timeout=_BUSY_TIMEOUT_MS / 1000,
@@ -201,9 +213,9 @@ def _check_known(path: Path, current: str | None) -> None:
 @contextlib.contextmanager
 def _migration_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive `flock` on ``<path>.lock`` (blocking) for the duration."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     lock_path = path.with_name(path.name + ".lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -3,6 +3,10 @@
 The pool is a few lines over `queue.SimpleQueue` rather than `ThreadPoolExecutor`: an executor
 creates a `Future` (with its own condition variable) per submission, which doubled the cost of a
 mapped task. Workers start on demand, up to `max_workers`.
+
+Interrupted (`cancel_all`), the pool empties its queue (those runs never start) and raises the
+interruption in each worker running a task, as timeouts do: Python code stops at its next
+bytecode, and a call blocked in C (a sleep, a socket read) when it returns.
 """
 
 from __future__ import annotations
@@ -10,8 +14,12 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
+from cadenza.engine.interrupts import raise_in_thread
+from cadenza.exceptions import TerminationSignal
+from cadenza.states import StateType
 from cadenza.task_runners.base import TaskRunner
 
 if TYPE_CHECKING:
@@ -23,6 +31,8 @@ if TYPE_CHECKING:
     from cadenza.tasks import Task
 
 _STOP = None
+_RUNNING = StateType.RUNNING
+_POLL_S = 0.01
 
 
 class ThreadPoolTaskRunner(TaskRunner):
@@ -41,6 +51,7 @@ class ThreadPoolTaskRunner(TaskRunner):
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._idle = 0
+        self._busy: dict[int, Any] = {}  # worker thread id -> the TaskRun it runs, or None
 
     def duplicate(self) -> ThreadPoolTaskRunner:
         return type(self)(max_workers=self.max_workers)
@@ -86,6 +97,8 @@ class ThreadPoolTaskRunner(TaskRunner):
         from cadenza.task_runners.base import crashed
 
         get = self._queue.get
+        busy = self._busy
+        me = threading.get_ident()
         while True:
             self._idle += 1
             item = get()
@@ -93,12 +106,64 @@ class ThreadPoolTaskRunner(TaskRunner):
             if item is _STOP:
                 return
             context, task, run, backend, log_prints, args, kwargs, outcome = item
+            busy[me] = run  # before the check: `cancel_all` sets its flag, then looks here
+            if self._cancelled is not None:
+                busy[me] = None
+                self._stop(outcome, run, backend)
+                continue
             try:
                 state = context.run(execute, task, run, backend, log_prints, args, kwargs)
             except BaseException as exc:
                 state = crashed(run, backend, exc)
+            busy[me] = None
             self._resolve(outcome, state)
             del item, context, args, kwargs, state  # results are not retained by the pool
 
+    def _stop_running(self, reason: BaseException, deadline: float) -> None:
+        """Runs still queued never start; runs under way are interrupted and waited for until
+        `deadline` (those blocked in C, or beyond reach, are then abandoned by `cancel_all`)."""
+        stops = 0
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                stops += 1
+            else:
+                self._stop(item[7], item[2], item[3])
+        for _ in range(stops):
+            self._queue.put(_STOP)
+        exc_type = _raisable(reason)
+        sent: set[str] = set()
+        while True:
+            running = [(ident, run) for ident, run in list(self._busy.items()) if _active(run)]
+            if not running or time.monotonic() >= deadline:
+                return
+            for ident, run in running:
+                # Only while the run is Running (in its function or the engine around it), and
+                # never inside code writing the record: `raise_in_thread` checks.
+                state = run.state
+                if exc_type is None or run.id in sent or state is None:
+                    continue
+                if state.type is _RUNNING and raise_in_thread(ident, exc_type):
+                    sent.add(run.id)
+            time.sleep(_POLL_S)
+
     def __repr__(self) -> str:
         return f"ThreadPoolTaskRunner(max_workers={self.max_workers})"
+
+
+def _active(run: Any) -> bool:
+    return run is not None and (run.state is None or not run.state.is_final())
+
+
+def _raisable(reason: BaseException) -> type[BaseException] | None:
+    """The exception class to raise in a worker for `reason` (it is raised without arguments),
+    or None to let the runs under way go on until they are abandoned."""
+    if isinstance(reason, TerminationSignal):
+        return TerminationSignal  # its signal defaults to SIGTERM, the one handled
+    kind = type(reason)
+    if kind in (KeyboardInterrupt, SystemExit) or kind.__name__ == "CancelledError":
+        return kind
+    return None
