@@ -20,15 +20,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class ServerProcess:
-    def __init__(self, database_url: str, home: Path) -> None:
+    def __init__(self, database_url: str, home: Path, env: dict[str, str] | None = None) -> None:
         self.database_url = database_url
         self.home = home
+        self.env = env or {}  # settings of the server process (e.g. its reaper interval)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
-        env = {**os.environ, "CADENZA_HOME": str(self.home)}
+        env = {**os.environ, "CADENZA_HOME": str(self.home), **self.env}
         for name in ("CADENZA_API_URL", "CADENZA_API_KEY", "CADENZA_SERVER_API_KEY"):
             env.pop(name, None)
         log = open(self.home / "server.log", "ab")  # noqa: SIM115 - the child keeps it

@@ -40,6 +40,8 @@ MALFORMED = [
      {"transition_id": "t", "state": {"type": SECRET, "timestamp": 1}}),
     ("/api/batch", "/api/batch", {"logs": [{"level": SECRET}]}),
     ("/api/batch", "/api/batch", {"task_runs": {"not": "a list"}}),
+    ("/api/heartbeats", "/api/heartbeats", {"flow_run_ids": ["r1"], "lease_seconds": SECRET}),
+    ("/api/heartbeats", "/api/heartbeats", {"flow_run_ids": ["r1"], "lease_seconds": -1}),
     ("/api/artifacts", "/api/artifacts", {"id": "a1", "type": SECRET, "data": 1, "created": 1}),
     ("/api/blocks/{type_slug}/{name}", "/api/blocks/secret/x", {"data": SECRET}),
     ("/api/variables/{name}", "/api/variables/v", {"tags": [SECRET], "value": "x" * 2_000_000}),

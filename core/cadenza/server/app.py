@@ -20,7 +20,9 @@ from cadenza import __version__
 from cadenza.server import API_VERSION, errors, resources, run_routes, schema
 from cadenza.server.catalog import Catalog, Conflict
 from cadenza.server.guard import Guard
+from cadenza.server.reaper import Reaper
 from cadenza.server.store import DatabaseBusy, Store
+from cadenza.settings import spec
 
 API_KEY_ENV = "CADENZA_SERVER_API_KEY"
 
@@ -40,8 +42,12 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        store.close()
+        reaper = Reaper(store, spec.get("CADENZA_SERVER_REAPER_INTERVAL")).start()
+        try:
+            yield
+        finally:
+            reaper.stop()
+            store.close()
 
     app = FastAPI(
         lifespan=lifespan,

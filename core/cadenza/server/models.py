@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -59,7 +60,8 @@ JsonValue = Annotated[Any, BeforeValidator(storable_value)]
 Tags = list[Text]
 Epoch = Annotated[float, Field(ge=0, le=253_402_300_799)]  # up to the year 9999
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
-Level = Annotated[int, Field(ge=0, le=2**31 - 1)]  # Python allows custom levels beyond 50
+Level = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Lease = Annotated[float, Field(gt=0, le=7 * 24 * 3600)]  # Python allows custom levels beyond 50
 
 
 class _Model(BaseModel):
@@ -96,12 +98,35 @@ class FlowRunIn(_Model):
     retries: Count = 0
     entrypoint: Text | None = None
     resumed_from: Id | None = None
+    pid: Count | None = None
+    hostname: Name | None = None
+    lease_seconds: Lease | None = Field(
+        None,
+        description="The run's first lease: unless a heartbeat renews it within this many "
+        "seconds, the server marks the run Crashed. None: never.",
+    )
 
     def row(self) -> dict[str, Any]:
-        row = self.model_dump()
+        row = self.model_dump(exclude={"lease_seconds"})
         row["parameters"] = json.dumps(self.parameters, default=repr)
         row["tags"] = json.dumps(self.tags)
+        row["lease_expires"] = (
+            time.time() + self.lease_seconds if self.lease_seconds is not None else None
+        )
         return row
+
+
+class HeartbeatIn(_Model):
+    """A process's heartbeat for its active flow runs: each lease renewed for `lease_seconds`."""
+
+    flow_run_ids: list[Id] = Field(max_length=10_000)
+    lease_seconds: Lease
+
+
+class HeartbeatOut(BaseModel):
+    renewed: list[str]
+    final: list[str] = Field(description="Runs already in a final state: nothing renewed.")
+    unknown: list[str]
 
 
 class TaskRunIn(_Model):
@@ -142,6 +167,14 @@ class LogIn(_Model):
     logger: Text
     message: Text
     timestamp: Epoch
+    id: Id | None = Field(
+        None, description="The line's id given by the recording process: a line is kept once."
+    )
+
+    def row(self) -> dict[str, Any]:
+        row = self.model_dump(exclude={"id"})
+        row["uid"] = self.id
+        return row
 
 
 class ArtifactIn(_Model):

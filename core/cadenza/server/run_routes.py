@@ -13,12 +13,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
+from cadenza.server import leases
 from cadenza.server.errors import NOT_FOUND, Refused
 from cadenza.server.models import (
     BatchIn,
     BatchOut,
     DecisionOut,
     FlowRunIn,
+    HeartbeatIn,
+    HeartbeatOut,
     Id,
     SetStateIn,
 )
@@ -59,12 +62,17 @@ def router(store: Store) -> APIRouter:
         result = store.apply_batch(
             [t.row() for t in body.task_runs],
             body.transitions,
-            [log.model_dump() for log in body.logs],
+            [log.row() for log in body.logs],
             [a.row() for a in body.artifacts],
             [c.model_dump() for c in body.cache_entries],
             [u.model_dump() for u in body.artifact_updates],
         )
         return BatchOut(**result)
+
+    @api.post("/heartbeats")
+    def heartbeats(body: HeartbeatIn) -> HeartbeatOut:
+        """Renew the leases of a process's active flow runs (see docs/concepts/durability.md)."""
+        return HeartbeatOut(**leases.renew(store, body.flow_run_ids, body.lease_seconds))
 
     # -- reads ----------------------------------------------------------------------------------
     @api.get("/flow_runs")

@@ -176,8 +176,9 @@ class Store:
                 rows.append(row)
                 accepted += 1
             self._write_transitions(conn, rows, [r for r in runs.values() if r.dirty])
-            if log_rows:
-                conn.execute(logs.insert(), log_rows)
+            if log_rows:  # a line whose id was seen before (a resent batch) is kept once
+                conn.execute(self._insert(logs).on_conflict_do_nothing(index_elements=["uid"]),
+                             log_rows)  # fmt: skip
             if artifact_rows:
                 conn.execute(self.insert_ignore(artifacts), artifact_rows)
             if cache_rows:

@@ -111,5 +111,7 @@ CREATE TABLE variables (
 	PRIMARY KEY (name)
 );
 CREATE INDEX ix_flow_runs_lease_expires ON flow_runs (lease_expires);
+CREATE INDEX ix_logs_flow_run_id_id ON logs (flow_run_id, id);
 CREATE UNIQUE INDEX ux_logs_uid ON logs (uid);
+CREATE INDEX ix_task_runs_flow_run_created ON task_runs (flow_run_id, created);
 INSERT INTO alembic_version (version_num) VALUES ('0008');

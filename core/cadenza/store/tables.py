@@ -78,6 +78,8 @@ task_runs = sa.Table(
     sa.Column("result_ref", sa.Text),
     sa.Column("cache_key", sa.Text),
     sa.Column("retries", sa.Integer, nullable=False, server_default=sa.text("0")),
+    # pages of a flow run's task runs, in creation order
+    sa.Index("ix_task_runs_flow_run_created", "flow_run_id", "created"),
 )
 
 run_states = sa.Table(
@@ -110,6 +112,7 @@ logs = sa.Table(
     # answer was lost) is kept once.
     sa.Column("uid", sa.Text),
     sa.Index("ux_logs_uid", "uid", unique=True),
+    sa.Index("ix_logs_flow_run_id_id", "flow_run_id", "id"),  # pages of a run's logs
     sqlite_autoincrement=True,
 )
 

@@ -1,13 +1,15 @@
-"""Leases for flow runs, ids for log lines.
+"""Leases for flow runs, ids for log lines, indexes for paging.
 
 ``flow_runs.lease_expires``: a server marks a run Crashed when the process running it stops
 renewing its lease (heartbeats), so a killed process never leaves a run Running.
 ``logs.uid``: the id the recording process gave a line, unique, so a batch resent after its
 answer was lost does not repeat its log lines.
+``(task_runs.flow_run_id, created)`` and ``(logs.flow_run_id, id)``: a page of a run's task runs
+or logs costs what the page holds, not what the run holds.
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-12-05 12:30:45.968759
+Create Date: 2026-12-05 13:00:50.042937
 """
 
 from __future__ import annotations
@@ -32,14 +34,26 @@ def upgrade() -> None:
 
     with op.batch_alter_table("logs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("uid", sa.Text(), nullable=True))
+        batch_op.create_index("ix_logs_flow_run_id_id", ["flow_run_id", "id"], unique=False)
         batch_op.create_index("ux_logs_uid", ["uid"], unique=True)
+
+    with op.batch_alter_table("task_runs", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_task_runs_flow_run_created", ["flow_run_id", "created"], unique=False
+        )
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("task_runs", schema=None) as batch_op:
+        batch_op.drop_index("ix_task_runs_flow_run_created")
+
     with op.batch_alter_table("logs", schema=None) as batch_op:
         batch_op.drop_index("ux_logs_uid")
+        batch_op.drop_index("ix_logs_flow_run_id_id")
         batch_op.drop_column("uid")
 
     with op.batch_alter_table("flow_runs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_flow_runs_lease_expires"))
         batch_op.drop_column("lease_expires")
+

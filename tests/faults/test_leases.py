@@ -1,0 +1,90 @@
+"""On a server, a flow run whose process dies is marked Crashed by the reaper within twice its
+lease; a live run, however slow, is not; a heartbeat after a final state changes nothing
+(issue 12, defect 5). Run against servers on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from backends.server_process import ServerProcess
+from faults.killing import FlowProcess, cli_json
+
+pytestmark = pytest.mark.slow
+
+INTERVAL = 0.5  # heartbeats; a lease is twice this
+REAPER = {"CADENZA_SERVER_REAPER_INTERVAL": "0.2"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def reaping_server(request, tmp_path_factory) -> Iterator[ServerProcess]:
+    home = tmp_path_factory.mktemp("reaping-server")
+    if request.param == "sqlite":
+        url = f"sqlite:///{home / 'server.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    server = ServerProcess(url, home, env=REAPER).start()
+    yield server
+    server.stop()
+
+
+def client_env(server: ServerProcess, home) -> dict[str, str]:
+    return {
+        "CADENZA_HOME": str(home),
+        "CADENZA_API_URL": server.url,
+        "CADENZA_HEARTBEAT_INTERVAL": str(INTERVAL),
+        "CADENZA_LOGGING_CONSOLE": "false",
+    }
+
+
+def wait_for_state(env: dict[str, str], name: str, want: str, within: float) -> dict:
+    deadline = time.monotonic() + within
+    while True:
+        runs = [r for r in cli_json("runs", "ls", env=env) if r["name"] == name]
+        if runs and runs[0]["state"]["type"] == want:
+            return runs[0]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} is {runs[0]['state'] if runs else 'missing'}, not {want}")
+        time.sleep(0.1)
+
+
+def test_a_killed_process_s_run_is_crashed_within_twice_its_lease(
+    reaping_server, tmp_path, cadenza_home
+) -> None:
+    env = client_env(reaping_server, cadenza_home)
+    flow = FlowProcess(tmp_path, env, n=20, stop_at=10)
+    flow.wait_for("MID-TASK")
+    time.sleep(3 * INTERVAL)  # alive and heartbeating: not reaped
+    assert wait_for_state(env, "killed", "RUNNING", 0)
+    flow.kill()
+    killed_at = time.monotonic()
+    run = wait_for_state(env, "killed", "CRASHED", within=4 * 2 * INTERVAL + 2)
+    assert time.monotonic() - killed_at <= 2 * (2 * INTERVAL) + 1.5
+    assert "No heartbeat from process" in run["state"]["message"]
+    shown = cli_json("runs", "show", run["id"], env=env)
+    states = {t["name"]: t["state"]["type"] for t in shown["task_runs"]}
+    assert states["work-10"] == "CRASHED"
+    assert [n for n, s in states.items() if s not in ("COMPLETED", "CRASHED")] == []
+    assert sum(s == "COMPLETED" for s in states.values()) == 10
+
+
+def test_a_slow_live_run_is_not_reaped_and_late_heartbeats_change_nothing(
+    reaping_server, tmp_path, cadenza_home
+) -> None:
+    from cadenza.client.http import ApiClient
+
+    env = client_env(reaping_server, cadenza_home)
+    flow = FlowProcess(tmp_path, env, n=3, stop_at=1)
+    flow.wait_for("MID-TASK")
+    time.sleep(6 * INTERVAL)  # three leases long: only heartbeats keep it alive
+    run = wait_for_state(env, "killed", "RUNNING", 0)
+    flow.kill()
+    crashed = wait_for_state(env, "killed", "CRASHED", within=5)
+    with ApiClient(reaping_server.url) as client:
+        answer = client.heartbeat([run["id"]], 60)
+    assert answer == {"renewed": [], "final": [run["id"]], "unknown": []}
+    again = cli_json("runs", "show", run["id"], env=env)
+    assert again["state"] == crashed["state"]
+    assert [s["type"] for s in again["states"]].count("CRASHED") == 1
