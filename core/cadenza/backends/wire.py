@@ -223,7 +223,6 @@ def task_run_body(run: TaskRun) -> dict[str, Any]:
         "tags": list(run.tags) if run.tags else [],
         "created": run.created,
         "retries": run.retries,
-        "run_count": run.run_count,
         "cache_key": run.cache_key,
     }
 
