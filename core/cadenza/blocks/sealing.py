@@ -91,6 +91,25 @@ def is_sealed(data: Any) -> bool:
     return found
 
 
+SEALED_PATTERN = f'%"{SECRET_MARKER}":%"token":%'
+"""A SQL LIKE pattern matching the stored JSON text of every block with a sealed secret (and
+perhaps a few without: check each with `sealed_names`)."""
+
+
+def sealed_names(rows: Any, limit: int | None = None) -> list[str]:
+    """Of ``(type_slug, name, data JSON text)`` rows, the blocks holding sealed secrets, as
+    "block 'slug/name'", at most `limit`."""
+    import json
+
+    found = []
+    for slug, name, data in rows:
+        if is_sealed(json.loads(data)):
+            found.append(f"block '{slug}/{name}'")
+            if len(found) == limit:
+                break
+    return found
+
+
 def is_masked(data: Any) -> bool:
     """True if any secret in ``data`` is masked (such data cannot rebuild a block)."""
     found = False

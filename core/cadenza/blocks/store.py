@@ -111,20 +111,13 @@ class BlockStore(LocalRecord):
     def sealed_blocks(self, limit: int | None = None) -> list[str]:
         """The saved blocks holding secrets sealed with a key ("block 'slug/name'"), sorted;
         at most `limit`. Non-empty: this record depends on an encryption key."""
-        from cadenza.blocks.sealing import SECRET_MARKER, is_sealed
+        from cadenza.blocks.sealing import SEALED_PATTERN, sealed_names
 
-        pattern = f'%"{SECRET_MARKER}":%"token":%'  # sealed secrets in the stored JSON text
         rows = self.query(
             "SELECT type_slug, name, data FROM blocks WHERE data LIKE ? ORDER BY type_slug, name",
-            (pattern,),
+            (SEALED_PATTERN,),
         )
-        found = []
-        for slug, name, data in rows:
-            if is_sealed(json.loads(data)):
-                found.append(f"block '{slug}/{name}'")
-                if len(found) == limit:
-                    break
-        return found
+        return sealed_names(rows, limit)
 
     def first_sealed(self) -> str | None:
         """The first of `sealed_blocks`, or None."""

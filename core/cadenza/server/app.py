@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from cadenza import __version__
+from cadenza.blocks.exceptions import BlockDecryptionError
 from cadenza.server import API_VERSION, errors, resources, run_routes, schema
 from cadenza.server.catalog import Catalog, Conflict
 from cadenza.server.guard import Guard
@@ -85,6 +86,12 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Conflict)
     async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
+        return errors.error_response(409, str(exc))
+
+    @app.exception_handler(BlockDecryptionError)
+    async def undecryptable(_request: Request, exc: BlockDecryptionError) -> JSONResponse:
+        # The server's own key (lost, or not the one that sealed the secrets): the request
+        # cannot be served until the operator restores it, and retrying will not help.
         return errors.error_response(409, str(exc))
 
     @app.exception_handler(DatabaseBusy)

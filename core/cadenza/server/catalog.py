@@ -98,14 +98,30 @@ class Catalog:
         what = f"block '{type_slug}/{name}'"
         return {**_block_info(row), "data": unseal(data, what) if include_secrets else mask(data)}
 
+    def _first_sealed(self) -> str | None:
+        """A block on this server holding secrets sealed with a key ("block 'slug/name'")."""
+        from cadenza.blocks.sealing import SEALED_PATTERN, sealed_names
+
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(blocks.c.type_slug, blocks.c.name, blocks.c.data)
+                .where(blocks.c.data.like(SEALED_PATTERN))
+                .order_by(blocks.c.type_slug, blocks.c.name)
+            )
+            found = sealed_names(rows, limit=1)
+        return found[0] if found else None
+
     def put_block(
         self, type_slug: str, name: str, data: dict, checksum: str, overwrite: bool
     ) -> tuple[dict[str, Any], bool]:
         """Save a block (``data`` open); (its info, True if created). `Conflict` if it exists
         and not ``overwrite``."""
-        from cadenza.blocks.sealing import seal
+        from cadenza.blocks.crypto import check_key
+        from cadenza.blocks.sealing import has_secrets, seal
         from cadenza.blocks.store import exists_message
 
+        if has_secrets(data):  # never seal with a new key while secrets sealed before remain
+            check_key(self._first_sealed)
         text = json.dumps(seal(data), sort_keys=True, separators=(",", ":"))
         now = time.time()
         where = (blocks.c.type_slug == type_slug, blocks.c.name == name)

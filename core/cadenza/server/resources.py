@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Path, Query, Response
 
 from cadenza._text import storable
+from cadenza.blocks.exceptions import BlockDecryptionError
 from cadenza.server.catalog import Catalog
 from cadenza.server.errors import CONFLICT, NOT_FOUND, Refused
 from cadenza.server.models import ArtifactIn, BlockIn, VariableIn
@@ -51,6 +52,8 @@ def router(catalog: Catalog) -> APIRouter:
             info, created = catalog.put_block(
                 type_slug, name, body.data, body.schema_checksum, body.overwrite
             )
+        except BlockDecryptionError:  # the server's own key: answered 409 (app.py)
+            raise
         except ValueError as exc:  # a malformed secret in the data
             raise Refused([(("body", "data"), str(exc))]) from None
         response.status_code = 201 if created else 200
