@@ -22,6 +22,8 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
     assert spec.get("CADENZA_TASK_DEFAULT_RETRIES") == 0
     assert spec.get("CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS") == 0.0
     assert spec.get("CADENZA_FLOW_DEFAULT_RETRIES") == 0
+    assert spec.get("CADENZA_SQLITE_SYNCHRONOUS") == "NORMAL"
+    assert spec.get("CADENZA_HEARTBEAT_INTERVAL") == 30.0
     assert {s.name for s in spec.SETTINGS} == {
         "CADENZA_HOME",
         "CADENZA_PROFILE",
@@ -30,6 +32,9 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
         "CADENZA_LOGGING_LEVEL",
         "CADENZA_LOGGING_CONSOLE",
         "CADENZA_FLUSH_INTERVAL",
+        "CADENZA_SQLITE_SYNCHRONOUS",
+        "CADENZA_HEARTBEAT_INTERVAL",
+        "CADENZA_SERVER_REAPER_INTERVAL",
         "CADENZA_RESULTS_PERSIST_BY_DEFAULT",
         "CADENZA_TASK_DEFAULT_RETRIES",
         "CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS",
