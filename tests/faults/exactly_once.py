@@ -26,6 +26,7 @@ class Census:
     logs_lost: int = 0
     logs_duplicated: int = 0
     wrong_states: list[str] = field(default_factory=list)
+    wrong_counts: list[str] = field(default_factory=list)  # a few runs whose counts differ
 
     def figures(self) -> str:
         return (
@@ -34,7 +35,7 @@ class Census:
             f"{self.transitions_lost}, duplicated: {self.transitions_duplicated}; log lines "
             f"(of {self.logs_expected}) lost: {self.logs_lost}, duplicated: "
             f"{self.logs_duplicated}; runs in a wrong final state: {len(self.wrong_states)} "
-            f"{self.wrong_states[:5]}"
+            f"{self.wrong_states[:5]}; e.g. {self.wrong_counts[:5]}"
         )
 
     def exact(self) -> bool:
@@ -83,6 +84,9 @@ def _compare(runs, flows, tasks, states, logged, logs, refused) -> Census:  # ty
         c.transitions_expected += want
         c.transitions_lost += max(0, want - distinct)
         c.transitions_duplicated += (total - distinct) + max(0, distinct - want)
+        if (total, distinct) != (want, want):
+            c.wrong_counts.append(f"{run_id}: {total} transitions ({distinct} distinct), "
+                                  f"not {want}")  # fmt: skip
         stored = (flows if run["kind"] == "flow" else tasks).get(run_id)
         if stored is not None and stored != run["state"]:
             c.wrong_states.append(f"{run['kind']} {run_id}: {stored}, not {run['state']}")
@@ -94,4 +98,6 @@ def _compare(runs, flows, tasks, states, logged, logs, refused) -> Census:  # ty
         c.logs_expected += want
         c.logs_lost += max(0, want - got)
         c.logs_duplicated += max(0, got - want)
+        if got != want:
+            c.wrong_counts.append(f"{key}: {got} log lines, not {want}")
     return c

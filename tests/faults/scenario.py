@@ -14,7 +14,7 @@ from backends.server_process import ServerProcess, kill_process
 from cadenza.client.spool import journal_files
 from cadenza.deadletter import read_dead_letters
 from faults.exactly_once import census
-from faults.proxy import FaultProxy, Request
+from faults.proxy import FaultProxy, Request, Rule, respond
 from faults.workload import POISON
 
 WORKLOAD = Path(__file__).with_name("workload.py")
@@ -59,6 +59,12 @@ def assert_exactly_once(server: ServerProcess, home: Path, tally: dict[str, Any]
 def assert_no_dead_letters(home: Path) -> None:
     letters = read_dead_letters(home)
     assert not letters, f"{len(letters)} dead letter(s), e.g. {letters[:2]}"
+
+
+def refuse_poison(proxy: FaultProxy) -> Rule:
+    """Make `proxy` answer 422 to each batch holding the poisoned line, locating it."""
+    return proxy.inject(respond(422, refuse_the_poison), method="POST", path=BATCH,
+                        match=lambda r: POISON.encode() in r.body)  # fmt: skip
 
 
 def refuse_the_poison(request: Request) -> dict[str, Any]:

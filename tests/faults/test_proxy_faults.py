@@ -21,7 +21,7 @@ from faults.scenario import (
     SET_STATE,
     assert_exactly_once,
     assert_no_dead_letters,
-    refuse_the_poison,
+    refuse_poison,
     run_workload,
 )
 from faults.workload import CUSTOM_LEVEL, POISON
@@ -164,15 +164,14 @@ def test_413_on_big_batches_splits_them(proxy, sqlite_server, cadenza_home, tmp_
 
 def test_422_sets_aside_the_bad_record_and_sends_the_rest(proxy, sqlite_server, cadenza_home,
                                                            tmp_path) -> None:  # fmt: skip
-    refused = proxy.inject(respond(422, refuse_the_poison), method="POST", path=BATCH,
-                           match=lambda r: POISON.encode() in r.body)  # fmt: skip
+    refused = refuse_poison(proxy)
     tally = run_workload(proxy, cadenza_home, tmp_path, tasks=200, special="poison")
     assert refused.fired == 1
     letters = read_dead_letters(cadenza_home)
     assert [(d["kind"], d["record"]["message"]) for d in letters] == [("log", POISON)], letters
     assert "poisoned by the fault proxy" in letters[0]["reason"]
     assert_exactly_once(sqlite_server, cadenza_home, tally,
-                        refused={f"{tally['flow_run_id']}/None": 1})  # fmt: skip
+                        refused={tally["special_key"]: 1})  # fmt: skip
 
 
 def test_422_from_the_server_for_a_custom_level(server, any_proxy, cadenza_home,
@@ -185,7 +184,7 @@ def test_422_from_the_server_for_a_custom_level(server, any_proxy, cadenza_home,
     assert [(d["kind"], d["record"]["level"]) for d in letters] == [("log", CUSTOM_LEVEL)], letters
     assert "level" in letters[0]["reason"] and "422" in letters[0]["reason"]
     assert_exactly_once(server, cadenza_home, tally,
-                        refused={f"{tally['flow_run_id']}/None": 1})  # fmt: skip
+                        refused={tally["special_key"]: 1})  # fmt: skip
 
 
 # -- everything at once ----------------------------------------------------------------------------
@@ -204,3 +203,26 @@ def test_a_failing_flow_under_random_faults(proxy, sqlite_server, cadenza_home,
     assert tally["state"] == "FAILED"
     assert_exactly_once(sqlite_server, cadenza_home, tally)
     assert_no_dead_letters(cadenza_home)
+
+
+def test_a_422_then_an_outage_sets_the_bad_record_aside_once(proxy, sqlite_server, cadenza_home,
+                                                            tmp_path) -> None:  # fmt: skip
+    """The server refuses the poisoned line; the rest of that batch, resent, meets an outage
+    that outlasts the process and is journaled; the next process replays it, the server
+    refuses the line again — and it is still one dead letter."""
+    refused: list = []
+    outage = proxy.inject(respond(503, retry_after=0.1), match=lambda r: refused[0].fired > 0)
+    refused.append(refuse_poison(proxy))
+    tally = run_workload(proxy, cadenza_home, tmp_path / "flow", tasks=200, special="poison",
+                         retry_time=0.5)  # fmt: skip
+    assert refused[0].fired == 1 and outage.fired >= 2
+    proxy.clear()
+    again = refuse_poison(proxy)
+    run_workload(proxy, cadenza_home, tmp_path / "next", mode="replay")
+    letters = read_dead_letters(cadenza_home)
+    assert [(d["kind"], d["record"]["message"]) for d in letters] == [("log", POISON)], (
+        f"the poisoned line was refused {refused[0].fired + again.fired} times and set aside "
+        f"{len(letters)} times: {letters}"
+    )
+    assert_exactly_once(sqlite_server, cadenza_home, tally,
+                        refused={tally["special_key"]: 1})  # fmt: skip

@@ -3,9 +3,10 @@
 A parent flow maps `work` over ``tasks`` numbers, then runs ``subflows`` child flows of
 ``sub_tasks`` tasks each (each child first waits ``pause`` seconds); every task logs ``logs``
 lines (text unique to the task and its try) and every 7th fails on its first try and is
-retried. ``special`` adds one line the record must
-refuse: ``"poison"`` (a line the fault proxy refuses) or ``"custom-level"`` (level 1001, which
-the server refuses). ``fail`` makes the parent fail at the end.
+retried. ``special`` makes the parent's middle task log one line the record must refuse, among
+the others of its batch: ``"poison"`` (a line the fault proxy refuses) or ``"custom-level"``
+(level 1001, which the server refuses); the tally names its run (``special_key``). ``fail``
+makes the parent fail at the end.
 
 The process records on ``url`` (the fault proxy) through an `HttpBackend` with the client's
 ``timeout`` and ``retry_time`` (no setting selects those, so the backend is installed here), and
@@ -40,6 +41,7 @@ class Tally:
         self.lock = threading.Lock()
         self.runs: dict[str, dict[str, Any]] = {}
         self.logs: Counter[str] = Counter()
+        self.special_key: str | None = None
 
     def _state(self, run: Any, kind: str, new_state: Any) -> None:
         with self.lock:
@@ -58,16 +60,24 @@ class Tally:
         self._state(task_run, "task", new_state)
 
     @hookimpl
-    def on_log(self, flow_run_id: str | None, task_run_id: str | None) -> None:
+    def on_log(self, flow_run_id: str | None, task_run_id: str | None, level: int,
+               message: str) -> None:  # fmt: skip
+        key = f"{flow_run_id}/{task_run_id}"
         with self.lock:
-            self.logs[f"{flow_run_id}/{task_run_id}"] += 1
+            self.logs[key] += 1
+            if message == POISON or level == CUSTOM_LEVEL:
+                self.special_key = key
 
 
 @task(retries=1, retry_delay_seconds=0)
-def work(i: int, logs: int) -> int:
+def work(i: int, logs: int, special: str | None = None) -> int:
     logger = get_run_logger()
     for j in range(logs):
         logger.info("work %d try %d line %d", i, task_run.run_count, j)
+    if special == "poison":
+        logger.info(POISON)
+    elif special == "custom-level":
+        logger.log(CUSTOM_LEVEL, "a line at a custom level")
     if i % 7 == 1 and task_run.run_count == 1:
         raise ValueError(f"work {i} fails on its first try")
     return i
@@ -86,13 +96,11 @@ def parent(tasks: int, subflows: int, sub_tasks: int, logs: int, pause: float,
            special: str | None, fail: bool) -> int:  # fmt: skip
     logger = get_run_logger()
     logger.info("parent starts")
-    total = sum(work.map(range(tasks), logs=unmapped(logs)).result())
+    middle = tasks // 14 * 7  # a multiple of 7: never retried, so the line is logged once
+    specials = [special if i == middle else None for i in range(tasks)]
+    total = sum(work.map(range(tasks), logs=unmapped(logs), special=specials).result())
     for k in range(subflows):
         total += child(k, sub_tasks, logs, pause)
-    if special == "poison":
-        logger.info(POISON)
-    elif special == "custom-level":
-        logger.log(CUSTOM_LEVEL, "a line at a custom level")
     if fail:
         raise RuntimeError("the parent fails at the end, as asked")
     return total
@@ -133,7 +141,7 @@ def main(path: str) -> int:
     flow_run_id = str(state.state_details.flow_run_id)
     with tally.lock:
         out = {"flow_run_id": flow_run_id, "state": state.type.value, "runs": tally.runs,
-               "logs": dict(tally.logs)}  # fmt: skip
+               "logs": dict(tally.logs), "special_key": tally.special_key}  # fmt: skip
     with open(config["tally"], "w") as f:
         json.dump(out, f)
     return 0
