@@ -17,7 +17,8 @@ docs/reference/http-api.md).
   sent again; one answered 422 is sent again without the records the server located as bad
   (or in halves, when it did not say), and each refused record — like a transition the server
   rejected, or any other refused request — is set aside in the dead-letter file
-  (`cadenza.deadletter`) with the server's reason, shown by `cadenza db doctor`.
+  (`cadenza.deadletter`) with the server's reason, shown by `cadenza db doctor`: once, when
+  the request it came in is done with (a batch journaled again whole is refused again).
 - While a flow run of this process is active, its lease on the server is renewed by heartbeats
   (`cadenza.backends.heartbeat`); a process that dies leaves a run the server marks Crashed.
 - Cache entries and artifacts travel in the same batches (and journal); `read_cache` asks the
@@ -230,19 +231,32 @@ class HttpBackend(Recorder):
     def _deliver(self, request: wire.Request, retry: bool = True, live: bool = False) -> Any:
         """Send one request. A refusal is set aside with its reason (see the module docstring);
         `live` marks a flow-run proposal whose answer goes back to the engine, so a decision
-        other than ACCEPT is the engine's to handle, not a refusal."""
+        other than ACCEPT is the engine's to handle, not a refusal.
+
+        Refused records are set aside only once the whole request is done with: when a part
+        of a split batch finds the server unavailable, the request is journaled (or stays in
+        the journal) whole and its refused records are refused again when it is sent again —
+        setting them aside now would keep each of them once per attempt."""
+        letters: list[refusals.Letter] = []
+        answer = self._send(request, retry, live, letters)
+        refusals.set_aside_all(letters)
+        return answer
+
+    def _send(self, request: wire.Request, retry: bool, live: bool,
+              letters: list[refusals.Letter]) -> Any:  # fmt: skip
+        """`_deliver` without setting aside: the refused records are added to `letters`."""
         op = request.op
         client = self.client
         try:
             if op == "batch":
                 answer = client.batch(request.data, retry=retry)
-                refusals.rejected_transitions(request, answer)
+                letters.extend(refusals.rejected_transitions(request, answer))
                 return answer
             if op == "set_state":
                 answer = client.set_state(request.run_id, request.data, retry=retry)
                 if not live and answer.get("decision") != "ACCEPT":
                     reason = f"{answer.get('decision')}: {answer.get('reason')}"
-                    refusals.set_aside("server", "flow-run-transition", request.entry, reason)
+                    letters.append(("server", "flow-run-transition", request.entry, reason))
                 return answer
             if op == "flow_run":
                 return client.create_flow_run(request.data, retry=retry)
@@ -250,10 +264,10 @@ class HttpBackend(Recorder):
             if exc.status in (401, 403):  # wrong key: keep the rows, it may be fixed
                 raise ServerUnavailable(f"the server refused the API key: {exc}") from exc
             if op == "batch" and exc.status in (413, 422):
-                for part in refusals.resendable(request, exc):
-                    self._deliver(part, retry)
+                for part in refusals.resendable(request, exc, letters):
+                    self._send(part, retry, False, letters)
                 return {"rejected": []}
-            refusals.set_aside("server", op, request.entry, f"HTTP {exc.status}: {exc.detail}")
+            letters.append(("server", op, request.entry, f"HTTP {exc.status}: {exc.detail}"))
             return {"decision": "ABORT", "reason": exc.detail}
         raise ValueError(f"unknown request {op!r}")
 

@@ -4,7 +4,10 @@ A refused record is set aside in the dead-letter file (`cadenza.deadletter`) wit
 reason and reported on the ``cadenza.client`` logger; `cadenza db doctor` lists them. A batch
 refused as a whole (413 too large, 422 invalid) is cut into what can be sent again: without the
 records the server located as bad (its 422 ``errors`` name ``["body", <list>, <index>, ...]``),
-or in halves when it did not say, down to single records.
+or in halves when it did not say, down to single records. The records refused on the way are
+collected as letters, which the caller sets aside (`set_aside_all`) only once every part was
+sent: a batch that meets an outage halfway is sent again whole later, and would otherwise leave
+its refused records in the file once per attempt.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ KINDS = {"task_runs": "task_run", "transitions": "transition", "logs": "log",
          "artifacts": "artifact", "artifact_updates": "artifact_update",
          "cache_entries": "cache_entry"}  # fmt: skip
 
+Letter = tuple  # (source, kind, record, reason): the arguments of `set_aside`
+
 _reported = 0
 
 
@@ -43,32 +48,39 @@ def set_aside(source: str, kind: str, record: Any, reason: str) -> None:
         )
 
 
-def rejected_transitions(request: wire.Request, answer: Any) -> None:
-    """Set aside the transitions a batch's answer lists as rejected (``rejected``)."""
+def set_aside_all(letters: list[Letter]) -> None:
+    """`set_aside` each of `letters`, in order."""
+    for letter in letters:
+        set_aside(*letter)
+
+
+def rejected_transitions(request: wire.Request, answer: Any) -> list[Letter]:
+    """The letters for the transitions a batch's answer lists as rejected (``rejected``)."""
     rejected = answer.get("rejected") if isinstance(answer, dict) else None
     if not rejected:
-        return
+        return []
     sent = {t.get("transition_id"): t for t in request.body.get("transitions") or ()}
-    for item in rejected:
-        record = sent.get(item.get("transition_id"), item)
-        set_aside("server", "transition", record, str(item.get("reason")))
+    return [("server", "transition", sent.get(item.get("transition_id"), item),
+             str(item.get("reason"))) for item in rejected]  # fmt: skip
 
 
-def resendable(request: wire.Request, refusal: ApiError) -> list[wire.Request]:
-    """The parts of a refused batch to send again, in order; the records refused are set
-    aside (see the module docstring)."""
+def resendable(request: wire.Request, refusal: ApiError, letters: list[Letter]
+               ) -> list[wire.Request]:  # fmt: skip
+    """The parts of a refused batch to send again, in order; the letters for the records
+    refused are added to `letters`, for the caller to set aside once the parts are sent."""
     records = request.batch_records()
     if refusal.status == 422:
         bad = located(request, refusal.errors)
         if bad:
             for i in sorted(bad):
                 name, row, _ = records[i]
-                set_aside("server", KINDS[name], row, f"HTTP 422: {bad[i]}")
+                letters.append(("server", KINDS[name], row, f"HTTP 422: {bad[i]}"))
             rest = [record for i, record in enumerate(records) if i not in bad]
             return [wire.batch_of(rest)] if rest else []
     if len(records) <= 1:
         for name, row, _ in records:
-            set_aside("server", KINDS[name], row, f"HTTP {refusal.status}: {refusal.detail}")
+            letters.append(("server", KINDS[name], row,
+                            f"HTTP {refusal.status}: {refusal.detail}"))  # fmt: skip
         return []
     return wire.split(request)
 
