@@ -89,7 +89,8 @@ def test_a_full_disk_is_reported_once_and_the_next_process_finishes_the_record(
     assert "Traceback" not in err, err
     assert "could not be written to the run record" in err, err
 
-    filler.unlink(missing_ok=True)  # the operator frees the disk; the next process finishes the record
+    filler.unlink(missing_ok=True)  # the operator frees the disk
+    # the next process finishes the record
     (run,) = truthful_embedded(home, env)
     assert run["name"] == "fills-the-disk"
     assert run["state"]["type"] == "CRASHED"
