@@ -25,7 +25,7 @@ CREATE = "/api/flow_runs"
 
 def run_workload(proxy: FaultProxy, home: Path, work: Path, deadline: float = 120,
                  **config: Any) -> dict[str, Any]:  # fmt: skip
-    """Run `faults.workload` with `config` through `proxy`; its tally (None in replay mode).
+    """Run `faults.workload` with `config` through `proxy`; its tally (empty in replay mode).
     The process is stopped by its PID if it outlives `deadline` seconds."""
     work.mkdir(parents=True, exist_ok=True)
     tally = work / "tally.json"

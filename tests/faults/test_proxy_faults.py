@@ -28,6 +28,7 @@ from faults.workload import CUSTOM_LEVEL, POISON
 
 pytestmark = pytest.mark.slow
 
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def server(request) -> ServerProcess:
     """The scenario's server, on SQLite and on PostgreSQL."""
