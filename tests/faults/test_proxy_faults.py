@@ -175,10 +175,11 @@ def test_422_sets_aside_the_bad_record_and_sends_the_rest(proxy, sqlite_server, 
                         refused={tally["special_key"]: 1})  # fmt: skip
 
 
-def test_422_from_the_server_for_a_custom_level(server, any_proxy, cadenza_home,
+def test_422_from_the_server_for_a_level_it_cannot_store(server, any_proxy, cadenza_home,
                                                 tmp_path) -> None:  # fmt: skip
-    """No fault injected: the server itself refuses a line at level 1001 (without saying
-    which record); the client finds it by halves and sets it aside with the server's reason."""
+    """No fault injected: the server itself refuses a line at level 2**31 (naming the record
+    in its 422); the client sets that line aside with the server's reason and resends the
+    rest of the batch."""
     tally = run_workload(any_proxy, cadenza_home, tmp_path, tasks=200, special="custom-level")
     assert 422 in any_proxy.statuses(BATCH)
     letters = read_dead_letters(cadenza_home)

@@ -5,7 +5,7 @@ A parent flow maps `work` over ``tasks`` numbers, then runs ``subflows`` child f
 lines (text unique to the task and its try) and every 7th fails on its first try and is
 retried. ``special`` makes the parent's middle task log one line the record must refuse, among
 the others of its batch: ``"poison"`` (a line the fault proxy refuses) or ``"custom-level"``
-(level 1001, which the server refuses); the tally names its run (``special_key``). ``fail``
+(level 2**31, beyond what the server stores); the tally names its run (``special_key``). ``fail``
 makes the parent fail at the end.
 
 The process records on ``url`` (the fault proxy) through an `HttpBackend` with the client's
@@ -31,7 +31,7 @@ from cadenza import flow, get_run_logger, hookimpl, task, unmapped
 from cadenza.runtime import task_run
 
 POISON = "POISON: the fault proxy refuses this line"
-CUSTOM_LEVEL = 1001
+CUSTOM_LEVEL = 2**31  # beyond the server's 32-bit levels: a line it refuses
 
 
 class Tally:
