@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 PROCESSES = 16
 TASKS = int(os.environ.get("CONCURRENCY_TASKS", "1500"))
+SOAK_TASKS = 20_000
 
 SCRIPT = textwrap.dedent(
     """
@@ -44,7 +45,18 @@ SCRIPT = textwrap.dedent(
 
 @pytest.mark.parametrize("server_fixture", ["sqlite_server", "postgresql_server"])
 def test_sixteen_processes_lose_no_transition(request, server_fixture, tmp_path) -> None:
+    sixteen_processes(request.getfixturevalue(server_fixture), server_fixture, tmp_path, TASKS)
+
+
+@pytest.mark.soak
+@pytest.mark.parametrize("server_fixture", ["sqlite_server", "postgresql_server"])
+def test_sixteen_processes_of_twenty_thousand_tasks(request, server_fixture, tmp_path) -> None:
+    """The issue's full load: 16 x 20,000 tasks (`make soak`)."""
     server = request.getfixturevalue(server_fixture)
+    sixteen_processes(server, server_fixture, tmp_path, SOAK_TASKS)
+
+
+def sixteen_processes(server, server_fixture: str, tmp_path, tasks: int) -> None:
     home = tmp_path / "clients"
     home.mkdir()
     script = tmp_path / "busy.py"
@@ -54,7 +66,7 @@ def test_sixteen_processes_lose_no_transition(request, server_fixture, tmp_path)
     started = time.monotonic()
     procs = [
         subprocess.Popen(
-            [sys.executable, str(script), str(TASKS)],
+            [sys.executable, str(script), str(tasks)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -87,13 +99,13 @@ def test_sixteen_processes_lose_no_transition(request, server_fixture, tmp_path)
             ).all()
     finally:
         engine.dispose()
-    expected_logs = len(range(0, TASKS, 100)) + 2  # the steps', and the flow's begin and end
+    expected_logs = len(range(0, tasks, 100)) + 2  # the steps', and the flow's begin and end
     found = {r[0]: tuple(r[1:]) for r in rows}
-    want = ("COMPLETED", TASKS, TASKS, 3 * TASKS, expected_logs)
+    want = ("COMPLETED", tasks, tasks, 3 * tasks, expected_logs)
     wrong = {run: got for run, got in found.items() if got != want}
-    lost = PROCESSES * 3 * TASKS - sum(got[3] for got in found.values())
-    transitions = PROCESSES * 3 * TASKS
-    print(f"{PROCESSES} x {TASKS} tasks on {server_fixture}: {transitions} task-run transitions "
+    lost = PROCESSES * 3 * tasks - sum(got[3] for got in found.values())
+    transitions = PROCESSES * 3 * tasks
+    print(f"{PROCESSES} x {tasks} tasks on {server_fixture}: {transitions} task-run transitions "
           f"in {elapsed:.1f} s ({transitions / elapsed:,.0f}/s); lost: {lost}")  # fmt: skip
     assert len(found) == PROCESSES
     assert wrong == {}, f"{len(wrong)} flow runs incomplete (want {want}); lost: {lost}"
