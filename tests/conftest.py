@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from backends.server_process import ServerProcess
-from cadenza.testing.postgres import start_cluster
+from cadenza.testing.postgres import PostgresCluster, start_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,8 +123,8 @@ def console(monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """``postgresql+psycopg://cadenza@127.0.0.1:PORT/postgres`` of a throwaway cluster.
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL cluster for the session (cadenza.testing.postgres).
 
     Fails (never skips) when PostgreSQL is not installed: `.ci/run` installs it.
     """
@@ -133,9 +133,22 @@ def postgres_url() -> Iterator[str]:
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
     try:
-        yield cluster.url
+        yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """``postgresql+psycopg://cadenza@127.0.0.1:PORT/postgres``: the cluster's own database,
+    shared by the session's servers."""
+    return postgres_cluster.url
+
+
+@pytest.fixture
+def pg_url(postgres_cluster: PostgresCluster) -> str:
+    """The URL of a new, empty PostgreSQL database for this test."""
+    return postgres_cluster.create_database()
 
 
 KINDS = ["embedded", "server-sqlite", "server-postgresql"]

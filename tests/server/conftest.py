@@ -12,8 +12,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from server_helpers import API_KEY, TestClient
 
-from cadenza.testing.postgres import PostgresCluster, start_cluster
-
 
 @pytest.fixture
 def db_path(cadenza_home: Path) -> Path:
@@ -54,21 +52,3 @@ def any_client(request, db_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(url, api_key="")) as test_client:
         yield test_client
 
-
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
-    """A throwaway PostgreSQL cluster (cadenza.testing.postgres); fails if PostgreSQL is missing."""
-    try:
-        cluster = start_cluster()
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-@pytest.fixture
-def pg_url(postgres_cluster: PostgresCluster) -> str:
-    """The URL of a new, empty PostgreSQL database for this test."""
-    return postgres_cluster.create_database()

@@ -7,7 +7,6 @@ import pytest
 from record_seed import Seeder
 
 from cadenza.store.database import connect, ensure_schema
-from cadenza.testing.postgres import PostgresCluster, start_cluster
 
 
 @pytest.fixture
@@ -27,21 +26,3 @@ def conn(db_path: Path) -> Iterator:
 def seeder(conn) -> Seeder:
     return Seeder(conn)
 
-
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
-    """A throwaway PostgreSQL cluster (cadenza.testing.postgres); fails if PostgreSQL is missing."""
-    try:
-        cluster = start_cluster()
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-@pytest.fixture
-def pg_url(postgres_cluster: PostgresCluster) -> str:
-    """The URL of a new, empty PostgreSQL database for this test."""
-    return postgres_cluster.create_database()

@@ -44,7 +44,6 @@ CREATE TABLE task_runs (
 	cache_key TEXT, retries INTEGER DEFAULT 0 NOT NULL, 
 	PRIMARY KEY (id)
 );
-CREATE INDEX ix_task_runs_flow_run_id ON task_runs (flow_run_id);
 CREATE INDEX ix_task_runs_state_type ON task_runs (state_type);
 CREATE TABLE run_states (
 	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
@@ -68,7 +67,6 @@ CREATE TABLE logs (
 	message TEXT NOT NULL, 
 	timestamp REAL NOT NULL
 , uid TEXT);
-CREATE INDEX ix_logs_flow_run_id ON logs (flow_run_id);
 CREATE TABLE cache_entries (
 	"key" TEXT NOT NULL, 
 	result_ref TEXT NOT NULL, 

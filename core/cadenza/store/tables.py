@@ -63,7 +63,7 @@ task_runs = sa.Table(
     "task_runs",
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("flow_run_id", sa.Text, index=True),
+    sa.Column("flow_run_id", sa.Text),  # indexed with created, below
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("task_name", sa.Text, nullable=False),
     sa.Column("task_key", sa.Text, nullable=False),
@@ -102,7 +102,7 @@ logs = sa.Table(
     "logs",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("flow_run_id", sa.Text, index=True),
+    sa.Column("flow_run_id", sa.Text),  # indexed with id, below
     sa.Column("task_run_id", sa.Text),
     sa.Column("level", sa.Integer, nullable=False),
     sa.Column("logger", sa.Text, nullable=False),
