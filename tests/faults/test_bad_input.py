@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -123,3 +124,24 @@ def test_an_unpicklable_result_fails_its_run_clearly(backend: Backend) -> None:
     assert task_run["state"]["type"] == "FAILED"
     assert "Could not persist the result" in task_run["state"]["message"]
     assert "pickle" in task_run["state"]["message"]
+
+
+@flow
+def escaped_lines(n: int) -> int:
+    logger = get_run_logger()
+    for i in range(n):
+        logger.info("%d %s", i, "\x01" * 200_000)  # 6 bytes each as JSON: 1.2 MB a line
+    return sum(step(i) for i in range(50))
+
+
+def test_lines_that_grow_when_encoded_are_batched_by_their_real_size(backend: Backend) -> None:
+    """Forty 200,000-character lines that JSON escapes to 1.2 MB each (48 MB in all) reach the
+    server in batches under its 8 MiB limit: none is refused, none is set aside."""
+    state = escaped_lines(40, return_state=True)
+    assert state.is_completed()
+    run = backend.show(str(state.state_details.flow_run_id))
+    lines = [m for m in messages(run) if m.endswith("\x01")]
+    assert sorted(int(m.split()[0]) for m in lines) == list(range(40))
+    assert all(len(m) == len(str(int(m.split()[0]))) + 1 + 200_000 for m in lines)
+    assert len(run["task_runs"]) == 50
+    assert not (Path(os.environ["CADENZA_HOME"]) / "dead-letter.jsonl").exists()
