@@ -3,16 +3,21 @@
 ``from cadenza import flow, task`` imports only the standard library pieces the engine needs;
 settings, pydantic, SQLite and the CLI load on first use. ``from cadenza import hookimpl`` (the
 marker plugins decorate their hook functions with) imports pluggy only when asked for.
+
+This module is also the composition root (docs/architecture.md): the lower layers ask for what
+plugins contribute through `cadenza.registries` and tell observers through
+`cadenza.observers`; the plugin system above them is plugged in here.
 """
 
+from cadenza import observers as _observers
+from cadenza import registries as _registries
+from cadenza._version import __version__
 from cadenza.annotations import allow_failure, quote, unmapped
 from cadenza.context import tags
 from cadenza.flows import Flow, flow
 from cadenza.logging import get_run_logger
 from cadenza.states import State, StateType
 from cadenza.tasks import Task, task
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Flow",
@@ -30,6 +35,24 @@ __all__ = [
     "task",
     "unmapped",
 ]
+
+
+def _plugin_contributions(kind: str) -> dict[str, object]:
+    # lazily: pluggy and entry-point discovery load at the first lookup, not on `import cadenza`
+    from cadenza.plugins import registry
+
+    return registry.values(kind)
+
+
+def _load_observing_plugins() -> None:
+    # lazily: scanning entry points costs milliseconds, paid at the first flow run only
+    from cadenza.plugins._quickscan import load_if_observing
+
+    load_if_observing()
+
+
+_registries.install(_plugin_contributions)
+_observers.loader = _load_observing_plugins
 
 
 def __getattr__(name: str) -> object:

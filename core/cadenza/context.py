@@ -11,10 +11,13 @@ import contextvars
 import itertools
 import threading
 
+from cadenza.exceptions import MissingContextError
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     import logging
+    from collections.abc import Callable
     from typing import Any
 
     from cadenza.backends.base import Backend
@@ -64,23 +67,20 @@ class FlowRunContext:
         # Set when the flow run ended (timed out) while its body may still run in a thread.
         self.abandoned: str | None = None
         self.resume: Any = None  # a ResumePlan when this run resumes an earlier one
-        self._logger: logging.LoggerAdapter | None = None
+        self._logger: logging.LoggerAdapter | None = None  # see cadenza.logging.loggers.for_context
         self._runner: Any = None
 
     @staticmethod
     def get() -> FlowRunContext | None:
         return _flow_run_ctx.get()
 
-    def started_task_runner(self) -> Any:
-        """This flow run's own task runner (a duplicate of the flow's), started on first use."""
+    def started_task_runner(self, default: Callable[[], Any]) -> Any:
+        """This flow run's own task runner, started on first use: a duplicate of the flow's, or
+        of ``default()`` when the flow names none."""
         if self._runner is None:
             with _runner_lock:
                 if self._runner is None:
-                    template = self.task_runner
-                    if template is None:
-                        from cadenza.task_runners import ThreadPoolTaskRunner
-
-                        template = ThreadPoolTaskRunner()
+                    template = self.task_runner if self.task_runner is not None else default()
                     self._runner = template.duplicate().__enter__()
         return self._runner
 
@@ -113,14 +113,6 @@ class FlowRunContext:
                 if shutdown is not None:
                     shutdown(wait=False)
 
-    @property
-    def logger(self) -> logging.LoggerAdapter:
-        if self._logger is None:
-            from cadenza.logging.loggers import flow_run_logger
-
-            self._logger = flow_run_logger(self.flow_run)
-        return self._logger
-
 
 class TaskRunContext:
     """The task run in progress."""
@@ -136,14 +128,6 @@ class TaskRunContext:
     @staticmethod
     def get() -> TaskRunContext | None:
         return _task_run_ctx.get()
-
-    @property
-    def logger(self) -> logging.LoggerAdapter:
-        if self._logger is None:
-            from cadenza.logging.loggers import task_run_logger
-
-            self._logger = task_run_logger(self.task_run)
-        return self._logger
 
 
 _tags_ctx: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
@@ -184,8 +168,6 @@ def get_run_context() -> FlowRunContext | TaskRunContext:
     """The innermost run context; raises `MissingContextError` outside any run."""
     ctx = _task_run_ctx.get() or _flow_run_ctx.get()
     if ctx is None:
-        from cadenza.exceptions import MissingContextError
-
         raise MissingContextError("There is no active flow or task run context.")
     return ctx
 

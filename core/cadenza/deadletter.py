@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cadenza.blocks.masking import mask
+from cadenza.masking import mask
 from cadenza.settings import spec
 
 FILE_NAME = "dead-letter.jsonl"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cadenza import registries
 from cadenza.exceptions import CadenzaError
 
 
@@ -99,16 +100,12 @@ def _factory(name: str) -> Any:
     key = name.strip().lower()
     factory = _REGISTRY.get(key)
     if factory is None:
-        from cadenza.plugins import registry
-
-        factory = registry.serializers().get(key)
+        factory = registries.contributed("serializers").get(key)
     return factory
 
 
 def _known() -> str:
-    from cadenza.plugins import registry
-
-    return ", ".join(sorted({*_REGISTRY, *registry.serializers()}))
+    return ", ".join(sorted({*_REGISTRY, *registries.contributed("serializers")}))
 
 
 def get_serializer(value: Any = None) -> Any:

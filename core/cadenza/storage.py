@@ -31,6 +31,7 @@ import re
 from importlib import import_module
 from typing import Any, Protocol, runtime_checkable
 
+from cadenza import registries
 from cadenza.exceptions import InvalidStorageKey
 
 MAX_KEY_LENGTH = 1024
@@ -135,9 +136,7 @@ def storage_type(slug: str) -> Any:
 
 
 def _plugin_storage_types() -> dict[str, Any]:
-    from cadenza.plugins import registry
-
-    return registry.storage_types()
+    return registries.contributed("storage_backends")
 
 
 def describe(storage: Any) -> dict[str, Any]:

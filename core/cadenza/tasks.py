@@ -15,7 +15,7 @@ from cadenza._options import (
     hook_list,
     is_async_fn,
 )
-from cadenza.blocks.masking import mask
+from cadenza.masking import mask
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
@@ -227,13 +227,14 @@ def _runner_for_submit():
     """The current flow run's task runner; outside a flow, a process-wide thread pool."""
     from cadenza.context import FlowRunContext
 
+    # lazily, as the engine: task runners load at the first submit, not on ``import cadenza``
+    from cadenza.task_runners import ThreadPoolTaskRunner
+
     ctx = FlowRunContext.get()
     if ctx is not None:
-        return ctx.started_task_runner()
+        return ctx.started_task_runner(ThreadPoolTaskRunner)
     global _default_runner
     if _default_runner is None:
-        from cadenza.task_runners import ThreadPoolTaskRunner
-
         _default_runner = ThreadPoolTaskRunner().__enter__()
     return _default_runner
 

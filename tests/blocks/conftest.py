@@ -13,7 +13,8 @@ from cadenza.blocks.core import Block
 
 @pytest.fixture(autouse=True)
 def _clean_block_state() -> Iterator[None]:
-    from cadenza.blocks import crypto, masking
+    from cadenza import masking
+    from cadenza.blocks import crypto
     from cadenza.blocks.store import reset_stores
 
     reset_stores()

@@ -8,7 +8,7 @@ import pytest
 from blocktypes import SECRETS, ServiceCredentials
 
 from cadenza import flow, get_run_logger, task
-from cadenza.blocks import masking
+from cadenza import masking
 from cadenza.blocks.system import Secret
 
 

@@ -61,7 +61,7 @@ def test_no_password_is_refused_by_the_server(password_url):
 @pytest.mark.parametrize("given_as", ["url", "components"])
 def test_a_wrong_password_leaks_nowhere(password_url, given_as, caplog, capfd, record,
                                         isolated_home):  # fmt: skip
-    from cadenza.blocks import masking
+    from cadenza import masking
     from sqlalchemy.exc import OperationalError
 
     if given_as == "url":

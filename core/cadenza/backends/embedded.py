@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from cadenza.backends import writer
 from cadenza.backends.process import PROCESS
 from cadenza.backends.recording import Recorder, pop_all, take_runs
-from cadenza.blocks.masking import mask
+from cadenza.masking import mask
 from cadenza.orchestration import CORE_POLICY
 from cadenza.store import statements
 

@@ -14,11 +14,11 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
+from cadenza import observers
 from cadenza._ids import new_id
 from cadenza._text import MAX_TEXT, truncate
 from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind
 from cadenza.orchestration.transitions import accept
-from cadenza.plugins import _observers
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Run
@@ -108,8 +108,9 @@ class Recorder:
             message = truncate(message)
         log_id = f"{_log_ids.prefix}{next(_log_ids.counter)}"
         self._logs.append((flow_run_id, task_run_id, level, logger, message, timestamp, log_id))
-        if _observers.active:
-            _observers.logged(flow_run_id, task_run_id, level, logger, message, timestamp)
+        notify = observers.on_log
+        if notify is not None:
+            notify(flow_run_id, task_run_id, level, logger, message, timestamp)
 
     def write_cache(
         self,

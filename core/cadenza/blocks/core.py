@@ -24,7 +24,7 @@ from cadenza.blocks.sealing import SECRET_MARKER
 Secret fields (`SecretStr`, `SecretBytes`, `SecretDict`, pydantic's ``Secret[T]``, at any depth
 of nested models, lists and dicts) are encrypted with the Fernet key of `cadenza.blocks.crypto`
 before they are stored, never shown by ``repr``/``str``/JSON dumps, and masked in run logs once
-the block has been saved or loaded in the process (`cadenza.blocks.masking`).
+the block has been saved or loaded in the process (`cadenza.masking`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, PrivateAttr, Secret, SecretBytes, SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
-from cadenza.blocks import masking
+from cadenza import masking
 from cadenza.blocks.exceptions import (
     BlockError,
     BlockNotFoundError,

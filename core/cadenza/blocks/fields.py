@@ -8,7 +8,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, SecretStr
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from cadenza.blocks.masking import MASK
+from cadenza.masking import MASK
 
 
 def _obfuscate(value: Any) -> Any:

@@ -13,6 +13,7 @@ import re
 import threading
 from typing import TYPE_CHECKING
 
+from cadenza import registries
 from cadenza.blocks.exceptions import BlockTypeNotFoundError
 
 if TYPE_CHECKING:
@@ -58,9 +59,7 @@ def unregister_block_type(slug_or_cls: str | type[Block]) -> None:
 
 
 def _plugin_types() -> dict[str, type[Block]]:
-    from cadenza.plugins.registry import block_types as plugin_block_types
-
-    return dict(plugin_block_types())
+    return registries.contributed("block_types")
 
 
 def block_types() -> dict[str, type[Block]]:

@@ -124,7 +124,7 @@ def _shown(value: Any, show_secrets: bool) -> Any:
     from pydantic_core import to_jsonable_python
 
     from cadenza.blocks.fields import SecretDict
-    from cadenza.blocks.masking import MASK
+    from cadenza.masking import MASK
 
     if isinstance(value, BaseModel):
         return {n: _shown(getattr(value, n), show_secrets) for n in type(value).model_fields}

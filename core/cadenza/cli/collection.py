@@ -147,7 +147,7 @@ def new(
             f"{target} already exists and is not empty; choose another --dir", param_hint="--dir"
         )
     data: dict[str, Any] = {"name": names.dist}
-    from cadenza import __version__
+    from cadenza._version import __version__
 
     data["core_range"] = core_range(__version__)
     if description is not None:
@@ -198,7 +198,7 @@ def ls(as_json: bool) -> None:
     and whether it loaded (the reason if not)."""
     import warnings
 
-    from cadenza import __version__
+    from cadenza._version import __version__
     from cadenza.plugins.collections import installed_collections
     from cadenza.plugins.errors import CadenzaPluginWarning
 

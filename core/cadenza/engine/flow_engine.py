@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from cadenza.blocks.masking import mask
+from cadenza import observers
 from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
 from cadenza.engine.drivers import drive_async, drive_sync
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.signals import install_termination_handler
 from cadenza.exceptions import ParameterTypeError
+from cadenza.logging.loggers import for_context
+from cadenza.masking import mask
 from cadenza.runs import FlowRun
 from cadenza.states import Failed, State, StateDetails, StateType
 
@@ -127,7 +129,7 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
     run.result_options = (flow.persist_result, flow.result_storage, flow.result_serializer)
     ctx = FlowRunContext(flow, run, backend, bool(flow.log_prints), flow.task_runner)
     if parent is None:
-        _load_plugins()
+        observers.prepare()
         from cadenza.engine.resume import pending_plan
 
         plan = pending_plan.get()
@@ -140,7 +142,7 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
         state = Failed(str(error), data=error)
         state = state.copy(state_details=StateDetails(flow_run_id=run.id))
         backend.propose(run, state)
-        ctx.logger.error("%s", error)
+        for_context(ctx).error("%s", error)
         backend.flush()
         return state
     if flow.log_prints:
@@ -151,7 +153,7 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
     if parent is None:
         restore = install_termination_handler()
     label = f"subflow of {parent.flow_run.name!r}" if parent is not None else "flow"
-    ctx.logger.info("Beginning %s run %r for flow %r", label, run.name, flow.name)
+    for_context(ctx).info("Beginning %s run %r for flow %r", label, run.name, flow.name)
     return ctx, bound.args, bound.kwargs, restore
 
 
@@ -205,30 +207,6 @@ async def _wait_for_task_runs(ctx: FlowRunContext) -> None:
         raise
 
 
-def _load_plugins() -> None:
-    """At the first flow run of the process, load plugins if one implements an observer hook
-    (`on_flow_run_state`, ...), so that it sees every run; otherwise loading waits until
-    something asks for a registry. Later runs pay one global read."""
-    global _plugins_loaded
-    if _plugins_loaded:
-        return
-    _plugins_loaded = True
-    try:
-        from cadenza.plugins._quickscan import observers_installed
-
-        if observers_installed():
-            from cadenza.plugins.manager import get_plugin_manager
-
-            get_plugin_manager()
-    except Exception as exc:  # a broken plugin setup must not stop flows from running
-        import logging
-
-        logging.getLogger("cadenza.plugins").warning("Plugins could not be loaded: %s", exc)
-
-
-_plugins_loaded = False
-
-
 def _end(ctx: FlowRunContext, restore: Any) -> None:
     state = ctx.flow_run.state
     # A run that timed out, crashed or was cancelled does not wait for its task runs.
@@ -236,7 +214,7 @@ def _end(ctx: FlowRunContext, restore: Any) -> None:
     ctx.close_task_runner(wait=not interrupted)
     if state is not None and state.is_final():
         ctx.abandoned = f"ended {state.name}"
-        ctx.logger.info("Finished in state %r", state)
+        for_context(ctx).info("Finished in state %r", state)
     if restore is not None:
         restore()
     ctx.backend.flush()

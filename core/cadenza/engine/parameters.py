@@ -12,8 +12,8 @@ import typing
 from typing import TYPE_CHECKING, Any
 
 from cadenza._text import storable_value
-from cadenza.blocks.masking import MASK, mask_value
 from cadenza.exceptions import ParameterTypeError
+from cadenza.masking import MASK, mask_value
 
 if TYPE_CHECKING:
     from cadenza.flows import Flow
@@ -83,7 +83,7 @@ def resolve_type_hints(fn: Any) -> dict[str, Any]:
 def jsonable_parameters(arguments: dict[str, Any]) -> dict[str, Any]:
     """Parameters as recorded: JSON values kept, anything else as its repr; a secret-typed
     value (pydantic's ``SecretStr``/``SecretBytes``) as its mask, every registered secret
-    value masked wherever it appears (`cadenza.blocks.masking`), and text made storable
+    value masked wherever it appears (`cadenza.masking`), and text made storable
     (`cadenza._text.storable`: a lone surrogate from a file name kept as the byte it stands
     for)."""
     import json

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from cadenza.context import _flow_run_ctx, _task_run_ctx
+from cadenza.logging.loggers import for_context
 
 _original_print = builtins.print
 _installed = False
@@ -22,7 +23,7 @@ def _print(
     if file is None or file is sys.stdout:
         ctx = _task_run_ctx.get() or _flow_run_ctx.get()
         if ctx is not None and ctx.log_prints:
-            ctx.logger.info((" " if sep is None else sep).join(str(a) for a in args))
+            for_context(ctx).info((" " if sep is None else sep).join(str(a) for a in args))
             return
     _original_print(*args, sep=sep, end=end, file=file, flush=flush)
 

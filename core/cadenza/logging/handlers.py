@@ -1,7 +1,7 @@
 """Handlers on the ``cadenza`` logger: one records run logs, one echoes them to the console.
 
 Both mask the secret values of every block saved or loaded in this process (see
-`cadenza.blocks.masking`): an occurrence in a message, or in an exception's traceback, is
+`cadenza.masking`): an occurrence in a message, or in an exception's traceback, is
 replaced by ``********`` before it is recorded or printed.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from cadenza.blocks.masking import mask
+from cadenza.masking import mask
 
 _formatter = logging.Formatter()
 

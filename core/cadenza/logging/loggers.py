@@ -49,6 +49,15 @@ def run_logger(run: FlowRun | TaskRun) -> RunLoggerAdapter:
     return flow_run_logger(run) if run.kind == "flow" else task_run_logger(run)  # type: ignore[arg-type]
 
 
+def for_context(ctx: Any) -> RunLoggerAdapter:
+    """The logger of run context `ctx` (a `FlowRunContext` or `TaskRunContext`), made once."""
+    logger = ctx._logger
+    if logger is None:
+        run = getattr(ctx, "task_run", None) or ctx.flow_run
+        logger = ctx._logger = run_logger(run)
+    return logger
+
+
 def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:
     """The logger of the current task run, else of the current flow run.
 
@@ -58,7 +67,7 @@ def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:
     from cadenza.context import get_run_context
 
     ctx = context if context is not None else get_run_context()
-    logger = ctx.logger
+    logger = for_context(ctx)
     if kwargs:
         return RunLoggerAdapter(logger.logger, {**logger.extra, **kwargs})
     return logger

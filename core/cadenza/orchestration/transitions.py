@@ -13,7 +13,7 @@ writable `state` plus `start_time`, `end_time`, `result_ref` and `flow_run_id`: 
 ``(transition_id, run_id, flow_run_id, type, name, message, timestamp, details_json,
 run_count, result_ref)`` — the ``run_states`` columns, then the run count and (for a final
 state) the result reference that a remote store applies to the run. A message is stored with
-every registered secret value masked (`cadenza.blocks.masking`).
+every registered secret value masked (`cadenza.masking`).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from cadenza.blocks.masking import mask
+from cadenza import observers
+from cadenza.masking import mask
 from cadenza.orchestration.policy import ACCEPTED, Decision, DecisionKind, Policy
 from cadenza.states import TERMINAL_STATES, StateType
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     from cadenza.states import State, StateDetails
 
@@ -38,9 +38,6 @@ ROW_COLUMNS = ("transition_id", "run_id", "flow_run_id", "type", "name", "messag
                "details")  # fmt: skip
 """The ``run_states`` columns, in the order of a `Row`'s first eight fields."""
 
-observer: Callable[[Any, State | None, State], None] | None = None
-"""Called as ``observer(run, old_state, new_state)`` after each accepted transition; set by
-`cadenza.plugins._observers` while a loaded plugin observes runs, else None (one read)."""
 
 _ACCEPT = DecisionKind.ACCEPT
 _RUNNING = StateType.RUNNING
@@ -77,8 +74,9 @@ def accept(run: Any, state: State, transition_id: str) -> Row:
         if state.result_ref is not None:
             run.result_ref = state.result_ref
     made = row(run, state, transition_id)
-    if observer is not None:
-        observer(run, current, state)
+    notify = observers.on_state
+    if notify is not None:
+        notify(run, current, state)
     return made
 
 
@@ -111,4 +109,4 @@ def details_json(details: StateDetails) -> str | None:
     return json.dumps(extra) if extra else None
 
 
-__all__ = ["ROW_COLUMNS", "Row", "accept", "decide", "details_json", "observer", "propose", "row"]
+__all__ = ["ROW_COLUMNS", "Row", "accept", "decide", "details_json", "propose", "row"]

@@ -1,23 +1,23 @@
-"""The observer hooks' fast path, called by `cadenza.backends.recording.Recorder`.
+"""The observer hooks' fast path: fills the slots of `cadenza.observers`.
 
-State changes reach observers through `cadenza.orchestration.transitions`, the one function
-that applies every accepted transition, whose ``observer`` is set here; log lines through
-`logged`, which recorders call after checking ``_observers.active`` — one attribute read. Both are
-off until a loaded plugin manager that has observer implementations is installed (see
-`refresh`, called by `cadenza.plugins.manager`). Nothing here imports pluggy or creates the
-plugin manager: in a process that never loads plugins, observers cost that one read.
+State changes reach observers through ``observers.on_state``, which the one function that applies
+every accepted transition calls; log lines through ``observers.on_log``, which recorders call. Both
+are None — one attribute read — until a loaded plugin manager that has observer implementations is
+installed (see `refresh`, called by `cadenza.plugins.manager`). Nothing here imports pluggy or
+creates the plugin manager: in a process that never loads plugins, observers cost that one read.
 
-Each implementation is called on its own, so one that raises is logged on the
-``cadenza.plugins`` logger and the others still run. A notification raised while an observer
-runs in the same thread (an observer that logs to a run logger) is not delivered, so an
-observer can never recurse into itself.
+Each implementation is called on its own, so one that raises is logged on the ``cadenza.plugins``
+logger and the others still run. A notification raised while an observer runs in the same thread
+(an observer that logs to a run logger) is not delivered, so an observer can never recurse into
+itself.
 """
 
 from __future__ import annotations
 
 import threading
 
-from cadenza.orchestration import transitions
+from cadenza import observers
+from cadenza.plugins.hookspecs import OBSERVER_HOOKS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,8 +34,6 @@ _busy = threading.local()
 def refresh(pm: Any) -> None:
     """Take the observer implementations of `pm` (a loaded plugin manager; None: no plugins)."""
     global active
-    from cadenza.plugins.hookspecs import OBSERVER_HOOKS
-
     impls: dict[str, tuple[tuple[str, Any, tuple[str, ...]], ...]] = {}
     if pm is not None:
         for name in OBSERVER_HOOKS:
@@ -49,9 +47,10 @@ def refresh(pm: Any) -> None:
     _impls.clear()
     _impls.update(impls)
     active = bool(impls)
-    # every accepted transition, in every backend, passes through this one function
+    # every accepted transition, in every backend, passes through this one slot
     watched = "on_flow_run_state" in impls or "on_task_run_state" in impls
-    transitions.observer = state_changed if watched else None
+    observers.on_state = state_changed if watched else None
+    observers.on_log = logged if "on_log" in impls else None
 
 
 def state_changed(run: Any, old_state: Any, new_state: Any) -> None:

@@ -85,3 +85,13 @@ def _names(value: object) -> set[str] | None:
     if isinstance(value, str):
         return {v.strip() for v in value.split(",") if v.strip()}
     return set(value)  # type: ignore[arg-type]
+
+
+def load_if_observing() -> None:
+    """Load the process's plugin manager now if an installed plugin observes runs, so that it
+    sees the first flow run (installed as `cadenza.observers.loader`)."""
+    if observers_installed():
+        # lazily: pluggy and every plugin load only when one of them observes runs
+        from cadenza.plugins.manager import get_plugin_manager
+
+        get_plugin_manager()

@@ -125,7 +125,7 @@ def _compatible(core_range: str | None) -> bool | None:
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
 
-    from cadenza import __version__
+    from cadenza._version import __version__
 
     return SpecifierSet(core_range).contains(Version(__version__), prereleases=True)
 

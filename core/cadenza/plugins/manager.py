@@ -224,7 +224,7 @@ class PluginManager(pluggy.PluginManager):
     # -- discovery --------------------------------------------------------------------------------
     def add_builtins(self) -> None:
         """Register the core's built-in plugins (`cadenza.plugins.builtin.BUILTIN_PLUGINS`)."""
-        from cadenza import __version__
+        from cadenza._version import __version__
         from cadenza.plugins.builtin import BUILTIN_PLUGINS
 
         for name, cls in BUILTIN_PLUGINS:
@@ -294,7 +294,7 @@ def _check_api(plugin: object) -> None:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import Version
 
-    from cadenza import __version__
+    from cadenza._version import __version__
 
     try:
         spec = SpecifierSet(str(api))

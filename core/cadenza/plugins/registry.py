@@ -63,33 +63,34 @@ def _build(
     return entries, conflicts
 
 
-def _values(kind: str) -> dict[str, Any]:
+def values(kind: str) -> dict[str, Any]:
+    """Everything of `kind` by name (`cadenza.registries.contributed` answers with this)."""
     return {name: reg.value for name, reg in registered(kind).items()}
 
 
 def block_types() -> dict[str, type]:
     """Block classes by slug (``_block_type_slug``, else the lower-kebab class name)."""
-    return _values("block_types")
+    return values("block_types")
 
 
 def storage_types() -> dict[str, type]:
     """Storage backend classes by slug (``slug``, else ``type``, else lower-kebab class name)."""
-    return _values("storage_backends")
+    return values("storage_backends")
 
 
 def task_runners() -> dict[str, type]:
     """Task runner classes by slug (``slug``, else the lower-kebab class name)."""
-    return _values("task_runners")
+    return values("task_runners")
 
 
 def tasks() -> dict[str, Task]:
     """Prebuilt tasks by ``task.name``; ``registered("tasks")`` also says which plugin."""
-    return _values("tasks")
+    return values("tasks")
 
 
 def serializers() -> dict[str, Callable[[], Any]]:
     """Serializer factories by lower-case name."""
-    return _values("serializers")
+    return values("serializers")
 
 
 def load_report() -> list[PluginInfo]:

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from cadenza import __version__
+from cadenza._version import __version__
 from cadenza.blocks.exceptions import BlockDecryptionError
 from cadenza.server import API_VERSION, errors, resources, run_routes, schema
 from cadenza.server.catalog import Catalog, Conflict

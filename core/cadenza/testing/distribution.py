@@ -109,7 +109,7 @@ class DistributionConformance(PluginModuleConformance):
     def test_requires_a_bounded_cadenza_range_that_includes_this_cadenza(self) -> None:
         from packaging.version import Version
 
-        from cadenza import __version__
+        from cadenza._version import __version__
 
         core = self._cadenza_requirement()
         assert core.specifier.contains(Version(__version__), prereleases=True), (

@@ -8,6 +8,7 @@ import time
 import pytest
 from cadenza import flow, get_run_logger, task
 from cadenza.context import FlowRunContext
+from cadenza.task_runners import ThreadPoolTaskRunner
 
 from cadenza_dask import DaskTaskRunner
 
@@ -38,7 +39,7 @@ def _runner():
     """The started runner of the flow run in progress."""
     ctx = FlowRunContext.get()
     assert ctx is not None
-    return ctx.started_task_runner()
+    return ctx.started_task_runner(ThreadPoolTaskRunner)
 
 
 def _listening_hosts() -> set[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from cadenza.blocks import masking
+from cadenza import masking
 from cadenza.blocks.core import Block, secret_values
 from pydantic import Field, SecretStr, model_validator
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def register_mask(value: str | bytes) -> None:
     """Mask ``value`` (a secret's plain value) in this process's run logs."""
-    from cadenza.blocks import masking
+    from cadenza import masking
 
     if isinstance(value, (bytes, bytearray)):
         try:

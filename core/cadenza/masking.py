@@ -1,4 +1,5 @@
-"""Masking secret values in run logs (standard library only: the log handlers import this).
+"""Masking secret values in everything the record stores and the console shows (standard library
+only: the log handlers and the record writers import this).
 
 Every secret value of a block saved or loaded in this process is registered here with
 `register`; `mask` replaces each occurrence of a registered value in a text with ``********``.
