@@ -5,12 +5,14 @@ settings, pydantic, SQLite and the CLI load on first use. ``from cadenza import 
 marker plugins decorate their hook functions with) imports pluggy only when asked for.
 
 This module is also the composition root (docs/architecture.md): the lower layers ask for what
-plugins contribute through `cadenza.registries` and tell observers through
-`cadenza.observers`; the plugin system above them is plugged in here.
+plugins contribute through `cadenza.registries`, tell observers through `cadenza.observers` and
+read persisted results through `cadenza.states.result_loader`; what sits above them is plugged
+in here.
 """
 
 from cadenza import observers as _observers
 from cadenza import registries as _registries
+from cadenza import states as _states
 from cadenza._version import __version__
 from cadenza.annotations import allow_failure, quote, unmapped
 from cadenza.context import tags
@@ -51,7 +53,15 @@ def _load_observing_plugins() -> None:
     load_if_observing()
 
 
+def _load_result(ref: str) -> object:
+    # lazily: result storage and serializers load at the first persisted result read back
+    from cadenza.results import load_result
+
+    return load_result(ref)
+
+
 _registries.install(_plugin_contributions)
+_states.result_loader = _load_result
 _observers.loader = _load_observing_plugins
 
 

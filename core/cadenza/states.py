@@ -17,6 +17,7 @@ from cadenza.exceptions import CancelledRun, CrashedRun, FailedRun, MissingResul
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
     from typing import Any
 
@@ -54,6 +55,11 @@ class _NoResult:
 
 
 _NO_RESULT = _NoResult()
+
+result_loader: Callable[[str], Any] | None = None
+"""Reads a persisted result back from its reference, for `State.result()`. Result persistence
+sits above states (it needs storage, blocks and the run context), so the composition root
+(`cadenza/__init__.py`) installs `cadenza.results.load_result` here."""
 
 
 class StateDetails:
@@ -147,7 +153,7 @@ class State(tuple):
     # -- queries --------------------------------------------------------------------------------
     @property
     def timestamp(self) -> datetime:
-        from datetime import datetime, timezone
+        from datetime import datetime, timezone  # lazily: datetime is not on `import cadenza`
 
         return datetime.fromtimestamp(self.ts, tz=timezone.utc)
 
@@ -201,10 +207,8 @@ class State(tuple):
                 raise exc
             return exc
         if self._data is _NO_RESULT:
-            if self.result_ref is not None:
-                from cadenza.results import load_result
-
-                return load_result(self.result_ref)
+            if self.result_ref is not None and result_loader is not None:
+                return result_loader(self.result_ref)
             raise MissingResult(
                 f"State {self.name!r} has no result in memory and none was persisted"
             )

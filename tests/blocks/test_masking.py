@@ -7,8 +7,7 @@ import logging
 import pytest
 from blocktypes import SECRETS, ServiceCredentials
 
-from cadenza import flow, get_run_logger, task
-from cadenza import masking
+from cadenza import flow, get_run_logger, masking, task
 from cadenza.blocks.system import Secret
 
 

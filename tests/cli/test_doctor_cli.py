@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from cadenza.backends.process import PROCESS
 from cadenza.client.http import api_base
 from cadenza.client.spool import Spool, server_tag
 from cadenza.deadletter import quarantine
+from cadenza.store.owners import PROCESS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 SERVER = "http://127.0.0.1:9/api"

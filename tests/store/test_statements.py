@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from cadenza.backends.embedded import EmbeddedBackend
-from cadenza.backends.process import PROCESS
 from cadenza.runs import FlowRun, TaskRun
 from cadenza.states import State, StateType
 from cadenza.store import generate, statements
 from cadenza.store.database import connect, ensure_schema
+from cadenza.store.owners import PROCESS
 
 NAMES = sorted(name for name in vars(statements) if name.isupper() and "_PARAMS" not in name)
 

@@ -17,11 +17,11 @@ import time
 from typing import TYPE_CHECKING
 
 from cadenza.backends import writer
-from cadenza.backends.process import PROCESS
 from cadenza.backends.recording import Recorder, pop_all, take_runs
 from cadenza.masking import mask
 from cadenza.orchestration import CORE_POLICY
 from cadenza.store import statements
+from cadenza.store.owners import PROCESS
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -10,8 +10,8 @@ import sqlite3
 import time
 import uuid
 
-from cadenza.backends.process import PROCESS, is_alive
 from cadenza.backends.writer import rollback
+from cadenza.store.owners import PROCESS, is_alive
 from cadenza.store.statements import CRASH_FLOW_RUN, CRASH_TASK_RUN, INSERT_CRASH_STATE
 
 _ACTIVE = ("SCHEDULED", "PENDING", "RUNNING", "CANCELLING", "PAUSED")

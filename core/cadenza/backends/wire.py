@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from cadenza.backends.process import PROCESS
+from cadenza.store.owners import PROCESS
 
 if TYPE_CHECKING:
     from cadenza.runs import FlowRun, TaskRun

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cadenza.backends.process import PROCESS, is_alive
 from cadenza.exceptions import StoreError
 from cadenza.store import database
+from cadenza.store.owners import PROCESS, is_alive
 
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 #: The states of a run that some process is still expected to finish (those recovery reaps).
