@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from cadenza.client.http import ApiClient, ApiError, NotFound
+from cadenza.client.remote import remote_or_none
 from cadenza.store.local import LocalRecord, local
 
 NAME = re.compile(r"^[a-z0-9_-]{1,255}$")
@@ -159,13 +161,43 @@ class VariableStore(LocalRecord):
             return conn.execute("DELETE FROM variables WHERE name = ?", (name,)).rowcount > 0
 
 
-def _store() -> Any:
-    from cadenza.client.remote import remote_or_none
+class RemoteVariableStore:
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
 
+    def get(self, name: str) -> Variable | None:
+        try:
+            return Variable(**self.client.get_variable(name))
+        except NotFound:
+            return None
+
+    def list(self) -> list[Variable]:
+        out: list[Variable] = []
+        while True:
+            page = self.client.list_variables(limit=1000, offset=len(out))
+            out.extend(Variable(**row) for row in page)
+            if len(page) < 1000:
+                return out
+
+    def set(self, name: str, value: Any, tags: list[str], overwrite: bool) -> Variable:
+        try:
+            return Variable(**self.client.set_variable(name, value, tags, overwrite))
+        except ApiError as exc:
+            if exc.status == 409:
+                raise ValueError(exc.detail) from None
+            raise
+
+    def unset(self, name: str) -> bool:
+        try:
+            self.client.delete_variable(name)
+        except NotFound:
+            return False
+        return True
+
+
+def _store() -> Any:
     remote = remote_or_none()
     if remote is not None:
-        from cadenza.client.stores import RemoteVariableStore
-
         return RemoteVariableStore(remote)
     return local(VariableStore)
 

@@ -1,7 +1,7 @@
 """Where saved blocks live: the embedded record's ``blocks`` table, or a server.
 
 `get_block_store` picks `BlockStore` (the local record under ``CADENZA_HOME``) or, when
-``CADENZA_API_URL`` is set, the server's block routes (`cadenza.client.stores.RemoteBlockStore`).
+``CADENZA_API_URL`` is set, the server's block routes (`RemoteBlockStore`).
 Both take and give a block's data in the *open* form of `cadenza.blocks.sealing`: the store that
 owns the database seals secrets on the way in and unseals them on the way out, so the database
 only ever holds encrypted secrets and the key never leaves the process that owns it.
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadenza.blocks.exceptions import BlockAlreadyExistsError
+from cadenza.client.http import ApiClient, ApiError, NotFound
+from cadenza.client.remote import remote_or_none
 from cadenza.store.local import LocalRecord, local, reset_local
 
 
@@ -133,15 +135,55 @@ class BlockStore(LocalRecord):
         return cursor.rowcount > 0
 
 
+class RemoteBlockStore:
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    @property
+    def where(self) -> str:
+        return f"the server at {self.client.url}"
+
+    def get(self, type_slug: str, name: str) -> BlockRow | None:
+        try:
+            row = self.client.get_block(type_slug, name, include_secrets=True)
+        except NotFound:
+            return None
+        return _remote_row(row)
+
+    def list(self, type_slug: str | None = None) -> list[BlockRow]:
+        return [_remote_row({**row, "data": None}) for row in self.client.list_blocks(type_slug)]
+
+    def put(
+        self, type_slug: str, name: str, data: Any, schema_checksum: str, *, overwrite: bool
+    ) -> BlockRow:
+        try:
+            row = self.client.put_block(type_slug, name, data, schema_checksum, overwrite)
+        except ApiError as exc:
+            if exc.status == 409:
+                raise BlockAlreadyExistsError(exc.detail) from None
+            raise
+        return _remote_row({**row, "data": data})
+
+    def delete(self, type_slug: str, name: str) -> bool:
+        try:
+            self.client.delete_block(type_slug, name)
+        except NotFound:
+            return False
+        return True
+
+
+def _remote_row(row: dict[str, Any]) -> BlockRow:
+    return BlockRow(
+        row["id"], row["type_slug"], row["name"], row.get("data"), row["schema_checksum"],
+        row["created"], row["updated"],
+    )  # fmt: skip
+
+
 def get_block_store() -> Any:
     """The store of the current settings: a server's when ``CADENZA_API_URL`` is set, else
     the embedded record under ``CADENZA_HOME``."""
-    from cadenza.client.remote import remote_or_none
-
     remote = remote_or_none()
     if remote is not None:
-        from cadenza.client.stores import RemoteBlockStore
-
         return RemoteBlockStore(remote)
     return local(BlockStore)
 
@@ -151,4 +193,11 @@ def reset_stores() -> None:
     reset_local()
 
 
-__all__ = ["BlockRow", "BlockStore", "exists_message", "get_block_store", "reset_stores"]
+__all__ = [
+    "BlockRow",
+    "BlockStore",
+    "RemoteBlockStore",
+    "exists_message",
+    "get_block_store",
+    "reset_stores",
+]
