@@ -242,12 +242,12 @@ def test_migration_files_are_inside_the_package() -> None:
 
 def test_schema_snapshot_matches_the_migrations(tmp_path: Path) -> None:
     """`schema.sql` (used to create new records fast) is what the migrations produce; after
-    adding a migration, regenerate it with `python -m cadenza.store.snapshot`."""
+    adding a migration, regenerate it with `python -m cadenza.store.generate`."""
     from cadenza.store import snapshot
 
     migrated = generate.migrated_record(tmp_path / "migrated.db")
     assert snapshot.SNAPSHOT.read_text() == generate.render_schema(migrated), (
-        "schema.sql is stale: run `python -m cadenza.store.snapshot`"
+        "schema.sql is stale: run `python -m cadenza.store.generate`"
     )
     assert snapshot.snapshot_revision() == HEAD_REVISION
 

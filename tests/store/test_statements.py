@@ -26,7 +26,7 @@ NAMES = sorted(name for name in vars(statements) if name.isupper() and "_PARAMS"
 
 def test_the_committed_statements_are_what_the_tables_give() -> None:
     assert generate.STATEMENTS.read_text() == generate.render_statements(), (
-        "cadenza/store/statements.py is stale: run `python -m cadenza.store.snapshot`"
+        "cadenza/store/statements.py is stale: run `python -m cadenza.store.generate`"
     )
 
 

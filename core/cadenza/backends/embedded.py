@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from cadenza.runs import FlowRun, TaskRun
 
 
-# Generated from cadenza.store.tables (python -m cadenza.store.snapshot). A row written with one
+# Generated from cadenza.store.tables (python -m cadenza.store.generate). A row written with one
 # (built below, or queued by `Recorder`) holds its values in the order of the statement's
 # `<NAME>_PARAMS`; tests/store/test_statements.py checks each value lands in its column.
 _UPSERT_FLOW_RUN = statements.UPSERT_FLOW_RUN

@@ -10,6 +10,7 @@ applications that define their own types); these are consulted first. The core's
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -35,9 +36,9 @@ def register_block_type(cls: type[Block]) -> type[Block]:
     Re-registering the same class is a no-op; another class under the same slug is a
     `ValueError` naming both.
     """
-    from cadenza.blocks.core import Block
-
-    if not (isinstance(cls, type) and issubclass(cls, Block)) or cls is Block:
+    # `cadenza.blocks.core` imports this module; a Block subclass exists only once it is loaded
+    block = getattr(sys.modules.get("cadenza.blocks.core"), "Block", None)
+    if block is None or not (isinstance(cls, type) and issubclass(cls, block)) or cls is block:
         raise TypeError(f"register_block_type() needs a Block subclass, got {cls!r}")
     slug = cls.get_block_type_slug()
     with _lock:

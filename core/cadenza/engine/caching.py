@@ -53,7 +53,7 @@ def cached_state(task: Task, run: TaskRun, backend: Backend, key: str) -> State 
     try:
         value = load_result(result_ref)
     except Exception as exc:  # a deleted or tampered result is a miss, not a failure
-        from cadenza.engine.lifecycle import run_logger
+        from cadenza.logging.loggers import run_logger
 
         run_logger(run).warning(
             "Cache entry found but its result could not be loaded (%s: %s); running the task",
@@ -98,6 +98,6 @@ def _warn_once(task: Task, run: TaskRun, reason: str) -> None:
     if task.task_key in _warned:
         return
     _warned.add(task.task_key)
-    from cadenza.engine.lifecycle import run_logger
+    from cadenza.logging.loggers import run_logger
 
     run_logger(run).warning("Task %r is not cached: %s", task.name, reason)

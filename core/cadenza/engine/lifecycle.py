@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cadenza._options import inherited_persist
 from cadenza.engine.signals import interruption
 from cadenza.exceptions import InvalidTransition, TaskTimeoutError
+from cadenza.logging.loggers import run_logger
 from cadenza.orchestration import DecisionKind
 from cadenza.states import (
     AwaitingRetry,
@@ -239,8 +240,3 @@ def run_hooks(owner: Any, run: Run, state: State, hooks: Any) -> Generator[Any, 
 def _now() -> float:
     return time.time()
 
-
-def run_logger(run: Run):
-    from cadenza.logging.loggers import run_logger as _run_logger
-
-    return _run_logger(run)

@@ -59,7 +59,7 @@ def reuse(run: TaskRun, backend: Backend, plan: ResumePlan | None) -> State | No
     try:
         value = load_result(run.reuse_ref)
     except Exception as exc:
-        from cadenza.engine.lifecycle import run_logger
+        from cadenza.logging.loggers import run_logger
 
         run_logger(run).warning("Could not reuse the earlier result (%s); running again", exc)
         run.reuse_ref = None

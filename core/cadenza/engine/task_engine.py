@@ -122,8 +122,8 @@ def reused(run: TaskRun, backend: Backend) -> State | None:
 
 def not_ready(run: TaskRun, backend: Backend, failure: Exception) -> State:
     """Record that `run` will not run because an upstream run failed."""
-    from cadenza.engine.lifecycle import run_logger
     from cadenza.exceptions import UpstreamTaskError
+    from cadenza.logging.loggers import run_logger
 
     backend.propose(run, State(StateType.PENDING))
     error = UpstreamTaskError(str(failure))

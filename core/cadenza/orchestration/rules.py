@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, ClassVar
 
+from cadenza.orchestration.decisions import Decision, DecisionKind
 from cadenza.states import TERMINAL_STATES, StateType
 
 if TYPE_CHECKING:
-    from cadenza.orchestration.policy import Decision, RunInfo
+    from cadenza.orchestration.decisions import RunInfo
     from cadenza.states import State
 
 S = StateType
@@ -38,8 +39,6 @@ class Rule:
 
 
 def _reject(reason: str) -> Decision:
-    from cadenza.orchestration.policy import Decision, DecisionKind
-
     return Decision(DecisionKind.REJECT, reason)
 
 
@@ -101,8 +100,6 @@ class WaitForScheduledTime(Rule):
 
     @staticmethod
     def check(run, current, proposed):
-        from cadenza.orchestration.policy import Decision, DecisionKind
-
         due = current.state_details.scheduled_time
         if due is not None:
             delay = due - time.time()

@@ -33,7 +33,7 @@ Next:
   1. review {path}
   2. set HEAD_REVISION = "{rev}" in cadenza/store/database.py (and the revision list in
      tests/store/test_database.py)
-  3. python -m cadenza.store.snapshot   (schema.sql and statements.py)
+  3. python -m cadenza.store.generate   (schema.sql and statements.py)
   4. a column of a table the embedded writer writes: add its value to the row (the builders in
      cadenza/backends/embedded.py, in statements.<NAME>_PARAMS order), or name it in
      cadenza.store.generate.NOT_WRITTEN; then the expected rows in tests/store/test_statements.py

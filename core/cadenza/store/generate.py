@@ -1,6 +1,6 @@
 """Derive the record's committed, SQLAlchemy-free files from the schema's sources.
 
-``python -m cadenza.store.snapshot`` calls `write_all`, which writes:
+``python -m cadenza.store.generate`` calls `write_all`, which writes:
 
 - ``schema.sql``, the head schema as SQLite's own text, **from the migrations**: an empty file
   is migrated with ``alembic upgrade head`` and its ``sqlite_master`` is dumped. A record created
@@ -134,7 +134,7 @@ def compile_statements() -> dict[str, tuple[str, tuple[str, ...]]]:
 _HEADER = '''\
 """The embedded writer's SQL, generated from `cadenza.store.tables`: do not edit by hand.
 
-Regenerate with ``python -m cadenza.store.snapshot`` (which also writes ``schema.sql``; see
+Regenerate with ``python -m cadenza.store.generate`` (which also writes ``schema.sql``; see
 docs/howto/change-the-schema.md). ``tests/store/test_statements.py`` fails while this file
 differs from what the tables give. ``<NAME>_PARAMS`` is the order of ``<NAME>``'s ``?``
 parameters: a row executed with ``<NAME>`` holds those columns' values in that order.
@@ -208,3 +208,13 @@ def write_all() -> list[Path]:
         SNAPSHOT.write_text(render_schema(migrated_record(Path(tmp) / "cadenza.db")))
     STATEMENTS.write_text(render_statements())
     return [SNAPSHOT, STATEMENTS]
+
+
+def main() -> None:
+    """Regenerate `schema.sql` and ``statements.py``; print what was written."""
+    for path in write_all():
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

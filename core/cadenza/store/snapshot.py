@@ -5,7 +5,7 @@ pay on their very first flow run. A new, empty record is instead created from `s
 head schema, stamped with its revision) in one transaction. This module is the standard-library
 half that reads the file at run time.
 
-``python -m cadenza.store.snapshot`` regenerates the derived files after a schema change:
+``python -m cadenza.store.generate`` regenerates the derived files after a schema change:
 `schema.sql` from the migrations and ``statements.py`` (the embedded writer's SQL) from
 `cadenza.store.tables`; `cadenza.store.generate` says why each comes from where. Tests fail
 while either file is stale.
@@ -41,16 +41,3 @@ def create_from_snapshot(conn: sqlite3.Connection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-
-
-def main() -> None:
-    """Regenerate `schema.sql` and ``statements.py``; print what was written."""
-    # The generator imports SQLAlchemy and Alembic; creating a record from the snapshot must not.
-    from cadenza.store import generate
-
-    for path in generate.write_all():
-        print(f"wrote {path}")
-
-
-if __name__ == "__main__":
-    main()

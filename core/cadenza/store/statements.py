@@ -1,6 +1,6 @@
 """The embedded writer's SQL, generated from `cadenza.store.tables`: do not edit by hand.
 
-Regenerate with ``python -m cadenza.store.snapshot`` (which also writes ``schema.sql``; see
+Regenerate with ``python -m cadenza.store.generate`` (which also writes ``schema.sql``; see
 docs/howto/change-the-schema.md). ``tests/store/test_statements.py`` fails while this file
 differs from what the tables give. ``<NAME>_PARAMS`` is the order of ``<NAME>``'s ``?``
 parameters: a row executed with ``<NAME>`` holds those columns' values in that order.

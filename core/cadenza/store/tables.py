@@ -7,7 +7,7 @@ Everything else that spells the layout is derived from or checked against these 
   ``tests/store/test_tables.py`` fails when the head of the migrations differs from them, on
   SQLite and on PostgreSQL;
 - the embedded writer's statements (`cadenza.store.statements`) are generated from them by
-  ``python -m cadenza.store.snapshot``, and a test fails when the committed file is stale;
+  ``python -m cadenza.store.generate``, and a test fails when the committed file is stale;
 - the server reads and writes with them directly.
 
 Importing this module imports SQLAlchemy (about a second on a small machine), so only the server,

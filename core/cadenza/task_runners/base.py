@@ -226,7 +226,8 @@ class TaskRunner:
 def crashed(run: TaskRun, backend: Backend, exc: BaseException) -> State:
     """Record that the runner could not run `run` (e.g. a worker process died), or, for an
     interruption (`exc` not an `Exception`), how it ended."""
-    from cadenza.engine.lifecycle import record_interruption, run_logger
+    from cadenza.engine.lifecycle import record_interruption
+    from cadenza.logging.loggers import run_logger
 
     if run.state is not None and run.state.is_final():  # the lifecycle recorded how it ended
         return run.state
@@ -245,8 +246,8 @@ def stopped(
 ) -> State:
     """Record how `cancel_all` ended `run`: Cancelled if it never started, Crashed if it was
     abandoned under way (or, with `maybe_started`, may have started somewhere we cannot see)."""
-    from cadenza.engine.lifecycle import run_logger
     from cadenza.engine.signals import cause
+    from cadenza.logging.loggers import run_logger
 
     current = run.state
     if current is not None and current.is_final():
