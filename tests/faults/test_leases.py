@@ -88,3 +88,40 @@ def test_a_slow_live_run_is_not_reaped_and_late_heartbeats_change_nothing(
     again = cli_json("runs", "show", run["id"], env=env)
     assert again["state"] == crashed["state"]
     assert [s["type"] for s in again["states"]].count("CRASHED") == 1
+
+
+def test_live_batches_renew_the_lease_as_heartbeats_do(reaping_server) -> None:
+    """Under load a heartbeat can wait behind the batches of sixteen processes until its lease
+    is gone (16 x 20,000 tasks crashed 11 live runs so). A batch sent live by the process running
+    the flow (`lease_seconds` given) renews its leases; a batch replayed from a journal does not."""
+    import uuid
+
+    from cadenza.client.http import ApiClient
+
+    lease = 2 * INTERVAL
+
+    def new_run(client: ApiClient) -> str:
+        run_id = str(uuid.uuid4())
+        client.create_flow_run(
+            {"id": run_id, "name": f"r-{run_id[:8]}", "flow_name": "f", "created": time.time(),
+             "lease_seconds": lease}
+        )  # fmt: skip
+        return run_id
+
+    def log(run_id: str) -> dict:
+        return {"logs": [{"flow_run_id": run_id, "level": 20, "logger": "t", "message": "m",
+                          "timestamp": time.time(), "id": str(uuid.uuid4())}]}  # fmt: skip
+
+    with ApiClient(reaping_server.url) as client:
+        live, replayed = new_run(client), new_run(client)
+        deadline = time.monotonic() + 4 * lease  # four leases with no heartbeat at all
+        while time.monotonic() < deadline:
+            client.batch(log(live), lease_seconds=lease)
+            client.batch(log(replayed))
+            time.sleep(lease / 5)
+        states = {r["id"]: r["state"] for r in client.list_flow_runs(limit=100)}
+        assert states[live] is None or states[live]["type"] != "CRASHED"
+        assert states[replayed]["type"] == "CRASHED"
+        time.sleep(3 * lease)  # the batches stopped: now it is reaped like any other
+        states = {r["id"]: r["state"] for r in client.list_flow_runs(limit=100)}
+        assert states[live]["type"] == "CRASHED"

@@ -54,16 +54,16 @@ class Heartbeat:
         with self._lock:
             self._runs.pop(run_id, None)
 
-    def beat(self) -> None:
-        """Renew every active run's lease now (once; failures wait for the next beat)."""
+    def beat(self) -> bool:
+        """Renew every active run's lease now, once; False when the server did not answer."""
         with self._lock:
             ids = list(self._runs)
         if not ids:
-            return
+            return True
         try:
             answer = self.client.heartbeat(ids, self.lease, retry=False)
         except (ServerUnavailable, ApiError):
-            return
+            return False
         for run_id in answer.get("final") or ():
             with self._lock:
                 name = self._runs.pop(run_id, None)
@@ -75,6 +75,7 @@ class Heartbeat:
                     name,
                     run_id,
                 )
+        return True
 
     def stop(self) -> None:
         self._stop.set()
@@ -83,8 +84,13 @@ class Heartbeat:
             thread.join(timeout=2)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
+        # A beat the server did not answer (busy, restarting) is tried again after a sixth of
+        # the interval rather than a whole one, so one slow answer never costs the lease.
+        wait = self.interval
+        while not self._stop.wait(wait):
             try:
-                self.beat()
+                answered = self.beat()
             except Exception as exc:  # keep beating; one bad answer must not stop the leases
                 logger.error("cadenza: a heartbeat failed: %s", exc)
+                answered = False
+            wait = self.interval if answered else max(0.5, self.interval / 6)

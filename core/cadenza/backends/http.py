@@ -226,30 +226,34 @@ class HttpBackend(Recorder):
         except ValueError as exc:
             refusals.set_aside("journal", "journal-entry", entry, str(exc))
             return None
-        return self._deliver(request, retry=False)
+        return self._deliver(request, retry=False, renew=False)
 
-    def _deliver(self, request: wire.Request, retry: bool = True, live: bool = False) -> Any:
+    def _deliver(
+        self, request: wire.Request, retry: bool = True, live: bool = False, renew: bool = True
+    ) -> Any:
         """Send one request. A refusal is set aside with its reason (see the module docstring);
         `live` marks a flow-run proposal whose answer goes back to the engine, so a decision
-        other than ACCEPT is the engine's to handle, not a refusal.
+        other than ACCEPT is the engine's to handle, not a refusal. A batch sent with `renew`
+        (this process runs its flow runs; not a journal replayed) renews their leases too.
 
         Refused records are set aside only once the whole request is done with: when a part
         of a split batch finds the server unavailable, the request is journaled (or stays in
         the journal) whole and its refused records are refused again when it is sent again —
         setting them aside now would keep each of them once per attempt."""
         letters: list[refusals.Letter] = []
-        answer = self._send(request, retry, live, letters)
+        lease = self.heartbeat.lease if renew else None
+        answer = self._send(request, retry, live, letters, lease)
         refusals.set_aside_all(letters)
         return answer
 
     def _send(self, request: wire.Request, retry: bool, live: bool,
-              letters: list[refusals.Letter]) -> Any:  # fmt: skip
+              letters: list[refusals.Letter], lease: float | None = None) -> Any:  # fmt: skip
         """`_deliver` without setting aside: the refused records are added to `letters`."""
         op = request.op
         client = self.client
         try:
             if op == "batch":
-                answer = client.batch(request.data, retry=retry)
+                answer = client.batch(request.data, retry=retry, lease_seconds=lease)
                 letters.extend(refusals.rejected_transitions(request, answer))
                 return answer
             if op == "set_state":
@@ -265,7 +269,7 @@ class HttpBackend(Recorder):
                 raise ServerUnavailable(f"the server refused the API key: {exc}") from exc
             if op == "batch" and exc.status in (413, 422):
                 for part in refusals.resendable(request, exc, letters):
-                    self._send(part, retry, False, letters)
+                    self._send(part, retry, False, letters, lease)
                 return {"rejected": []}
             letters.append(("server", op, request.entry, f"HTTP {exc.status}: {exc.detail}"))
             return {"decision": "ABORT", "reason": exc.detail}

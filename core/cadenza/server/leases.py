@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 _FINAL = tuple(t.value for t in TERMINAL_STATES)
 _BATCH = 200  # expired runs crashed per transaction
+# not final; a run with no state yet counts (SQL's NULL NOT IN (...) is not true)
+_ACTIVE = sa.or_(flow_runs.c.state_type.is_(None), flow_runs.c.state_type.not_in(_FINAL))
 
 
 def renew(store: Store, run_ids: list[str], lease_seconds: float) -> dict[str, list[str]]:
@@ -43,7 +45,7 @@ def renew(store: Store, run_ids: list[str], lease_seconds: float) -> dict[str, l
         if renewed:
             conn.execute(
                 flow_runs.update()
-                .where(flow_runs.c.id.in_(renewed), flow_runs.c.state_type.not_in(_FINAL))
+                .where(flow_runs.c.id.in_(renewed), _ACTIVE)
                 .values(lease_expires=time.time() + lease_seconds)
             )
     return {
@@ -76,7 +78,7 @@ def _reap_batch(store: Store, now: float) -> list[str]:
             )
             .where(
                 flow_runs.c.lease_expires < now,
-                sa.or_(flow_runs.c.state_type.is_(None), flow_runs.c.state_type.not_in(_FINAL)),
+                _ACTIVE,
             )
             .order_by(flow_runs.c.id)
             .limit(_BATCH)

@@ -61,7 +61,8 @@ Tags = list[Text]
 Epoch = Annotated[float, Field(ge=0, le=253_402_300_799)]  # up to the year 9999
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Level = Annotated[int, Field(ge=0, le=2**31 - 1)]
-Lease = Annotated[float, Field(gt=0, le=7 * 24 * 3600)]  # Python allows custom levels beyond 50
+MAX_LEASE = 7 * 24 * 3600
+Lease = Annotated[float, Field(gt=0, le=MAX_LEASE)]  # seconds a flow run stays alive unrenewed
 
 
 class _Model(BaseModel):

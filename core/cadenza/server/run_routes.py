@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query, Response
 from cadenza.server import leases
 from cadenza.server.errors import NOT_FOUND, Refused
 from cadenza.server.models import (
+    MAX_LEASE,
     BatchIn,
     BatchOut,
     DecisionOut,
@@ -58,7 +59,17 @@ def router(store: Store) -> APIRouter:
         )
 
     @api.post("/batch")
-    def batch(body: BatchIn) -> BatchOut:
+    def batch(
+        body: BatchIn,
+        lease_seconds: Annotated[
+            float | None,
+            Query(gt=0, le=MAX_LEASE, description="renew the leases of the batch's flow runs"),
+        ] = None,
+    ) -> BatchOut:
+        """Record a batch of task runs, transitions, logs, artifacts and cache entries. A batch
+        sent live by the process running its flow runs (`lease_seconds` given) is as good as a
+        heartbeat for them: under load, when a heartbeat waits behind batches, the batches
+        themselves keep the leases of running flows from expiring."""
         result = store.apply_batch(
             [t.row() for t in body.task_runs],
             body.transitions,
@@ -67,6 +78,11 @@ def router(store: Store) -> APIRouter:
             [c.model_dump() for c in body.cache_entries],
             [u.model_dump() for u in body.artifact_updates],
         )
+        if lease_seconds is not None:
+            records = (*body.task_runs, *body.transitions, *body.logs)
+            live = sorted({r.flow_run_id for r in records if r.flow_run_id is not None})
+            if live:
+                leases.renew(store, live, lease_seconds)
         return BatchOut(**result)
 
     @api.post("/heartbeats")
