@@ -22,6 +22,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from cadenza.backends import current_backend, get_backend
+from cadenza.client.remote import remote_or_none
+from cadenza.context import _flow_run_ctx, _task_run_ctx
 from cadenza.store.local import LocalRecord, local
 
 KEY = re.compile(r"^[a-z0-9-]{1,200}$")
@@ -91,18 +94,15 @@ def _table(table: Any) -> Any:
 
 def _backend_for_run() -> tuple[Any, bool]:
     """The backend of the run in progress, and whether the caller must flush (no run)."""
-    from cadenza.context import _flow_run_ctx, _task_run_ctx
 
     flow_ctx = _flow_run_ctx.get()
     if flow_ctx is not None and flow_ctx.backend is not None:
         return flow_ctx.backend, False
-    from cadenza.backends import get_backend
 
     return get_backend(), _task_run_ctx.get() is None  # outside any run: nothing else flushes
 
 
 def _create(type_: str, data: Any, key: str | None, description: str | None) -> uuid.UUID:
-    from cadenza.context import _flow_run_ctx, _task_run_ctx
 
     artifact_id = uuid.uuid4()
     flow_ctx = _flow_run_ctx.get()
@@ -235,8 +235,6 @@ def list_artifacts(
     offset: int = 0,
 ) -> list[Artifact]:
     """Recorded artifacts, newest first (the server's when ``CADENZA_API_URL`` is set)."""
-    from cadenza.backends import current_backend
-    from cadenza.client.remote import remote_or_none
 
     backend = current_backend()
     if backend is not None:

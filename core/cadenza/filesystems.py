@@ -22,6 +22,7 @@ from pydantic import Field, field_validator
 
 from cadenza.blocks.core import Block
 from cadenza.exceptions import InvalidStorageKey
+from cadenza.settings import spec
 from cadenza.storage import validate_key
 
 _TMP_PREFIX = ".cadenza-tmp-"
@@ -29,7 +30,6 @@ _TMP_PREFIX = ".cadenza-tmp-"
 
 def default_basepath() -> Path:
     """``$CADENZA_LOCAL_STORAGE_PATH``, else ``$CADENZA_HOME/storage``."""
-    from cadenza.settings import spec
 
     configured = spec.get("CADENZA_LOCAL_STORAGE_PATH")
     return Path(configured) if configured is not None else spec.home() / "storage"

@@ -11,6 +11,8 @@ import concurrent.futures as cf
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from cadenza.states import Pending
+
 if TYPE_CHECKING:
     from cadenza.runs import TaskRun
     from cadenza.states import State
@@ -47,8 +49,6 @@ class CadenzaFuture:
             return self._future.result()
         current = self.task_run.state if self.task_run is not None else None
         if current is None:
-            from cadenza.states import Pending
-
             return Pending()
         return current
 

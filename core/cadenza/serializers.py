@@ -14,6 +14,7 @@ from typing import Any
 
 from cadenza import registries
 from cadenza.exceptions import CadenzaError
+from cadenza.settings import spec
 
 
 class SerializationError(CadenzaError, ValueError):
@@ -112,8 +113,6 @@ def get_serializer(value: Any = None) -> Any:
     """The serializer for a ``result_serializer`` option: None (the settings default,
     ``CADENZA_RESULTS_DEFAULT_SERIALIZER``), a registered name, or a serializer object."""
     if value is None:
-        from cadenza.settings import spec
-
         value = spec.get("CADENZA_RESULTS_DEFAULT_SERIALIZER")
     if isinstance(value, str):
         factory = _factory(value)

@@ -2,6 +2,9 @@
 
     from cadenza.variables import Variable
 
+if TYPE_CHECKING:
+    from cadenza.client.http import ApiClient
+
     Variable.set("batch_size", 500)
     size = Variable.get("batch_size", default=100)
 
@@ -19,11 +22,14 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cadenza.client.http import ApiClient, ApiError, NotFound
+from cadenza.client.errors import ApiError, NotFound
 from cadenza.client.remote import remote_or_none
 from cadenza.store.local import LocalRecord, local
+
+if TYPE_CHECKING:
+    from cadenza.client.http import ApiClient
 
 NAME = re.compile(r"^[a-z0-9_-]{1,255}$")
 MAX_VALUE_BYTES = 1_000_000

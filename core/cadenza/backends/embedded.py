@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 
 from cadenza.backends import writer
 from cadenza.backends.recording import Recorder, pop_all, take_runs
+from cadenza.backends.recovery import reap_dead_runs
 from cadenza.masking import mask
 from cadenza.orchestration import CORE_POLICY
 from cadenza.store import statements
+from cadenza.store.database import connect, ensure_schema
 from cadenza.store.owners import PROCESS
 
 if TYPE_CHECKING:
@@ -104,8 +106,6 @@ class EmbeddedBackend(Recorder):
     """Records runs into a SQLite file through a batching writer thread."""
 
     def __init__(self, path: Path, flush_interval: float = 0.05, policy=CORE_POLICY) -> None:
-        from cadenza.backends.recovery import reap_dead_runs
-        from cadenza.store.database import connect, ensure_schema
 
         super().__init__(policy)
         self.path = path

@@ -49,6 +49,8 @@ from cadenza.blocks.exceptions import (
     BlockTypeMismatchError,
 )
 from cadenza.blocks.fields import SecretDict
+from cadenza.blocks.registry import SLUG, get_block_type
+from cadenza.blocks.schema import checksum, secret_field_paths
 from cadenza.blocks.sealing import SECRET_MARKER
 
 B = TypeVar("B", bound="Block")
@@ -173,8 +175,6 @@ class Block(BaseModel):
     def _schema_and_checksum(cls) -> tuple[dict[str, Any], str]:
         cached = _schema_cache.get(cls)
         if cached is None:
-            from cadenza.blocks.schema import checksum, secret_field_paths
-
             schema = cls.model_json_schema()
             schema["block_type_slug"] = cls.get_block_type_slug()
             schema["secret_fields"] = secret_field_paths(schema)
@@ -189,7 +189,6 @@ class Block(BaseModel):
             raise ValueError(f"A block name must be a string, got {type(name).__name__}")
         if "/" in name:
             slug, _, short = name.partition("/")
-            from cadenza.blocks.registry import SLUG
 
             if not SLUG.match(slug):
                 raise ValueError(
@@ -209,7 +208,6 @@ class Block(BaseModel):
         """The class to load ``slug`` blocks as, checked to be ``cls`` or a subclass of it."""
         if cls is not Block and slug == cls.get_block_type_slug():
             return cls
-        from cadenza.blocks.registry import get_block_type
 
         target = get_block_type(slug)
         if not issubclass(target, cls):

@@ -18,6 +18,7 @@ from typing import Any
 
 from cadenza._keyfiles import create_key_file, missing_key, read_key_file
 from cadenza.blocks.exceptions import BlockDecryptionError, BlockKeyMissingError
+from cadenza.settings import spec
 
 KEY_FILE = "key"
 
@@ -33,7 +34,6 @@ def generate_key() -> str:
 
 def key_file() -> Path | None:
     """The key file of the current settings, or None when ``CADENZA_ENCRYPTION_KEY`` is set."""
-    from cadenza.settings import spec
 
     if spec.get("CADENZA_ENCRYPTION_KEY") is not None:
         return None
@@ -57,7 +57,6 @@ def _fernet(needed_by: str | None = None) -> tuple[Any, str]:
 
     `needed_by` names the sealed data the key is wanted for: a missing key file is then an
     error instead of a new key."""
-    from cadenza.settings import spec
 
     override = spec.get("CADENZA_ENCRYPTION_KEY")
     text = override.get_secret_value().strip() if override is not None else None

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cadenza.blocks.crypto import decrypt, encrypt
+
 SECRET_MARKER = "$cadenza-secret"
 """Key of the JSON object that stands for a secret in a block's data."""
 
@@ -33,7 +35,6 @@ def _map(data: Any, leaf: Any) -> Any:
 
 def seal(data: Any) -> Any:
     """``data`` with every open secret encrypted with the current key (sealed ones kept)."""
-    from cadenza.blocks.crypto import encrypt
 
     def leaf(secret: dict) -> dict:
         if "value" not in secret:
@@ -50,7 +51,6 @@ def seal(data: Any) -> Any:
 def unseal(data: Any, what: str) -> Any:
     """``data`` with every sealed secret decrypted to the open form; `BlockDecryptionError`
     naming ``what`` if the key does not match."""
-    from cadenza.blocks.crypto import decrypt
 
     def leaf(secret: dict) -> dict:
         if "token" not in secret:

@@ -13,12 +13,17 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cadenza.blocks.crypto import check_key
 from cadenza.blocks.exceptions import BlockAlreadyExistsError
-from cadenza.client.http import ApiClient, ApiError, NotFound
+from cadenza.blocks.sealing import SEALED_PATTERN, has_secrets, seal, sealed_names, unseal
+from cadenza.client.errors import ApiError, NotFound
 from cadenza.client.remote import remote_or_none
 from cadenza.store.local import LocalRecord, local, reset_local
+
+if TYPE_CHECKING:
+    from cadenza.client.http import ApiClient
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,6 @@ class BlockStore(LocalRecord):
 
     def get(self, type_slug: str, name: str) -> BlockRow | None:
         """The block saved as ``type_slug/name`` with its secrets decrypted, or None."""
-        from cadenza.blocks.sealing import unseal
 
         rows = self.query(
             "SELECT id, type_slug, name, data, schema_checksum, created, updated FROM blocks "
@@ -81,8 +85,6 @@ class BlockStore(LocalRecord):
         `BlockAlreadyExistsError` if it exists and not ``overwrite``; the check and the write
         are one transaction, so two processes saving the same new name cannot both win.
         """
-        from cadenza.blocks.crypto import check_key
-        from cadenza.blocks.sealing import has_secrets, seal
 
         if has_secrets(data):  # never seal with a new key while secrets sealed before remain
             check_key(self.first_sealed)
@@ -113,7 +115,6 @@ class BlockStore(LocalRecord):
     def sealed_blocks(self, limit: int | None = None) -> list[str]:
         """The saved blocks holding secrets sealed with a key ("block 'slug/name'"), sorted;
         at most `limit`. Non-empty: this record depends on an encryption key."""
-        from cadenza.blocks.sealing import SEALED_PATTERN, sealed_names
 
         rows = self.query(
             "SELECT type_slug, name, data FROM blocks WHERE data LIKE ? ORDER BY type_slug, name",

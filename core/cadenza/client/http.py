@@ -15,7 +15,8 @@ import sys
 import time
 from typing import Any
 
-from cadenza.exceptions import CadenzaError, ServerIncompatible
+from cadenza.client.errors import ApiError, NotFound, ServerUnavailable
+from cadenza.exceptions import ServerIncompatible
 
 
 def _import_httpx():  # type: ignore[no-untyped-def]
@@ -47,28 +48,6 @@ API_VERSION = 1
 DEFAULT_TIMEOUT = 10.0
 _JSON_HEADERS = {"Content-Type": "application/json"}
 DEFAULT_RETRY_TIME = 10.0
-
-
-class ServerUnavailable(CadenzaError):
-    """The server could not be reached or kept answering 429/5xx until the retry time ran out."""
-
-
-class ApiError(CadenzaError):
-    """The server refused a request (4xx other than 429); `status` and `detail` say why, and
-    `errors` lists each problem the server located (``{"loc": [...], "msg": ...}``; for a
-    batch, ``loc`` is ``["body", <list name>, <index>, ...]``), when it said."""
-
-    def __init__(
-        self, status: int, detail: str, errors: list[dict[str, Any]] | None = None
-    ) -> None:
-        super().__init__(f"{detail} (HTTP {status})")
-        self.status = status
-        self.detail = detail
-        self.errors = errors or []
-
-
-class NotFound(ApiError, LookupError):
-    """404: no such run (or route)."""
 
 
 def api_base(url: str) -> str:
@@ -228,8 +207,13 @@ class _Routes:
         body = {"flow_run_ids": flow_run_ids, "lease_seconds": lease_seconds}
         return self._json("POST", "/heartbeats", json=body, retry=retry)
 
-    def batch(self, body: dict[str, Any] | bytes, retry: bool = True) -> Any:
-        return self._json("POST", "/batch", **_body(body), retry=retry)
+    def batch(
+        self, body: dict[str, Any] | bytes, retry: bool = True, lease_seconds: float | None = None
+    ) -> Any:
+        """Record a batch. `lease_seconds`: the sender runs the batch's flow runs, and the
+        batch renews their leases as a heartbeat would."""
+        params = None if lease_seconds is None else {"lease_seconds": lease_seconds}
+        return self._json("POST", "/batch", **_body(body), params=params, retry=retry)
 
     def list_flow_runs(
         self,

@@ -10,6 +10,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from cadenza.cache_policies import UnhashableInputs
+from cadenza.context import FlowRunContext, TaskRunContext
+from cadenza.logging.loggers import run_logger
+from cadenza.results import load_result
 from cadenza.states import State, StateDetails, StateType
 
 if TYPE_CHECKING:
@@ -22,8 +26,6 @@ _warned: set[str] = set()
 
 def cache_key_for(task: Task, run: TaskRun, args: tuple, kwargs: dict) -> str | None:
     """The call's cache key under the task's policy, or None (do not cache this call)."""
-    from cadenza.cache_policies import UnhashableInputs
-    from cadenza.context import FlowRunContext, TaskRunContext
 
     task_ctx = TaskRunContext.get()
     if task_ctx is None or task_ctx.task_run is not run:
@@ -48,13 +50,10 @@ def cached_state(task: Task, run: TaskRun, backend: Backend, key: str) -> State 
     result_ref, expiration = entry
     if expiration is not None and expiration <= time.time():
         return None
-    from cadenza.results import load_result
 
     try:
         value = load_result(result_ref)
     except Exception as exc:  # a deleted or tampered result is a miss, not a failure
-        from cadenza.logging.loggers import run_logger
-
         run_logger(run).warning(
             "Cache entry found but its result could not be loaded (%s: %s); running the task",
             type(exc).__name__,
@@ -98,6 +97,5 @@ def _warn_once(task: Task, run: TaskRun, reason: str) -> None:
     if task.task_key in _warned:
         return
     _warned.add(task.task_key)
-    from cadenza.logging.loggers import run_logger
 
     run_logger(run).warning("Task %r is not cached: %s", task.name, reason)

@@ -11,13 +11,19 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from cadenza import observers
+from cadenza.backends import get_backend
 from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
 from cadenza.engine.drivers import drive_async, drive_sync
 from cadenza.engine.lifecycle import lifecycle, record_interruption
+from cadenza.engine.parameters import bind_parameters, jsonable_parameters, validate_parameters
+from cadenza.engine.resume import pending_plan
 from cadenza.engine.signals import install_termination_handler
 from cadenza.exceptions import ParameterTypeError
+from cadenza.futures import resolve_wait_for
+from cadenza.logging.capture import install_print_capture
 from cadenza.logging.loggers import for_context
 from cadenza.masking import mask
+from cadenza.naming import random_run_name
 from cadenza.runs import FlowRun
 from cadenza.states import Failed, State, StateDetails, StateType
 
@@ -31,8 +37,6 @@ _INTERRUPTED = (StateType.CRASHED, StateType.CANCELLED)
 
 def run_flow(flow: Flow, args: tuple, kwargs: dict, return_state: bool, wait_for: Any) -> Any:
     if wait_for:
-        from cadenza.futures import resolve_wait_for
-
         resolve_wait_for(wait_for)
     if flow.isasync:
         return _run_async(flow, args, kwargs, return_state)
@@ -93,16 +97,10 @@ def _running(ctx: FlowRunContext, restore: Any) -> Iterator[None]:
 
 def _prepare(flow: Flow, args: tuple, kwargs: dict):
     """Create the run; return (context, args, kwargs, restore) or the Failed state of bad input."""
-    from cadenza.engine.parameters import bind_parameters, jsonable_parameters, validate_parameters
 
     parent = _flow_run_ctx.get()
     parent_task = _task_run_ctx.get()
-    if parent is not None:
-        backend = parent.backend
-    else:
-        from cadenza.backends import get_backend
-
-        backend = get_backend()
+    backend = parent.backend if parent is not None else get_backend()
     error: ParameterTypeError | None = None
     bound = None
     try:
@@ -130,7 +128,6 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
     ctx = FlowRunContext(flow, run, backend, bool(flow.log_prints), flow.task_runner)
     if parent is None:
         observers.prepare()
-        from cadenza.engine.resume import pending_plan
 
         plan = pending_plan.get()
         if plan is not None:  # this call resumes an earlier run; its subflows do not
@@ -146,8 +143,6 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
         backend.flush()
         return state
     if flow.log_prints:
-        from cadenza.logging.capture import install_print_capture
-
         install_print_capture()
     restore = None
     if parent is None:
@@ -243,6 +238,5 @@ def _run_name(flow: Flow, parameters: dict[str, Any]) -> str:
 
 
 def _safe_name(flow: Flow) -> str:
-    from cadenza.naming import random_run_name
 
     return random_run_name()

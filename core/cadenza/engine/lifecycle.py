@@ -14,10 +14,12 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from cadenza._options import inherited_persist
+from cadenza.engine.caching import cache_key_for, cached_state, record_entry
 from cadenza.engine.signals import interruption
 from cadenza.exceptions import InvalidTransition, TaskTimeoutError
 from cadenza.logging.loggers import run_logger
 from cadenza.orchestration import DecisionKind
+from cadenza.results import persist_state
 from cadenza.states import (
     AwaitingRetry,
     Cancelled,
@@ -56,8 +58,6 @@ def lifecycle(
         raise InvalidTransition(f"{kind} run {run.name!r} could not start: {decision.reason}")
     cache_key = None
     if owner.cache_policy_in_effect is not None:
-        from cadenza.engine.caching import cache_key_for, cached_state
-
         cache_key = cache_key_for(owner, run, args, kwargs or {})
         if cache_key is not None and not owner.refresh_cache:
             hit = cached_state(owner, run, backend, cache_key)
@@ -104,8 +104,6 @@ def lifecycle(
             continue
         backend.propose(run, state)
         if cache_key is not None and state.result_ref is not None and state.type is _COMPLETED:
-            from cadenza.engine.caching import record_entry
-
             record_entry(owner, run, backend, cache_key, state.result_ref)
         if state.type is _COMPLETED:
             if owner.on_completion_hooks:
@@ -141,7 +139,6 @@ def outcome_state(value: Any, exc: BaseException | None, kind: str, run: Run) ->
 
 def _persist(owner: Any, run: Run, state: State, args: tuple, kwargs: dict) -> State:
     """Store the result; a storage failure fails the run instead of passing silently."""
-    from cadenza.results import persist_state
 
     try:
         return persist_state(owner, run, state, args, kwargs)
@@ -239,4 +236,3 @@ def run_hooks(owner: Any, run: Run, state: State, hooks: Any) -> Generator[Any, 
 
 def _now() -> float:
     return time.time()
-

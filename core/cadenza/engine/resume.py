@@ -20,7 +20,12 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any
 
+from cadenza.backends import get_backend
+from cadenza.logging.loggers import run_logger
+from cadenza.results import load_result
 from cadenza.states import State, StateDetails, StateType
+from cadenza.store.database import connect, default_db_path, ensure_schema
+from cadenza.store.queries import resolve_flow_run_id
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Backend
@@ -54,13 +59,10 @@ class ResumePlan:
 
 def reuse(run: TaskRun, backend: Backend, plan: ResumePlan | None) -> State | None:
     """Record `run` as Resumed with its matched result; None if that result cannot be loaded."""
-    from cadenza.results import load_result
 
     try:
         value = load_result(run.reuse_ref)
     except Exception as exc:
-        from cadenza.logging.loggers import run_logger
-
         run_logger(run).warning("Could not reuse the earlier result (%s); running again", exc)
         run.reuse_ref = None
         return None
@@ -88,9 +90,6 @@ def resume_flow_run(flow_run_id: str, flow: Flow | None = None) -> State:
     `flow_run_id` may be a unique prefix or ``latest``. Without `flow`, the flow is loaded from
     the run's recorded entrypoint. Returns the new run's final state.
     """
-    from cadenza.backends import get_backend
-    from cadenza.store.database import connect, default_db_path, ensure_schema
-    from cadenza.store.queries import resolve_flow_run_id
 
     get_backend().flush()
     path = default_db_path()

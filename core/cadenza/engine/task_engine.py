@@ -10,9 +10,16 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from cadenza.backends import get_backend
 from cadenza.context import TaskRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
-from cadenza.engine.drivers import drive_async, drive_sync
+from cadenza.engine.drivers import drive_async, drive_sync, run_coroutine_sync
+from cadenza.engine.inputs import UpstreamFailure, needs_resolution, resolve_call
 from cadenza.engine.lifecycle import lifecycle, record_interruption
+from cadenza.engine.resume import reuse
+from cadenza.exceptions import CancelledRun, UpstreamTaskError
+from cadenza.futures import resolve_wait_for
+from cadenza.logging.capture import install_print_capture
+from cadenza.logging.loggers import run_logger
 from cadenza.runs import TaskRun
 from cadenza.states import State, StateDetails, StateType
 
@@ -26,18 +33,13 @@ _outside_flow_counter = itertools.count()
 def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for: Any) -> Any:
     """Run `task` now; for an async task, return an awaitable when an event loop is running."""
     if wait_for:
-        from cadenza.futures import resolve_wait_for
-
         resolve_wait_for(wait_for)
     failed_upstream = None
-    if args or kwargs:
-        from cadenza.engine.inputs import UpstreamFailure, needs_resolution, resolve_call
-
-        if needs_resolution(args, kwargs):
-            try:
-                args, kwargs = resolve_call(args, kwargs)
-            except UpstreamFailure as exc:
-                failed_upstream = exc
+    if (args or kwargs) and needs_resolution(args, kwargs):
+        try:
+            args, kwargs = resolve_call(args, kwargs)
+        except UpstreamFailure as exc:
+            failed_upstream = exc
     if task.isasync and failed_upstream is None:
         coro = _run_async(task, args, kwargs, return_state)
         if _loop_running():
@@ -65,8 +67,6 @@ def execute(
 ) -> State:
     """Drive a created task run to its final state in this thread."""
     if task.isasync:
-        from cadenza.engine.drivers import run_coroutine_sync
-
         return run_coroutine_sync(execute_async(task, run, backend, log_prints, args, kwargs))
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
@@ -114,7 +114,6 @@ async def _run_async(task: Task, args: tuple, kwargs: dict, return_state: bool) 
 
 def reused(run: TaskRun, backend: Backend) -> State | None:
     """When resuming: record `run` as reusing its earlier result (None: run it after all)."""
-    from cadenza.engine.resume import reuse
 
     flow_ctx = _flow_run_ctx.get()
     return reuse(run, backend, flow_ctx.resume if flow_ctx is not None else None)
@@ -122,8 +121,6 @@ def reused(run: TaskRun, backend: Backend) -> State | None:
 
 def not_ready(run: TaskRun, backend: Backend, failure: Exception) -> State:
     """Record that `run` will not run because an upstream run failed."""
-    from cadenza.exceptions import UpstreamTaskError
-    from cadenza.logging.loggers import run_logger
 
     backend.propose(run, State(StateType.PENDING))
     error = UpstreamTaskError(str(failure))
@@ -139,8 +136,6 @@ def new_task_run(task: Task, args: tuple, kwargs: dict) -> tuple[TaskRun, Backen
     flow_ctx = _flow_run_ctx.get()
     if flow_ctx is not None:
         if flow_ctx.abandoned:
-            from cadenza.exceptions import CancelledRun
-
             raise CancelledRun(
                 f"Flow run {flow_ctx.flow_run.name!r} {flow_ctx.abandoned}; "
                 f"not starting task {task.name!r}"
@@ -150,15 +145,11 @@ def new_task_run(task: Task, args: tuple, kwargs: dict) -> tuple[TaskRun, Backen
         index = next(flow_ctx.task_counter)
         log_prints = flow_ctx.log_prints if task.log_prints is None else task.log_prints
     else:
-        from cadenza.backends import get_backend
-
         backend = get_backend()
         flow_run_id = None
         index = next(_outside_flow_counter)
         log_prints = bool(task.log_prints)
     if log_prints:
-        from cadenza.logging.capture import install_print_capture
-
         install_print_capture()
     run = TaskRun(
         task.name,

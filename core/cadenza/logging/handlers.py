@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from cadenza.backends import get_backend
+from cadenza.context import _flow_run_ctx
 from cadenza.masking import mask
 
 _formatter = logging.Formatter()
@@ -28,15 +30,9 @@ class RecordHandler(logging.Handler):
             if record.exc_info:
                 message = f"{message}\n{_formatter.formatException(record.exc_info)}"
             message = mask(message)
-            from cadenza.context import _flow_run_ctx
 
             ctx = _flow_run_ctx.get()  # a remote worker's runs record into their own backend
-            if ctx is not None:
-                backend = ctx.backend
-            else:
-                from cadenza.backends import get_backend
-
-                backend = get_backend()
+            backend = ctx.backend if ctx is not None else get_backend()
             backend.log(
                 flow_run_id, task_run_id, record.levelno, record.name, message, record.created
             )

@@ -6,6 +6,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from cadenza.context import get_run_context
+from cadenza.logging.handlers import ConsoleHandler, RecordHandler
+from cadenza.settings import spec
+
 if TYPE_CHECKING:
     from cadenza.runs import FlowRun, TaskRun
 
@@ -64,7 +68,6 @@ def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:
     Raises `MissingContextError` outside any run, as Prefect does. Extra keyword arguments are
     added to every record.
     """
-    from cadenza.context import get_run_context
 
     ctx = context if context is not None else get_run_context()
     logger = for_context(ctx)
@@ -78,8 +81,6 @@ def ensure_configured() -> None:
     global _configured
     if _configured:
         return
-    from cadenza.logging.handlers import ConsoleHandler, RecordHandler
-    from cadenza.settings import spec
 
     root = logging.getLogger("cadenza")
     level = spec.get("CADENZA_LOGGING_LEVEL")

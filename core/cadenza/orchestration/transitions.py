@@ -27,7 +27,6 @@ from cadenza.orchestration.policy import ACCEPTED, Decision, DecisionKind, Polic
 from cadenza.states import TERMINAL_STATES, StateType
 
 if TYPE_CHECKING:
-
     from cadenza.states import State, StateDetails
 
 Row = tuple

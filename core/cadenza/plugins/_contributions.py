@@ -6,6 +6,9 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from cadenza.task_runners.base import TaskRunner
+from cadenza.tasks import Task
+
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -65,7 +68,6 @@ def _storage(item: Any) -> tuple[str, Any]:
 
 
 def _task_runner(item: Any) -> tuple[str, Any]:
-    from cadenza.task_runners.base import TaskRunner
 
     cls = _class(item, "task runner")
     if not issubclass(cls, TaskRunner):
@@ -74,7 +76,6 @@ def _task_runner(item: Any) -> tuple[str, Any]:
 
 
 def _task(item: Any) -> tuple[str, Any]:
-    from cadenza.tasks import Task
 
     if not isinstance(item, Task):
         raise TypeError(f"expected a @task object, got {item!r}")

@@ -15,6 +15,8 @@ import importlib
 import os
 import sys
 
+from cadenza.settings import spec
+
 OBSERVER_HOOKS = ("on_flow_run_state", "on_task_run_state", "on_log")
 
 
@@ -58,7 +60,6 @@ def observers_installed() -> bool:
     A plugin module that fails to import counts as "maybe": the real manager will load and
     report it.
     """
-    from cadenza.settings import spec
 
     if not spec.get("CADENZA_PLUGINS_AUTOLOAD"):
         return False

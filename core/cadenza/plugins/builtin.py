@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cadenza.plugins.markers import hookimpl
+from cadenza.serializers import CloudPickleSerializer, JSONSerializer, PickleSerializer
+from cadenza.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -19,7 +21,6 @@ class TaskRunners:
 
     @hookimpl
     def register_task_runners(self) -> list[type]:
-        from cadenza.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
         return [ThreadPoolTaskRunner, ProcessPoolTaskRunner]
 
@@ -46,7 +47,6 @@ class Serializers:
 
     @hookimpl
     def register_serializers(self) -> list[tuple[str, Callable[[], Any]]]:
-        from cadenza.serializers import CloudPickleSerializer, JSONSerializer, PickleSerializer
 
         return [
             ("pickle", PickleSerializer),

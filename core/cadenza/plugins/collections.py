@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from cadenza._version import __version__
+from cadenza.plugins import registry
 from cadenza.plugins.manager import DISABLED, ENTRY_POINT_GROUP, FAILED, PluginInfo
 
 OK, ERROR = "ok", "error"
@@ -58,8 +60,6 @@ def installed_collections(report: list[PluginInfo] | None = None) -> list[Collec
     from importlib.metadata import distributions
 
     if report is None:
-        from cadenza.plugins import registry
-
         report = registry.load_report()
     by_entry_point = {info.entry_point: info for info in report if info.entry_point}
     found: dict[str, Collection] = {}
@@ -124,8 +124,6 @@ def _compatible(core_range: str | None) -> bool | None:
         return True
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
-
-    from cadenza._version import __version__
 
     return SpecifierSet(core_range).contains(Version(__version__), prereleases=True)
 

@@ -22,9 +22,12 @@ from typing import Any
 
 import pluggy
 
-from cadenza.plugins import _observers
+from cadenza._version import __version__
+from cadenza.plugins import _observers, hookspecs
 from cadenza.plugins._contributions import KINDS
+from cadenza.plugins.builtin import BUILTIN_PLUGINS
 from cadenza.plugins.errors import CadenzaPluginWarning
+from cadenza.settings import spec
 
 PROJECT_NAME = "cadenza"
 ENTRY_POINT_GROUP = "cadenza"
@@ -92,7 +95,6 @@ class PluginManager(pluggy.PluginManager):
 
     def __init__(self) -> None:
         super().__init__(PROJECT_NAME)
-        from cadenza.plugins import hookspecs
 
         self.add_hookspecs(hookspecs)
         self._report: list[PluginInfo] = []
@@ -176,8 +178,6 @@ class PluginManager(pluggy.PluginManager):
                 continue
             import difflib
 
-            from cadenza.plugins import hookspecs
-
             specs = [n for n in vars(hookspecs) if hasattr(getattr(hookspecs, n), "cadenza_spec")]
             close = difflib.get_close_matches(caller.name, specs, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -224,8 +224,6 @@ class PluginManager(pluggy.PluginManager):
     # -- discovery --------------------------------------------------------------------------------
     def add_builtins(self) -> None:
         """Register the core's built-in plugins (`cadenza.plugins.builtin.BUILTIN_PLUGINS`)."""
-        from cadenza._version import __version__
-        from cadenza.plugins.builtin import BUILTIN_PLUGINS
 
         for name, cls in BUILTIN_PLUGINS:
             self.add_plugin(cls(), name, distribution="cadenza", version=__version__)
@@ -294,8 +292,6 @@ def _check_api(plugin: object) -> None:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import Version
 
-    from cadenza._version import __version__
-
     try:
         spec = SpecifierSet(str(api))
     except InvalidSpecifier:
@@ -307,7 +303,6 @@ def _check_api(plugin: object) -> None:
 
 
 def _names_setting(name: str) -> set[str] | None:
-    from cadenza.settings import spec
 
     value = spec.get(name)
     if value is None:
@@ -327,8 +322,6 @@ def create_plugin_manager(
     if builtins:
         pm.add_builtins()
     if entry_points is None:
-        from cadenza.settings import spec
-
         entry_points = spec.get("CADENZA_PLUGINS_AUTOLOAD")
     if entry_points:
         pm.load_entry_points()

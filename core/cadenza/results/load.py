@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from cadenza.exceptions import MissingResult
+from cadenza.results.envelope import open_envelope
+from cadenza.results.refs import ResultRef
+from cadenza.results.signing import signing_key
+from cadenza.serializers import serializer_by_name
+from cadenza.storage import from_description
+from cadenza.store.database import default_db_path
 
 
 def load_result(ref: str) -> Any:
@@ -13,11 +19,6 @@ def load_result(ref: str) -> Any:
     Raises `MissingResult` when the stored file is gone and `ResultIntegrityError` when it is not
     an intact result signed with this home's key (the payload is then never deserialized).
     """
-    from cadenza.results.envelope import open_envelope
-    from cadenza.results.refs import ResultRef
-    from cadenza.results.signing import signing_key
-    from cadenza.serializers import serializer_by_name
-    from cadenza.storage import from_description
 
     decoded = ResultRef.loads(ref)
     storage = from_description(decoded.storage)
@@ -47,8 +48,6 @@ def load_run_result(run_id: str) -> Any:
 def run_result_ref(run_id: str) -> tuple[str | None, str]:
     """``(result_ref, "Flow run" | "Task run")`` of ``run_id`` from the embedded record."""
     import sqlite3
-
-    from cadenza.store.database import default_db_path
 
     _flush_open_backend()
     path = default_db_path()

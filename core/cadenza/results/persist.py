@@ -6,7 +6,16 @@ import os
 import re
 from typing import Any
 
+from cadenza._options import flow_result_options
+from cadenza.blocks.exceptions import BlockNotFoundError, BlockTypeNotFoundError
+from cadenza.context import FlowRunContext
+from cadenza.results.envelope import seal
+from cadenza.results.refs import ResultRef
+from cadenza.results.signing import signing_key
+from cadenza.serializers import get_serializer, serializer_name
+from cadenza.settings import spec
 from cadenza.states import _NO_RESULT, State
+from cadenza.storage import StorageBackend, describe, validate_key
 
 # A saved block's name as Prefect writes it: "<block-type-slug>/<block-name>" (block names are
 # lowercase letters, digits, - and _; see cadenza.blocks.core.NAME).
@@ -27,8 +36,6 @@ def resolve_storage(value: Any = None) -> Any:
     from cadenza.filesystems import LocalFileSystem
 
     if value is None:
-        from cadenza.settings import spec
-
         value = spec.get("CADENZA_RESULTS_DEFAULT_STORAGE")
         if value is None:
             return LocalFileSystem()
@@ -41,7 +48,6 @@ def resolve_storage(value: Any = None) -> Any:
         if _BLOCK_NAME.match(text) and not os.path.isdir(text):
             return _load_storage_block(text, value)
         return LocalFileSystem(text)
-    from cadenza.storage import StorageBackend
 
     if not isinstance(value, StorageBackend):
         raise TypeError(
@@ -54,8 +60,6 @@ def resolve_storage(value: Any = None) -> Any:
 def _load_storage_block(name: str, value: Any) -> Any:
     """The saved storage block ``name`` (``block-type/block-name``)."""
     from cadenza.blocks.core import Block
-    from cadenza.blocks.exceptions import BlockNotFoundError, BlockTypeNotFoundError
-    from cadenza.storage import StorageBackend
 
     try:
         block = Block.load(name)
@@ -74,7 +78,6 @@ def _load_storage_block(name: str, value: Any) -> Any:
 
 def storage_key(owner: Any, run: Any, args: tuple, kwargs: dict) -> str:
     """The key of this run's result: ``result_storage_key`` formatted, or the run id."""
-    from cadenza.storage import validate_key
 
     template = getattr(owner, "result_storage_key", None)
     if template is None:
@@ -93,7 +96,6 @@ def storage_key(owner: Any, run: Any, args: tuple, kwargs: dict) -> str:
 def _fields(owner: Any, run: Any, args: tuple, kwargs: dict) -> dict[str, Any]:
     if run.kind == "task":
         parameters = owner.bind(args, kwargs)
-        from cadenza.context import FlowRunContext
 
         ctx = FlowRunContext.get()
         flow_run = ctx.flow_run if ctx is not None else None
@@ -112,16 +114,9 @@ def persist_state(owner: Any, run: Any, state: State, args: tuple, kwargs: dict)
     The in-memory value is kept only if ``owner.cache_result_in_memory``. Any failure (an
     unserializable value, an unsafe key, a storage error) raises, and the lifecycle fails the run.
     """
-    from cadenza.results.envelope import seal
-    from cadenza.results.refs import ResultRef
-    from cadenza.results.signing import signing_key
-    from cadenza.serializers import get_serializer, serializer_name
-    from cadenza.storage import describe
 
     storage_option, serializer_option = owner.result_storage, owner.result_serializer
     if storage_option is None or serializer_option is None:  # a task inherits its flow run's
-        from cadenza._options import flow_result_options
-
         inherited = flow_result_options() if run.kind == "task" else None
         if inherited is not None:
             storage_option = storage_option if storage_option is not None else inherited[1]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cadenza._keyfiles import create_key_file, missing_key, read_key_file
 from cadenza.exceptions import ResultKeyMissingError
+from cadenza.settings import spec
 
 KEY_FILE = "result-signing.key"
 KEY_BYTES = 32
@@ -30,7 +31,6 @@ def signing_key(needed_by: str | None = None) -> bytes:
     `needed_by` names a stored result to verify (e.g. "the result at key 'abc'"): a missing key
     file is then an error, never a new key. `ResultKeyMissingError` too when signing in a home whose
     key file is gone but whose results were signed before."""
-    from cadenza.settings import spec
 
     override = spec.get("CADENZA_RESULTS_SIGNING_KEY")
     hex_key = override.get_secret_value() if override is not None else None
@@ -48,7 +48,6 @@ def signing_key(needed_by: str | None = None) -> bytes:
 
 def key_file() -> Path | None:
     """The key file of the current settings, or None when the override variable is set."""
-    from cadenza.settings import spec
 
     if spec.get("CADENZA_RESULTS_SIGNING_KEY") is not None:
         return None

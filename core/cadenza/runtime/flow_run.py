@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cadenza.context import FlowRunContext
+
 _FIELDS = {
     "id": "id",
     "name": "name",
@@ -20,7 +22,6 @@ _FIELDS = {
 def __getattr__(name: str) -> Any:
     if name not in _FIELDS:
         raise AttributeError(f"cadenza.runtime.flow_run has no attribute {name!r}")
-    from cadenza.context import FlowRunContext
 
     ctx = FlowRunContext.get()
     run = ctx.flow_run if ctx is not None else None

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from cadenza.context import TaskRunContext
+
 _FIELDS = ("id", "name", "task_name", "tags", "run_count", "flow_run_id")
 
 
 def __getattr__(name: str) -> Any:
     if name not in _FIELDS:
         raise AttributeError(f"cadenza.runtime.task_run has no attribute {name!r}")
-    from cadenza.context import TaskRunContext
 
     ctx = TaskRunContext.get()
     if ctx is None:

@@ -19,6 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
+from cadenza.blocks.crypto import check_key
+from cadenza.blocks.sealing import SEALED_PATTERN, has_secrets, mask, seal, sealed_names, unseal
 from cadenza.server.store import DatabaseBusy, Store
 from cadenza.store.tables import artifacts, blocks, cache_entries, variables
 
@@ -87,7 +89,6 @@ class Catalog:
             return [_block_info(row) for row in conn.execute(query)]
 
     def get_block(self, type_slug: str, name: str, include_secrets: bool) -> dict[str, Any]:
-        from cadenza.blocks.sealing import mask, unseal
 
         query = sa.select(blocks).where(blocks.c.type_slug == type_slug, blocks.c.name == name)
         with self._read() as conn:
@@ -100,7 +101,6 @@ class Catalog:
 
     def _first_sealed(self) -> str | None:
         """A block on this server holding secrets sealed with a key ("block 'slug/name'")."""
-        from cadenza.blocks.sealing import SEALED_PATTERN, sealed_names
 
         with self.store.engine.connect() as conn:
             rows = conn.execute(
@@ -116,8 +116,6 @@ class Catalog:
     ) -> tuple[dict[str, Any], bool]:
         """Save a block (``data`` open); (its info, True if created). `Conflict` if it exists
         and not ``overwrite``."""
-        from cadenza.blocks.crypto import check_key
-        from cadenza.blocks.sealing import has_secrets, seal
         from cadenza.blocks.store import exists_message
 
         if has_secrets(data):  # never seal with a new key while secrets sealed before remain

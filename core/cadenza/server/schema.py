@@ -12,11 +12,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from cadenza.exceptions import StoreError
+from cadenza.store.database import (
+    HEAD_REVISION,
+    MIGRATIONS_DIR,
+    default_db_path,
+    ensure_schema,
+    known_revisions,
+)
 
 
 def default_database_url() -> str:
     """The embedded record's file: ``sqlite:///$CADENZA_HOME/cadenza.db``."""
-    from cadenza.store.database import default_db_path
 
     return f"sqlite:///{default_db_path()}"
 
@@ -45,8 +51,6 @@ def prepare(url: str) -> None:
     """Create or upgrade the schema at `url` to the head revision; refuse a newer database."""
     path = sqlite_path(url)
     if path is not None:
-        from cadenza.store.database import ensure_schema
-
         ensure_schema(path)
         return
     _upgrade_url(url)
@@ -93,8 +97,6 @@ def migrate_url(url: str, direction: str, target: str) -> str | None:
     from alembic.util import CommandError
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
-
-    from cadenza.store.database import HEAD_REVISION, MIGRATIONS_DIR, known_revisions
 
     engine = _engine(url)
     shown = engine.url.render_as_string(hide_password=True)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from cadenza._private import create_private, private_dir, tighten
 from cadenza.exceptions import StoreError
+from cadenza.settings import spec
+from cadenza.store import snapshot
 
 HEAD_REVISION = "0008"
 """The newest schema revision this code knows; equal to the Alembic script head (tested)."""
@@ -32,7 +34,6 @@ _WAL_RETRY_SECONDS = 10.0
 
 def default_db_path() -> Path:
     """The embedded record's path: ``$CADENZA_HOME/cadenza.db``; home defaults to ``~/.cadenza``."""
-    from cadenza.settings import spec
 
     return spec.home_from() / "cadenza.db"  # uncached: follows CADENZA_HOME as it is now
 
@@ -84,7 +85,6 @@ def synchronous_level() -> str:
     file). ``FULL`` syncs the WAL at every commit as well: durable against a power cut, at one
     fsync per commit (a few milliseconds on most disks, on every batch the writer commits and
     on every flow run's start)."""
-    from cadenza.settings import spec
 
     return "FULL" if spec.get("CADENZA_SQLITE_SYNCHRONOUS").upper() == "FULL" else "NORMAL"
 
@@ -159,12 +159,10 @@ def upgrade(path: Path, revision: str = "head") -> None:
         _check_known(path, current)
         conn = connect(path)  # create the file in WAL mode before anything else touches it
         try:
-            if current is None and revision in ("head", HEAD_REVISION) and _is_empty(conn):
-                from cadenza.store import snapshot
-
-                if snapshot.snapshot_revision() == HEAD_REVISION:
-                    snapshot.create_from_snapshot(conn)  # a new record: no Alembic import
-                    return
+            fresh = current is None and revision in ("head", HEAD_REVISION) and _is_empty(conn)
+            if fresh and snapshot.snapshot_revision() == HEAD_REVISION:
+                snapshot.create_from_snapshot(conn)  # a new record: no Alembic import
+                return
         finally:
             conn.close()
         _run_alembic(path, "upgrade", revision)

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cadenza.store.database import connect, default_db_path, ensure_schema
+
 R = TypeVar("R", bound="LocalRecord")
 
 
@@ -23,7 +25,6 @@ class LocalRecord:
     """The embedded record at ``path`` (default ``$CADENZA_HOME/cadenza.db``)."""
 
     def __init__(self, path: Path | str | None = None) -> None:
-        from cadenza.store.database import default_db_path
 
         self.path = Path(path) if path is not None else default_db_path()
         self._lock = threading.Lock()
@@ -37,8 +38,6 @@ class LocalRecord:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
-            from cadenza.store.database import connect, ensure_schema
-
             ensure_schema(self.path)
             self._conn = connect(self.path)
             self._pid = os.getpid()
@@ -75,7 +74,6 @@ _instances_lock = threading.Lock()
 
 def local(cls: type[R]) -> R:
     """The process's instance of store class ``cls`` on the current settings' record."""
-    from cadenza.store.database import default_db_path
 
     key = (cls, default_db_path())
     with _instances_lock:

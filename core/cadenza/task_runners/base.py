@@ -26,8 +26,15 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from cadenza.engine.caching import try_cached
+from cadenza.engine.inputs import UpstreamFailure, collect_futures, resolve
+from cadenza.engine.lifecycle import record_interruption
+from cadenza.engine.signals import cause
+from cadenza.engine.task_engine import new_task_run, not_ready, reused
 from cadenza.futures import CadenzaFuture, CadenzaFutureList
+from cadenza.logging.loggers import run_logger
 from cadenza.states import State, StateDetails, StateType
+from cadenza.task_runners.mapping import expand
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -81,8 +88,6 @@ class TaskRunner:
         dependencies: Any = None,
     ) -> CadenzaFuture:
         """Create the task run now; run it once everything it depends on is done."""
-        from cadenza.engine.inputs import collect_futures
-        from cadenza.engine.task_engine import new_task_run
 
         run, backend, log_prints = new_task_run(task, (), parameters)
         outcome: cf.Future = cf.Future()
@@ -109,7 +114,6 @@ class TaskRunner:
         wait_for: Iterable[Any] | None = None,
     ) -> CadenzaFutureList:
         """Submit one run per element of the iterable parameters (see `Task.map`)."""
-        from cadenza.task_runners.mapping import expand
 
         return CadenzaFutureList(
             self.submit(task, call, wait_for) for call in expand(task, parameters)
@@ -174,8 +178,6 @@ class TaskRunner:
         outcome: cf.Future,
         context: contextvars.Context,
     ) -> None:
-        from cadenza.engine.inputs import UpstreamFailure, resolve
-        from cadenza.engine.task_engine import not_ready
 
         if self._cancelled is not None:  # its upstream ended after the flow run was interrupted
             self._stop(outcome, run, backend)
@@ -188,15 +190,11 @@ class TaskRunner:
                 return
             args, kwargs = task.call_arguments(resolved)
             if run.reuse_ref is not None:
-                from cadenza.engine.task_engine import reused
-
                 state = context.run(reused, run, backend)
                 if state is not None:
                     self._resolve(outcome, state)
                     return
             if self.launches_elsewhere and task.cache_policy_in_effect is not None:
-                from cadenza.engine.caching import try_cached
-
                 hit = try_cached(task, run, backend, args, kwargs)
                 if hit is not None:
                     self._resolve(outcome, hit)
@@ -226,8 +224,6 @@ class TaskRunner:
 def crashed(run: TaskRun, backend: Backend, exc: BaseException) -> State:
     """Record that the runner could not run `run` (e.g. a worker process died), or, for an
     interruption (`exc` not an `Exception`), how it ended."""
-    from cadenza.engine.lifecycle import record_interruption
-    from cadenza.logging.loggers import run_logger
 
     if run.state is not None and run.state.is_final():  # the lifecycle recorded how it ended
         return run.state
@@ -246,8 +242,6 @@ def stopped(
 ) -> State:
     """Record how `cancel_all` ended `run`: Cancelled if it never started, Crashed if it was
     abandoned under way (or, with `maybe_started`, may have started somewhere we cannot see)."""
-    from cadenza.engine.signals import cause
-    from cadenza.logging.loggers import run_logger
 
     current = run.state
     if current is not None and current.is_final():

@@ -12,6 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cadenza.backends.capture import CaptureBackend
+from cadenza.context import FlowRunContext, _flow_run_ctx
+from cadenza.engine.task_engine import execute
+from cadenza.states import State, StateType
+from cadenza.task_runners.base import crashed
+
 if TYPE_CHECKING:
     from cadenza.backends.base import Backend
     from cadenza.runs import TaskRun
@@ -34,8 +40,6 @@ class _FlowRunRef:
 def pack(task: Task, run: TaskRun, log_prints: bool, args: tuple, kwargs: dict) -> bytes:
     import cloudpickle
 
-    from cadenza.context import FlowRunContext
-
     ctx = FlowRunContext.get()
     flow_run = None
     if ctx is not None:
@@ -47,10 +51,6 @@ def pack(task: Task, run: TaskRun, log_prints: bool, args: tuple, kwargs: dict) 
 def run_packed(payload: bytes) -> bytes:
     """Worker side: execute the packed run; return its final state and captured records."""
     import cloudpickle
-
-    from cadenza.backends.capture import CaptureBackend
-    from cadenza.context import FlowRunContext, _flow_run_ctx
-    from cadenza.engine.task_engine import execute
 
     task, run, log_prints, args, kwargs, flow_run = cloudpickle.loads(payload)
     run.queued = False  # queued in the submitting process's recorder, not in this one
@@ -67,8 +67,6 @@ def run_packed(payload: bytes) -> bytes:
     try:
         return cloudpickle.dumps((state, run, states, logs, cache, artifacts))
     except Exception as exc:  # the result itself cannot travel back
-        from cadenza.states import State, StateType
-
         message = f"Task run result could not be sent back: {type(exc).__name__}: {exc}"
         failed = State(StateType.FAILED, None, message, RuntimeError(message), state.state_details)
         return cloudpickle.dumps((failed, run, states, logs, cache, artifacts))
@@ -91,7 +89,6 @@ def unpack_into(payload: bytes, run: TaskRun, backend: Backend) -> State:
 
 def finish(runner: Any, future: Any, run: TaskRun, backend: Backend, outcome: Any) -> None:
     """A done callback for a worker's future: record what came back and resolve `outcome`."""
-    from cadenza.task_runners.base import crashed
 
     try:
         exc = future.exception()

@@ -18,9 +18,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from cadenza.engine.interrupts import raise_in_thread
+from cadenza.engine.task_engine import execute
 from cadenza.exceptions import TerminationSignal
 from cadenza.states import StateType
-from cadenza.task_runners.base import TaskRunner
+from cadenza.task_runners.base import TaskRunner, crashed
 
 if TYPE_CHECKING:
     import concurrent.futures as cf
@@ -93,8 +94,6 @@ class ThreadPoolTaskRunner(TaskRunner):
                     thread.start()
 
     def _work(self) -> None:
-        from cadenza.engine.task_engine import execute
-        from cadenza.task_runners.base import crashed
 
         get = self._queue.get
         busy = self._busy

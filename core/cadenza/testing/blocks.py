@@ -7,6 +7,10 @@ from typing import Any
 
 import pytest
 
+from cadenza import flow, get_run_logger
+from cadenza.backends import current_backend
+from cadenza.blocks.registry import block_types
+
 
 class BlockConformance:
     """Subclass and provide a ``block`` fixture: an instance of the block type under test with
@@ -28,7 +32,6 @@ class BlockConformance:
 
     def test_is_a_registered_block_type(self, block: Any) -> None:
         from cadenza.blocks.core import Block
-        from cadenza.blocks.registry import block_types
 
         assert isinstance(block, Block)
         slug = type(block).get_block_type_slug()
@@ -50,7 +53,6 @@ class BlockConformance:
 
     def test_secrets_are_encrypted_at_rest(self, block: Any, cadenza_isolated_home: Any) -> None:
         block.save("conformance-secret")
-        from cadenza.backends import current_backend
 
         backend = current_backend()
         if backend is not None:
@@ -60,7 +62,6 @@ class BlockConformance:
             assert secret.encode() not in stored
 
     def test_secrets_are_masked_in_run_logs(self, block: Any, cadenza_record: Any) -> None:
-        from cadenza import flow, get_run_logger
 
         secrets = self._secrets(block)
         if not secrets:  # nothing can leak: the type declares no secret fields

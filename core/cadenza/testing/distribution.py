@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from cadenza._version import __version__
 from cadenza.testing.imports import ALWAYS_HEAVY, PluginModuleConformance
 
 ENTRY_POINT_GROUP = "cadenza"
@@ -108,8 +109,6 @@ class DistributionConformance(PluginModuleConformance):
 
     def test_requires_a_bounded_cadenza_range_that_includes_this_cadenza(self) -> None:
         from packaging.version import Version
-
-        from cadenza._version import __version__
 
         core = self._cadenza_requirement()
         assert core.specifier.contains(Version(__version__), prereleases=True), (

@@ -8,13 +8,16 @@ from typing import Any
 
 import pytest
 
+from cadenza.backends import current_backend, reset_backend
+from cadenza.plugins import registry
+from cadenza.plugins.manager import create_plugin_manager
+from cadenza.settings import spec
+
 
 @pytest.fixture
 def cadenza_isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh ``CADENZA_HOME`` (its own run record, storage and keys) for one test; the
     process's backend is closed afterwards, so the next test opens its own."""
-    from cadenza.backends import reset_backend
-    from cadenza.settings import spec
 
     home = tmp_path / "cadenza-isolated-home"
     home.mkdir(exist_ok=True)
@@ -33,7 +36,6 @@ def cadenza_record(cadenza_isolated_home: Path):
     import sqlite3
 
     def query(sql: str, *params: object) -> list[tuple]:
-        from cadenza.backends import current_backend
 
         backend = current_backend()
         if backend is not None:
@@ -52,8 +54,6 @@ def cadenza_plugin_manager(cadenza_isolated_home: Path) -> Iterator[Any]:
     """A plugin manager with the core's built-ins and no entry points, installed as the
     process's manager for the test: add yours with ``cadenza_plugin_manager.add_plugin(module,
     "name")`` and the registries (`cadenza.plugins.registry`) see them."""
-    from cadenza.plugins import registry
-    from cadenza.plugins.manager import create_plugin_manager
 
     pm = create_plugin_manager(entry_points=False)
     registry.reset(pm)

@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 
+from cadenza import flow, task, unmapped
+from cadenza.task_runners import TaskRunner
+
 
 def _inc(x: int, by: int = 1) -> int:
     return x + by
@@ -31,14 +34,12 @@ class TaskRunnerConformance:
         raise NotImplementedError("provide a `task_runner` fixture returning a fresh runner")
 
     def test_is_a_task_runner_with_duplicate(self, task_runner: Any) -> None:
-        from cadenza.task_runners import TaskRunner
 
         assert isinstance(task_runner, TaskRunner)
         copy = task_runner.duplicate()
         assert type(copy) is type(task_runner) and copy is not task_runner
 
     def test_submit_map_and_dependencies(self, task_runner: Any, cadenza_record: Any) -> None:
-        from cadenza import flow, task, unmapped
 
         inc = task(_inc)
 
@@ -60,7 +61,6 @@ class TaskRunnerConformance:
     def test_failures_are_recorded_and_stop_dependents(
         self, task_runner: Any, cadenza_record: Any
     ) -> None:
-        from cadenza import flow, task
 
         fail = task(_fail)
         inc = task(_inc)

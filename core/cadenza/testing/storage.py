@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
+from cadenza import flow, task
 from cadenza.exceptions import InvalidStorageKey
+from cadenza.results import load_result
+from cadenza.storage import StorageBackend, describe, from_description
 
 UNSAFE_KEYS = [
     "../../etc/passwd",
@@ -34,7 +37,6 @@ class StorageBackendConformance:
         raise NotImplementedError("provide a `storage` fixture returning the backend to test")
 
     def test_implements_the_protocol(self, storage: Any) -> None:
-        from cadenza.storage import StorageBackend
 
         assert isinstance(storage, StorageBackend)
 
@@ -86,7 +88,6 @@ class StorageBackendConformance:
                 call()
 
     def test_describes_itself_for_result_references(self, storage: Any) -> None:
-        from cadenza.storage import describe, from_description
 
         description = describe(storage)
         assert isinstance(description.get("type"), str)
@@ -95,7 +96,6 @@ class StorageBackendConformance:
         assert rebuilt.read_path("conformance/ref") == b"via ref"
 
     def test_usable_as_result_storage(self, storage: Any) -> None:
-        from cadenza import flow, task
 
         @task(persist_result=True, result_storage=storage)
         def produce() -> dict:
@@ -111,6 +111,5 @@ class StorageBackendConformance:
         (task_state,) = states
         assert task_state.is_completed(), task_state.message
         assert task_state.result_ref is not None
-        from cadenza.results import load_result
 
         assert load_result(task_state.result_ref) == {"answer": 42}

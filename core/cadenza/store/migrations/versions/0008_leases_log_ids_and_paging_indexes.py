@@ -46,7 +46,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("task_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_task_runs_flow_run_created")
@@ -61,4 +60,3 @@ def downgrade() -> None:
     with op.batch_alter_table("flow_runs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_flow_runs_lease_expires"))
         batch_op.drop_column("lease_expires")
-
