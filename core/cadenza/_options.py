@@ -109,6 +109,7 @@ def inherited_persist() -> bool:
     options = flow_result_options()
     if options is not None:
         return options[0]
+    # lazily: settings load at the first run, not on `import cadenza`
     from cadenza.settings import spec
 
     return bool(spec.get("CADENZA_RESULTS_PERSIST_BY_DEFAULT"))
@@ -125,6 +126,7 @@ def resolve_persist(
         return bool(persist_result)
     if any(option is not None for option in configured):
         return True
+    # lazily: settings load at the first run, not on `import cadenza`
     from cadenza.settings import spec
 
     return bool(spec.get(setting))

@@ -84,6 +84,7 @@ class Flow(OptionsMixin):
         self.version = version
         self.flow_run_name = flow_run_name
         if retries is None:
+            # lazily: settings load at the first run, not on `import cadenza`
             from cadenza.settings import spec
 
             retries = spec.get("CADENZA_FLOW_DEFAULT_RETRIES")
@@ -146,6 +147,7 @@ class Flow(OptionsMixin):
     @property
     def type_hints(self) -> dict[str, Any]:
         if self._type_hints is None:
+            # lazily: the engine loads at the first call, not on `import cadenza`
             from cadenza.engine.parameters import resolve_type_hints
 
             self._type_hints = resolve_type_hints(self.fn)
@@ -166,6 +168,7 @@ class Flow(OptionsMixin):
         return self._add_hook("on_cancellation", fn)
 
     def __call__(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any):
+        # lazily: the engine loads at the first call, not on `import cadenza`
         from cadenza.engine.flow_engine import run_flow
 
         return run_flow(self, args, kwargs, return_state, wait_for)

@@ -139,6 +139,9 @@ class State(tuple):
     name: str = property(itemgetter(1))  # type: ignore[assignment]
     message: str | None = property(itemgetter(2))  # type: ignore[assignment]
     _data: Any = property(itemgetter(3))
+    #: The data as given: the no-result marker when the state carries none (`data` then says
+    #: None and `has_data()` False).
+    raw_data: Any = property(itemgetter(3))
     #: The details as given: None when the state was made without any (`state_details` then
     #: makes empty ones).
     raw_details: StateDetails | None = property(itemgetter(4))  # type: ignore[assignment]
@@ -147,7 +150,7 @@ class State(tuple):
 
     @property
     def state_details(self) -> StateDetails:
-        details = tuple.__getitem__(self, 4)
+        details = self.raw_details
         return StateDetails() if details is None else details
 
     # -- queries --------------------------------------------------------------------------------
@@ -229,7 +232,7 @@ class State(tuple):
             "name": self.name,
             "message": self.message,
             "data": self._data,
-            "state_details": tuple.__getitem__(self, 4),
+            "state_details": self.raw_details,
             "ts": self.ts,
             "result_ref": self.result_ref,
         }

@@ -15,6 +15,7 @@ from cadenza._options import (
     hook_list,
     is_async_fn,
 )
+from cadenza.context import FlowRunContext
 from cadenza.masking import mask
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
@@ -225,8 +226,6 @@ class Task(OptionsMixin):
 
 def _runner_for_submit():
     """The current flow run's task runner; outside a flow, a process-wide thread pool."""
-    from cadenza.context import FlowRunContext
-
     # lazily, as the engine: task runners load at the first submit, not on ``import cadenza``
     from cadenza.task_runners import ThreadPoolTaskRunner
 
@@ -246,6 +245,7 @@ def _engine():
     """The task engine module, imported on the first task call (not on ``import cadenza``)."""
     global _task_engine
     if _task_engine is None:
+        # lazily: the engine loads at the first call, not on `import cadenza`
         from cadenza.engine import task_engine
 
         _task_engine = task_engine
@@ -258,6 +258,7 @@ _task_engine = None
 def _default(value: Any, setting: str) -> Any:
     if value is not None:
         return value
+    # lazily: settings load at the first run, not on `import cadenza`
     from cadenza.settings import spec
 
     return spec.get(setting)
@@ -266,11 +267,13 @@ def _default(value: Any, setting: str) -> Any:
 def _cache_policy(cache_policy: Any, cache_key_fn: Any) -> Any:
     """The policy that computes cache keys, or None: caching happens only when asked for."""
     if cache_key_fn is not None:
+        # lazily: hashlib and typing load at the first cached task, not on `import cadenza`
         from cadenza.cache_policies import CacheKeyFnPolicy
 
         return CacheKeyFnPolicy(cache_key_fn)
     if cache_policy is None:
         return None
+    # lazily: hashlib and typing load at the first cached task, not on `import cadenza`
     from cadenza.cache_policies import NO_CACHE, CachePolicy
 
     if cache_policy is NO_CACHE:

@@ -26,15 +26,18 @@ def get_backend() -> Backend:
             return _current[1]
         if _current is not None:
             _current[1].close()
+        # lazily: settings load at the first run, not on `import cadenza`
         from cadenza.settings import spec
 
         spec.reset_cache()
         backend: Backend
         if spec.get("CADENZA_API_URL"):  # a server records the runs (docs/concepts/client.md)
+            # lazily: httpx loads only when runs report to a server
             from cadenza.backends.http import HttpBackend
 
             backend = HttpBackend(flush_interval=spec.get("CADENZA_FLUSH_INTERVAL"))
         else:
+            # lazily: only the backend in use loads
             from cadenza.backends.embedded import EmbeddedBackend
             from cadenza.store.database import default_db_path
 

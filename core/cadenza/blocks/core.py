@@ -52,6 +52,7 @@ from cadenza.blocks.fields import SecretDict
 from cadenza.blocks.registry import SLUG, get_block_type
 from cadenza.blocks.schema import checksum, secret_field_paths
 from cadenza.blocks.sealing import SECRET_MARKER
+from cadenza.blocks.store import get_block_store
 
 B = TypeVar("B", bound="Block")
 
@@ -234,7 +235,6 @@ class Block(BaseModel):
                 f"{name!r}: the name's type slug is {slug!r}"
             )
         masking.register(*secret_values(self))
-        from cadenza.blocks.store import get_block_store
 
         row = get_block_store().put(
             slug, short, _to_stored(self), cls.block_schema_checksum(), overwrite=overwrite
@@ -258,7 +258,6 @@ class Block(BaseModel):
         slug, short = cls._split_name(name)
         full_name = f"{slug}/{short}"
         target = cls._type_for(slug, full_name)
-        from cadenza.blocks.store import get_block_store
 
         store = get_block_store()
         row = store.get(slug, short)
@@ -336,7 +335,6 @@ class Block(BaseModel):
         slug, short = cls._split_name(name)
         if cls is not Block and slug != cls.get_block_type_slug():
             cls._type_for(slug, f"{slug}/{short}")
-        from cadenza.blocks.store import get_block_store
 
         store = get_block_store()
         if not store.delete(slug, short):
@@ -346,7 +344,6 @@ class Block(BaseModel):
     def list(cls) -> list[str]:
         """The names of the saved blocks of this type, sorted; on `Block` itself, every saved
         block as ``slug/name``."""
-        from cadenza.blocks.store import get_block_store
 
         if cls is Block:
             return [row.full_name for row in get_block_store().list()]
@@ -355,7 +352,6 @@ class Block(BaseModel):
     @classmethod
     def list_all(cls) -> list[BlockInfo]:
         """Every saved block, of any type, sorted by type slug then name (without its data)."""
-        from cadenza.blocks.store import get_block_store
 
         return [
             BlockInfo(r.id, r.type_slug, r.name, r.schema_checksum, r.created, r.updated)

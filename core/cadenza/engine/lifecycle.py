@@ -144,7 +144,7 @@ def _persist(owner: Any, run: Run, state: State, args: tuple, kwargs: dict) -> S
         return persist_state(owner, run, state, args, kwargs)
     except Exception as exc:
         message = f"Could not persist the result: {type(exc).__name__}: {exc}"
-        return State(_FAILED, None, message, exc, tuple.__getitem__(state, 4))
+        return State(_FAILED, None, message, exc, state.raw_details)
 
 
 def _should_retry(owner: Any, run: Run, state: State) -> bool:

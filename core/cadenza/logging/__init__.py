@@ -17,6 +17,7 @@ def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:
     Raises `MissingContextError` outside any run, as Prefect does. Extra keyword arguments are
     added to every record.
     """
+    # lazily: the standard logging module loads at first use, not on `import cadenza`
     from cadenza.logging.loggers import get_run_logger as _get_run_logger
 
     return _get_run_logger(context, **kwargs)
@@ -24,6 +25,7 @@ def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:
 
 def get_logger(name: str = "cadenza") -> logging.Logger:
     """A logger under the ``cadenza`` namespace, with cadenza's handlers configured."""
+    # lazily: the standard logging module loads at first use, not on `import cadenza`
     from cadenza.logging.loggers import get_logger as _get_logger
 
     return _get_logger(name)

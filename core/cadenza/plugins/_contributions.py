@@ -42,6 +42,7 @@ def _slug_attr(cls: type, *attrs: str) -> str:
 
 
 def _block_type(item: Any) -> tuple[str, Any]:
+    # lazily: pydantic loads only when blocks are used
     from cadenza.blocks.core import Block
 
     cls = _class(item, "block")

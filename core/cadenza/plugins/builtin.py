@@ -31,12 +31,14 @@ class LocalStorage:
 
     @hookimpl
     def register_storage_backends(self) -> list[type]:
+        # lazily: pydantic (LocalFileSystem is a block) loads only when needed
         from cadenza.filesystems import LocalFileSystem
 
         return [LocalFileSystem]
 
     @hookimpl
     def register_block_types(self) -> list[type]:
+        # lazily: pydantic (LocalFileSystem is a block) loads only when needed
         from cadenza.filesystems import LocalFileSystem
 
         return [LocalFileSystem]
@@ -60,6 +62,7 @@ class SystemBlocks:
 
     @hookimpl
     def register_block_types(self) -> list[type]:
+        # lazily: pydantic loads only when blocks are used
         from cadenza.blocks.system import Secret
 
         return [Secret]

@@ -33,6 +33,7 @@ def resolve_storage(value: Any = None) -> Any:
     `cadenza.storage.StorageBackend`. A block name that names no saved block is a `ValueError`
     naming it.
     """
+    # lazily: pydantic (LocalFileSystem is a block) loads only when needed
     from cadenza.filesystems import LocalFileSystem
 
     if value is None:
@@ -59,6 +60,7 @@ def resolve_storage(value: Any = None) -> Any:
 
 def _load_storage_block(name: str, value: Any) -> Any:
     """The saved storage block ``name`` (``block-type/block-name``)."""
+    # lazily: pydantic loads only when blocks are used
     from cadenza.blocks.core import Block
 
     try:
@@ -132,4 +134,4 @@ def persist_state(owner: Any, run: Any, state: State, args: tuple, kwargs: dict)
     storage.write_path(key, seal(bytes(payload), name, key, signing_key()))
     ref = ResultRef(description, key, name).dumps()
     keep = getattr(owner, "cache_result_in_memory", True)
-    return state.copy(result_ref=ref, data=tuple.__getitem__(state, 3) if keep else _NO_RESULT)
+    return state.copy(result_ref=ref, data=state.raw_data if keep else _NO_RESULT)

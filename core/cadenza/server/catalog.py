@@ -21,8 +21,10 @@ from sqlalchemy.exc import OperationalError
 
 from cadenza.blocks.crypto import check_key
 from cadenza.blocks.sealing import SEALED_PATTERN, has_secrets, mask, seal, sealed_names, unseal
+from cadenza.blocks.store import exists_message as block_exists
 from cadenza.server.store import DatabaseBusy, Store
 from cadenza.store.tables import artifacts, blocks, cache_entries, variables
+from cadenza.variables import exists_message as variable_exists
 
 
 class Conflict(Exception):
@@ -116,7 +118,6 @@ class Catalog:
     ) -> tuple[dict[str, Any], bool]:
         """Save a block (``data`` open); (its info, True if created). `Conflict` if it exists
         and not ``overwrite``."""
-        from cadenza.blocks.store import exists_message
 
         if has_secrets(data):  # never seal with a new key while secrets sealed before remain
             check_key(self._first_sealed)
@@ -128,7 +129,7 @@ class Catalog:
                 sa.select(blocks.c.id, blocks.c.created).where(*where).with_for_update()
             ).first()
             if existing is not None and not overwrite:
-                raise Conflict(exists_message(type_slug, name))
+                raise Conflict(block_exists(type_slug, name))
             values = {"data": text, "schema_checksum": checksum, "updated": now}
             if existing is None:
                 values.update(id=str(uuid.uuid4()), type_slug=type_slug, name=name, created=now)
@@ -171,7 +172,6 @@ class Catalog:
     def set_variable(
         self, name: str, value: Any, tags: list[str], overwrite: bool
     ) -> tuple[dict[str, Any], bool]:
-        from cadenza.variables import exists_message
 
         now = time.time()
         text = json.dumps(value)
@@ -180,7 +180,7 @@ class Catalog:
                 sa.select(variables.c.created).where(variables.c.name == name).with_for_update()
             ).first()
             if existing is not None and not overwrite:
-                raise Conflict(exists_message(name))
+                raise Conflict(variable_exists(name))
             created = existing.created if existing is not None else now
             row = {"name": name, "value": text, "tags": json.dumps(tags),
                    "created": created, "updated": now}  # fmt: skip

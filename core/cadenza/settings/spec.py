@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cadenza.settings import profiles
 from cadenza.settings.catalog import LOG_LEVELS, SETTINGS  # noqa: F401 - part of spec's API
 from cadenza.settings.declaration import (  # noqa: F401 - part of spec's API
     _FALSE,
@@ -180,7 +181,6 @@ def home_from(environ: Mapping[str, str] | None = None) -> Path:
 
 def read_profiles(environ: Mapping[str, str] | None = None) -> ProfilesDoc:
     """The parsed ``profiles.toml`` under the home named by ``environ`` (uncached)."""
-    from cadenza.settings import profiles
 
     return profiles.read(profiles.profiles_path(home_from(environ)))
 

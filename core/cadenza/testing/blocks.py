@@ -9,6 +9,7 @@ import pytest
 
 from cadenza import flow, get_run_logger
 from cadenza.backends import current_backend
+from cadenza.blocks.core import Block, secret_values
 from cadenza.blocks.registry import block_types
 
 
@@ -26,19 +27,16 @@ class BlockConformance:
         raise NotImplementedError("provide a `block` fixture returning a block instance")
 
     def _secrets(self, block: Any) -> list[str]:
-        from cadenza.blocks.core import secret_values
 
         return [v for v in secret_values(block) if len(v) >= 4]
 
     def test_is_a_registered_block_type(self, block: Any) -> None:
-        from cadenza.blocks.core import Block
 
         assert isinstance(block, Block)
         slug = type(block).get_block_type_slug()
         assert block_types().get(slug) is type(block), f"block type {slug!r} is not registered"
 
     def test_save_and_load_round_trip(self, block: Any) -> None:
-        from cadenza.blocks.core import Block
 
         block.save("conformance-block")
         loaded = type(block).load("conformance-block")
