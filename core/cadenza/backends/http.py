@@ -218,15 +218,20 @@ class HttpBackend(Recorder):
             self._journal_trouble = None
 
     # -- delivery and refusals ------------------------------------------------------------------
-    def _send_entry(self, entry: dict) -> Any:
+    def _send_entry(self, entry: dict, renew: bool = False) -> Any:
         """Replay one journal entry (the spool's `send`): returns once the server took it or
-        it was set aside; raises ServerUnavailable to stop the replay there."""
+        it was set aside; raises ServerUnavailable to stop the replay there. `renew`: the entry
+        is this process's own, so its batches renew the leases of its flow runs (not so for the
+        journals of exited processes, whose runs the reaper must be free to mark Crashed)."""
         try:
             request = wire.Request.from_entry(entry)
         except ValueError as exc:
             refusals.set_aside("journal", "journal-entry", entry, str(exc))
             return None
-        return self._deliver(request, retry=False, renew=False)
+        return self._deliver(request, retry=False, renew=renew)
+
+    def _send_own_entry(self, entry: dict) -> Any:
+        return self._send_entry(entry, renew=True)
 
     def _deliver(
         self, request: wire.Request, retry: bool = True, live: bool = False, renew: bool = True
@@ -297,7 +302,7 @@ class HttpBackend(Recorder):
             if not self._version_checked:
                 self.client.check_version(retry=False)
                 self._version_checked = True
-            self.spool.replay(self._send_entry)
+            self.spool.replay(self._send_own_entry)
         except ServerUnavailable as exc:
             self._go_down(exc)
             return

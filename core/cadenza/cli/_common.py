@@ -30,6 +30,7 @@ def plain_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
 def clear_errors() -> Iterator[None]:
     """Turn the errors of stores and servers into one-line messages: bad input (ValueError)
     exits 2, anything else a store or server reports exits 1."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import CadenzaError
 
     try:
@@ -53,6 +54,7 @@ def open_record() -> Iterator[sqlite3.Connection]:
     A `StoreError` becomes a one-line error and exit status 1; LookupError (unknown run id)
     exits 1; ValueError (bad filter) exits 2.
     """
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.backends.recovery import reap_dead_runs
     from cadenza.exceptions import StoreError
     from cadenza.store.database import connect, default_db_path, ensure_schema
@@ -78,6 +80,7 @@ def open_record() -> Iterator[sqlite3.Connection]:
 
 def api_url() -> str | None:
     """`CADENZA_API_URL` when set: the CLI then reads runs from that server."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.settings import spec
 
     return spec.get("CADENZA_API_URL") or None
@@ -87,6 +90,7 @@ def api_url() -> str | None:
 def open_api() -> Iterator:
     """An `ApiClient` for `CADENZA_API_URL`, its API version checked; server errors become
     one-line errors like `open_record`'s (404 → exit 1, 422 → exit 2, unreachable → exit 1)."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.client.http import ApiError, NotFound, ServerUnavailable, client_from_settings
     from cadenza.exceptions import ServerIncompatible
 

@@ -30,6 +30,7 @@ def _as_dict(a: Any) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="One JSON array, newest first.")
 def ls(key: str | None, flow_run_id: str | None, limit: int, as_json: bool) -> None:
     """List artifacts, newest first."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.artifacts import list_artifacts
 
     with clear_errors():
@@ -53,6 +54,7 @@ def ls(key: str | None, flow_run_id: str | None, limit: int, as_json: bool) -> N
 @click.option("--json", "as_json", is_flag=True, help="The artifact as JSON.")
 def inspect(key: str, as_json: bool) -> None:
     """Show the newest artifact recorded under KEY."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.artifacts import Artifact
 
     with clear_errors():

@@ -24,6 +24,7 @@ def block() -> None:
 
 
 def _catalog() -> dict[str, type]:
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.blocks.registry import block_types
 
     try:
@@ -86,6 +87,7 @@ def ls(as_json: bool) -> None:
 
 
 def _list_all() -> list[Any]:
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.blocks.core import Block
 
     return Block.list_all()
@@ -95,11 +97,14 @@ def _run(action: Any) -> Any:
     """Call ``action``; the block system's errors become one line and an exit status."""
     import warnings
 
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.blocks.exceptions import (
         BlockError,
         BlockSchemaChangedWarning,
         BlockTypeNotFoundError,
     )
+
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import CadenzaError
 
     try:
@@ -123,6 +128,7 @@ def _shown(value: Any, show_secrets: bool) -> Any:
     from pydantic import BaseModel, Secret, SecretBytes, SecretStr
     from pydantic_core import to_jsonable_python
 
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.blocks.fields import SecretDict
     from cadenza.masking import MASK
 
@@ -147,6 +153,7 @@ def _shown(value: Any, show_secrets: bool) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def show(name: str, show_secrets: bool, as_json: bool) -> None:
     """Show the saved block NAME (block-type-slug/block-name); secrets are masked."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.blocks.core import Block
 
     if "/" not in name:
@@ -180,6 +187,7 @@ def create(type_slug: str, name: str, fields: tuple[str, ...], overwrite: bool) 
     """Save a block of TYPE (a slug from `cadenza block types`) as NAME."""
     from pydantic import ValidationError
 
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.blocks.core import _errors, validate_block_name
     from cadenza.blocks.registry import get_block_type
 
@@ -216,6 +224,7 @@ def _string_fields(cls: Any) -> set[str]:
 @click.argument("name")
 def delete(name: str) -> None:
     """Delete the saved block NAME (block-type-slug/block-name)."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.blocks.core import Block
 
     if "/" not in name:

@@ -147,6 +147,7 @@ def new(
             f"{target} already exists and is not empty; choose another --dir", param_hint="--dir"
         )
     data: dict[str, Any] = {"name": names.dist}
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza._version import __version__
 
     data["core_range"] = core_range(__version__)
@@ -198,6 +199,7 @@ def ls(as_json: bool) -> None:
     and whether it loaded (the reason if not)."""
     import warnings
 
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza._version import __version__
     from cadenza.plugins.collections import installed_collections
     from cadenza.plugins.errors import CadenzaPluginWarning

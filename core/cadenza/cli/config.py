@@ -71,6 +71,7 @@ def view(show_sources: bool, show_secrets: bool) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.settings.model import SettingsValidationError, validate
 
     doc, active = _load()
@@ -199,6 +200,7 @@ def unset(names: tuple[str, ...]) -> None:
 def validate_cmd() -> None:
     """Validate every setting and the profile file, and check that the files in
     $CADENZA_HOME holding secrets are private (0600); exit 1 listing every problem."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.settings.model import SettingsValidationError, validate
 
     _, active = _load()
@@ -228,6 +230,7 @@ def _exposed_files() -> dict[str, str]:
 
     Cadenza makes these 0600 itself when it opens them (`cadenza._private`); what is left is
     not this user's to change, or was not opened since it was made readable."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza._private import exposed
     from cadenza.blocks import crypto
     from cadenza.results import signing
@@ -263,8 +266,10 @@ def new_key(kind: str) -> None:
     those blocks again, run those flows again.
     """
     if kind == "blocks":
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.blocks import crypto as keys
     else:
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.results import signing as keys
     label, variable = _KEYS[kind]
     path = keys.key_file()
@@ -278,6 +283,7 @@ def new_key(kind: str) -> None:
     keys.reset_cache()
     click.echo(f"Created a new {label} at {path} (mode 0600).")
     if kind == "blocks":
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.blocks.store import BlockStore
         from cadenza.store.local import local
 

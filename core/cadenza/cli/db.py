@@ -11,6 +11,7 @@ from cadenza.cli.doctor import doctor
 
 
 def _path_and_modules():  # type: ignore[no-untyped-def]
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.store import database
 
     return database.default_db_path(), database
@@ -26,6 +27,7 @@ URL_OPTION = click.option(
 
 def _server_url(url: str | None):  # type: ignore[no-untyped-def]
     """The ``sqlite://`` file's path or None for another database; exits on a bad URL."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import StoreError
     from cadenza.server import schema
 
@@ -36,6 +38,7 @@ def _server_url(url: str | None):  # type: ignore[no-untyped-def]
 
 
 def _on_url(url: str, action):  # type: ignore[no-untyped-def]
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import StoreError
 
     try:
@@ -62,10 +65,12 @@ db.add_command(doctor)
 @URL_OPTION
 def revision(database_url: str | None) -> None:
     """Print the record's schema revision and the newest one this cadenza knows."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import StoreError
 
     path, database = _path_and_modules()
     if database_url and _server_url(database_url) is None:
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.server import schema
 
         current = _on_url(database_url, lambda: schema.url_revision(database_url))
@@ -88,10 +93,12 @@ def revision(database_url: str | None) -> None:
 @URL_OPTION
 def upgrade(target: str, database_url: str | None) -> None:
     """Upgrade the record to REVISION (default: head), creating it if missing."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import StoreError
 
     path, database = _path_and_modules()
     if database_url and _server_url(database_url) is None:
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.server import schema
 
         now = _on_url(database_url, lambda: schema.migrate_url(database_url, "upgrade", target))
@@ -113,10 +120,12 @@ def downgrade(target: str, database_url: str | None) -> None:
 
     Destructive: columns and tables added after REVISION are dropped with their data.
     """
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import StoreError
 
     path, database = _path_and_modules()
     if database_url and _server_url(database_url) is None:
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.server import schema
 
         now = _on_url(database_url, lambda: schema.migrate_url(database_url, "downgrade", target))

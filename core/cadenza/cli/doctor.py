@@ -60,6 +60,7 @@ def dead_letter_report(home: Path, show: int | None) -> dict[str, Any]:
 def journal_report(home: Path) -> list[dict[str, Any]]:
     """The journals in ``home/spool`` with something left in them."""
     # imported here: cadenza.client.http loads httpx, which the other `db` commands do not need
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.client.http import api_base
 
     url = spec.get("CADENZA_API_URL")

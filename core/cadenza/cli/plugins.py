@@ -24,6 +24,7 @@ def ls(as_json: bool, strict: bool) -> None:
     """
     import warnings
 
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.plugins import registry
     from cadenza.plugins.errors import CadenzaPluginWarning
 

@@ -64,6 +64,7 @@ def load_module(path: Path) -> ModuleType:
 def is_flow(obj: object) -> bool:
     """True for a `cadenza.flows.Flow` (or, duck-typed, an object of a class named Flow)."""
     try:
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.flows import Flow
     except ImportError:
         Flow = None  # the engine is not importable; fall back to duck typing

@@ -35,6 +35,7 @@ def ls(as_json: bool, limit: int, state: str | None, flow_name: str | None) -> N
         with open_api() as client:
             items = client.list_flow_runs(limit=limit, state=state, flow_name=flow_name)
     else:
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.store.queries import list_flow_runs
 
         with open_record() as conn:
@@ -44,6 +45,7 @@ def ls(as_json: bool, limit: int, state: str | None, flow_name: str | None) -> N
         return
     from rich.console import Console
 
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.cli.render import flow_runs_table
 
     console = Console()
@@ -59,11 +61,13 @@ def ls(as_json: bool, limit: int, state: str | None, flow_name: str | None) -> N
 def show(run_id: str, as_json: bool) -> None:
     """Show one flow run: its task runs, state transitions, subflows and logs."""
     if api_url():
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.client.pages import read_flow_run
 
         with open_api() as client:
             run = read_flow_run(client, run_id)
     else:
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.store.queries import get_flow_run, resolve_flow_run_id
 
         with open_record() as conn:
@@ -73,6 +77,7 @@ def show(run_id: str, as_json: bool) -> None:
         return
     from rich.console import Console
 
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.cli.render import print_flow_run
 
     print_flow_run(Console(), run)
@@ -82,9 +87,11 @@ def show(run_id: str, as_json: bool) -> None:
 @click.argument("run_id")
 def logs(run_id: str) -> None:
     """Print a flow run's log lines: time | level | logger/run - message."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.cli.formatting import log_line
 
     if api_url():
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.client.pages import log_pages
 
         with open_api() as client:
@@ -93,6 +100,7 @@ def logs(run_id: str) -> None:
                 for line in lines:
                     click.echo(log_line(line, full_id))
         return
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.store.queries import get_logs, resolve_flow_run_id
 
     with open_record() as conn:
@@ -111,6 +119,7 @@ def resume(run_id: str) -> None:
     and call order, and those that completed with a persisted result are not run again. Exit
     status 0 when the new run completes, 1 otherwise.
     """
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.cli._common import die
     from cadenza.engine.resume import resume_flow_run
 

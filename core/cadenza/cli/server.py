@@ -36,12 +36,14 @@ def start(host: str, port: int, database_url: str | None, log_level: str) -> Non
 
     Requires CADENZA_SERVER_API_KEY as a bearer token on every route but /api/health when set.
     """
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import StoreError
     from cadenza.server import schema
 
     try:
         import uvicorn
 
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.server.app import create_app
     except ImportError as exc:
         die(f"The server needs FastAPI and uvicorn ({exc}); install them with cadenza")

@@ -22,6 +22,7 @@ def ls(as_json: bool) -> None:
     """List prebuilt tasks: name, plugin, import path (module:attribute) and description."""
     import warnings
 
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.plugins import registry
     from cadenza.plugins.errors import CadenzaPluginWarning, PluginConflictError
 

@@ -24,6 +24,7 @@ def variable() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of variables.")
 def ls(tag: str | None, as_json: bool) -> None:
     """List variables: name, value (shortened) and tags."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.variables import Variable
 
     with clear_errors():
@@ -50,6 +51,7 @@ def _short(text: str, width: int = 50) -> str:
 @click.argument("name")
 def get(name: str) -> None:
     """Print a variable's value as JSON."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.variables import Variable
 
     missing = object()
@@ -68,6 +70,7 @@ def get(name: str) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace an existing variable.")
 def set_(name: str, value: str, as_json: bool, tags: tuple[str, ...], overwrite: bool) -> None:
     """Set variable NAME to VALUE."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.variables import Variable
 
     parsed: object = value
@@ -88,6 +91,7 @@ set_.name = "set"
 @click.argument("name")
 def unset(name: str) -> None:
     """Delete variable NAME."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.variables import Variable
 
     with clear_errors():

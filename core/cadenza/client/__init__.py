@@ -14,6 +14,7 @@ from typing import Any
 def get_client(sync_client: bool = False, **kwargs: Any) -> Any:
     """A client of ``CADENZA_API_URL``: async by default (``async with get_client() as c``),
     synchronous with ``sync_client=True``. ValueError when no server is configured."""
+    # lazily: httpx loads only when a client is asked for
     from cadenza.client.http import get_client as make
 
     return make(sync_client=sync_client, **kwargs)

@@ -17,6 +17,7 @@ from typing import Any
 
 from cadenza.client.errors import ApiError, NotFound, ServerUnavailable
 from cadenza.exceptions import ServerIncompatible
+from cadenza.settings import spec
 
 
 def _import_httpx():  # type: ignore[no-untyped-def]
@@ -498,7 +499,6 @@ def _detail(response: httpx.Response) -> str:
 
 def settings_url_and_key() -> tuple[str, str | None]:
     """`CADENZA_API_URL` and `CADENZA_API_KEY` (ValueError when no URL)."""
-    from cadenza.settings import spec
 
     url = spec.get("CADENZA_API_URL")
     if not url:

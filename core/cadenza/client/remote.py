@@ -17,10 +17,13 @@ _clients: dict[tuple[str, str | None], Any] = {}
 def remote_or_none() -> Any:
     """An `ApiClient` for the configured server, or None when runs are recorded locally."""
     if not os.environ.get("CADENZA_API_URL"):
+        # lazily: settings load only when no URL is in the environment (the common case of a
+        # flow that records locally reads the environment once, then a profile, here)
         from cadenza.settings import spec
 
         if not spec.get("CADENZA_API_URL"):  # a profile may set it
             return None
+    # lazily: httpx loads only when a server is configured
     from cadenza.client.http import client_from_settings, settings_url_and_key
 
     key = settings_url_and_key()
