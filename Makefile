@@ -7,7 +7,7 @@
 #   make soak    the `soak` tests (tests/faults/test_soak.py; CADENZA_SOAK_SEEDS=n seeds)
 #   make bench   the performance suite (benchmarks/run.py); BENCH_ARGS="--quick" to shorten
 #   make docs    the documentation site (mkdocs build --strict) into build/site
-#   make lint    ruff check
+#   make lint    ruff check, and import-linter's layers contract (docs/architecture.md)
 #   make clean   caches and build output (distclean also removes .venv)
 
 SHELL := /bin/bash
@@ -46,6 +46,7 @@ demo: venv
 
 lint: venv
 	$(BIN)/ruff check core tests benchmarks examples plugins collections
+	$(BIN)/lint-imports --no-cache   # the layers of docs/architecture.md (pyproject.toml)
 
 test: lint
 	$(BIN)/pytest -q -m "not soak"
