@@ -58,6 +58,7 @@ def renew(store: Store, run_ids: list[str], lease_seconds: float) -> dict[str, l
 def reap(store: Store, now: float | None = None) -> list[str]:
     """Mark Crashed every active flow run whose lease expired before `now`; return their ids."""
     now = time.time() if now is None else now
+    store.sightings.prune(now)
     crashed: list[str] = []
     while True:
         batch = _reap_batch(store, now)
@@ -85,6 +86,13 @@ def _reap_batch(store: Store, now: float) -> list[str]:
         ).all()
         if not expired:
             return []
+        seen = {row.id: store.sightings.alive_until(row.id) for row in expired}
+        for run_id, until in seen.items():  # seen alive, its renewal still waiting: spared
+            if until > now:
+                conn.execute(
+                    flow_runs.update().where(flow_runs.c.id == run_id).values(lease_expires=until)
+                )
+        expired = [row for row in expired if seen[row.id] <= now]
         runs = store._load_runs(conn, flow_runs, "flow", [row.id for row in expired])
         rows: list[dict[str, Any]] = []
         for row in expired:

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
+from fastapi.concurrency import run_in_threadpool
 
 from cadenza.server import leases
 from cadenza.server.errors import NOT_FOUND, Refused
@@ -59,7 +60,7 @@ def router(store: Store) -> APIRouter:
         )
 
     @api.post("/batch")
-    def batch(
+    async def batch(
         body: BatchIn,
         lease_seconds: Annotated[
             float | None,
@@ -68,29 +69,37 @@ def router(store: Store) -> APIRouter:
     ) -> BatchOut:
         """Record a batch of task runs, transitions, logs, artifacts and cache entries. A batch
         sent live by the process running its flow runs (`lease_seconds` given) is as good as a
-        heartbeat for them: under load, when a heartbeat waits behind batches, the batches
-        themselves keep the leases of running flows from expiring."""
-        result = store.apply_batch(
-            [t.row() for t in body.task_runs],
-            body.transitions,
-            [log.row() for log in body.logs],
-            [a.row() for a in body.artifacts],
-            [c.model_dump() for c in body.cache_entries],
-            [u.model_dump() for u in body.artifact_updates],
-        )
+        heartbeat for them, noted as it arrives (`cadenza.server.sightings`): under load a batch
+        and a heartbeat may wait for the database longer than the lease they renew."""
+        live: list[str] = []
         if lease_seconds is not None:
             records = (*body.task_runs, *body.transitions, *body.logs)
             live = sorted({r.flow_run_id for r in records if r.flow_run_id is not None})
-            if live:
+            store.sightings.saw(live, lease_seconds)
+
+        def apply() -> dict[str, Any]:  # in a worker thread: the event loop keeps noting
+            result = store.apply_batch(
+                [t.row() for t in body.task_runs],
+                body.transitions,
+                [log.row() for log in body.logs],
+                [a.row() for a in body.artifacts],
+                [c.model_dump() for c in body.cache_entries],
+                [u.model_dump() for u in body.artifact_updates],
+            )
+            if live and lease_seconds is not None:
                 leases.renew(store, live, lease_seconds)
-        return BatchOut(**result)
+            return result
+
+        return BatchOut(**await run_in_threadpool(apply))
 
     @api.post("/heartbeats")
-    def heartbeats(body: HeartbeatIn) -> HeartbeatOut:
-        """Renew the leases of a process's active flow runs (see docs/concepts/durability.md)."""
-        return HeartbeatOut(**leases.renew(store, body.flow_run_ids, body.lease_seconds))
+    async def heartbeats(body: HeartbeatIn) -> HeartbeatOut:
+        """Renew the leases of a process's active flow runs (see docs/concepts/durability.md);
+        the sighting counts from the moment it arrives."""
+        store.sightings.saw(body.flow_run_ids, body.lease_seconds)
+        answer = await run_in_threadpool(leases.renew, store, body.flow_run_ids, body.lease_seconds)
+        return HeartbeatOut(**answer)
 
-    # -- reads ----------------------------------------------------------------------------------
     @api.get("/flow_runs")
     def list_flow_runs(
         limit: int = Query(20, ge=1, le=MAX_PAGE),

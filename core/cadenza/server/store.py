@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from cadenza.orchestration import Decision, DecisionKind
 from cadenza.server import reads, schema, transitions
 from cadenza.server.errors import Refused
+from cadenza.server.sightings import Sightings
 from cadenza.server.transitions import ALREADY_APPLIED, RunRecord
 from cadenza.store.tables import (
     artifacts,
@@ -53,6 +54,7 @@ class Store:
         self.url = url
         self.busy_timeout = busy_timeout
         self.sqlite_path = schema.sqlite_path(url)
+        self.sightings = Sightings()  # flow runs seen alive, noted before any database wait
         self._lock = threading.Lock() if self.sqlite_path is not None else None
         if self.sqlite_path is not None:
             self.engine = sa.create_engine(
