@@ -37,6 +37,7 @@ class Heartbeat:
         self.interval = interval
         self.lease = interval * LEASE_INTERVALS
         self._runs: dict[str, str] = {}  # run id -> run name
+        self._finishing: set[str] = set()  # ended here; the final state not delivered yet
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -50,9 +51,14 @@ class Heartbeat:
                 )
                 self._thread.start()
 
-    def discard(self, run_id: str) -> None:
+    def discard(self, run_id: str, delivered: bool = True) -> None:
+        """`run_id` ended. Its final state not `delivered` yet (journaled during an outage),
+        its lease is renewed until the server answers that it holds the run final."""
         with self._lock:
-            self._runs.pop(run_id, None)
+            if delivered:
+                self._runs.pop(run_id, None)
+            elif run_id in self._runs:
+                self._finishing.add(run_id)
 
     def beat(self) -> bool:
         """Renew every active run's lease now, once; False when the server did not answer."""
@@ -67,6 +73,9 @@ class Heartbeat:
         for run_id in answer.get("final") or ():
             with self._lock:
                 name = self._runs.pop(run_id, None)
+                if run_id in self._finishing:  # its final state arrived: as expected
+                    self._finishing.discard(run_id)
+                    continue
             if name is not None:
                 logger.error(
                     "The server holds flow run %r (%s) as final already, probably marked Crashed "

@@ -137,7 +137,9 @@ class HttpBackend(Recorder):
                 run.applied.add(transition_id)
             transitions.accept(run, state, transition_id)
             if state.type in TERMINAL_STATES:
-                self.heartbeat.discard(run.id)
+                # decided here during an outage: the server still holds the run active until
+                # the journal reaches it, so its lease is renewed until then
+                self.heartbeat.discard(run.id, delivered=not isinstance(answer, Decision))
             else:  # active again (a retry after Failed)
                 self.heartbeat.add(run.id, run.name)
         return decision
