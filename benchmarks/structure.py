@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 try:
@@ -75,14 +76,15 @@ def imports(core: Path) -> tuple[dict[str, set[str]], list[tuple[str, int, str]]
     return arrows, inside
 
 
-def largest_cycle(arrows: dict[str, set[str]], nodes: list[str]) -> int:
-    """The size of the largest strongly connected set of modules (Tarjan, iteratively)."""
+def cycles(arrows: Mapping[str, Iterable[str]], nodes: Iterable[str]) -> list[list[str]]:
+    """Every strongly connected set of two or more modules, each sorted (Tarjan, iteratively).
+    Also used by tests/test_architecture.py."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
     on_stack: set[str] = set()
-    largest = 1
-    for start in nodes:
+    found: list[list[str]] = []
+    for start in sorted(nodes):
         if start in index:
             continue
         index[start] = low[start] = len(index)
@@ -105,15 +107,21 @@ def largest_cycle(arrows: dict[str, set[str]], nodes: list[str]) -> int:
             if work:
                 low[work[-1][0]] = min(low[work[-1][0]], low[node])
             if low[node] == index[node]:
-                size = 0
+                component = []
                 while True:
                     member = stack.pop()
                     on_stack.discard(member)
-                    size += 1
+                    component.append(member)
                     if member == node:
                         break
-                largest = max(largest, size)
-    return largest
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def largest_cycle(arrows: Mapping[str, Iterable[str]], nodes: Iterable[str]) -> int:
+    """The size of the largest import cycle (1: there is none)."""
+    return max((len(c) for c in cycles(arrows, nodes)), default=1)
 
 
 def upward(root: Path, arrows: dict[str, set[str]]) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ such import says why it is lazy, and the page lists the layers the contract enfo
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 import subprocess
 import sys
@@ -20,6 +21,11 @@ except ModuleNotFoundError:  # Python 3.10
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "core" / "cadenza"
+
+# the cycle finder behind `benchmarks/structure.py`'s figures, loaded from its file
+_spec = importlib.util.spec_from_file_location("structure", ROOT / "benchmarks" / "structure.py")
+structure = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(structure)
 
 
 @pytest.fixture(scope="module")
@@ -37,50 +43,8 @@ def test_the_layers_contract_is_kept() -> None:
 
 
 def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
-    """Every strongly connected set of two or more modules (Tarjan, iteratively)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    found: list[list[str]] = []
-    counter = 0
-    for start in sorted(graph.modules):
-        if start in index:
-            continue
-        work = [(start, iter(sorted(graph.find_modules_directly_imported_by(start))))]
-        index[start] = low[start] = counter
-        counter += 1
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is not None:
-                if child not in index:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append(
-                        (child, iter(sorted(graph.find_modules_directly_imported_by(child))))
-                    )
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1:
-                    found.append(sorted(component))
-    return found
+    arrows = {m: graph.find_modules_directly_imported_by(m) for m in graph.modules}
+    return structure.cycles(arrows, graph.modules)
 
 
 def test_no_import_cycle_even_through_imports_inside_functions(graph) -> None:

@@ -125,3 +125,47 @@ def test_live_batches_renew_the_lease_as_heartbeats_do(reaping_server) -> None:
         time.sleep(3 * lease)  # the batches stopped: now it is reaped like any other
         states = {r["id"]: r["state"] for r in client.list_flow_runs(limit=100)}
         assert states[live]["type"] == "CRASHED"
+
+
+def test_a_run_that_ended_during_an_outage_keeps_its_lease_until_its_end_arrives(
+    reaping_server, caplog
+) -> None:
+    """Its final state was journaled, not delivered: the server still holds it Running, so the
+    process keeps renewing its lease (else the reaper crashes it and the journal's records are
+    refused); once the server holds it final, it is let go without an error."""
+    import uuid
+
+    from cadenza.backends.heartbeat import Heartbeat
+    from cadenza.client.http import ApiClient
+
+    run_id = str(uuid.uuid4())
+    with ApiClient(reaping_server.url) as client:
+        heartbeat = Heartbeat(client, INTERVAL)
+        client.create_flow_run(
+            {"id": run_id, "name": "ending", "flow_name": "f", "created": time.time(),
+             "lease_seconds": heartbeat.lease}
+        )  # fmt: skip
+        heartbeat.add(run_id, "ending")
+        heartbeat.discard(run_id, delivered=False)
+        try:
+            time.sleep(4 * heartbeat.lease)  # four leases: only the heartbeats keep it alive
+            (run,) = [r for r in client.list_flow_runs(limit=100) if r["id"] == run_id]
+            assert run["state"]["type"] is None  # never crashed
+            for n, kind in enumerate(("PENDING", "RUNNING", "COMPLETED"), 1):
+                state = {
+                    "type": kind,
+                    "name": kind.title(),
+                    "message": None,
+                    "timestamp": time.time(),
+                    "details": None,
+                    "result_ref": None,
+                }
+                answer = client.set_state(
+                    run_id, {"transition_id": f"{run_id}:{n}", "run_count": 1, "state": state}
+                )
+                assert answer["decision"] == "ACCEPT", answer
+            time.sleep(3 * INTERVAL)
+            assert heartbeat._runs == {} and heartbeat._finishing == set()
+            assert "holds flow run" not in caplog.text  # an expected end, not an error
+        finally:
+            heartbeat.stop()
