@@ -150,3 +150,16 @@ def test_retry_after_over_a_real_socket() -> None:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_timeouts_wait_for_a_busy_server_and_connect_briefly(monkeypatch) -> None:
+    from cadenza.settings import spec
+
+    with ApiClient("http://x") as client:  # Prefect's PREFECT_API_REQUEST_TIMEOUT is 60 s too
+        assert (client._http.timeout.read, client._http.timeout.connect) == (60.0, 10.0)
+    monkeypatch.setenv("CADENZA_API_REQUEST_TIMEOUT", "2.5")
+    spec.reset_cache()
+    with ApiClient("http://x") as client:
+        assert (client._http.timeout.read, client._http.timeout.connect) == (2.5, 2.5)
+    with ApiClient("http://x", timeout=120) as client:
+        assert (client._http.timeout.read, client._http.timeout.connect) == (120.0, 10.0)

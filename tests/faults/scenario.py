@@ -24,15 +24,16 @@ CREATE = "/api/flow_runs"
 
 
 def run_workload(proxy: FaultProxy, home: Path, work: Path, deadline: float = 120,
-                 **config: Any) -> dict[str, Any]:  # fmt: skip
-    """Run `faults.workload` with `config` through `proxy`; its tally (empty in replay mode).
-    The process is stopped by its PID if it outlives `deadline` seconds."""
+                 env: dict[str, str] | None = None, **config: Any) -> dict[str, Any]:  # fmt: skip
+    """Run `faults.workload` with `config` through `proxy`, `env` added to its environment; its
+    tally (empty in replay mode). The process is stopped by its PID if it outlives `deadline`
+    seconds."""
     work.mkdir(parents=True, exist_ok=True)
     tally = work / "tally.json"
     (work / "config.json").write_text(json.dumps({"url": proxy.url, "tally": str(tally),
                                                   **config}))  # fmt: skip
     env = {**os.environ, "CADENZA_HOME": str(home), "CADENZA_API_URL": proxy.url,
-           "CADENZA_LOGGING_CONSOLE": "false"}  # fmt: skip
+           "CADENZA_LOGGING_CONSOLE": "false", **(env or {})}  # fmt: skip
     with open(work / "output.txt", "wb") as out:
         proc = subprocess.Popen([sys.executable, str(WORKLOAD), str(work / "config.json")],
                                 env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip

@@ -112,6 +112,25 @@ def test_delays_beyond_the_client_timeout(server, any_proxy, cadenza_home, tmp_p
     assert_no_dead_letters(cadenza_home)
 
 
+def test_a_server_slow_to_answer_is_waited_for_not_journaled(
+    proxy, sqlite_server, cadenza_home, tmp_path
+) -> None:
+    """Every batch answered 1.5 s late (a server saturated by other processes' writes) within
+    `CADENZA_API_REQUEST_TIMEOUT`: each batch is sent once and answered, nothing is journaled;
+    a client that gave up sooner would resend each batch and add to the load (the soak test's
+    16 x 20,000 tasks on PostgreSQL left crashed runs that way)."""
+    slow = proxy.inject(delay(response=1.5), method="POST", path=BATCH)
+    tally = run_workload(proxy, cadenza_home, tmp_path, tasks=200, timeout=None,
+                         env={"CADENZA_API_REQUEST_TIMEOUT": "4"}, flush_interval=0.3)  # fmt: skip
+    assert slow.fired >= 2
+    batches = [e for e in proxy.exchanges if e.path == BATCH]
+    assert len(batches) == slow.fired and all(e.status == 200 for e in batches)
+    output = (tmp_path / "output.txt").read_text()
+    assert "recording to the journal" not in output, output[-2000:]
+    assert_exactly_once(sqlite_server, cadenza_home, tally)
+    assert_no_dead_letters(cadenza_home)
+
+
 # -- outages longer than the retry time: the journal ---------------------------------------------
 
 

@@ -9,7 +9,8 @@ the others of its batch: ``"poison"`` (a line the fault proxy refuses) or ``"cus
 makes the parent fail at the end.
 
 The process records on ``url`` (the fault proxy) through an `HttpBackend` with the client's
-``timeout`` and ``retry_time`` (no setting selects those, so the backend is installed here), and
+``timeout`` (default 5 s; ``null``: `CADENZA_API_REQUEST_TIMEOUT`'s) and ``retry_time`` (no
+setting selects that, so the backend is installed here), and
 a plugin observes what the engine accepted: every transition of every run and every log line.
 That tally is written to ``tally`` as JSON when the flow is over; the backend sends (or
 journals) the rest of the record at exit, as any process does. With ``mode: "replay"`` the

@@ -24,11 +24,13 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
     assert spec.get("CADENZA_FLOW_DEFAULT_RETRIES") == 0
     assert spec.get("CADENZA_SQLITE_SYNCHRONOUS") == "NORMAL"
     assert spec.get("CADENZA_HEARTBEAT_INTERVAL") == 30.0
+    assert spec.get("CADENZA_API_REQUEST_TIMEOUT") == 60.0  # Prefect's PREFECT_API_REQUEST_TIMEOUT
     assert {s.name for s in spec.SETTINGS} == {
         "CADENZA_HOME",
         "CADENZA_PROFILE",
         "CADENZA_API_URL",
         "CADENZA_API_KEY",
+        "CADENZA_API_REQUEST_TIMEOUT",
         "CADENZA_LOGGING_LEVEL",
         "CADENZA_LOGGING_CONSOLE",
         "CADENZA_FLUSH_INTERVAL",

@@ -361,9 +361,8 @@ class HttpBackend(Recorder):
             return
         self._closed = True
         self._wake.set()
-        self.heartbeat.stop()
         try:
-            self.flush()
+            self.flush()  # heartbeats go on meanwhile: a long backlog may outlast the lease
             if self._held:
                 logger.error(
                     "%d request(s) for the server could be neither sent nor journaled (%s); "
@@ -372,6 +371,7 @@ class HttpBackend(Recorder):
                     self._journal_trouble,
                 )
         finally:
+            self.heartbeat.stop()
             atexit.unregister(self.close)
             self.spool.close()
             self.client.close()

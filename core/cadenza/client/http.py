@@ -46,7 +46,8 @@ httpx = _import_httpx()
 
 API_VERSION = 1
 
-DEFAULT_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 10.0
+"""At most this long to connect: a server that does not accept a connection is unreachable."""
 _JSON_HEADERS = {"Content-Type": "application/json"}
 DEFAULT_RETRY_TIME = 10.0
 
@@ -86,6 +87,13 @@ def _tls_for(url: str) -> Any:
     import ssl
 
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def _timeout(seconds: float | None) -> httpx.Timeout:
+    """The client's timeouts: `seconds` (default `CADENZA_API_REQUEST_TIMEOUT`) for an answer,
+    at most `CONNECT_TIMEOUT` of them to connect."""
+    seconds = spec.get("CADENZA_API_REQUEST_TIMEOUT") if seconds is None else seconds
+    return httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT))
 
 
 def _present(params: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -333,7 +341,7 @@ class ApiClient(_Routes, _Retrying):
         self,
         url: str,
         api_key: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
         *,
         retry_time: float = DEFAULT_RETRY_TIME,
         backoff: float = 0.1,
@@ -345,7 +353,7 @@ class ApiClient(_Routes, _Retrying):
         self._http = httpx.Client(
             base_url=self.url,
             headers=headers,
-            timeout=timeout,
+            timeout=_timeout(timeout),
             transport=transport,
             event_hooks=event_hooks or {},
             verify=_tls_for(self.url),
@@ -407,7 +415,7 @@ class AsyncApiClient(_Routes, _Retrying):
         self,
         url: str,
         api_key: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
         *,
         retry_time: float = DEFAULT_RETRY_TIME,
         backoff: float = 0.1,
@@ -418,7 +426,7 @@ class AsyncApiClient(_Routes, _Retrying):
         self._http = httpx.AsyncClient(
             base_url=self.url,
             headers=headers,
-            timeout=timeout,
+            timeout=_timeout(timeout),
             transport=transport,
             verify=_tls_for(self.url),
         )

@@ -34,6 +34,16 @@ SETTINGS: tuple[Setting, ...] = (
         "CADENZA_API_KEY", str, None, "API key sent to the server.", optional=True, secret=True
     ),
     Setting(
+        "CADENZA_API_REQUEST_TIMEOUT",
+        float,
+        60.0,
+        "Seconds a client waits for the server's answer to one request (connecting waits at "
+        "most 10). A server that took the request but is slow to answer is busy, not gone: "
+        "under load a batch waits its turn behind every other process's writes, and a request "
+        "given up early is sent again, adding to that load.",
+        minimum=0.1,
+    ),
+    Setting(
         "CADENZA_LOGGING_LEVEL",
         str,
         "INFO",
