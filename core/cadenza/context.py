@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from cadenza.backends.base import Backend
     from cadenza.flows import Flow
     from cadenza.runs import FlowRun, TaskRun
+    from cadenza.task_runners.base import TaskRunner
     from cadenza.tasks import Task
 
 _flow_run_ctx: contextvars.ContextVar[FlowRunContext | None] = contextvars.ContextVar(
@@ -49,11 +50,11 @@ class FlowRunContext:
 
     def __init__(
         self,
-        flow: Flow,
+        flow: Flow[..., Any],
         flow_run: FlowRun,
         backend: Backend,
         log_prints: bool = False,
-        task_runner: Any = None,
+        task_runner: TaskRunner | None = None,
     ) -> None:
         self.flow = flow
         self.flow_run = flow_run
@@ -64,14 +65,14 @@ class FlowRunContext:
         # Set when the flow run ended (timed out) while its body may still run in a thread.
         self.abandoned: str | None = None
         self.resume: Any = None  # a ResumePlan when this run resumes an earlier one
-        self._logger: logging.LoggerAdapter | None = None
-        self._runner: Any = None
+        self._logger: logging.LoggerAdapter[logging.Logger] | None = None
+        self._runner: TaskRunner | None = None
 
     @staticmethod
     def get() -> FlowRunContext | None:
         return _flow_run_ctx.get()
 
-    def started_task_runner(self) -> Any:
+    def started_task_runner(self) -> TaskRunner:
         """This flow run's own task runner (a duplicate of the flow's), started on first use."""
         if self._runner is None:
             with _runner_lock:
@@ -114,7 +115,7 @@ class FlowRunContext:
                     shutdown(wait=False)
 
     @property
-    def logger(self) -> logging.LoggerAdapter:
+    def logger(self) -> logging.LoggerAdapter[logging.Logger]:
         if self._logger is None:
             from cadenza.logging.loggers import flow_run_logger
 
@@ -127,18 +128,18 @@ class TaskRunContext:
 
     __slots__ = ("_logger", "log_prints", "task", "task_run")
 
-    def __init__(self, task: Task, task_run: TaskRun, log_prints: bool = False) -> None:
+    def __init__(self, task: Task[..., Any], task_run: TaskRun, log_prints: bool = False) -> None:
         self.task = task
         self.task_run = task_run
         self.log_prints = log_prints
-        self._logger: logging.LoggerAdapter | None = None
+        self._logger: logging.LoggerAdapter[logging.Logger] | None = None
 
     @staticmethod
     def get() -> TaskRunContext | None:
         return _task_run_ctx.get()
 
     @property
-    def logger(self) -> logging.LoggerAdapter:
+    def logger(self) -> logging.LoggerAdapter[logging.Logger]:
         if self._logger is None:
             from cadenza.logging.loggers import task_run_logger
 
@@ -158,7 +159,7 @@ class tags:  # Prefect's public name, used as ``with tags("a", "b"):``
 
     def __init__(self, *names: str) -> None:
         self._names = tuple(str(n) for n in names)
-        self._token: contextvars.Token | None = None
+        self._token: contextvars.Token[tuple[str, ...]] | None = None
 
     def __enter__(self) -> set[str]:
         current = _tags_ctx.get()
