@@ -12,23 +12,17 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Iterable
     from datetime import timedelta
-    from typing import Any, Protocol, TypeAlias, TypedDict
+    from typing import Any, TypeAlias, TypedDict
 
     from cadenza.cache_policies import CachePolicy
     from cadenza.context import TaskRunContext
     from cadenza.flows import Flow
+    from cadenza.plugins.hookspecs import Serializer as Serializer
     from cadenza.runs import FlowRun, TaskRun
     from cadenza.states import State
     from cadenza.storage import StorageBackend
     from cadenza.task_runners.base import TaskRunner
     from cadenza.tasks import Task
-
-    class Serializer(Protocol):
-        """What ``result_serializer`` takes besides a registered name (`cadenza.serializers`)."""
-
-        def dumps(self, obj: Any, /) -> bytes: ...
-
-        def loads(self, data: bytes, /) -> Any: ...
 
     #: ``hook(task, task_run, state)``: state hooks and ``retry_condition_fn`` of a task; an
     #: ``async def`` hook is awaited.

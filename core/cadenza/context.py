@@ -14,11 +14,11 @@ import threading
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
-    import logging
     from typing import Any
 
     from cadenza.backends.base import Backend
     from cadenza.flows import Flow
+    from cadenza.logging.loggers import RunLoggerAdapter
     from cadenza.runs import FlowRun, TaskRun
     from cadenza.task_runners.base import TaskRunner
     from cadenza.tasks import Task
@@ -65,7 +65,7 @@ class FlowRunContext:
         # Set when the flow run ended (timed out) while its body may still run in a thread.
         self.abandoned: str | None = None
         self.resume: Any = None  # a ResumePlan when this run resumes an earlier one
-        self._logger: logging.LoggerAdapter[logging.Logger] | None = None
+        self._logger: RunLoggerAdapter | None = None
         self._runner: TaskRunner | None = None
 
     @staticmethod
@@ -115,7 +115,7 @@ class FlowRunContext:
                     shutdown(wait=False)
 
     @property
-    def logger(self) -> logging.LoggerAdapter[logging.Logger]:
+    def logger(self) -> RunLoggerAdapter:
         if self._logger is None:
             from cadenza.logging.loggers import flow_run_logger
 
@@ -132,14 +132,14 @@ class TaskRunContext:
         self.task = task
         self.task_run = task_run
         self.log_prints = log_prints
-        self._logger: logging.LoggerAdapter[logging.Logger] | None = None
+        self._logger: RunLoggerAdapter | None = None
 
     @staticmethod
     def get() -> TaskRunContext | None:
         return _task_run_ctx.get()
 
     @property
-    def logger(self) -> logging.LoggerAdapter[logging.Logger]:
+    def logger(self) -> RunLoggerAdapter:
         if self._logger is None:
             from cadenza.logging.loggers import task_run_logger
 

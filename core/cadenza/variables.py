@@ -19,9 +19,13 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cadenza.store.local import LocalRecord, local
+
+if TYPE_CHECKING:
+    import builtins  # in the classes below, `list` is their method
+    from typing import Protocol
 
 NAME = re.compile(r"^[a-z0-9_-]{1,255}$")
 MAX_VALUE_BYTES = 1_000_000
@@ -96,7 +100,7 @@ class Variable:
         return _store().unset(validate_name(name))
 
     @classmethod
-    def list(cls, tag: str | None = None) -> list[Variable]:
+    def list(cls, tag: str | None = None) -> builtins.list[Variable]:
         """Every variable (with ``tag`` if given), sorted by name."""
         return [v for v in _store().list() if tag is None or tag in v.tags]
 
@@ -108,7 +112,7 @@ class Variable:
 
     @classmethod
     async def aset(
-        cls, name: str, value: Any, tags: list[str] | None = None, overwrite: bool = False
+        cls, name: str, value: Any, tags: builtins.list[str] | None = None, overwrite: bool = False
     ) -> Variable:
         import asyncio
 
@@ -127,7 +131,7 @@ class VariableStore(LocalRecord):
     _COLUMNS = "name, value, tags, created, updated"
 
     @staticmethod
-    def _variable(row: tuple) -> Variable:
+    def _variable(row: tuple[Any, ...]) -> Variable:
         name, value, tags, created, updated = row
         return Variable(name, json.loads(value), json.loads(tags), created, updated)
 
@@ -135,11 +139,11 @@ class VariableStore(LocalRecord):
         rows = self.query(f"SELECT {self._COLUMNS} FROM variables WHERE name = ?", (name,))
         return self._variable(rows[0]) if rows else None
 
-    def list(self) -> list[Variable]:
+    def list(self) -> builtins.list[Variable]:
         rows = self.query(f"SELECT {self._COLUMNS} FROM variables ORDER BY name")
         return [self._variable(row) for row in rows]
 
-    def set(self, name: str, value: Any, tags: list[str], overwrite: bool) -> Variable:
+    def set(self, name: str, value: Any, tags: builtins.list[str], overwrite: bool) -> Variable:
         now = time.time()
         with self.transaction() as conn:
             existing = conn.execute(
@@ -159,7 +163,23 @@ class VariableStore(LocalRecord):
             return conn.execute("DELETE FROM variables WHERE name = ?", (name,)).rowcount > 0
 
 
-def _store() -> Any:
+if TYPE_CHECKING:
+
+    class _Store(Protocol):
+        """Where variables live: the embedded record (`VariableStore`) or a server."""
+
+        def get(self, name: str) -> Variable | None: ...
+
+        def set(
+            self, name: str, value: Any, tags: builtins.list[str], overwrite: bool
+        ) -> Variable: ...
+
+        def unset(self, name: str) -> bool: ...
+
+        def list(self) -> builtins.list[Variable]: ...
+
+
+def _store() -> _Store:
     from cadenza.client.remote import remote_or_none
 
     remote = remote_or_none()

@@ -7,13 +7,21 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from cadenza.runs import FlowRun, TaskRun
+
+    _LoggerAdapter = logging.LoggerAdapter[logging.Logger]
+else:
+    _LoggerAdapter = logging.LoggerAdapter  # subscriptable only from Python 3.11
 
 _configured = False
 
 
-class RunLoggerAdapter(logging.LoggerAdapter):
+class RunLoggerAdapter(_LoggerAdapter):
     """Adds the run's ids and label to every record (merging any `extra` the caller passes)."""
+
+    extra: Mapping[str, object]  # always given (the run's ids), never None
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         extra = kwargs.get("extra")
@@ -46,10 +54,10 @@ def task_run_logger(run: TaskRun) -> RunLoggerAdapter:
 
 
 def run_logger(run: FlowRun | TaskRun) -> RunLoggerAdapter:
-    return flow_run_logger(run) if run.kind == "flow" else task_run_logger(run)  # type: ignore[arg-type]
+    return flow_run_logger(run) if run.kind == "flow" else task_run_logger(run)
 
 
-def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:
+def get_run_logger(context: Any = None, **kwargs: Any) -> RunLoggerAdapter:
     """The logger of the current task run, else of the current flow run.
 
     Raises `MissingContextError` outside any run, as Prefect does. Extra keyword arguments are
@@ -58,7 +66,7 @@ def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:
     from cadenza.context import get_run_context
 
     ctx = context if context is not None else get_run_context()
-    logger = ctx.logger
+    logger: RunLoggerAdapter = ctx.logger
     if kwargs:
         return RunLoggerAdapter(logger.logger, {**logger.extra, **kwargs})
     return logger
