@@ -145,15 +145,17 @@ class State(tuple["Any", ...], Generic[R]):  # "Any": a string, as `typing` is n
     def __getnewargs__(self) -> tuple[Any, ...]:  # pickle/cloudpickle rebuild through __new__
         return tuple(self)
 
-    type: StateType = property(itemgetter(0))  # type: ignore[assignment]
-    name: str = property(itemgetter(1))  # type: ignore[assignment]
-    message: str | None = property(itemgetter(2))  # type: ignore[assignment]
+    # Fields are properties reading tuple items (itemgetter: fast, no Python frame); each is
+    # declared with the type it reads as, which a property object is not, hence the ignores.
+    type: StateType = property(itemgetter(0))  # type: ignore[assignment]  # see above
+    name: str = property(itemgetter(1))  # type: ignore[assignment]  # see above
+    message: str | None = property(itemgetter(2))  # type: ignore[assignment]  # see above
     _data: Any = property(itemgetter(3))
     #: The details as given: None when the state was made without any (`state_details` then
     #: makes empty ones).
-    raw_details: StateDetails | None = property(itemgetter(4))  # type: ignore[assignment]
-    ts: float = property(itemgetter(5))  # type: ignore[assignment]
-    result_ref: str | None = property(itemgetter(6))  # type: ignore[assignment]
+    raw_details: StateDetails | None = property(itemgetter(4))  # type: ignore[assignment]  # see above
+    ts: float = property(itemgetter(5))  # type: ignore[assignment]  # see above
+    result_ref: str | None = property(itemgetter(6))  # type: ignore[assignment]  # see above
 
     @property
     def state_details(self) -> StateDetails:

@@ -12,7 +12,7 @@ import itertools
 import os
 import time
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cadenza._ids import new_id
 from cadenza._text import MAX_TEXT, truncate
@@ -21,6 +21,8 @@ from cadenza.orchestration.transitions import accept
 from cadenza.plugins import _observers
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cadenza.backends.base import Run
     from cadenza.runs import FlowRun, TaskRun
     from cadenza.states import State
@@ -144,8 +146,8 @@ class Recorder:
         runs: list,
         states: list[tuple],
         logs: list[tuple],
-        cache: list[tuple] = (),  # type: ignore[assignment]
-        artifacts: list[dict] = (),  # type: ignore[assignment]
+        cache: Sequence[tuple[Any, ...]] = (),
+        artifacts: Sequence[dict[str, Any]] = (),
     ) -> None:
         """Queue what another recorder captured (see `CaptureBackend.drain`)."""
         for run in runs:

@@ -99,7 +99,7 @@ class _hybridmethod:
 
     def __init__(self, func: Any) -> None:
         self.func = func
-        functools.update_wrapper(self, func)  # type: ignore[arg-type]
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]  # a descriptor, not a function
 
     def __get__(self, instance: Any, owner: type) -> Any:
         return functools.partial(self.func, owner, instance)
@@ -272,7 +272,7 @@ class Block(BaseModel):
                 f"No block {full_name!r} is saved (in {store.where}); create it with "
                 f"{target.__name__}(...).save({short!r}) or `cadenza block create {slug} {short}`"
             )
-        return target._from_row(row)  # type: ignore[return-value]
+        return target._from_row(row)  # type: ignore[return-value]  # target: cls or a subclass
 
     @classmethod
     def _from_row(cls: type[B], row: Any) -> B:

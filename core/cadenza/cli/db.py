@@ -9,8 +9,17 @@ import click
 from cadenza.cli._common import die
 from cadenza.cli.doctor import doctor
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from types import ModuleType
+    from typing import TypeVar
 
-def _path_and_modules():  # type: ignore[no-untyped-def]
+    T = TypeVar("T")
+
+
+def _path_and_modules() -> tuple[Path, ModuleType]:
     from cadenza.store import database
 
     return database.default_db_path(), database
@@ -24,7 +33,7 @@ URL_OPTION = click.option(
 )
 
 
-def _server_url(url: str | None):  # type: ignore[no-untyped-def]
+def _server_url(url: str | None) -> Path | None:
     """The ``sqlite://`` file's path or None for another database; exits on a bad URL."""
     from cadenza.exceptions import StoreError
     from cadenza.server import schema
@@ -35,7 +44,7 @@ def _server_url(url: str | None):  # type: ignore[no-untyped-def]
         die(str(exc))
 
 
-def _on_url(url: str, action):  # type: ignore[no-untyped-def]
+def _on_url(url: str, action: Callable[[], T]) -> T:
     from cadenza.exceptions import StoreError
 
     try:

@@ -18,7 +18,7 @@ from typing import Any
 from cadenza.exceptions import CadenzaError, ServerIncompatible
 
 
-def _import_httpx():  # type: ignore[no-untyped-def]
+def _import_httpx() -> Any:  # the httpx module
     """``import httpx`` without its command-line tool.
 
     httpx's ``__init__`` imports ``httpx._main`` (its CLI: click, rich, pygments) whenever those
@@ -31,7 +31,7 @@ def _import_httpx():  # type: ignore[no-untyped-def]
         return sys.modules["httpx"]
     blocked = "httpx._main" not in sys.modules
     if blocked:
-        sys.modules["httpx._main"] = None  # type: ignore[assignment]
+        sys.modules["httpx._main"] = None  # type: ignore[assignment]  # None blocks it, see above
     try:
         import httpx
     finally:
@@ -388,7 +388,7 @@ class ApiClient(_Routes, _Retrying):
                 answer = exc
             delay = attempts.after(answer)
             if delay is None:
-                return answer  # type: ignore[return-value]
+                return answer
             time.sleep(delay)
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -461,7 +461,7 @@ class AsyncApiClient(_Routes, _Retrying):
                 answer = exc
             delay = attempts.after(answer)
             if delay is None:
-                return answer  # type: ignore[return-value]
+                return answer
             await asyncio.sleep(delay)
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:

@@ -266,7 +266,7 @@ class GcsBucket(TransferMixin, Block):
             other.gcp_credentials,
         ) == (self.bucket, self.bucket_folder, self.gcp_credentials)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # equal by value and mutable: unhashable
 
     def __getstate__(self) -> dict[Any, Any]:
         """Pickled (e.g. to a worker process) without its client and lock."""

@@ -47,7 +47,7 @@ class EngineState:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, EngineState)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # as the block holding it: unhashable
 
     def __copy__(self) -> EngineState:
         return EngineState()
