@@ -2,12 +2,13 @@
 # creates with uv and refreshes only when pyproject.toml is newer than .venv/.installed.
 #
 #   make demo    run examples/etl.py:etl and show the recorded run
-#   make test    ruff, then the whole test suite (core, plugins/*/tests, collections/*/tests),
-#                except the long randomised `soak` tests
+#   make test    ruff and mypy, then the whole test suite (core, plugins/*/tests,
+#                collections/*/tests), except the long randomised `soak` tests
 #   make soak    the `soak` tests (tests/faults/test_soak.py; CADENZA_SOAK_SEEDS=n seeds)
 #   make bench   the performance suite (benchmarks/run.py); BENCH_ARGS="--quick" to shorten
 #   make docs    the documentation site (mkdocs build --strict) into build/site
 #   make lint    ruff check, and import-linter's layers contract (docs/architecture.md)
+#   make typecheck  mypy --strict on the core's public modules and the collections ([tool.mypy])
 #   make clean   caches and build output (distclean also removes .venv)
 
 SHELL := /bin/bash
@@ -26,7 +27,7 @@ DISTS := plugins/cadenza-dask collections/cadenza-aws collections/cadenza-gcp co
 UV_BOOT := build/uv
 UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOT)/bin/uv)
 
-.PHONY: venv demo test soak bench lint docs clean distclean
+.PHONY: venv demo test soak bench lint typecheck docs clean distclean
 
 venv: $(STAMP)
 
@@ -48,7 +49,10 @@ lint: venv
 	$(BIN)/ruff check core tests benchmarks examples plugins collections
 	$(BIN)/lint-imports --no-cache   # the layers of docs/architecture.md (pyproject.toml)
 
-test: lint
+typecheck: venv
+	$(BIN)/mypy
+
+test: lint typecheck
 	$(BIN)/pytest -q -m "not soak"
 
 soak: venv

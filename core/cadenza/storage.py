@@ -156,7 +156,10 @@ def describe(storage: Any) -> dict[str, Any]:
 
 def from_description(desc: dict[str, Any]) -> Any:
     """The backend described by ``desc`` (the inverse of `describe`)."""
-    cls = storage_type(desc.get("type"))
+    slug = desc.get("type")
+    if not isinstance(slug, str):
+        raise LookupError(f"A result storage description needs a string 'type': {desc!r}")
+    cls = storage_type(slug)
     return cls.from_ref(desc)
 
 

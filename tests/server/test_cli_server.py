@@ -87,7 +87,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
             except httpx.TransportError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {proc.stdout.read()}")  # type: ignore[union-attr]
+                output = proc.stdout.read() if proc.stdout is not None else ""
+                raise RuntimeError(f"server did not start: {output}")
             time.sleep(0.1)
         yield base, db
     finally:

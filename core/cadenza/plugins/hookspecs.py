@@ -82,7 +82,7 @@ def register_task_runners() -> list[type[TaskRunner]]:
 
 
 @hookspec
-def register_tasks() -> list[Task]:
+def register_tasks() -> list[Task[..., Any]]:
     """Prebuilt tasks (``@task`` objects) this plugin provides, registered by ``task.name``.
 
     They stay ordinary tasks, importable from the plugin's package; registering them makes them
@@ -105,7 +105,9 @@ def register_serializers() -> list[tuple[str, Callable[[], Serializer]]]:
 
 
 @hookspec
-def on_flow_run_state(flow_run: FlowRun, old_state: State | None, new_state: State) -> None:
+def on_flow_run_state(
+    flow_run: FlowRun, old_state: State[Any] | None, new_state: State[Any]
+) -> None:
     """A flow run's state changed: called after the orchestrator accepted the transition.
 
     ``flow_run`` is the in-memory run (already carrying ``new_state``); ``old_state`` is the state
@@ -115,7 +117,9 @@ def on_flow_run_state(flow_run: FlowRun, old_state: State | None, new_state: Sta
 
 
 @hookspec
-def on_task_run_state(task_run: TaskRun, old_state: State | None, new_state: State) -> None:
+def on_task_run_state(
+    task_run: TaskRun, old_state: State[Any] | None, new_state: State[Any]
+) -> None:
     """A task run's state changed; as `on_flow_run_state`, for task runs.
 
     Fires in the process that proposes the transition: for task runs executed by a remote task

@@ -72,7 +72,7 @@ class Guard:
             if name == b"authorization":
                 given = value
                 break
-        return hmac.compare_digest(given, self.expected)  # type: ignore[arg-type]
+        return hmac.compare_digest(given, self.expected)  # type: ignore[arg-type]  # ASGI headers are bytes
 
     def _too_large(self) -> str:
         return f"Request body too large: the limit is {self.max_body} bytes"

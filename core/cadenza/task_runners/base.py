@@ -58,10 +58,10 @@ class TaskRunner:
         self._lock = threading.Lock()
         self._all_done = threading.Condition(self._lock)
         # Every submitted run not final yet, by its outcome future: what `cancel_all` settles.
-        self._open: dict[cf.Future, tuple[TaskRun, Backend]] = {}
+        self._open: dict[cf.Future[State[Any]], tuple[TaskRun, Backend]] = {}
         self._started = False
         self._cancelled: BaseException | None = None  # why `cancel_all` was called
-        self._stopping: set[cf.Future] = set()  # runs `_stop` has claimed
+        self._stopping: set[cf.Future[State[Any]]] = set()  # runs `_stop` has claimed
 
     @property
     def name(self) -> str:
@@ -82,15 +82,15 @@ class TaskRunner:
     # -- submission -----------------------------------------------------------------------------
     def submit(
         self,
-        task: Task,
+        task: Task[..., Any],
         parameters: dict[str, Any],
         wait_for: Iterable[Any] | None = None,
         dependencies: Any = None,
-    ) -> CadenzaFuture:
+    ) -> CadenzaFuture[Any]:
         """Create the task run now; run it once everything it depends on is done."""
 
         run, backend, log_prints = new_task_run(task, (), parameters)
-        outcome: cf.Future = cf.Future()
+        outcome: cf.Future[State[Any]] = cf.Future()
         with self._lock:
             self._open[outcome] = (run, backend)
         context = contextvars.copy_context()
@@ -109,10 +109,10 @@ class TaskRunner:
 
     def map(
         self,
-        task: Task,
+        task: Task[..., Any],
         parameters: dict[str, Any],
         wait_for: Iterable[Any] | None = None,
-    ) -> CadenzaFutureList:
+    ) -> CadenzaFutureList[Any]:
         """Submit one run per element of the iterable parameters (see `Task.map`)."""
 
         return CadenzaFutureList(
@@ -147,7 +147,7 @@ class TaskRunner:
         This default stops nothing: runs under way elsewhere are abandoned at once.
         """
 
-    def _stop(self, outcome: cf.Future, run: TaskRun, backend: Backend) -> None:
+    def _stop(self, outcome: cf.Future[State[Any]], run: TaskRun, backend: Backend) -> None:
         """Settle a run `cancel_all` stops (once, whichever thread gets there first)."""
         with self._lock:
             if outcome in self._stopping or outcome.done():
@@ -156,7 +156,7 @@ class TaskRunner:
         reason: BaseException = self._cancelled  # type: ignore[assignment]  # set before
         self._resolve(outcome, stopped(run, backend, reason, self.launches_elsewhere))
 
-    def _resolve(self, outcome: cf.Future, state: State) -> None:
+    def _resolve(self, outcome: cf.Future[State[Any]], state: State[Any]) -> None:
         """Set a submitted run's final state (every launch path ends here; the first call for
         a run wins, so that a run `cancel_all` settled ignores its late worker)."""
         try:
@@ -170,12 +170,12 @@ class TaskRunner:
 
     def _start(
         self,
-        task: Task,
+        task: Task[..., Any],
         run: TaskRun,
         backend: Backend,
         log_prints: bool,
         parameters: dict[str, Any],
-        outcome: cf.Future,
+        outcome: cf.Future[State[Any]],
         context: contextvars.Context,
     ) -> None:
 
@@ -208,20 +208,20 @@ class TaskRunner:
 
     def _launch(
         self,
-        task: Task,
+        task: Task[..., Any],
         run: TaskRun,
         backend: Backend,
         log_prints: bool,
-        args: tuple,
-        kwargs: dict,
-        outcome: cf.Future,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        outcome: cf.Future[State[Any]],
         context: contextvars.Context,
     ) -> None:
         """Run the created task run; when it ends, call ``self._resolve(outcome, final_state)``."""
         raise NotImplementedError
 
 
-def crashed(run: TaskRun, backend: Backend, exc: BaseException) -> State:
+def crashed(run: TaskRun, backend: Backend, exc: BaseException) -> State[Any]:
     """Record that the runner could not run `run` (e.g. a worker process died), or, for an
     interruption (`exc` not an `Exception`), how it ended."""
 
@@ -239,7 +239,7 @@ def crashed(run: TaskRun, backend: Backend, exc: BaseException) -> State:
 
 def stopped(
     run: TaskRun, backend: Backend, reason: BaseException, maybe_started: bool = False
-) -> State:
+) -> State[Any]:
     """Record how `cancel_all` ended `run`: Cancelled if it never started, Crashed if it was
     abandoned under way (or, with `maybe_started`, may have started somewhere we cannot see)."""
 
@@ -263,7 +263,7 @@ def stopped(
 _READY = (StateType.PENDING, StateType.SCHEDULED)
 
 
-def _when_all_done(futures: list[CadenzaFuture], callback: Any) -> None:
+def _when_all_done(futures: list[CadenzaFuture[Any]], callback: Any) -> None:
     """Call `callback()` once, in whichever thread completes the last of `futures`."""
     remaining = [len(futures)]
     lock = threading.Lock()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from cadenza.backends.base import Backend
     from cadenza.runs import TaskRun
+    from cadenza.states import State
     from cadenza.tasks import Task
 
 
@@ -48,13 +49,13 @@ class ProcessPoolTaskRunner(TaskRunner):
 
     def _launch(
         self,
-        task: Task,
+        task: Task[..., Any],
         run: TaskRun,
         backend: Backend,
         log_prints: bool,
-        args: tuple,
-        kwargs: dict,
-        outcome: cf.Future,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        outcome: cf.Future[State[Any]],
         context: contextvars.Context,
     ) -> None:
         if self._executor is None:

@@ -37,7 +37,13 @@ class _FlowRunRef:
         self.result_options = result_options
 
 
-def pack(task: Task, run: TaskRun, log_prints: bool, args: tuple, kwargs: dict) -> bytes:
+def pack(
+    task: Task[..., Any],
+    run: TaskRun,
+    log_prints: bool,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> bytes:
     import cloudpickle
 
     ctx = FlowRunContext.get()
@@ -45,7 +51,8 @@ def pack(task: Task, run: TaskRun, log_prints: bool, args: tuple, kwargs: dict) 
     if ctx is not None:
         inherited = ctx.flow_run.result_options if task.persist_result is None else None
         flow_run = _FlowRunRef(ctx.flow_run.id, ctx.flow_run.name, inherited)
-    return cloudpickle.dumps((task, run, log_prints, args, kwargs, flow_run))
+    payload: bytes = cloudpickle.dumps((task, run, log_prints, args, kwargs, flow_run))
+    return payload
 
 
 def run_packed(payload: bytes) -> bytes:
@@ -57,7 +64,10 @@ def run_packed(payload: bytes) -> bytes:
     backend = CaptureBackend()
     token = None
     if flow_run is not None:
-        token = _flow_run_ctx.set(FlowRunContext(None, flow_run, backend, log_prints))  # type: ignore[arg-type]
+        # A worker knows its flow run by id, name and result options (_FlowRunRef), not the
+        # Flow object: enough for what a task run reads from its flow run's context.
+        context = FlowRunContext(None, flow_run, backend, log_prints)  # type: ignore[arg-type]  # see above
+        token = _flow_run_ctx.set(context)
     try:
         state = execute(task, run, backend, log_prints, args, kwargs)
     finally:
@@ -65,17 +75,20 @@ def run_packed(payload: bytes) -> bytes:
             _flow_run_ctx.reset(token)
     _, states, logs, cache, artifacts = backend.drain()  # the run itself travels back whole
     try:
-        return cloudpickle.dumps((state, run, states, logs, cache, artifacts))
+        sent: bytes = cloudpickle.dumps((state, run, states, logs, cache, artifacts))
+        return sent
     except Exception as exc:  # the result itself cannot travel back
         message = f"Task run result could not be sent back: {type(exc).__name__}: {exc}"
         failed = State(StateType.FAILED, None, message, RuntimeError(message), state.state_details)
-        return cloudpickle.dumps((failed, run, states, logs, cache, artifacts))
+        sent = cloudpickle.dumps((failed, run, states, logs, cache, artifacts))
+        return sent
 
 
-def unpack_into(payload: bytes, run: TaskRun, backend: Backend) -> State:
+def unpack_into(payload: bytes, run: TaskRun, backend: Backend) -> State[Any]:
     """Submitting side: record what the worker captured; return the final state."""
     import cloudpickle
 
+    state: State[Any]  # what run_packed sent back
     state, remote_run, states, logs, cache, artifacts = cloudpickle.loads(payload)
     for field in ("state", "start_time", "end_time", "run_count", "result_ref", "cache_key"):
         setattr(run, field, getattr(remote_run, field))

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from cadenza.backends.base import Backend
     from cadenza.runs import TaskRun
+    from cadenza.states import State
     from cadenza.tasks import Task
 
 _STOP = None
@@ -49,7 +50,8 @@ class ThreadPoolTaskRunner(TaskRunner):
             raise ValueError(f"max_workers must be >= 1, got {max_workers}")
         self.max_workers = max_workers
         self._limit = max_workers or min(32, (os.cpu_count() or 1) + 4)
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        # (context, task, run, backend, log_prints, args, kwargs, outcome), or _STOP
+        self._queue: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._idle = 0
         self._busy: dict[int, Any] = {}  # worker thread id -> the TaskRun it runs, or None
@@ -72,13 +74,13 @@ class ThreadPoolTaskRunner(TaskRunner):
 
     def _launch(
         self,
-        task: Task,
+        task: Task[..., Any],
         run: TaskRun,
         backend: Backend,
         log_prints: bool,
-        args: tuple,
-        kwargs: dict,
-        outcome: cf.Future,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        outcome: cf.Future[State[Any]],
         context: contextvars.Context,
     ) -> None:
         self._queue.put((context, task, run, backend, log_prints, args, kwargs, outcome))

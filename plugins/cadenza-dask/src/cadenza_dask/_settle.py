@@ -43,7 +43,7 @@ class Settled:
         return self._value
 
 
-def settle_one(future: Future) -> Settled:
+def settle_one(future: Future[bytes]) -> Settled:
     """The outcome of one done Dask future; never blocks on a cancelled one."""
     if future.status == "cancelled":
         return Settled(error=CancelledError(f"Dask task {future.key!r} was cancelled"))
@@ -65,11 +65,12 @@ class Settler:
 
     def __init__(self, client: Client, name: str = "cadenza-dask-settler") -> None:
         self._client = client
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        # (done future, on_done) pairs, or _STOP
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def watch(self, future: Future, on_done: Callable[[Settled], None]) -> None:
+    def watch(self, future: Future[bytes], on_done: Callable[[Settled], None]) -> None:
         """Settle `future` with `on_done` once it is done (at once if it already is)."""
         put = self._queue.put
         future.add_done_callback(lambda done: put((done, on_done)))
@@ -94,9 +95,9 @@ class Settler:
                 batch = [item for item in batch if item is not _STOP]
             self._settle(batch)
 
-    def _settle(self, batch: list[tuple[Future, Callable[[Settled], None]]]) -> None:
+    def _settle(self, batch: list[tuple[Future[bytes], Callable[[Settled], None]]]) -> None:
         finished = [future for future, _ in batch if future.status == "finished"]
-        values: dict[str, Any] = {}
+        values: dict[object, Any] = {}  # by Dask key
         if finished:
             try:
                 gathered = self._client.gather(finished)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from cadenza.backends.base import Backend
     from cadenza.runs import TaskRun
+    from cadenza.states import State
     from cadenza.tasks import Task
     from distributed import Client, Future
 
@@ -83,7 +84,7 @@ class DaskTaskRunner(TaskRunner):
         # Runs on the cluster, by Dask key: their Dask future (Dask cancels a task whose last
         # Future is garbage-collected, so it is held here) and how to settle the run. Whoever
         # removes an entry settles that run: the settler thread, or `shutdown(wait=False)`.
-        self._pending: dict[str, tuple[Future, Callable[[Settled], None]]] = {}
+        self._pending: dict[str, tuple[Future[bytes], Callable[[Settled], None]]] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
     def duplicate(self) -> DaskTaskRunner:
@@ -129,7 +130,7 @@ class DaskTaskRunner(TaskRunner):
             self._client = self._cluster = self._settler = None
         if client is None:
             return
-        abandoned: list[tuple[Future, Callable[[Settled], None]]] = []
+        abandoned: list[tuple[Future[bytes], Callable[[Settled], None]]] = []
         if not wait:
             with self._lock:
                 abandoned = list(self._pending.values())
@@ -163,13 +164,13 @@ class DaskTaskRunner(TaskRunner):
     # -- running -------------------------------------------------------------------------------
     def _launch(
         self,
-        task: Task,
+        task: Task[..., Any],
         run: TaskRun,
         backend: Backend,
         log_prints: bool,
-        args: tuple,
-        kwargs: dict,
-        outcome: cf.Future,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        outcome: cf.Future[State[Any]],
         context: contextvars.Context,
     ) -> None:
         client, settler = self.client, self._settler
