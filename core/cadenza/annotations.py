@@ -45,3 +45,6 @@ class allow_failure(BaseAnnotation):
 
 class quote(BaseAnnotation):
     """Pass this argument as is, without resolving futures or states inside it."""
+
+
+__all__ = ["BaseAnnotation", "allow_failure", "quote", "unmapped"]

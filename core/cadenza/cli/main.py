@@ -98,3 +98,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+__all__ = ["LAZY_COMMANDS", "LazyGroup", "cli", "main"]

@@ -131,3 +131,6 @@ def _revision(conn, text) -> str | None:  # type: ignore[no-untyped-def]
         return None
     row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
     return row[0] if row else None
+
+
+__all__ = ["default_database_url", "migrate_url", "prepare", "sqlite_path", "url_revision"]

@@ -218,3 +218,16 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+__all__ = [
+    "NOT_WRITTEN",
+    "STATEMENTS",
+    "compile_statements",
+    "dump_schema",
+    "main",
+    "migrated_record",
+    "render_schema",
+    "render_statements",
+    "write_all",
+]

@@ -297,3 +297,6 @@ def _when_all_done(futures: list[CadenzaFuture], callback: Any) -> None:
 
     for future in futures:
         future._future.add_done_callback(one_done)
+
+
+__all__ = ["CANCEL_GRACE_S", "TaskRunner"]

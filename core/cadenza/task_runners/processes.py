@@ -54,3 +54,6 @@ class ProcessPoolTaskRunner(TaskRunner):
 
     def __repr__(self) -> str:
         return f"ProcessPoolTaskRunner(max_workers={self.max_workers})"
+
+
+__all__ = ["ProcessPoolTaskRunner"]

@@ -146,3 +146,6 @@ def _raisable(reason: BaseException) -> type[BaseException] | None:
     if kind in (KeyboardInterrupt, SystemExit) or kind.__name__ == "CancelledError":
         return kind
     return None
+
+
+__all__ = ["ThreadPoolTaskRunner"]

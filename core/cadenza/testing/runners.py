@@ -190,3 +190,6 @@ class TaskRunnerConformance:
             assert state.is_final() and state.type.value in {"CANCELLED", "CRASHED", "COMPLETED"}
         rows = cadenza_record("SELECT count(*) FROM task_runs WHERE state_type IS NULL")
         assert rows == [(0,)]
+
+
+__all__ = ["TaskRunnerConformance"]
