@@ -15,6 +15,8 @@ import pytest
 
 from public_api import canonical_path, defined_in, import_module, public_module_names
 
+pytestmark = pytest.mark.docs
+
 
 def documented_objects(site: Path) -> set[str]:
     """The Python objects of the site's inventory (Sphinx's objects.inv, version 2)."""

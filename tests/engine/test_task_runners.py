@@ -98,7 +98,13 @@ if DaskTaskRunner is not None:
     RUNNERS["dask"] = lambda: DaskTaskRunner(address=_dask_address())
 
 
-@pytest.fixture(params=sorted(RUNNERS))
+# runs in worker processes, or on a Dask cluster, start something real: integration tests
+@pytest.fixture(
+    params=[
+        name if name == "threads" else pytest.param(name, marks=pytest.mark.integration)
+        for name in sorted(RUNNERS)
+    ]
+)
 def runner(request):
     return RUNNERS[request.param]()
 
