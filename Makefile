@@ -4,6 +4,13 @@
 #   make demo    run examples/etl.py:etl and show the recorded run
 #   make test    ruff and mypy, then the whole test suite (core, plugins/*/tests,
 #                collections/*/tests), except the long randomised `soak` tests
+#   make test-fast  the developer loop: ruff, then the unit tests only — every test not marked
+#                `slow`, `integration` (a real server, PostgreSQL, an emulator, a Dask cluster,
+#                other processes), `docs` or `soak` — on FAST_WORKERS processes (pytest-xdist;
+#                default auto); under a minute on two cores. Markers: pyproject.toml; conftest.py
+#                marks `integration` by the fixtures a test uses. Select a suite with PYTEST_ARGS,
+#                e.g. make test-fast PYTEST_ARGS=tests/plugins, or run one kind alone:
+#                .venv/bin/pytest -m docs | -m integration | -m slow
 #   make soak    the `soak` tests (tests/faults/test_soak.py; CADENZA_SOAK_SEEDS=n seeds)
 #   make bench   the performance suite (benchmarks/run.py); BENCH_ARGS="--quick" to shorten
 #   make docs    the documentation site (mkdocs build --strict) into build/site
@@ -19,6 +26,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_ARGS ?=
+FAST_WORKERS ?= auto
+PYTEST_ARGS ?=
+FAST_MARKERS := not (slow or integration or docs or soak)
 # Distributions of their own, installed editable beside the core (each with its test extra).
 DISTS := plugins/cadenza-dask collections/cadenza-aws collections/cadenza-gcp collections/cadenza-sql
 
@@ -27,7 +37,7 @@ DISTS := plugins/cadenza-dask collections/cadenza-aws collections/cadenza-gcp co
 UV_BOOT := build/uv
 UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOT)/bin/uv)
 
-.PHONY: venv demo test soak bench lint typecheck docs clean distclean
+.PHONY: venv demo test test-fast soak bench lint typecheck docs clean distclean
 
 venv: $(STAMP)
 
@@ -54,6 +64,9 @@ typecheck: venv
 
 test: lint typecheck
 	$(BIN)/pytest -q -m "not soak"
+
+test-fast: lint
+	$(BIN)/pytest -q -n $(FAST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 soak: venv
 	$(BIN)/pytest -q -m soak

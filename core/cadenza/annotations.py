@@ -47,3 +47,6 @@ class allow_failure(BaseAnnotation[T]):
 
 class quote(BaseAnnotation[T]):
     """Pass this argument as is, without resolving futures or states inside it."""
+
+
+__all__ = ["BaseAnnotation", "allow_failure", "quote", "unmapped"]

@@ -143,3 +143,6 @@ class TaskRun:
 
     def __repr__(self) -> str:
         return f"TaskRun(id={self.id!r}, name={self.name!r}, state={self.state!r})"
+
+
+__all__ = ["FlowRun", "TaskRun"]

@@ -308,6 +308,7 @@ def test_no_warning_when_the_schema_is_unchanged() -> None:
         Secret.load("s")
 
 
+@pytest.mark.integration  # many processes
 def test_many_processes_save_at_once(run_python) -> None:
     code = """
 import multiprocessing as mp

@@ -25,6 +25,9 @@ from server_helpers import flow_run, state, task_run
 from cadenza.cli.main import cli
 from cadenza.store.database import ensure_schema
 
+# real server processes
+pytestmark = pytest.mark.integration
+
 KEY = "live-server-key"
 
 

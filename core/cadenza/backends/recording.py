@@ -190,3 +190,6 @@ def pop_all(queue: deque) -> list:
     n = len(queue)
     pop = queue.popleft
     return [pop() for _ in range(n)]
+
+
+__all__ = ["Recorder", "pop_all", "take_runs"]

@@ -5,7 +5,6 @@ A block type is a pydantic model::
     from pydantic import SecretStr
     from cadenza.blocks.core import Block
     from cadenza.blocks.fields import SecretDict
-from cadenza.blocks.sealing import SECRET_MARKER
 
     class Warehouse(Block):
         \"\"\"Connection to the data warehouse.\"\"\"
@@ -411,7 +410,14 @@ def _from_stored(data: Any, what: str) -> Any:
 
 
 def secret_values(value: Any) -> list[str]:
-    """Every secret's clear-text value in a block (or field value), as strings, for masking."""
+    """The clear-text value of every secret in a block (or any field value), as strings.
+
+    Secrets are the `SecretStr`, `SecretBytes`, `SecretDict` and ``Secret[T]`` values at any
+    depth of nested models, lists and dicts; a secret holding a structure gives each of its
+    leaves (bytes decoded as UTF-8 when they can be). For masking —
+    ``cadenza.masking.register(*secret_values(credentials))`` — and for scrubbing an SDK's
+    error message before it is raised. Never log what it returns.
+    """
     out: list[str] = []
     _collect(value, out, secret=False)
     return out

@@ -146,3 +146,6 @@ def downgrade(target: str, database_url: str | None) -> None:
         click.echo(f"{path} is at revision {database.current_revision(path) or 'none'}")
     except StoreError as exc:
         die(str(exc))
+
+
+__all__ = ["URL_OPTION", "db", "downgrade", "revision", "upgrade"]

@@ -99,3 +99,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+__all__ = ["LAZY_COMMANDS", "LazyGroup", "cli", "main"]

@@ -522,3 +522,17 @@ def get_client(sync_client: bool = False, **kwargs: Any) -> ApiClient | AsyncApi
     if sync_client:
         return ApiClient(url, api_key=key, **kwargs)
     return AsyncApiClient(url, api_key=key, **kwargs)
+
+
+__all__ = [
+    "API_VERSION",
+    "DEFAULT_RETRY_TIME",
+    "DEFAULT_TIMEOUT",
+    "ApiClient",
+    "AsyncApiClient",
+    "api_base",
+    "client_from_settings",
+    "get_client",
+    "retry_after_seconds",
+    "settings_url_and_key",
+]

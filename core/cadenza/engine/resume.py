@@ -157,3 +157,6 @@ def load_entrypoint(entrypoint: str | None, run_id: str) -> Any:
     for part in qualname.split("."):
         obj = getattr(obj, part)
     return obj
+
+
+__all__ = ["ResumePlan", "load_entrypoint", "pending_plan", "resume_flow_run", "reuse"]

@@ -98,3 +98,15 @@ def ensure_configured() -> None:
         root.addHandler(ConsoleHandler())
     root.propagate = False
     _configured = True
+
+
+__all__ = [
+    "RunLoggerAdapter",
+    "ensure_configured",
+    "flow_run_logger",
+    "for_context",
+    "get_logger",
+    "get_run_logger",
+    "run_logger",
+    "task_run_logger",
+]

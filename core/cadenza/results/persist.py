@@ -137,3 +137,6 @@ def persist_state(
     ref = ResultRef(description, key, name).dumps()
     keep = getattr(owner, "cache_result_in_memory", True)
     return state.copy(result_ref=ref, data=state.raw_data if keep else _NO_RESULT)
+
+
+__all__ = ["persist_state", "resolve_storage", "storage_key"]

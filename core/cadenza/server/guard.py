@@ -102,3 +102,6 @@ async def _reply(send: Any, status: int, detail: str, headers: list | None = Non
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+__all__ = ["HEALTH_PATH", "MAX_BODY", "Guard"]

@@ -137,3 +137,6 @@ def _revision(conn: Connection, text: Callable[[str], TextClause]) -> str | None
         return None
     row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
     return row[0] if row else None
+
+
+__all__ = ["default_database_url", "migrate_url", "prepare", "sqlite_path", "url_revision"]

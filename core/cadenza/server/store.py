@@ -342,3 +342,6 @@ class Store:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, default=repr)
+
+
+__all__ = ["UNKNOWN_FLOW_RUN", "DatabaseBusy", "Store", "dumps"]

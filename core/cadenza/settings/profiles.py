@@ -147,3 +147,6 @@ def write(doc: ProfilesDoc) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+__all__ = ["DEFAULT_PROFILE", "FILENAME", "ProfilesDoc", "dumps", "profiles_path", "read", "write"]

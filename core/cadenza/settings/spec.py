@@ -300,3 +300,24 @@ def reset_cache() -> None:
     """Forget every cached value, so the next `get` re-reads the environment and profile file."""
     _cache.clear()
     _profiles_cache.clear()
+
+
+__all__ = [
+    "BY_NAME",
+    "Resolved",
+    "active_profile",
+    "constrain",
+    "convert",
+    "env_value",
+    "get",
+    "home",
+    "home_from",
+    "lookup",
+    "parse",
+    "profile_values",
+    "read_profiles",
+    "reset_cache",
+    "resolve",
+    "setting",
+    "source",
+]

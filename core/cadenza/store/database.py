@@ -277,3 +277,19 @@ def _run_alembic(path: Path, command_name: str, revision: str) -> None:
         ) from exc
     finally:
         engine.dispose()
+
+
+__all__ = [
+    "HEAD_REVISION",
+    "MIGRATIONS_DIR",
+    "connect",
+    "current_revision",
+    "default_db_path",
+    "downgrade",
+    "ensure_schema",
+    "known_revisions",
+    "record_files",
+    "script_head",
+    "synchronous_level",
+    "upgrade",
+]

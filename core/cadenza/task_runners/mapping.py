@@ -62,3 +62,6 @@ def _iterable(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+__all__ = ["expand"]

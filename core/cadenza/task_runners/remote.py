@@ -1,11 +1,12 @@
 """Running a task run in another process or on another machine, with nothing lost.
 
 The submitting side packs the task, its created run and its arguments with cloudpickle
-(`pack`). The worker side (`run_packed`) executes the run with a `CaptureBackend` as its flow
-run's backend, so states and log lines are captured instead of written anywhere, and sends back
-the final state with everything captured. The submitting side (`unpack_into`) hands those records
-to the flow's own backend — the embedded record or the server — exactly as if the run had been
-local. Workers start nothing of their own: no database, no connection, no threads.
+(`ReadyTaskRun.payload`). The worker side, `run_packed`, executes the run with a
+`CaptureBackend` as its flow run's backend, so states and log lines are captured instead of
+written anywhere, and returns the final state with everything captured. The submitting side
+(`ReadyTaskRun.collect`) hands those records to the flow's own backend — the embedded record or
+the server — exactly as if the run had been local. Workers start nothing of their own: no
+database, no connection, no threads; they need only cadenza and the task's own imports.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from cadenza.backends.capture import CaptureBackend
 from cadenza.context import FlowRunContext, _flow_run_ctx
 from cadenza.engine.task_engine import execute
 from cadenza.states import State, StateType
-from cadenza.task_runners.base import crashed
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Backend
@@ -44,6 +44,7 @@ def pack(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
 ) -> bytes:
+    """Submitting side: the run for `run_packed` (called in the submitting flow run's context)."""
     import cloudpickle
 
     ctx = FlowRunContext.get()
@@ -56,7 +57,13 @@ def pack(
 
 
 def run_packed(payload: bytes) -> bytes:
-    """Worker side: execute the packed run; return its final state and captured records."""
+    """Worker side: execute a run packed by `ReadyTaskRun.payload`; return its final state and
+    everything it recorded, for `ReadyTaskRun.collect`.
+
+    A remote task runner submits this function, with the payload, to wherever runs execute (a
+    process pool, a cluster). It never raises for the task's own failure: a failed run comes
+    back Failed, and a result that cannot be pickled comes back as a Failed state saying so.
+    """
     import cloudpickle
 
     task, run, log_prints, args, kwargs, flow_run = cloudpickle.loads(payload)
@@ -100,14 +107,4 @@ def unpack_into(payload: bytes, run: TaskRun, backend: Backend) -> State[Any]:
     return state
 
 
-def finish(runner: Any, future: Any, run: TaskRun, backend: Backend, outcome: Any) -> None:
-    """A done callback for a worker's future: record what came back and resolve `outcome`."""
-
-    try:
-        exc = future.exception()
-        if exc is not None:
-            raise exc
-        state = unpack_into(future.result(), run, backend)
-    except BaseException as exc:
-        state = crashed(run, backend, exc)
-    runner._resolve(outcome, state)
+__all__ = ["run_packed"]

@@ -159,3 +159,6 @@ class DistributionConformance(PluginModuleConformance):
             if offenders:
                 found[module] = sorted(offenders)
         assert not found, f"importing these imports heavy modules: {found}"
+
+
+__all__ = ["ENTRY_POINT_GROUP", "DistributionConformance", "imported_modules"]

@@ -1,6 +1,6 @@
 """Settling finished Dask futures: results are gathered in batches, on one thread per runner.
 
-`remote.finish` expects a future with ``exception()`` and ``result()`` like
+`ReadyTaskRun.collect_future` expects a future with ``exception()`` and ``result()`` like
 `concurrent.futures.Future`. Dask futures have both, but each call is a blocking round trip
 through the client's event loop, and Dask runs every done callback of the process on a single
 thread: settling 1,000 runs one by one that way took about 20 ms each. Here the done callback only
@@ -59,8 +59,9 @@ def settle_one(future: Future[bytes]) -> Settled:
 class Settler:
     """Calls ``on_done(settled)`` for each watched future once it is done, on its own thread.
 
-    `on_done` must not raise (`remote.finish` does not); if it does, the error is swallowed so
-    that the other runs still settle. `stop()` lets the thread end after what is queued.
+    `on_done` must not raise (`ReadyTaskRun.collect_future` does not); if it does, the error is
+    swallowed so that the other runs still settle. `stop()` lets the thread end after what is
+    queued.
     """
 
     def __init__(self, client: Client, name: str = "cadenza-dask-settler") -> None:
