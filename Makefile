@@ -4,11 +4,13 @@
 #   make demo    run examples/etl.py:etl and show the recorded run
 #   make test    ruff and mypy, then the whole test suite (core, plugins/*/tests,
 #                collections/*/tests), except the long randomised `soak` tests
-#   make test-fast  the developer loop: ruff, then the unit tests only — every test not marked
-#                `slow`, `integration` (a real server, PostgreSQL, an emulator, a Dask cluster,
-#                other processes), `docs` or `soak` — on FAST_WORKERS processes (pytest-xdist;
-#                default auto); under a minute on two cores. Markers: pyproject.toml; conftest.py
-#                marks `integration` by the fixtures a test uses. Select a suite with PYTEST_ARGS,
+#   make test-fast  the developer loop, under a minute on two cores: lint and typecheck, then
+#                every test not marked `slow`, `integration`, `docs` or `soak`, on FAST_WORKERS
+#                processes (pytest-xdist; default auto). `integration` tests start a server,
+#                PostgreSQL, an emulator, a Dask cluster or processes of their own (markers:
+#                pyproject.toml; conftest.py marks them by the fixtures they use); quick checks
+#                that run one short command in a subprocess (import weight, a CLI call, a wheel
+#                build) stay in the loop. Select a suite with PYTEST_ARGS,
 #                e.g. make test-fast PYTEST_ARGS=tests/plugins, or run one kind alone:
 #                .venv/bin/pytest -m docs | -m integration | -m slow
 #   make soak    the `soak` tests (tests/faults/test_soak.py; CADENZA_SOAK_SEEDS=n seeds)
@@ -65,7 +67,7 @@ typecheck: venv
 test: lint typecheck
 	$(BIN)/pytest -q -m "not soak"
 
-test-fast: lint
+test-fast: lint typecheck
 	$(BIN)/pytest -q -n $(FAST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 soak: venv
