@@ -2,12 +2,22 @@
 # creates with uv and refreshes only when pyproject.toml is newer than .venv/.installed.
 #
 #   make demo    run examples/etl.py:etl and show the recorded run
-#   make test    ruff, then the whole test suite (core, plugins/*/tests, collections/*/tests),
-#                except the long randomised `soak` tests
+#   make test    ruff and mypy, then the whole test suite (core, plugins/*/tests,
+#                collections/*/tests), except the long randomised `soak` tests
+#   make test-fast  the developer loop, under a minute on two cores: lint and typecheck, then
+#                every test not marked `slow`, `integration`, `docs` or `soak`, on FAST_WORKERS
+#                processes (pytest-xdist; default auto). `integration` tests start a server,
+#                PostgreSQL, an emulator, a Dask cluster or processes of their own (markers:
+#                pyproject.toml; conftest.py marks them by the fixtures they use); quick checks
+#                that run one short command in a subprocess (import weight, a CLI call, a wheel
+#                build) stay in the loop. Select a suite with PYTEST_ARGS,
+#                e.g. make test-fast PYTEST_ARGS=tests/plugins, or run one kind alone:
+#                .venv/bin/pytest -m docs | -m integration | -m slow
 #   make soak    the `soak` tests (tests/faults/test_soak.py; CADENZA_SOAK_SEEDS=n seeds)
 #   make bench   the performance suite (benchmarks/run.py); BENCH_ARGS="--quick" to shorten
 #   make docs    the documentation site (mkdocs build --strict) into build/site
 #   make lint    ruff check, and import-linter's layers contract (docs/architecture.md)
+#   make typecheck  mypy --strict on the core's public modules and the collections ([tool.mypy])
 #   make clean   caches and build output (distclean also removes .venv)
 
 SHELL := /bin/bash
@@ -18,6 +28,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_ARGS ?=
+FAST_WORKERS ?= auto
+PYTEST_ARGS ?=
+FAST_MARKERS := not (slow or integration or docs or soak)
 # Distributions of their own, installed editable beside the core (each with its test extra).
 DISTS := plugins/cadenza-dask collections/cadenza-aws collections/cadenza-gcp collections/cadenza-sql
 
@@ -26,7 +39,7 @@ DISTS := plugins/cadenza-dask collections/cadenza-aws collections/cadenza-gcp co
 UV_BOOT := build/uv
 UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOT)/bin/uv)
 
-.PHONY: venv demo test soak bench lint docs clean distclean
+.PHONY: venv demo test test-fast soak bench lint typecheck docs clean distclean
 
 venv: $(STAMP)
 
@@ -48,8 +61,14 @@ lint: venv
 	$(BIN)/ruff check core tests benchmarks examples plugins collections
 	$(BIN)/lint-imports --no-cache   # the layers of docs/architecture.md (pyproject.toml)
 
-test: lint
+typecheck: venv
+	$(BIN)/mypy
+
+test: lint typecheck
 	$(BIN)/pytest -q -m "not soak"
+
+test-fast: lint typecheck
+	$(BIN)/pytest -q -n $(FAST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 soak: venv
 	$(BIN)/pytest -q -m soak

@@ -151,7 +151,11 @@ def pg_url(postgres_cluster: PostgresCluster) -> str:
     return postgres_cluster.create_database()
 
 
-KINDS = ["embedded", "server-sqlite", "server-postgresql"]
+KINDS = [
+    "embedded",
+    pytest.param("server-sqlite", marks=pytest.mark.integration),  # a server process
+    pytest.param("server-postgresql", marks=pytest.mark.integration),
+]
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,12 @@ from cadenza.logging import get_run_logger
 from cadenza.states import State, StateType
 from cadenza.tasks import Task, task
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+
+if TYPE_CHECKING:  # type checkers see the two names __getattr__ below provides lazily
+    from cadenza.client import get_client as get_client
+    from cadenza.plugins.markers import hookimpl as hookimpl
+
 __all__ = [
     "Flow",
     "State",

@@ -16,6 +16,12 @@ from pathlib import Path
 from cadenza._private import open_private, private_dir, tighten
 from cadenza.exceptions import MissingKeyError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    E = TypeVar("E", bound=Exception)
+
 
 def read_key_file(path: Path) -> bytes | None:
     """The key file's bytes (its mode tightened to 0600 if it was wider), or None if missing."""
@@ -48,8 +54,8 @@ def create_key_file(path: Path, content: bytes) -> None:
 
 
 def missing_key(
-    path: Path, label: str, depends: str, override: str, kind: str, error: type[Exception]
-) -> Exception:
+    path: Path, label: str, depends: str, override: str, kind: str, error: type[E]
+) -> E:
     """The error for a key file that is gone while `depends` (e.g. "block 'secret/db'") cannot
     be read without its key. `label` names the key, `override` the variable that can supply it
     instead, `kind` the argument of ``cadenza config new-key``; `error` is the class raised."""

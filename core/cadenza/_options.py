@@ -8,7 +8,11 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from typing import Any
+    from typing import Any, TypeVar
+
+    _Self = TypeVar("_Self", bound="OptionsMixin")
+    _Hook = TypeVar("_Hook", bound="Callable[..., object]")
+
 
 UNSET: Any = object()
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
@@ -16,7 +20,9 @@ _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 _HOOK_OPTIONS = ("on_completion", "on_failure", "on_running", "on_crashed", "on_cancellation")
 
 
-def hook_list(hooks: Iterable[Callable] | Callable | None, option: str) -> list[Callable]:
+def hook_list(
+    hooks: Iterable[Callable[..., object]] | Callable[..., object] | None, option: str
+) -> list[Callable[..., object]]:
     """Validate a hook option: a list of callables (a single callable is accepted too)."""
     if hooks is None:
         return []
@@ -29,7 +35,7 @@ def hook_list(hooks: Iterable[Callable] | Callable | None, option: str) -> list[
     return result
 
 
-def is_async_fn(fn: Callable) -> bool:
+def is_async_fn(fn: Callable[..., object]) -> bool:
     """Whether calling `fn` returns a coroutine (functions, methods, partials, async __call__)."""
     dunder_call = type(fn).__dict__.get("__call__")  # callable objects with an async __call__
     for candidate in (fn, getattr(fn, "func", None), dunder_call):
@@ -40,7 +46,7 @@ def is_async_fn(fn: Callable) -> bool:
     return False
 
 
-def docstring(fn: Callable) -> str | None:
+def docstring(fn: Callable[..., object]) -> str | None:
     """The function's docstring, dedented (as `inspect.getdoc`, without importing inspect)."""
     doc = getattr(fn, "__doc__", None)
     if not doc:
@@ -58,33 +64,34 @@ class OptionsMixin:
         return cls
 
     _OPTIONS: tuple[str, ...] = ()
-    fn: Callable
+    fn: Callable[..., Any]
 
-    def with_options(self, **changes: Any):
+    def with_options(self: _Self, **changes: Any) -> _Self:
         """A copy with some options changed; the wrapped function stays the same."""
         unknown = sorted(set(changes) - set(self._OPTIONS))
         if unknown:
             raise TypeError(
                 f"{type(self).__name__}.with_options() got unknown option(s): {', '.join(unknown)}"
             )
-        options = {}
+        options: dict[str, Any] = {}
         for option in self._OPTIONS:
             value = getattr(self, f"{option}_hooks" if option in _HOOK_OPTIONS else option)
             options[option] = list(value) if option in _HOOK_OPTIONS else value
         options.update(changes)
-        return type(self)(self.fn, **options)
+        make: Callable[..., _Self] = type(self)  # Task(fn, **options) or Flow(fn, **options)
+        return make(self.fn, **options)
 
-    def _add_hook(self, option: str, fn: Callable) -> Callable:
+    def _add_hook(self, option: str, fn: _Hook) -> _Hook:
         getattr(self, f"{option}_hooks").append(fn)
         return fn
 
-    def on_completion(self, fn: Callable) -> Callable:
+    def on_completion(self, fn: _Hook) -> _Hook:
         return self._add_hook("on_completion", fn)
 
-    def on_failure(self, fn: Callable) -> Callable:
+    def on_failure(self, fn: _Hook) -> _Hook:
         return self._add_hook("on_failure", fn)
 
-    def on_running(self, fn: Callable) -> Callable:
+    def on_running(self, fn: _Hook) -> _Hook:
         return self._add_hook("on_running", fn)
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from cadenza._typing import Generic, T
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
-    from typing import Any, TypeVar
-
-    T = TypeVar("T")
+    from typing import Any
 
 
-class BaseAnnotation:
+class BaseAnnotation(Generic[T]):
+    """A value wrapped to tell the engine how to pass it (generic in the value's type)."""
+
     __slots__ = ("value",)
 
     def __class_getitem__(cls, item: Any) -> type:
@@ -23,7 +25,7 @@ class BaseAnnotation:
         return self.value
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.value == other.value  # type: ignore[attr-defined]
+        return type(self) is type(other) and self.value == other.value
 
     def __hash__(self) -> int:
         return hash((type(self), id(self.value)))
@@ -32,16 +34,19 @@ class BaseAnnotation:
         return f"{type(self).__name__}({self.value!r})"
 
 
-class unmapped(BaseAnnotation):
+class unmapped(BaseAnnotation[T]):
     """Pass this argument whole to every mapped call instead of iterating over it."""
 
     def __getitem__(self, _: Any) -> T:
         return self.value
 
 
-class allow_failure(BaseAnnotation):
+class allow_failure(BaseAnnotation[T]):
     """Let a downstream task run even if this upstream future or state failed."""
 
 
-class quote(BaseAnnotation):
+class quote(BaseAnnotation[T]):
     """Pass this argument as is, without resolving futures or states inside it."""
+
+
+__all__ = ["BaseAnnotation", "allow_failure", "quote", "unmapped"]

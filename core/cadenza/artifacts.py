@@ -20,7 +20,10 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import builtins
 
 from cadenza.backends import current_backend, get_backend
 from cadenza.client.remote import remote_or_none
@@ -51,7 +54,9 @@ class Artifact:
         return found[0] if found else None
 
     @classmethod
-    def list(cls, key: str | None = None, flow_run_id: str | None = None, limit: int = 100):  # type: ignore[no-untyped-def]
+    def list(
+        cls, key: str | None = None, flow_run_id: str | None = None, limit: int = 100
+    ) -> builtins.list[Artifact]:  # `list` in this class is this method
         """Artifacts, newest first, filtered by ``key`` and/or ``flow_run_id``."""
         return list_artifacts(key=key, flow_run_id=flow_run_id, limit=limit)
 

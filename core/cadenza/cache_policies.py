@@ -9,7 +9,12 @@ hash of its parts' keys, and None if any part returns None.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cadenza.context import TaskRunContext
 
 
 class CachePolicy:
@@ -17,7 +22,7 @@ class CachePolicy:
 
     def compute_key(
         self,
-        task_ctx: Any,
+        task_ctx: TaskRunContext,
         inputs: dict[str, Any],
         flow_parameters: dict[str, Any],
         **kwargs: Any,
@@ -51,7 +56,13 @@ class CompoundCachePolicy(CachePolicy):
     def _parts(self) -> frozenset[CachePolicy]:
         return self.policies
 
-    def compute_key(self, task_ctx, inputs, flow_parameters, **kwargs):
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
         keys = []
         for policy in self.policies:
             key = policy.compute_key(task_ctx, inputs, flow_parameters, **kwargs)
@@ -73,7 +84,13 @@ class CompoundCachePolicy(CachePolicy):
 class _NoCache(CachePolicy):
     """Never cache."""
 
-    def compute_key(self, task_ctx, inputs, flow_parameters, **kwargs):
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
         return None
 
     def __add__(self, other: CachePolicy) -> CachePolicy:
@@ -92,7 +109,13 @@ class Inputs(CachePolicy):
     def __init__(self, exclude: list[str] | tuple[str, ...] = ()) -> None:
         self.exclude = tuple(exclude)
 
-    def compute_key(self, task_ctx, inputs, flow_parameters, **kwargs):
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
         kept = {k: v for k, v in inputs.items() if k not in self.exclude}
         return hash_objects(kept)
 
@@ -103,7 +126,13 @@ class Inputs(CachePolicy):
 class TaskSource(CachePolicy):
     """The task function's source code: editing the function invalidates its cache."""
 
-    def compute_key(self, task_ctx, inputs, flow_parameters, **kwargs):
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
         fn = task_ctx.task.fn
         try:
             import inspect
@@ -121,7 +150,13 @@ class TaskSource(CachePolicy):
 class FlowParameters(CachePolicy):
     """The parameters of the flow run the task runs in."""
 
-    def compute_key(self, task_ctx, inputs, flow_parameters, **kwargs):
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
         return hash_objects(flow_parameters)
 
     def __repr__(self) -> str:
@@ -131,7 +166,13 @@ class FlowParameters(CachePolicy):
 class RunId(CachePolicy):
     """The flow run's id: a cache that lasts one flow run."""
 
-    def compute_key(self, task_ctx, inputs, flow_parameters, **kwargs):
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
         run_id = task_ctx.task_run.flow_run_id or task_ctx.task_run.id
         return _digest([run_id])
 
@@ -142,10 +183,16 @@ class RunId(CachePolicy):
 class CacheKeyFnPolicy(CachePolicy):
     """A user function ``cache_key_fn(task_run_context, arguments) -> str | None``."""
 
-    def __init__(self, cache_key_fn: Any) -> None:
+    def __init__(self, cache_key_fn: Callable[[TaskRunContext, dict[str, Any]], object]) -> None:
         self.cache_key_fn = cache_key_fn
 
-    def compute_key(self, task_ctx, inputs, flow_parameters, **kwargs):
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
         key = self.cache_key_fn(task_ctx, inputs)
         return None if key is None else str(key)
 

@@ -16,13 +16,14 @@ from cadenza.exceptions import MissingContextError
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
-    import logging
     from collections.abc import Callable
     from typing import Any
 
     from cadenza.backends.base import Backend
     from cadenza.flows import Flow
+    from cadenza.logging.loggers import RunLoggerAdapter
     from cadenza.runs import FlowRun, TaskRun
+    from cadenza.task_runners.base import TaskRunner
     from cadenza.tasks import Task
 
 _flow_run_ctx: contextvars.ContextVar[FlowRunContext | None] = contextvars.ContextVar(
@@ -52,11 +53,11 @@ class FlowRunContext:
 
     def __init__(
         self,
-        flow: Flow,
+        flow: Flow[..., Any],
         flow_run: FlowRun,
         backend: Backend,
         log_prints: bool = False,
-        task_runner: Any = None,
+        task_runner: TaskRunner | None = None,
     ) -> None:
         self.flow = flow
         self.flow_run = flow_run
@@ -67,14 +68,14 @@ class FlowRunContext:
         # Set when the flow run ended (timed out) while its body may still run in a thread.
         self.abandoned: str | None = None
         self.resume: Any = None  # a ResumePlan when this run resumes an earlier one
-        self._logger: logging.LoggerAdapter | None = None  # see cadenza.logging.loggers.for_context
-        self._runner: Any = None
+        self._logger: RunLoggerAdapter | None = None  # see cadenza.logging.loggers.for_context
+        self._runner: TaskRunner | None = None
 
     @staticmethod
     def get() -> FlowRunContext | None:
         return _flow_run_ctx.get()
 
-    def started_task_runner(self, default: Callable[[], Any]) -> Any:
+    def started_task_runner(self, default: Callable[[], TaskRunner]) -> TaskRunner:
         """This flow run's own task runner, started on first use: a duplicate of the flow's, or
         of ``default()`` when the flow names none."""
         if self._runner is None:
@@ -119,11 +120,11 @@ class TaskRunContext:
 
     __slots__ = ("_logger", "log_prints", "task", "task_run")
 
-    def __init__(self, task: Task, task_run: TaskRun, log_prints: bool = False) -> None:
+    def __init__(self, task: Task[..., Any], task_run: TaskRun, log_prints: bool = False) -> None:
         self.task = task
         self.task_run = task_run
         self.log_prints = log_prints
-        self._logger: logging.LoggerAdapter | None = None
+        self._logger: RunLoggerAdapter | None = None
 
     @staticmethod
     def get() -> TaskRunContext | None:
@@ -142,7 +143,7 @@ class tags:  # Prefect's public name, used as ``with tags("a", "b"):``
 
     def __init__(self, *names: str) -> None:
         self._names = tuple(str(n) for n in names)
-        self._token: contextvars.Token | None = None
+        self._token: contextvars.Token[tuple[str, ...]] | None = None
 
     def __enter__(self) -> set[str]:
         current = _tags_ctx.get()

@@ -97,3 +97,25 @@ class UpstreamTaskError(CadenzaError):
 class ServerIncompatible(CadenzaError):
     """The URL does not answer as a cadenza server, or its API version is not one this client
     speaks (see docs/reference/http-api.md)."""
+
+
+__all__ = [
+    "CadenzaError",
+    "CancelledRun",
+    "CrashedRun",
+    "FailedRun",
+    "InvalidStorageKey",
+    "InvalidTransition",
+    "MissingContextError",
+    "MissingKeyError",
+    "MissingResult",
+    "ParameterTypeError",
+    "ResultIntegrityError",
+    "ResultKeyMissingError",
+    "ServerIncompatible",
+    "StoreError",
+    "TaskTimeoutError",
+    "TerminationSignal",
+    "UpstreamTaskError",
+    "signal_name",
+]

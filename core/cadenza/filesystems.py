@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, field_validator
 
@@ -49,15 +49,20 @@ class LocalFileSystem(Block):
     type: ClassVar[str] = "local"
     """The storage type slug in result references (`to_ref`)."""
 
-    basepath: Path | None = Field(
-        default=None,
-        validate_default=True,
-        description="Directory holding the stored files; unset means $CADENZA_HOME/storage "
-        "(or CADENZA_LOCAL_STORAGE_PATH) when the block is created.",
-    )
+    if TYPE_CHECKING:
+        basepath: Path  # None is accepted, and made the default directory by `_absolute`
+    else:
+        basepath: Path | None = Field(
+            default=None,
+            validate_default=True,
+            description="Directory holding the stored files; unset means $CADENZA_HOME/storage "
+            "(or CADENZA_LOCAL_STORAGE_PATH) when the block is created.",
+        )
 
     def __init__(self, basepath: str | os.PathLike[str] | None = None, **data: Any) -> None:
-        super().__init__(basepath=basepath, **data)
+        # Block's __init__, as type checkers synthesize it, knows Block's fields only; pydantic
+        # validates the arguments against this model's.
+        super().__init__(basepath=basepath, **data)  # type: ignore[call-arg]  # see above
 
     @field_validator("basepath", mode="before")
     @classmethod

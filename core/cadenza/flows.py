@@ -8,19 +8,37 @@ another flow (or task) is a subflow run linked to its parent.
 from __future__ import annotations
 
 from cadenza._options import OptionsMixin, docstring, hook_list, is_async_fn, resolve_persist
+from cadenza._typing import Generic, P, R, T, overload
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     import inspect
-    from collections.abc import Callable, Iterable
-    from typing import Any, TypeVar
+    from collections.abc import Callable, Coroutine, Iterable
+    from typing import Any, Literal
 
-    R = TypeVar("R")
+    from typing_extensions import Unpack  # typing.Unpack is Python 3.11+
+
+    from cadenza._option_types import (
+        FlowOptions,
+        FlowStateHook,
+        ResultStorage,
+        RetryDelay,
+        RunName,
+        Serializer,
+    )
+    from cadenza._options import _Hook
+    from cadenza.states import State
+    from cadenza.task_runners.base import TaskRunner
 
 
-class Flow(OptionsMixin):
-    """A function whose calls are recorded as flow runs, with the tasks they run."""
+class Flow(OptionsMixin, Generic[P, R]):
+    """A function whose calls are recorded as flow runs, with the tasks they run.
+
+    Generic in the function's parameters `P` and return type `R`: calling the flow takes the
+    function's arguments and returns its `R` (for ``async def``, a coroutine); ``.fn`` is the
+    function.
+    """
 
     cache_policy_in_effect = None  # flow runs are not cached
     refresh_cache = False
@@ -52,33 +70,33 @@ class Flow(OptionsMixin):
 
     def __init__(
         self,
-        fn: Callable[..., R],
+        fn: Callable[P, R],
         name: str | None = None,
         version: str | None = None,
-        flow_run_name: str | Callable[..., str] | None = None,
+        flow_run_name: RunName | None = None,
         retries: int | None = None,
-        retry_delay_seconds: float | list[float] | Callable[[int], list[float]] | None = None,
+        retry_delay_seconds: RetryDelay | None = None,
         retry_jitter_factor: float | None = None,
-        retry_condition_fn: Callable[..., bool] | None = None,
-        task_runner: Any = None,
+        retry_condition_fn: FlowStateHook | None = None,
+        task_runner: TaskRunner | None = None,
         description: str | None = None,
         timeout_seconds: float | None = None,
         validate_parameters: bool = True,
         persist_result: bool | None = None,
-        result_storage: Any = None,
-        result_serializer: Any = None,
+        result_storage: ResultStorage | None = None,
+        result_serializer: Serializer | str | None = None,
         cache_result_in_memory: bool = True,
         log_prints: bool | None = None,
-        on_completion: list[Callable] | None = None,
-        on_failure: list[Callable] | None = None,
-        on_cancellation: list[Callable] | None = None,
-        on_crashed: list[Callable] | None = None,
-        on_running: list[Callable] | None = None,
+        on_completion: Iterable[FlowStateHook] | FlowStateHook | None = None,
+        on_failure: Iterable[FlowStateHook] | FlowStateHook | None = None,
+        on_cancellation: Iterable[FlowStateHook] | FlowStateHook | None = None,
+        on_crashed: Iterable[FlowStateHook] | FlowStateHook | None = None,
+        on_running: Iterable[FlowStateHook] | FlowStateHook | None = None,
         tags: Iterable[str] | None = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"@flow needs a function, got {type(fn).__name__}")
-        self.fn = fn
+        self.fn: Callable[P, R] = fn
         self.isasync = is_async_fn(fn)
         self.name = name or fn.__name__.replace("_", "-")
         self.version = version
@@ -161,27 +179,88 @@ class Flow(OptionsMixin):
             adapter = self._adapters[name] = TypeAdapter(annotation)
         return adapter
 
-    def on_crashed(self, fn: Callable) -> Callable:
+    def on_crashed(self, fn: _Hook) -> _Hook:
         return self._add_hook("on_crashed", fn)
 
-    def on_cancellation(self, fn: Callable) -> Callable:
+    def on_cancellation(self, fn: _Hook) -> _Hook:
         return self._add_hook("on_cancellation", fn)
 
-    def __call__(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any):
+    # Typed by overloads for type checkers (`overload` is the identity at run time). A call
+    # checks the arguments against the function's; ``return_state=True`` gives the final `State`
+    # (for an ``async def`` flow, a coroutine of it).
+
+    @overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+    @overload
+    def __call__(
+        self: Flow[..., Coroutine[Any, Any, T]],
+        *args: Any,
+        return_state: Literal[True],
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> Coroutine[Any, Any, State[T]]: ...
+
+    @overload
+    def __call__(
+        self: Flow[..., T],
+        *args: Any,
+        return_state: Literal[True],
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> State[T]: ...
+
+    @overload
+    def __call__(
+        self,
+        *args: Any,
+        return_state: Literal[False],
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> R: ...
+
+    @overload
+    def __call__(
+        self,
+        *args: Any,
+        return_state: Literal[False] = False,
+        wait_for: Iterable[object] | None,
+        **kwargs: Any,
+    ) -> R: ...
+
+    def __call__(
+        self, *args: Any, return_state: Any = False, wait_for: Any = None, **kwargs: Any
+    ) -> Any:
         # lazily: the engine loads at the first call, not on `import cadenza`
         from cadenza.engine.flow_engine import run_flow
 
         return run_flow(self, args, kwargs, return_state, wait_for)
 
+    if TYPE_CHECKING:  # the mixin's method, typed with a flow's own options
+
+        def with_options(self, **changes: Unpack[FlowOptions]) -> Flow[P, R]: ...  # type: ignore[override]  # narrows the mixin's **Any to the options a flow takes
+
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r}, fn={self.fn.__qualname__})"
 
 
-def flow(__fn: Callable[..., R] | None = None, **kwargs: Any):
+@overload
+def flow(__fn: Callable[P, R], **options: Unpack[FlowOptions]) -> Flow[P, R]: ...
+
+
+@overload
+def flow(
+    __fn: None = None, **options: Unpack[FlowOptions]
+) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
+
+
+def flow(
+    __fn: Callable[P, R] | None = None, **options: Unpack[FlowOptions]
+) -> Flow[P, R] | Callable[[Callable[P, R]], Flow[P, R]]:
     """Decorate a function as a flow: ``@flow`` or ``@flow(name=..., retries=...)``."""
     if __fn is not None:
-        return Flow(__fn, **kwargs)
-    return lambda fn: Flow(fn, **kwargs)
+        return Flow(__fn, **options)
+    return lambda fn: Flow(fn, **options)
 
 
 __all__ = ["Flow", "flow"]

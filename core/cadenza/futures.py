@@ -11,19 +11,27 @@ import concurrent.futures as cf
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from cadenza._typing import Generic, R, T, overload
 from cadenza.states import Pending
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Generator
+    from typing import Literal
+
     from cadenza.runs import TaskRun
     from cadenza.states import State
 
 
-class CadenzaFuture:
-    """The eventual final `State` of a task run submitted to a task runner."""
+class CadenzaFuture(Generic[R]):
+    """The eventual final `State` of a task run submitted to a task runner.
+
+    Generic in the run's return value: ``my_task.submit(1)`` is a ``CadenzaFuture[int]`` for a
+    task returning ``int`` (an ``async def`` task's future holds the awaited value).
+    """
 
     __slots__ = ("_future", "task_run")
 
-    def __init__(self, future: cf.Future, task_run: TaskRun | None = None) -> None:
+    def __init__(self, future: cf.Future[State[R]], task_run: TaskRun | None = None) -> None:
         self._future = future
         self.task_run = task_run
 
@@ -43,7 +51,7 @@ class CadenzaFuture:
         return self._future.done()
 
     @property
-    def state(self) -> State:
+    def state(self) -> State[R]:
         """The final state when done; otherwise the run's current state (Pending at first)."""
         if self._future.done():
             return self._future.result()
@@ -52,21 +60,32 @@ class CadenzaFuture:
             return Pending()
         return current
 
-    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
-        """The run's return value; raises its exception if it failed (unless told not to)."""
+    @overload
+    def result(self, timeout: float | None = None, raise_on_failure: Literal[True] = True) -> R: ...
+
+    @overload
+    def result(
+        self, timeout: float | None = None, raise_on_failure: bool = ...
+    ) -> R | BaseException: ...
+
+    def result(
+        self, timeout: float | None = None, raise_on_failure: bool = True
+    ) -> R | BaseException:
+        """The run's return value; raises its exception if it failed (unless told not to:
+        with ``raise_on_failure=False`` the exception is returned)."""
         try:
-            state: State = self._future.result(timeout=timeout)
+            state = self._future.result(timeout=timeout)
         except cf.TimeoutError:
             raise TimeoutError(
                 f"Task run {self.task_run_name!r} did not finish within {timeout} second(s)"
             ) from None
         return state.result(raise_on_failure=raise_on_failure)
 
-    def add_done_callback(self, fn: Any) -> None:
+    def add_done_callback(self, fn: Callable[[CadenzaFuture[R]], object]) -> None:
         """Call ``fn(future)`` when the run is final (at once if it already is)."""
         self._future.add_done_callback(lambda _: fn(self))
 
-    def __await__(self):
+    def __await__(self) -> Generator[Any, None, R]:
         import asyncio
 
         state = yield from asyncio.wrap_future(self._future).__await__()
@@ -76,13 +95,25 @@ class CadenzaFuture:
         return f"CadenzaFuture(task_run={self.task_run_name!r}, done={self.done()})"
 
 
-class CadenzaFutureList(list):
+class CadenzaFutureList(list[CadenzaFuture[R]]):
     """The futures of one `map` call, with list-wide `wait` and `result`."""
 
     def wait(self, timeout: float | None = None) -> None:
         wait(self, timeout=timeout)
 
-    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> list[Any]:
+    @overload
+    def result(
+        self, timeout: float | None = None, raise_on_failure: Literal[True] = True
+    ) -> list[R]: ...
+
+    @overload
+    def result(
+        self, timeout: float | None = None, raise_on_failure: bool = ...
+    ) -> list[R | BaseException]: ...
+
+    def result(
+        self, timeout: float | None = None, raise_on_failure: bool = True
+    ) -> list[R] | list[R | BaseException]:
         """Every result in order; waits for all first."""
         _, not_done = wait(self, timeout=timeout)
         if not_done:
@@ -91,11 +122,13 @@ class CadenzaFutureList(list):
 
 
 class DoneAndNotDoneFutures(NamedTuple):
-    done: set[CadenzaFuture]
-    not_done: set[CadenzaFuture]
+    done: set[CadenzaFuture[Any]]
+    not_done: set[CadenzaFuture[Any]]
 
 
-def wait(futures: Iterable[CadenzaFuture], timeout: float | None = None) -> DoneAndNotDoneFutures:
+def wait(
+    futures: Iterable[CadenzaFuture[Any]], timeout: float | None = None
+) -> DoneAndNotDoneFutures:
     """Wait until every future is done or `timeout` seconds pass; return (done, not_done)."""
     by_inner = {f._future: f for f in futures}
     done, not_done = cf.wait(list(by_inner), timeout=timeout)
@@ -103,8 +136,8 @@ def wait(futures: Iterable[CadenzaFuture], timeout: float | None = None) -> Done
 
 
 def as_completed(
-    futures: Iterable[CadenzaFuture], timeout: float | None = None
-) -> Iterator[CadenzaFuture]:
+    futures: Iterable[CadenzaFuture[T]], timeout: float | None = None
+) -> Iterator[CadenzaFuture[T]]:
     """Yield futures as they finish (first finished first)."""
     by_inner = {f._future: f for f in futures}
     for inner in cf.as_completed(list(by_inner), timeout=timeout):

@@ -97,3 +97,6 @@ _NOUNS = [
 
 def random_run_name() -> str:
     return f"{random.choice(_ADJECTIVES)}-{random.choice(_NOUNS)}"
+
+
+__all__ = ["random_run_name"]

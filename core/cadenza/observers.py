@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from cadenza.states import State
 
-on_state: Callable[[Any, State | None, State], None] | None = None
+on_state: Callable[[Any, State[Any] | None, State[Any]], None] | None = None
 """Called as ``on_state(run, old_state, new_state)`` after each accepted transition (see
 `cadenza.orchestration.transitions.accept`)."""
 

@@ -13,7 +13,7 @@ from cadenza._ids import new_id
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal
 
     from cadenza.states import State
 
@@ -42,7 +42,7 @@ class FlowRun:
         "state",
         "tags",
     )
-    kind = "flow"
+    kind: Literal["flow"] = "flow"
 
     def __init__(
         self,
@@ -71,7 +71,7 @@ class FlowRun:
         self.queued = False  # waiting in a recorder's queue (see Recorder._touch)
         # Caller-chosen transition ids already applied (idempotency); made on first use.
         self.applied: set[str] | None = None
-        self.state: State | None = None
+        self.state: State[Any] | None = None
         self.created = time.time()
         self.start_time: float | None = None
         self.end_time: float | None = None
@@ -109,7 +109,7 @@ class TaskRun:
         "task_key",
         "task_name",
     )
-    kind = "task"
+    kind: Literal["task"] = "task"
 
     def __init__(
         self,
@@ -132,7 +132,7 @@ class TaskRun:
         self.queued = False  # waiting in a recorder's queue (see Recorder._touch)
         # Caller-chosen transition ids already applied (idempotency); made on first use.
         self.applied: set[str] | None = None
-        self.state: State | None = None
+        self.state: State[Any] | None = None
         self.created = time.time()
         self.start_time: float | None = None
         self.end_time: float | None = None
@@ -143,3 +143,6 @@ class TaskRun:
 
     def __repr__(self) -> str:
         return f"TaskRun(id={self.id!r}, name={self.name!r}, state={self.state!r})"
+
+
+__all__ = ["FlowRun", "TaskRun"]

@@ -45,7 +45,8 @@ class CloudPickleSerializer:
     def dumps(self, obj: Any) -> bytes:
         import cloudpickle
 
-        return cloudpickle.dumps(obj)
+        data: bytes = cloudpickle.dumps(obj)
+        return data
 
     def loads(self, data: bytes) -> Any:
         import pickle  # cloudpickle output is plain pickle data

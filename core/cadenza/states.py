@@ -12,6 +12,7 @@ import enum
 from operator import itemgetter
 from time import time as _time
 
+from cadenza._typing import Generic, R, overload
 from cadenza.exceptions import CancelledRun, CrashedRun, FailedRun, MissingResult
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
@@ -19,7 +20,21 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
-    from typing import Any
+    from typing import Any, Literal, Protocol
+
+    class StateConstructor(Protocol):
+        """`Completed`, `Failed`, ...: make a state of one type and name."""
+
+        __name__: str
+
+        def __call__(
+            self,
+            message: str | None = None,
+            *,
+            name: str | None = None,
+            data: Any = ...,
+            **details: Any,
+        ) -> State[Any]: ...
 
 
 class StateType(str, enum.Enum):
@@ -98,11 +113,12 @@ class StateDetails:
         return f"StateDetails({inner})"
 
 
-class State(tuple):
+class State(tuple["Any", ...], Generic[R]):  # "Any": a string, as `typing` is not imported
     """An immutable state value. Construct with the helpers below (`Completed(...)`, ...).
 
     A tuple underneath: created on every transition of every run, so creation must cost well
-    under a microsecond, and a tuple is immutable for free.
+    under a microsecond, and a tuple is immutable for free. Generic in the run's return value:
+    ``my_task(1, return_state=True)`` is a ``State[int]`` for a task returning ``int``.
     """
 
     __slots__ = ()
@@ -116,7 +132,7 @@ class State(tuple):
         state_details: StateDetails | None = None,
         ts: float | None = None,
         result_ref: str | None = None,
-    ) -> State:
+    ) -> State[Any]:
         if type.__class__ is not StateType:
             type = StateType(type)
         return tuple.__new__(
@@ -132,21 +148,23 @@ class State(tuple):
             ),
         )
 
-    def __getnewargs__(self) -> tuple:  # pickle/cloudpickle rebuild through __new__
+    def __getnewargs__(self) -> tuple[Any, ...]:  # pickle/cloudpickle rebuild through __new__
         return tuple(self)
 
-    type: StateType = property(itemgetter(0))  # type: ignore[assignment]
-    name: str = property(itemgetter(1))  # type: ignore[assignment]
-    message: str | None = property(itemgetter(2))  # type: ignore[assignment]
+    # Fields are properties reading tuple items (itemgetter: fast, no Python frame); each is
+    # declared with the type it reads as, which a property object is not, hence the ignores.
+    type: StateType = property(itemgetter(0))  # type: ignore[assignment]  # see above
+    name: str = property(itemgetter(1))  # type: ignore[assignment]  # see above
+    message: str | None = property(itemgetter(2))  # type: ignore[assignment]  # see above
     _data: Any = property(itemgetter(3))
     #: The data as given: the no-result marker when the state carries none (`data` then says
     #: None and `has_data()` False).
     raw_data: Any = property(itemgetter(3))
     #: The details as given: None when the state was made without any (`state_details` then
     #: makes empty ones).
-    raw_details: StateDetails | None = property(itemgetter(4))  # type: ignore[assignment]
-    ts: float = property(itemgetter(5))  # type: ignore[assignment]
-    result_ref: str | None = property(itemgetter(6))  # type: ignore[assignment]
+    raw_details: StateDetails | None = property(itemgetter(4))  # type: ignore[assignment]  # see above
+    ts: float = property(itemgetter(5))  # type: ignore[assignment]  # see above
+    result_ref: str | None = property(itemgetter(6))  # type: ignore[assignment]  # see above
 
     @property
     def state_details(self) -> StateDetails:
@@ -198,7 +216,11 @@ class State(tuple):
         return self.type in TERMINAL_STATES
 
     # -- results --------------------------------------------------------------------------------
-    def result(self, raise_on_failure: bool = True, fetch: bool = True) -> Any:
+    @overload
+    def result(self, raise_on_failure: Literal[True] = True, fetch: bool = True) -> R: ...
+    @overload
+    def result(self, raise_on_failure: bool = ..., fetch: bool = True) -> R | BaseException: ...
+    def result(self, raise_on_failure: bool = True, fetch: bool = True) -> R | BaseException:
         """The run's return value; for a failed, crashed or cancelled state, raise its exception.
 
         With ``raise_on_failure=False`` the exception is returned instead of raised.
@@ -211,11 +233,13 @@ class State(tuple):
             return exc
         if self._data is _NO_RESULT:
             if self.result_ref is not None and result_loader is not None:
-                return result_loader(self.result_ref)
+                loaded: R = result_loader(self.result_ref)  # stored untyped: the run's R
+                return loaded
             raise MissingResult(
                 f"State {self.name!r} has no result in memory and none was persisted"
             )
-        return self._data
+        value: R = self._data  # held untyped (a tuple item): the value the run returned
+        return value
 
     def _failure_exception(self) -> BaseException:
         message = self.message or f"Run ended in state {self.name}"
@@ -226,7 +250,7 @@ class State(tuple):
         return FailedRun(message)
 
     # -- derivation -----------------------------------------------------------------------------
-    def copy(self, **changes: Any) -> State:
+    def copy(self, **changes: Any) -> State[R]:
         fields = {
             "type": self.type,
             "name": self.name,
@@ -262,14 +286,14 @@ class State(tuple):
 _DEFAULT_NAMES = {t: t.value.title() for t in StateType}
 
 
-def _make(type_: StateType, default_name: str | None = None):
+def _make(type_: StateType, default_name: str | None = None) -> StateConstructor:
     def constructor(
         message: str | None = None,
         *,
         name: str | None = None,
         data: Any = _NO_RESULT,
         **details: Any,
-    ) -> State:
+    ) -> State[Any]:
         return State(
             type_,
             name or default_name,

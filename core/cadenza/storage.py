@@ -1,28 +1,12 @@
 """Result storage backends: the `StorageBackend` protocol, key validation, and the type registry.
 
-A storage backend holds opaque byte blobs under string keys. Every backend — the core's
-`cadenza.filesystems.LocalFileSystem`, and S3/GCS buckets contributed by collections — offers:
-
-``read_path(key) -> bytes``
-    The blob stored under ``key``; `FileNotFoundError` when there is none.
-``write_path(key, data: bytes) -> None``
-    Store ``data`` under ``key``, replacing any previous blob. A reader never sees a partial
-    write (local files: temp file + ``os.replace``; object stores: one PUT).
-``exists(key) -> bool``
-``delete(key) -> None``
-    Remove the blob; deleting a missing key is not an error.
-``list_keys(prefix="") -> list[str]``
-    Every stored key starting with ``prefix`` (a plain string prefix, as in object stores), sorted.
-
-Every method passes its key through `validate_key` first, so that a key is portable between
-backends and can never name something outside the backend's base path or bucket prefix.
-
-A persisted result is found again, possibly in another process, through a *result reference*
-(see `cadenza.results`) that embeds a description of the backend: ``to_ref() -> dict`` returns a
-JSON-serialisable dict with a ``"type"`` slug, and the class registered for that slug — with
-`register_storage_type`, or by a plugin's ``register_storage_backends`` hook — rebuilds the
-backend with ``from_ref(dict)``. Never put credentials in
-``to_ref()``: the reference is stored in the run record in clear text.
+A storage backend holds opaque byte blobs under string keys — the core's
+`cadenza.filesystems.LocalFileSystem`, and S3/GCS buckets contributed by collections. The
+`StorageBackend` class states the contract: five methods, every key checked by `validate_key`,
+and ``to_ref()`` / ``from_ref()`` so that a persisted result's reference can rebuild the backend
+in another process. `describe` and `from_description` are those two directions as the results
+layer calls them; the class behind a reference's ``"type"`` is the one registered for it with
+`register_storage_type`, or by a plugin's ``register_storage_backends`` hook.
 """
 
 from __future__ import annotations
@@ -35,23 +19,56 @@ from cadenza import registries
 from cadenza.exceptions import InvalidStorageKey
 
 MAX_KEY_LENGTH = 1024
+"""The longest key `validate_key` accepts, in characters."""
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @runtime_checkable
 class StorageBackend(Protocol):
-    """What the results layer needs of a storage backend (see the module docstring)."""
+    """What the results layer needs of a storage backend: five methods over byte blobs.
 
-    def read_path(self, key: str) -> bytes: ...
+    ``isinstance(obj, StorageBackend)`` checks that the five methods exist. Each method passes
+    its key through `validate_key` first (and raises what it raises, `InvalidStorageKey`), so
+    a key is portable between backends and never names anything outside the backend's base
+    path or bucket prefix.
 
-    def write_path(self, key: str, data: bytes) -> None: ...
+    To be used as ``result_storage=`` — and so registered by a plugin's
+    ``register_storage_backends`` hook — a backend also describes itself for the result
+    references kept in the run record:
 
-    def exists(self, key: str) -> bool: ...
+    - ``to_ref() -> dict``: JSON-serialisable, with a ``"type"`` key naming the slug the class
+      is registered under. The reference is stored in clear text: never put a secret in it
+      (name a saved credentials block instead).
+    - ``from_ref(ref: dict)`` (a classmethod): the backend that ``to_ref()`` described, in any
+      process.
 
-    def delete(self, key: str) -> None: ...
+    `cadenza.testing.StorageBackendConformance` checks all of this for a backend of yours.
+    """
 
-    def list_keys(self, prefix: str = "") -> list[str]: ...
+    def read_path(self, key: str) -> bytes:
+        """The blob stored under ``key``; `FileNotFoundError` naming the key when there is
+        none."""
+        ...
+
+    def write_path(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key``, replacing any previous blob. A reader never sees a
+        partial write (local files: a temporary file and ``os.replace``; object stores: one
+        PUT)."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether a blob is stored under ``key``."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the blob stored under ``key``; deleting a missing key is not an error."""
+        ...
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        """Every stored key starting with ``prefix`` (a plain string prefix, as in object
+        stores, not a directory), sorted."""
+        ...
 
 
 def validate_key(key: Any) -> str:
@@ -140,7 +157,11 @@ def _plugin_storage_types() -> dict[str, Any]:
 
 
 def describe(storage: Any) -> dict[str, Any]:
-    """``storage.to_ref()``, checked: a dict with a registered ``"type"``."""
+    """``storage.to_ref()``, checked: a dict with a registered ``"type"``.
+
+    A `TypeError` says what is missing when the backend has no ``to_ref`` or it returns
+    something else; a `LookupError` names the known types when the ``"type"`` is not registered.
+    """
     to_ref = getattr(storage, "to_ref", None)
     if to_ref is None:
         raise TypeError(
@@ -155,8 +176,12 @@ def describe(storage: Any) -> dict[str, Any]:
 
 
 def from_description(desc: dict[str, Any]) -> Any:
-    """The backend described by ``desc`` (the inverse of `describe`)."""
-    cls = storage_type(desc.get("type"))
+    """The backend described by ``desc`` (the inverse of `describe`): ``from_ref(desc)`` of the
+    class registered for its ``"type"``."""
+    slug = desc.get("type")
+    if not isinstance(slug, str):
+        raise LookupError(f"A result storage description needs a string 'type': {desc!r}")
+    cls = storage_type(slug)
     return cls.from_ref(desc)
 
 

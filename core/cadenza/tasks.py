@@ -15,6 +15,7 @@ from cadenza._options import (
     hook_list,
     is_async_fn,
 )
+from cadenza._typing import Generic, P, R, T, overload
 from cadenza.context import FlowRunContext
 from cadenza.masking import mask
 
@@ -22,15 +23,37 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     import inspect
-    from collections.abc import Callable, Iterable
-    from typing import Any, TypeVar
+    from collections.abc import Callable, Coroutine, Iterable
+    from datetime import timedelta
+    from types import ModuleType
+    from typing import Any, Literal
 
-    R = TypeVar("R")
+    from typing_extensions import Unpack  # typing.Unpack is Python 3.11+
+
+    from cadenza._option_types import (
+        ResultStorage,
+        RetryDelay,
+        RunName,
+        Serializer,
+        TaskOptions,
+        TaskStateHook,
+    )
+    from cadenza.cache_policies import CachePolicy
+    from cadenza.context import TaskRunContext
+    from cadenza.futures import CadenzaFuture, CadenzaFutureList
+    from cadenza.states import State
+    from cadenza.task_runners.base import TaskRunner
+
 NUM_RETRIES_DEFAULT = "CADENZA_TASK_DEFAULT_RETRIES"
 
 
-class Task(OptionsMixin):
-    """A function whose calls are tracked, retried, timed out and recorded as task runs."""
+class Task(OptionsMixin, Generic[P, R]):
+    """A function whose calls are tracked, retried, timed out and recorded as task runs.
+
+    Generic in the function's parameters `P` and return type `R`, so type checkers see through
+    it: calling the task takes the function's arguments and returns its `R` (for ``async def``,
+    a coroutine), ``.submit()`` a ``CadenzaFuture`` of the result, ``.fn`` is the function.
+    """
 
     _OPTIONS = (
         "name",
@@ -61,35 +84,35 @@ class Task(OptionsMixin):
 
     def __init__(
         self,
-        fn: Callable[..., R],
+        fn: Callable[P, R],
         name: str | None = None,
         description: str | None = None,
         tags: Iterable[str] | None = None,
         version: str | None = None,
-        cache_policy: Any = None,
-        cache_key_fn: Callable[..., str | None] | None = None,
-        cache_expiration: Any = None,
-        task_run_name: str | Callable[..., str] | None = None,
+        cache_policy: CachePolicy | None = None,
+        cache_key_fn: Callable[[TaskRunContext, dict[str, Any]], str | None] | None = None,
+        cache_expiration: timedelta | float | None = None,
+        task_run_name: RunName | None = None,
         retries: int | None = None,
-        retry_delay_seconds: float | list[float] | Callable[[int], list[float]] | None = None,
+        retry_delay_seconds: RetryDelay | None = None,
         retry_jitter_factor: float | None = None,
         persist_result: bool | None = None,
-        result_storage: Any = None,
-        result_serializer: Any = None,
+        result_storage: ResultStorage | None = None,
+        result_serializer: Serializer | str | None = None,
         result_storage_key: str | None = None,
         cache_result_in_memory: bool = True,
         timeout_seconds: float | None = None,
         log_prints: bool | None = None,
         refresh_cache: bool | None = None,
-        on_completion: list[Callable] | None = None,
-        on_failure: list[Callable] | None = None,
-        on_running: list[Callable] | None = None,
-        retry_condition_fn: Callable[..., bool] | None = None,
+        on_completion: Iterable[TaskStateHook] | TaskStateHook | None = None,
+        on_failure: Iterable[TaskStateHook] | TaskStateHook | None = None,
+        on_running: Iterable[TaskStateHook] | TaskStateHook | None = None,
+        retry_condition_fn: TaskStateHook | None = None,
         viz_return_value: Any = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"@task needs a function, got {type(fn).__name__}")
-        self.fn = fn
+        self.fn: Callable[P, R] = fn
         self.isasync = is_async_fn(fn)
         self.name = name or fn.__name__
         self.description = description if description is not None else docstring(fn)
@@ -154,7 +177,7 @@ class Task(OptionsMixin):
             self._signature = inspect.signature(self.fn)
         return self._signature
 
-    def run_name(self, args: tuple, kwargs: dict, index: int) -> str:
+    def run_name(self, args: tuple[Any, ...], kwargs: dict[str, Any], index: int) -> str:
         """This call's task run name: `task_run_name` formatted with the call's parameters
         (registered secret values masked)."""
         template = self.task_run_name
@@ -174,12 +197,12 @@ class Task(OptionsMixin):
                 f"parameter of {self.fn.__name__}()"
             ) from None
 
-    def bind(self, args: tuple, kwargs: dict) -> dict[str, Any]:
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
         return dict(bound.arguments)
 
-    def call_arguments(self, parameters: dict[str, Any]) -> tuple[tuple, dict]:
+    def call_arguments(self, parameters: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """(args, kwargs) to call the function with, from bound `parameters` (any order)."""
         if self._keyword_callable is None:
             self._keyword_callable = all(
@@ -191,10 +214,58 @@ class Task(OptionsMixin):
         import inspect
 
         ordered = {n: parameters[n] for n in self.signature.parameters if n in parameters}
-        bound = inspect.BoundArguments(self.signature, ordered)  # type: ignore[arg-type]
+        bound = inspect.BoundArguments(self.signature, ordered)
         return bound.args, bound.kwargs
 
-    def submit(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any):
+    # Calls and submissions are typed by overloads (for type checkers only: `overload` is the
+    # identity at run time, so the last definition is the one that runs). A direct call checks
+    # the arguments against the function's; `submit` and `map` take anything, since futures,
+    # iterables and `unmapped(...)` stand in for the values. ``async def`` tasks: a direct call
+    # gives a coroutine, futures and states hold the awaited value.
+
+    @overload
+    def submit(
+        self: Task[P, Coroutine[Any, Any, T]],
+        *args: Any,
+        return_state: Literal[False] = False,
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> CadenzaFuture[T]: ...
+
+    @overload
+    def submit(
+        self: Task[P, T],
+        *args: Any,
+        return_state: Literal[False] = False,
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> CadenzaFuture[T]: ...
+
+    @overload
+    def submit(
+        self: Task[P, Coroutine[Any, Any, T]],
+        *args: Any,
+        return_state: Literal[True],
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> State[T]: ...
+
+    @overload
+    def submit(
+        self: Task[P, T],
+        *args: Any,
+        return_state: Literal[True],
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> State[T]: ...
+
+    def submit(
+        self,
+        *args: Any,
+        return_state: bool = False,
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> CadenzaFuture[Any] | State[Any]:
         """Run the task on the flow's task runner; returns a future of its result.
 
         Futures among the arguments are waited for (without holding a worker) and replaced by
@@ -206,7 +277,49 @@ class Task(OptionsMixin):
             return future.state
         return future
 
-    def map(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any):
+    @overload
+    def map(
+        self: Task[P, Coroutine[Any, Any, T]],
+        *args: Any,
+        return_state: Literal[False] = False,
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> CadenzaFutureList[T]: ...
+
+    @overload
+    def map(
+        self: Task[P, T],
+        *args: Any,
+        return_state: Literal[False] = False,
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> CadenzaFutureList[T]: ...
+
+    @overload
+    def map(
+        self: Task[P, Coroutine[Any, Any, T]],
+        *args: Any,
+        return_state: Literal[True],
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> list[State[T]]: ...
+
+    @overload
+    def map(
+        self: Task[P, T],
+        *args: Any,
+        return_state: Literal[True],
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> list[State[T]]: ...
+
+    def map(
+        self,
+        *args: Any,
+        return_state: bool = False,
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> CadenzaFutureList[Any] | list[State[Any]]:
         """Submit one run per element of the iterable arguments; returns a list of futures.
 
         Arguments wrapped in `unmapped(...)` are passed whole to every run.
@@ -217,14 +330,59 @@ class Task(OptionsMixin):
             return [f.state for f in futures]
         return futures
 
-    def __call__(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any):
+    @overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+    @overload
+    def __call__(
+        self: Task[..., Coroutine[Any, Any, T]],
+        *args: Any,
+        return_state: Literal[True],
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> Coroutine[Any, Any, State[T]]: ...
+
+    @overload
+    def __call__(
+        self: Task[..., T],
+        *args: Any,
+        return_state: Literal[True],
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> State[T]: ...
+
+    @overload
+    def __call__(
+        self,
+        *args: Any,
+        return_state: Literal[False],
+        wait_for: Iterable[object] | None = None,
+        **kwargs: Any,
+    ) -> R: ...
+
+    @overload
+    def __call__(
+        self,
+        *args: Any,
+        return_state: Literal[False] = False,
+        wait_for: Iterable[object] | None,
+        **kwargs: Any,
+    ) -> R: ...
+
+    def __call__(
+        self, *args: Any, return_state: Any = False, wait_for: Any = None, **kwargs: Any
+    ) -> Any:
         return _engine().run_task(self, args, kwargs, return_state, wait_for)
+
+    if TYPE_CHECKING:  # the mixin's method, typed with a task's own options
+
+        def with_options(self, **changes: Unpack[TaskOptions]) -> Task[P, R]: ...  # type: ignore[override]  # narrows the mixin's **Any to the options a task takes
 
     def __repr__(self) -> str:
         return f"Task(name={self.name!r}, fn={self.fn.__qualname__})"
 
 
-def _runner_for_submit():
+def _runner_for_submit() -> TaskRunner:
     """The current flow run's task runner; outside a flow, a process-wide thread pool."""
     # lazily, as the engine: task runners load at the first submit, not on ``import cadenza``
     from cadenza.task_runners import ThreadPoolTaskRunner
@@ -238,10 +396,10 @@ def _runner_for_submit():
     return _default_runner
 
 
-_default_runner = None
+_default_runner: TaskRunner | None = None
 
 
-def _engine():
+def _engine() -> ModuleType:
     """The task engine module, imported on the first task call (not on ``import cadenza``)."""
     global _task_engine
     if _task_engine is None:
@@ -252,7 +410,7 @@ def _engine():
     return _task_engine
 
 
-_task_engine = None
+_task_engine: ModuleType | None = None
 
 
 def _default(value: Any, setting: str) -> Any:
@@ -285,7 +443,7 @@ def _cache_policy(cache_policy: Any, cache_key_fn: Any) -> Any:
     return cache_policy
 
 
-def _task_key(fn: Callable) -> str:
+def _task_key(fn: Callable[..., object]) -> str:
     """A task's identity across processes: its qualified name and a digest of its source file's
     path (as Prefect does), so the same task gets the same key however its file was loaded
     (``python file.py``, ``cadenza run file.py:flow``, an import)."""
@@ -301,11 +459,23 @@ def _task_key(fn: Callable) -> str:
     return f"{qualname}-{hashlib.sha1(where.encode()).hexdigest()[:8]}"
 
 
-def task(__fn: Callable[..., R] | None = None, **kwargs: Any):
+@overload
+def task(__fn: Callable[P, R], **options: Unpack[TaskOptions]) -> Task[P, R]: ...
+
+
+@overload
+def task(
+    __fn: None = None, **options: Unpack[TaskOptions]
+) -> Callable[[Callable[P, R]], Task[P, R]]: ...
+
+
+def task(
+    __fn: Callable[P, R] | None = None, **options: Unpack[TaskOptions]
+) -> Task[P, R] | Callable[[Callable[P, R]], Task[P, R]]:
     """Decorate a function as a task: ``@task`` or ``@task(retries=3, ...)``."""
     if __fn is not None:
-        return Task(__fn, **kwargs)
-    return lambda fn: Task(fn, **kwargs)
+        return Task(__fn, **options)
+    return lambda fn: Task(fn, **options)
 
 
 def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:

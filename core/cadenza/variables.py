@@ -29,6 +29,9 @@ from cadenza.client.remote import remote_or_none
 from cadenza.store.local import LocalRecord, local
 
 if TYPE_CHECKING:
+    import builtins  # in the classes below, `list` is their method
+    from typing import Protocol
+
     from cadenza.client.http import ApiClient
 
 NAME = re.compile(r"^[a-z0-9_-]{1,255}$")
@@ -104,7 +107,7 @@ class Variable:
         return _store().unset(validate_name(name))
 
     @classmethod
-    def list(cls, tag: str | None = None) -> list[Variable]:
+    def list(cls, tag: str | None = None) -> builtins.list[Variable]:
         """Every variable (with ``tag`` if given), sorted by name."""
         return [v for v in _store().list() if tag is None or tag in v.tags]
 
@@ -116,7 +119,7 @@ class Variable:
 
     @classmethod
     async def aset(
-        cls, name: str, value: Any, tags: list[str] | None = None, overwrite: bool = False
+        cls, name: str, value: Any, tags: builtins.list[str] | None = None, overwrite: bool = False
     ) -> Variable:
         import asyncio
 
@@ -135,7 +138,7 @@ class VariableStore(LocalRecord):
     _COLUMNS = "name, value, tags, created, updated"
 
     @staticmethod
-    def _variable(row: tuple) -> Variable:
+    def _variable(row: tuple[Any, ...]) -> Variable:
         name, value, tags, created, updated = row
         return Variable(name, json.loads(value), json.loads(tags), created, updated)
 
@@ -143,11 +146,11 @@ class VariableStore(LocalRecord):
         rows = self.query(f"SELECT {self._COLUMNS} FROM variables WHERE name = ?", (name,))
         return self._variable(rows[0]) if rows else None
 
-    def list(self) -> list[Variable]:
+    def list(self) -> builtins.list[Variable]:
         rows = self.query(f"SELECT {self._COLUMNS} FROM variables ORDER BY name")
         return [self._variable(row) for row in rows]
 
-    def set(self, name: str, value: Any, tags: list[str], overwrite: bool) -> Variable:
+    def set(self, name: str, value: Any, tags: builtins.list[str], overwrite: bool) -> Variable:
         now = time.time()
         with self.transaction() as conn:
             existing = conn.execute(
@@ -167,7 +170,25 @@ class VariableStore(LocalRecord):
             return conn.execute("DELETE FROM variables WHERE name = ?", (name,)).rowcount > 0
 
 
+if TYPE_CHECKING:
+
+    class _Store(Protocol):
+        """Where variables live: the embedded record (`VariableStore`) or a server."""
+
+        def get(self, name: str) -> Variable | None: ...
+
+        def set(
+            self, name: str, value: Any, tags: builtins.list[str], overwrite: bool
+        ) -> Variable: ...
+
+        def unset(self, name: str) -> bool: ...
+
+        def list(self) -> builtins.list[Variable]: ...
+
+
 class RemoteVariableStore:
+    """Variables on the server (``CADENZA_API_URL``), through its HTTP API."""
+
     def __init__(self, client: ApiClient) -> None:
         self.client = client
 
@@ -177,15 +198,17 @@ class RemoteVariableStore:
         except NotFound:
             return None
 
-    def list(self) -> list[Variable]:
-        out: list[Variable] = []
+    def list(self) -> builtins.list[Variable]:
+        out: builtins.list[Variable] = []
         while True:
             page = self.client.list_variables(limit=1000, offset=len(out))
             out.extend(Variable(**row) for row in page)
             if len(page) < 1000:
                 return out
 
-    def set(self, name: str, value: Any, tags: list[str], overwrite: bool) -> Variable:
+    def set(
+        self, name: str, value: Any, tags: builtins.list[str], overwrite: bool
+    ) -> Variable:
         try:
             return Variable(**self.client.set_variable(name, value, tags, overwrite))
         except ApiError as exc:
@@ -201,7 +224,7 @@ class RemoteVariableStore:
         return True
 
 
-def _store() -> Any:
+def _store() -> _Store:
     remote = remote_or_none()
     if remote is not None:
         return RemoteVariableStore(remote)

@@ -164,6 +164,7 @@ def test_ls_when_empty(invoke) -> None:
     assert result.exit_code == 0 and "No saved blocks." in result.stdout
 
 
+@pytest.mark.integration  # a fresh interpreter
 def test_real_subprocess(cadenza_home: Path) -> None:
     env = {**os.environ, "CADENZA_HOME": str(cadenza_home)}
 

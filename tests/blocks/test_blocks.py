@@ -257,7 +257,7 @@ def test_registry_layers_and_conflicts(register) -> None:
     with pytest.raises(ValueError, match=r"already registered to .*Dup.*cannot register .*Dup2"):
         register_block_type(Dup2)
     with pytest.raises(TypeError):
-        register_block_type(int)  # type: ignore[arg-type]
+        register_block_type(int)  # type: ignore[arg-type]  # not a Block, on purpose
 
 
 def test_subclass_loads_through_its_base(register) -> None:
@@ -308,6 +308,7 @@ def test_no_warning_when_the_schema_is_unchanged() -> None:
         Secret.load("s")
 
 
+@pytest.mark.integration  # many processes
 def test_many_processes_save_at_once(run_python) -> None:
     code = """
 import multiprocessing as mp

@@ -45,6 +45,41 @@ def test_mask_replaces_registered_values() -> None:
     assert masking.mask("") == ""
 
 
+def test_bytes_that_are_utf8_text_are_registered_as_text() -> None:
+    masking.register(b"bytes-secret", bytearray(b"bytearray-secret"), b"\xff\xfe-not-text")
+    assert masking.registered() == {"bytes-secret", "bytearray-secret"}
+    assert masking.mask("got bytes-secret") == "got ********"
+
+
+def test_a_collection_masks_a_value_it_fetched_itself(record) -> None:
+    """What a collection does with a secret that is not a block field (a token read from a
+    vault): `cadenza.masking.register`, then every run log line masks it."""
+
+    @task
+    def fetch_token() -> str:
+        token = "fetched-token-value"
+        masking.register(token)
+        get_run_logger().info("using %s", token)
+        return token
+
+    @flow
+    def uses_token() -> None:
+        fetch_token()
+
+    uses_token()
+    assert "using ********" in _logged(record)
+    assert "fetched-token-value" not in "\n".join(_logged(record))
+
+
+def test_secret_values_lists_every_secret_of_a_block(creds) -> None:
+    from cadenza.blocks import secret_values
+
+    values = secret_values(creds)
+    assert set(values) == set(SECRETS)
+    assert "alice" not in values  # plain fields are not secrets
+    assert secret_values(Secret(value="one-secret")) == ["one-secret"]
+
+
 def test_only_saved_or_loaded_secrets_are_registered(creds, creds_type) -> None:
     Secret(value="never-saved-secret")
     assert masking.registered() == frozenset()

@@ -160,6 +160,7 @@ def test_open_file_modes_and_a_damaged_record(seeder, home: Path) -> None:
     assert any("integrity" in note for note in report["attention"])
 
 
+@pytest.mark.integration  # a fresh interpreter
 def test_a_server_database_by_url(troubled, home: Path) -> None:
     code, report = doctor_json("--database-url", f"sqlite:///{home}")
     assert code == 1

@@ -111,6 +111,7 @@ def test_4xx_is_not_retried() -> None:
         client.get_flow_run("nope")
 
 
+@pytest.mark.slow  # waits out a real Retry-After
 def test_retry_after_over_a_real_socket() -> None:
     """A real HTTP server answers 503 + Retry-After twice, then the version."""
     import json

@@ -11,7 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from cadenza import flow, task
+
+# processes killed, or many writing one record at once
+pytestmark = pytest.mark.integration
 
 CLI = [sys.executable, "-m", "cadenza.cli.main"]
 

@@ -17,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"),
+    pytest.mark.integration,  # each test signals a flow in a process of its own
+]
 
 CLI = [sys.executable, "-m", "cadenza.cli.main"]
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}

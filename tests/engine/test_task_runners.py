@@ -98,7 +98,13 @@ if DaskTaskRunner is not None:
     RUNNERS["dask"] = lambda: DaskTaskRunner(address=_dask_address())
 
 
-@pytest.fixture(params=sorted(RUNNERS))
+# runs in worker processes, or on a Dask cluster, start something real: integration tests
+@pytest.fixture(
+    params=[
+        name if name == "threads" else pytest.param(name, marks=pytest.mark.integration)
+        for name in sorted(RUNNERS)
+    ]
+)
 def runner(request):
     return RUNNERS[request.param]()
 
@@ -259,3 +265,68 @@ def test_submit_outside_a_flow_runs_on_a_default_pool(record):
 def test_runner_options_are_validated():
     with pytest.raises(ValueError, match="max_workers"):
         ThreadPoolTaskRunner(max_workers=0)
+
+
+# -- the extension hooks (docs/howto/write-a-task-runner.md) ---------------------------------------
+def test_a_runner_overriding_the_old_private_hook_is_told_what_to_implement():
+    from cadenza.task_runners import TaskRunner
+
+    with pytest.raises(TypeError, match=r"OldRunner overrides _launch.*implement launch\(ready\)"):
+
+        class OldRunner(TaskRunner):
+            def _launch(self, *args):  # the hook before it was public
+                pass
+
+
+def test_a_runner_without_launch_crashes_its_runs_saying_so(record):
+    from cadenza.task_runners import TaskRunner
+
+    class Unfinished(TaskRunner):
+        def duplicate(self):
+            return Unfinished()
+
+    states = []
+
+    @flow(task_runner=Unfinished())
+    def f():
+        states.append(inc.submit(1).state)
+
+    f()
+    (state,) = states
+    assert state.is_crashed()
+    assert "Unfinished must implement launch(ready)" in state.message
+
+
+def test_a_ready_run_is_stopped_only_while_its_runner_is_cancelled(record):
+    from cadenza.task_runners import ReadyTaskRun, TaskRunner
+
+    class Holding(TaskRunner):
+        """Keeps every ready run, to settle it by hand."""
+
+        def __init__(self):
+            super().__init__()
+            self.held: list[ReadyTaskRun] = []
+
+        def duplicate(self):
+            return self
+
+        def launch(self, ready):
+            self.held.append(ready)
+
+    runner = Holding()
+    seen = []
+
+    @flow(task_runner=runner)
+    def f():
+        future = inc.submit(1)
+        (ready,) = runner.held
+        with pytest.raises(RuntimeError, match=r"use crash\(error\)"):
+            ready.stop()
+        runner.cancel_all(KeyboardInterrupt(), grace=0)
+        seen.append((future.state, ready.stop(), ready.done))
+
+    f()
+    ((state, stopped, done),) = seen
+    assert done and stopped is state
+    assert state.is_cancelled()  # still Pending in this process: it never started
+    assert record("SELECT state_type FROM task_runs") == [("CANCELLED",)]

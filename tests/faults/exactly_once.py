@@ -71,7 +71,15 @@ def census(database_url: str, tally: dict[str, Any], refused: dict[str, int] | N
     return _compare(runs, flows, tasks, states, tally["logs"], logs, refused or {})
 
 
-def _compare(runs, flows, tasks, states, logged, logs, refused) -> Census:  # type: ignore[no-untyped-def]
+def _compare(
+    runs: dict[str, dict[str, Any]],
+    flows: dict[str, str],
+    tasks: dict[str, str],
+    states: dict[str, tuple[int, int]],
+    logged: dict[str, int],
+    logs: dict[str, int],
+    refused: dict[str, int],
+) -> Census:
     c = Census()
     expected_tasks = {run_id for run_id, run in runs.items() if run["kind"] == "task"}
     c.flow_runs_lost = sum(1 for run_id, run in runs.items()

@@ -18,7 +18,7 @@ INTERVAL = 0.5  # heartbeats; a lease is twice this
 REAPER = {"CADENZA_SERVER_REAPER_INTERVAL": "0.2"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def reaping_server(request, tmp_path_factory) -> Iterator[ServerProcess]:
     home = tmp_path_factory.mktemp("reaping-server")
     if request.param == "sqlite":

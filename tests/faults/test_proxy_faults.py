@@ -29,7 +29,7 @@ from faults.workload import CUSTOM_LEVEL, POISON
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def server(request) -> ServerProcess:
     """The scenario's server, on SQLite and on PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_server")

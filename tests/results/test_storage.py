@@ -76,7 +76,7 @@ def test_failed_write_keeps_old_value_and_no_temp_file(
 
 def test_write_needs_bytes(fs: LocalFileSystem) -> None:
     with pytest.raises(TypeError, match="bytes"):
-        fs.write_path("k", "text")  # type: ignore[arg-type]
+        fs.write_path("k", "text")  # type: ignore[arg-type]  # the wrong type on purpose
 
 
 def test_default_basepath_follows_settings(

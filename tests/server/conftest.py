@@ -43,7 +43,7 @@ def authed(db_url: str) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def any_client(request, db_url: str) -> Iterator[TestClient]:
     """A client of an app without auth, over SQLite and over PostgreSQL."""
     from cadenza.server.app import create_app

@@ -25,6 +25,9 @@ from server_helpers import flow_run, state, task_run
 from cadenza.cli.main import cli
 from cadenza.store.database import ensure_schema
 
+# real server processes
+pytestmark = pytest.mark.integration
+
 KEY = "live-server-key"
 
 
@@ -87,7 +90,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
             except httpx.TransportError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {proc.stdout.read()}")  # type: ignore[union-attr]
+                output = proc.stdout.read() if proc.stdout is not None else ""
+                raise RuntimeError(f"server did not start: {output}")
             time.sleep(0.1)
         yield base, db
     finally:

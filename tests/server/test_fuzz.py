@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
@@ -18,6 +19,9 @@ from schemathesis.checks import (
 )
 
 from cadenza.server.app import create_app
+
+# property-based: hundreds of generated requests per route
+pytestmark = pytest.mark.slow
 
 _HOME = Path(tempfile.mkdtemp(prefix="cadenza-fuzz-"))
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)

@@ -159,6 +159,7 @@ conn.execute("INSERT INTO logs (level, logger, message, timestamp) VALUES (20, '
 """
 
 
+@pytest.mark.integration  # many processes
 def test_many_processes_create_a_fresh_record_at_once(tmp_path: Path) -> None:
     path, go = tmp_path / "fresh" / "cadenza.db", tmp_path / "go"
     children = [

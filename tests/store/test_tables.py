@@ -29,7 +29,9 @@ def _differences(url: str, metadata: sa.MetaData = tables.metadata) -> list:
         engine.dispose()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
+)
 def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The URL of a database that ``alembic upgrade head`` built from nothing (read only)."""
     if request.param == "sqlite":

@@ -28,6 +28,7 @@ class TestThreadPoolTaskRunner(TaskRunnerConformance):
         return ThreadPoolTaskRunner(max_workers=2)
 
 
+@pytest.mark.integration  # worker processes
 class TestProcessPoolTaskRunner(TaskRunnerConformance):
     @pytest.fixture
     def task_runner(self):

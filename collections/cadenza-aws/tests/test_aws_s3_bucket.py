@@ -146,7 +146,7 @@ def test_uploading_a_missing_local_file_is_a_clear_error(bucket: S3Bucket, tmp_p
 
 def test_write_path_needs_bytes(bucket: S3Bucket):
     with pytest.raises(TypeError, match="needs bytes, got str"):
-        bucket.write_path("k", "text")  # type: ignore[arg-type]
+        bucket.write_path("k", "text")  # type: ignore[arg-type]  # the wrong type on purpose
 
 
 @pytest.mark.parametrize("folder", ["../up", "a/../b"])

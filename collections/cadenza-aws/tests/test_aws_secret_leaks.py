@@ -29,6 +29,9 @@ from cadenza_aws import (
 )
 from cadenza_aws.testing import MotoServer, start_moto_server
 
+# a moto server of its own, with IAM checks on
+pytestmark = pytest.mark.integration
+
 BUCKET = "auth-bucket"
 SECRET_NAME = "auth/db-password"
 

@@ -10,6 +10,9 @@ import pytest
 from cadenza_aws import testing
 from cadenza_aws.testing import MotoServer, start_moto_server
 
+# starts and stops moto servers
+pytestmark = pytest.mark.integration
+
 
 def test_start_answer_reset_and_stop_by_pid():
     with start_moto_server() as server:

@@ -10,6 +10,9 @@ import pytest
 
 from cadenza_gcp import testing
 
+# starts and stops emulators
+pytestmark = pytest.mark.integration
+
 
 def test_start_and_stop_an_emulator_by_pid():
     with testing.start_gcs_emulator() as emulator:

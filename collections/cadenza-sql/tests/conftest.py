@@ -44,7 +44,7 @@ def postgres_database(postgres: Any) -> str:
     return postgres.create_database()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a new, empty database: a SQLite file, or — for PostgreSQL — a new schema of
     the session database, made the connection's ``search_path`` (much faster than CREATE

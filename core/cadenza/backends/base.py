@@ -56,3 +56,6 @@ class Backend(Protocol):
 
     def close(self) -> None:
         """Flush and release resources; the backend may not be used afterwards."""
+
+
+__all__ = ["Backend"]

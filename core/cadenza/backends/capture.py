@@ -28,3 +28,6 @@ class CaptureBackend(Recorder):
             pop_all(self._cache),
             pop_all(self._artifacts),
         )
+
+
+__all__ = ["CaptureBackend"]

@@ -227,3 +227,6 @@ class EmbeddedBackend(Recorder):
             return False
         self._trouble.clear()
         return True
+
+
+__all__ = ["EmbeddedBackend"]

@@ -103,3 +103,6 @@ class Heartbeat:
                 logger.error("cadenza: a heartbeat failed: %s", exc)
                 answered = False
             wait = self.interval if answered else max(0.5, self.interval / 6)
+
+
+__all__ = ["LEASE_INTERVALS", "Heartbeat"]

@@ -375,3 +375,6 @@ class HttpBackend(Recorder):
             atexit.unregister(self.close)
             self.spool.close()
             self.client.close()
+
+
+__all__ = ["DEFAULT_RETRY_TIME", "HttpBackend"]

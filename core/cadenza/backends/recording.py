@@ -12,7 +12,7 @@ import itertools
 import os
 import time
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cadenza import observers
 from cadenza._ids import new_id
@@ -21,6 +21,8 @@ from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind
 from cadenza.orchestration.transitions import accept
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cadenza.backends.base import Run
     from cadenza.runs import FlowRun, TaskRun
     from cadenza.states import State
@@ -145,8 +147,8 @@ class Recorder:
         runs: list,
         states: list[tuple],
         logs: list[tuple],
-        cache: list[tuple] = (),  # type: ignore[assignment]
-        artifacts: list[dict] = (),  # type: ignore[assignment]
+        cache: Sequence[tuple[Any, ...]] = (),
+        artifacts: Sequence[dict[str, Any]] = (),
     ) -> None:
         """Queue what another recorder captured (see `CaptureBackend.drain`)."""
         for run in runs:
@@ -188,3 +190,6 @@ def pop_all(queue: deque) -> list:
     n = len(queue)
     pop = queue.popleft
     return [pop() for _ in range(n)]
+
+
+__all__ = ["Recorder", "pop_all", "take_runs"]

@@ -72,3 +72,6 @@ def _crash(
         INSERT_CRASH_STATE,
         (str(uuid.uuid4()), run_id, flow_run_id, "CRASHED", "Crashed", message, now),
     )
+
+
+__all__ = ["reap_dead_runs"]

@@ -102,3 +102,14 @@ def located(request: wire.Request, errors: list[dict[str, Any]]) -> dict[int, st
         where = ".".join(str(part) for part in loc[3:]) or "the record"
         bad.setdefault(offsets[loc[1]] + index, f"{where}: {error.get('msg', 'invalid')}")
     return bad
+
+
+__all__ = [
+    "KINDS",
+    "Letter",
+    "located",
+    "rejected_transitions",
+    "resendable",
+    "set_aside",
+    "set_aside_all",
+]

@@ -238,3 +238,20 @@ def _loads(text: str | None) -> Any:
     if text is None:
         return None
     return json.loads(text)
+
+
+__all__ = [
+    "BATCH_LISTS",
+    "MAX_BATCH_BYTES",
+    "Record",
+    "Request",
+    "batch_of",
+    "batches",
+    "encode",
+    "flow_run_body",
+    "requests",
+    "set_state_body",
+    "split",
+    "state_body",
+    "task_run_body",
+]

@@ -159,3 +159,6 @@ class Trouble:
                 f"cadenza: the run record {self.path} is written again; nothing was lost",
                 file=sys.stderr,
             )
+
+
+__all__ = ["ROW_ERRORS", "Trouble", "begin", "clean_row", "rollback", "write"]

@@ -5,7 +5,6 @@ A block type is a pydantic model::
     from pydantic import SecretStr
     from cadenza.blocks.core import Block
     from cadenza.blocks.fields import SecretDict
-from cadenza.blocks.sealing import SECRET_MARKER
 
     class Warehouse(Block):
         \"\"\"Connection to the data warehouse.\"\"\"
@@ -30,6 +29,7 @@ the block has been saved or loaded in the process (`cadenza.masking`).
 from __future__ import annotations
 
 import base64
+import builtins
 import functools
 import json
 import re
@@ -101,7 +101,7 @@ class _hybridmethod:
 
     def __init__(self, func: Any) -> None:
         self.func = func
-        functools.update_wrapper(self, func)  # type: ignore[arg-type]
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]  # a descriptor, not a function
 
     def __get__(self, instance: Any, owner: type) -> Any:
         return functools.partial(self.func, owner, instance)
@@ -165,7 +165,8 @@ class Block(BaseModel):
     def block_schema(cls) -> dict[str, Any]:
         """The type's JSON schema (pydantic's), with ``block_type_slug`` and ``secret_fields``
         (dotted paths of the secret fields, which are also marked ``writeOnly``)."""
-        return json.loads(json.dumps(cls._schema_and_checksum()[0]))  # a copy
+        schema: dict[str, Any] = json.loads(json.dumps(cls._schema_and_checksum()[0]))  # a copy
+        return schema
 
     @classmethod
     def block_schema_checksum(cls) -> str:
@@ -239,9 +240,10 @@ class Block(BaseModel):
         row = get_block_store().put(
             slug, short, _to_stored(self), cls.block_schema_checksum(), overwrite=overwrite
         )
+        block_id: str = row.id
         self._block_document_name = short
-        self._block_document_id = row.id
-        return row.id
+        self._block_document_id = block_id
+        return block_id
 
     @classmethod
     def load(cls: type[B], name: str) -> B:
@@ -266,7 +268,7 @@ class Block(BaseModel):
                 f"No block {full_name!r} is saved (in {store.where}); create it with "
                 f"{target.__name__}(...).save({short!r}) or `cadenza block create {slug} {short}`"
             )
-        return target._from_row(row)  # type: ignore[return-value]
+        return target._from_row(row)  # type: ignore[return-value]  # target: cls or a subclass
 
     @classmethod
     def _from_row(cls: type[B], row: Any) -> B:
@@ -312,7 +314,7 @@ class Block(BaseModel):
             masking.register(*secret_values(self))
 
     @_hybridmethod
-    def delete(cls, self: Block | None, name: str | None = None) -> None:
+    def delete(cls: type[Block], self: Block | None, name: str | None = None) -> None:
         """``block.delete()`` deletes the saved block this one was saved or loaded as;
         ``SomeBlock.delete("name")`` / ``Block.delete("slug/name")`` delete by name (as
         `delete_by_name`). Raises `BlockNotFoundError` if there is no such saved block."""
@@ -350,7 +352,7 @@ class Block(BaseModel):
         return [row.name for row in get_block_store().list(cls.get_block_type_slug())]
 
     @classmethod
-    def list_all(cls) -> list[BlockInfo]:
+    def list_all(cls) -> builtins.list[BlockInfo]:  # `list` here is Block.list
         """Every saved block, of any type, sorted by type slug then name (without its data)."""
 
         return [
@@ -408,7 +410,14 @@ def _from_stored(data: Any, what: str) -> Any:
 
 
 def secret_values(value: Any) -> list[str]:
-    """Every secret's clear-text value in a block (or field value), as strings, for masking."""
+    """The clear-text value of every secret in a block (or any field value), as strings.
+
+    Secrets are the `SecretStr`, `SecretBytes`, `SecretDict` and ``Secret[T]`` values at any
+    depth of nested models, lists and dicts; a secret holding a structure gives each of its
+    leaves (bytes decoded as UTF-8 when they can be). For masking —
+    ``cadenza.masking.register(*secret_values(credentials))`` — and for scrubbing an SDK's
+    error message before it is raised. Never log what it returns.
+    """
     out: list[str] = []
     _collect(value, out, secret=False)
     return out

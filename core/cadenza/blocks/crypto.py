@@ -132,7 +132,7 @@ def create_key(path: Path) -> bool:
 
 
 def _missing(path: Path, depends: str) -> BlockKeyMissingError:
-    return missing_key(  # type: ignore[return-value]
+    return missing_key(
         path,
         "block encryption key",
         depends,

@@ -23,6 +23,8 @@ from cadenza.client.remote import remote_or_none
 from cadenza.store.local import LocalRecord, local, reset_local
 
 if TYPE_CHECKING:
+    import builtins  # in the classes below, `list` is their method
+
     from cadenza.client.http import ApiClient
 
 
@@ -67,10 +69,10 @@ class BlockStore(LocalRecord):
         open_data = unseal(json.loads(data), f"block '{slug}/{short}'")
         return BlockRow(id_, slug, short, open_data, checksum, created, updated)
 
-    def list(self, type_slug: str | None = None) -> list[BlockRow]:
+    def list(self, type_slug: str | None = None) -> builtins.list[BlockRow]:
         """Every saved block (of ``type_slug`` if given), sorted by type slug then name."""
         sql = "SELECT id, type_slug, name, NULL, schema_checksum, created, updated FROM blocks"
-        params: tuple = ()
+        params: tuple[Any, ...] = ()
         if type_slug is not None:
             sql += " WHERE type_slug = ?"
             params = (type_slug,)
@@ -112,7 +114,7 @@ class BlockStore(LocalRecord):
                 )
         return BlockRow(block_id, type_slug, name, data, schema_checksum, created, now)
 
-    def sealed_blocks(self, limit: int | None = None) -> list[str]:
+    def sealed_blocks(self, limit: int | None = None) -> builtins.list[str]:
         """The saved blocks holding secrets sealed with a key ("block 'slug/name'"), sorted;
         at most `limit`. Non-empty: this record depends on an encryption key."""
 
@@ -151,7 +153,7 @@ class RemoteBlockStore:
             return None
         return _remote_row(row)
 
-    def list(self, type_slug: str | None = None) -> list[BlockRow]:
+    def list(self, type_slug: str | None = None) -> builtins.list[BlockRow]:
         return [_remote_row({**row, "data": None}) for row in self.client.list_blocks(type_slug)]
 
     def put(

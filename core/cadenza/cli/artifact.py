@@ -95,3 +95,6 @@ def _print_table(table: Any) -> None:
         rows = [tuple(r) for r in table]
     plain_table([tuple(json.dumps(c) if not isinstance(c, str) else c for c in r) for r in rows],
                 header)  # fmt: skip
+
+
+__all__ = ["artifact", "inspect", "ls"]

@@ -231,3 +231,6 @@ def delete(name: str) -> None:
         die(f"NAME must be block-type-slug/block-name, got {name!r}", USAGE_ERROR)
     _run(lambda: Block.delete_by_name(name))
     click.echo(f"Deleted block {name}.")
+
+
+__all__ = ["block", "create", "delete", "ls", "show", "types"]

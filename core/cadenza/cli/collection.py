@@ -239,3 +239,17 @@ def _print_table(found: list[Any]) -> None:
             status = Text(f"disabled: {item.note}", style="yellow")
         table.add_row(item.name, item.version or "-", requires, item.cadenza_api or "-", status)
     Console().print(table)
+
+
+__all__ = [
+    "EXPECTED",
+    "NAME_SHAPE",
+    "TEMPLATE_ENV",
+    "CollectionNames",
+    "bundled_template",
+    "collection",
+    "collection_names",
+    "core_range",
+    "ls",
+    "new",
+]

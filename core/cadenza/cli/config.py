@@ -292,3 +292,6 @@ def new_key(kind: str) -> None:
             click.echo("These blocks hold secrets sealed with the lost key; save them again:")
             for name in lost:
                 click.echo(f"  {name}")
+
+
+__all__ = ["MASK", "config", "new_key", "set_", "unset", "validate_cmd", "view"]

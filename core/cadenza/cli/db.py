@@ -9,8 +9,17 @@ import click
 from cadenza.cli._common import die
 from cadenza.cli.doctor import doctor
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from types import ModuleType
+    from typing import TypeVar
 
-def _path_and_modules():  # type: ignore[no-untyped-def]
+    T = TypeVar("T")
+
+
+def _path_and_modules() -> tuple[Path, ModuleType]:
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.store import database
 
@@ -25,7 +34,7 @@ URL_OPTION = click.option(
 )
 
 
-def _server_url(url: str | None):  # type: ignore[no-untyped-def]
+def _server_url(url: str | None) -> Path | None:
     """The ``sqlite://`` file's path or None for another database; exits on a bad URL."""
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import StoreError
@@ -37,7 +46,7 @@ def _server_url(url: str | None):  # type: ignore[no-untyped-def]
         die(str(exc))
 
 
-def _on_url(url: str, action):  # type: ignore[no-untyped-def]
+def _on_url(url: str, action: Callable[[], T]) -> T:
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import StoreError
 
@@ -137,3 +146,6 @@ def downgrade(target: str, database_url: str | None) -> None:
         click.echo(f"{path} is at revision {database.current_revision(path) or 'none'}")
     except StoreError as exc:
         die(str(exc))
+
+
+__all__ = ["URL_OPTION", "db", "downgrade", "revision", "upgrade"]

@@ -281,3 +281,15 @@ def doctor(
     else:
         render(out)
     raise click.exceptions.Exit(0 if out["ok"] else 1)
+
+
+__all__ = [
+    "REPORT_VERSION",
+    "attention",
+    "dead_letter_report",
+    "doctor",
+    "file_modes",
+    "journal_report",
+    "render",
+    "report",
+]

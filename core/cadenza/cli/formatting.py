@@ -41,3 +41,6 @@ def log_line(log: dict[str, Any], flow_run_id: str) -> str:
         f"{local_time(log['timestamp'])} | {log['level_name']:<8} | "
         f"{log['logger']}/{run} - {log['message']}"
     )
+
+
+__all__ = ["duration", "local_time", "log_line", "short_id"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from typing import Any
 
 import click
 
@@ -45,7 +46,7 @@ class LazyGroup(click.Group):
     Commands whose module does not exist (e.g. an optional one not yet installed) are omitted.
     """
 
-    def __init__(self, *args, lazy: dict[str, tuple[str, str]], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lazy = {n: spec for n, spec in lazy.items() if _module_exists(spec[0])}
 
@@ -98,3 +99,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+__all__ = ["LAZY_COMMANDS", "LazyGroup", "cli", "main"]

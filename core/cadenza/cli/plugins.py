@@ -74,3 +74,6 @@ def _print_table(report: list[Any], conflicts: list[str]) -> None:
     console.print(table)
     for conflict in conflicts:
         console.print(Text(f"Conflict: {conflict}", style="red"))
+
+
+__all__ = ["ls", "plugins"]

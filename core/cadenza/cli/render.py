@@ -154,3 +154,13 @@ def print_flow_run(console: Console, run: dict[str, Any]) -> None:
         logs = logs[-MAX_LOG_LINES:]
     for log in logs:
         console.print(Text(log_line(log, run["id"])), soft_wrap=True)
+
+
+__all__ = [
+    "HEAD_ROWS",
+    "MAX_LOG_LINES",
+    "STATE_STYLES",
+    "flow_runs_table",
+    "print_flow_run",
+    "state_text",
+]

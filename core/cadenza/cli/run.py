@@ -120,3 +120,6 @@ def run(target: str, params: tuple[str, ...]) -> None:
     if run_id:
         click.echo(f"Inspect it with: cadenza runs show {run_id}")
     raise click.exceptions.Exit(0 if state.is_completed() else 1)
+
+
+__all__ = ["is_flow", "load_module", "parse_params", "run"]

@@ -132,3 +132,6 @@ def resume(run_id: str) -> None:
     if state.message:
         click.echo(f"  {state.message}")
     raise SystemExit(0 if state.is_completed() else 1)
+
+
+__all__ = ["logs", "ls", "resume", "runs", "show"]

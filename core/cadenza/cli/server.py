@@ -59,3 +59,6 @@ def start(host: str, port: int, database_url: str | None, log_level: str) -> Non
     click.echo(f"Cadenza server on http://{shown_host}:{port}/api (database {shown})")
     click.echo(f"Point flows at it with: export CADENZA_API_URL=http://{shown_host}:{port}/api")
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+
+
+__all__ = ["server", "start"]

@@ -76,3 +76,6 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         summary = first_line[0] if first_line else "-"
         table.add_row(row["name"], row["plugin"], row["import_path"], summary)
     console.print(table)
+
+
+__all__ = ["import_path", "ls", "tasks"]

@@ -99,3 +99,6 @@ def unset(name: str) -> None:
     if not existed:
         die(f"No variable {name!r} is set")
     click.echo(f"Unset variable {name!r}")
+
+
+__all__ = ["get", "ls", "set_", "unset", "variable"]

@@ -20,7 +20,7 @@ from cadenza.exceptions import ServerIncompatible
 from cadenza.settings import spec
 
 
-def _import_httpx():  # type: ignore[no-untyped-def]
+def _import_httpx() -> Any:  # the httpx module
     """``import httpx`` without its command-line tool.
 
     httpx's ``__init__`` imports ``httpx._main`` (its CLI: click, rich, pygments) whenever those
@@ -33,7 +33,7 @@ def _import_httpx():  # type: ignore[no-untyped-def]
         return sys.modules["httpx"]
     blocked = "httpx._main" not in sys.modules
     if blocked:
-        sys.modules["httpx._main"] = None  # type: ignore[assignment]
+        sys.modules["httpx._main"] = None  # type: ignore[assignment]  # None blocks it, see above
     try:
         import httpx
     finally:
@@ -381,7 +381,7 @@ class ApiClient(_Routes, _Retrying):
                 answer = exc
             delay = attempts.after(answer)
             if delay is None:
-                return answer  # type: ignore[return-value]
+                return answer
             time.sleep(delay)
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -454,7 +454,7 @@ class AsyncApiClient(_Routes, _Retrying):
                 answer = exc
             delay = attempts.after(answer)
             if delay is None:
-                return answer  # type: ignore[return-value]
+                return answer
             await asyncio.sleep(delay)
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -530,3 +530,17 @@ def get_client(sync_client: bool = False, **kwargs: Any) -> ApiClient | AsyncApi
     if sync_client:
         return ApiClient(url, api_key=key, **kwargs)
     return AsyncApiClient(url, api_key=key, **kwargs)
+
+
+__all__ = [
+    "API_VERSION",
+    "DEFAULT_RETRY_TIME",
+    "DEFAULT_TIMEOUT",
+    "ApiClient",
+    "AsyncApiClient",
+    "api_base",
+    "client_from_settings",
+    "get_client",
+    "retry_after_seconds",
+    "settings_url_and_key",
+]

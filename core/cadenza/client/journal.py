@@ -280,3 +280,27 @@ def inspect(path: Path, *, writer_alive: bool) -> Status:
         elif line.problem is not None:
             unreadable += 1
     return Status(offset, os.path.getsize(path), pending, unreadable, torn, problem)
+
+
+__all__ = [
+    "BAD_CHECKSUM",
+    "NOT_ENTRY",
+    "NOT_JSON",
+    "NOT_UTF8",
+    "OPS",
+    "TORN",
+    "Entry",
+    "Line",
+    "Status",
+    "encode",
+    "entry_problem",
+    "inspect",
+    "offset_path",
+    "parse",
+    "read_lines",
+    "read_offset",
+    "remove_offset",
+    "replay_file",
+    "resume_offset",
+    "write_offset",
+]

@@ -99,3 +99,6 @@ def _warn_once(task: Task, run: TaskRun, reason: str) -> None:
     _warned.add(task.task_key)
 
     run_logger(run).warning("Task %r is not cached: %s", task.name, reason)
+
+
+__all__ = ["cache_key_for", "cached_state", "record_entry", "try_cached"]

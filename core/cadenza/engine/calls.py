@@ -66,3 +66,6 @@ async def acall_with_timeout(
         return await asyncio.wait_for(fn(*args, **kwargs), timeout)
     except asyncio.TimeoutError:
         raise timeout_error(kind, timeout) from None
+
+
+__all__ = ["acall_with_timeout", "call_with_timeout", "timeout_error"]

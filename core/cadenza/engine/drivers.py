@@ -100,3 +100,6 @@ def run_coroutine_sync(coro: Any) -> Any:
 
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cadenza-hook") as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+__all__ = ["Lifecycle", "drive_async", "drive_sync", "run_coroutine_sync"]

@@ -240,3 +240,6 @@ def _run_name(flow: Flow, parameters: dict[str, Any]) -> str:
 def _safe_name(flow: Flow) -> str:
 
     return random_run_name()
+
+
+__all__ = ["run_flow"]

@@ -98,3 +98,6 @@ def resolve_call(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     for future in collect_futures([args, kwargs]):
         future.wait()
     return tuple(resolve(list(args))), resolve(kwargs)
+
+
+__all__ = ["UpstreamFailure", "collect_futures", "needs_resolution", "resolve", "resolve_call"]

@@ -58,3 +58,6 @@ def _set_async_exc(ident: int, exc_type: type[BaseException] | None) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(ident), ctypes.py_object(exc_type) if exc_type is not None else None
     )
+
+
+__all__ = ["raise_in_thread", "safe_to_interrupt"]

@@ -236,3 +236,15 @@ def run_hooks(owner: Any, run: Run, state: State, hooks: Any) -> Generator[Any, 
 
 def _now() -> float:
     return time.time()
+
+
+__all__ = [
+    "AWAIT",
+    "CALL",
+    "SLEEP",
+    "lifecycle",
+    "outcome_state",
+    "record_interruption",
+    "retry_delay",
+    "run_hooks",
+]

@@ -98,4 +98,7 @@ def jsonable_parameters(arguments: dict[str, Any]) -> dict[str, Any]:
             result[name] = value
         except (TypeError, ValueError):
             result[name] = repr(value)
-    return storable_value(mask_value(result))  # type: ignore[return-value]
+    return storable_value(mask_value(result))  # type: ignore[return-value]  # both keep a dict a dict
+
+
+__all__ = ["bind_parameters", "jsonable_parameters", "resolve_type_hints", "validate_parameters"]

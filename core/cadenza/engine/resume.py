@@ -145,13 +145,18 @@ def load_entrypoint(entrypoint: str | None, run_id: str) -> Any:
     if not path.is_file():
         raise ValueError(f"Flow run {run_id}: its flow's file {path} no longer exists")
     spec = importlib.util.spec_from_file_location(f"cadenza_resume_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    if spec is None or spec.loader is None:
+        raise ValueError(f"Flow run {run_id}: its flow's file {path} cannot be imported")
+    module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(path.parent))
     try:
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        spec.loader.exec_module(module)
     finally:
         sys.path.remove(str(path.parent))
     obj: Any = module
     for part in qualname.split("."):
         obj = getattr(obj, part)
     return obj
+
+
+__all__ = ["ResumePlan", "load_entrypoint", "pending_plan", "resume_flow_run", "reuse"]

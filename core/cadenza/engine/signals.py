@@ -175,3 +175,6 @@ def _classify(exc: BaseException) -> tuple[StateType, str, bool]:
 def _is_async_cancellation(exc: BaseException) -> bool:
     aio = sys.modules.get("asyncio")  # never imported here: without asyncio, nothing to cancel
     return aio is not None and isinstance(exc, aio.CancelledError)
+
+
+__all__ = ["MAX_DEFER_S", "cause", "install_termination_handler", "interruption", "received"]

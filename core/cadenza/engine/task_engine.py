@@ -176,3 +176,6 @@ def _loop_running() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+__all__ = ["execute", "execute_async", "new_task_run", "not_ready", "reused", "run_task"]

@@ -10,8 +10,10 @@ if TYPE_CHECKING:
     import logging
     from typing import Any
 
+    from cadenza.logging.loggers import RunLoggerAdapter
 
-def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:
+
+def get_run_logger(context: Any = None, **kwargs: Any) -> RunLoggerAdapter:
     """The logger of the current task run, else of the current flow run.
 
     Raises `MissingContextError` outside any run, as Prefect does. Extra keyword arguments are

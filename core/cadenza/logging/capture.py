@@ -33,3 +33,6 @@ def install_print_capture() -> None:
     if not _installed:
         builtins.print = _print
         _installed = True
+
+
+__all__ = ["install_print_capture"]

@@ -67,3 +67,6 @@ class ConsoleHandler(logging.StreamHandler):
 
     def format(self, record: logging.LogRecord) -> str:
         return mask(super().format(record))
+
+
+__all__ = ["ConsoleFormatter", "ConsoleHandler", "RecordHandler"]

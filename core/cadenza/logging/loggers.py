@@ -11,13 +11,21 @@ from cadenza.logging.handlers import ConsoleHandler, RecordHandler
 from cadenza.settings import spec
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from cadenza.runs import FlowRun, TaskRun
+
+    _LoggerAdapter = logging.LoggerAdapter[logging.Logger]
+else:
+    _LoggerAdapter = logging.LoggerAdapter  # subscriptable only from Python 3.11
 
 _configured = False
 
 
-class RunLoggerAdapter(logging.LoggerAdapter):
+class RunLoggerAdapter(_LoggerAdapter):
     """Adds the run's ids and label to every record (merging any `extra` the caller passes)."""
+
+    extra: Mapping[str, object]  # always given (the run's ids), never None
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         extra = kwargs.get("extra")
@@ -50,19 +58,19 @@ def task_run_logger(run: TaskRun) -> RunLoggerAdapter:
 
 
 def run_logger(run: FlowRun | TaskRun) -> RunLoggerAdapter:
-    return flow_run_logger(run) if run.kind == "flow" else task_run_logger(run)  # type: ignore[arg-type]
+    return flow_run_logger(run) if run.kind == "flow" else task_run_logger(run)
 
 
 def for_context(ctx: Any) -> RunLoggerAdapter:
     """The logger of run context `ctx` (a `FlowRunContext` or `TaskRunContext`), made once."""
-    logger = ctx._logger
+    logger: RunLoggerAdapter | None = ctx._logger
     if logger is None:
-        run = getattr(ctx, "task_run", None) or ctx.flow_run
+        run: FlowRun | TaskRun = getattr(ctx, "task_run", None) or ctx.flow_run
         logger = ctx._logger = run_logger(run)
     return logger
 
 
-def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:
+def get_run_logger(context: Any = None, **kwargs: Any) -> RunLoggerAdapter:
     """The logger of the current task run, else of the current flow run.
 
     Raises `MissingContextError` outside any run, as Prefect does. Extra keyword arguments are
@@ -90,3 +98,15 @@ def ensure_configured() -> None:
         root.addHandler(ConsoleHandler())
     root.propagate = False
     _configured = True
+
+
+__all__ = [
+    "RunLoggerAdapter",
+    "ensure_configured",
+    "flow_run_logger",
+    "for_context",
+    "get_logger",
+    "get_run_logger",
+    "run_logger",
+    "task_run_logger",
+]

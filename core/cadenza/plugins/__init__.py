@@ -11,3 +11,6 @@ plugin manager is first used.
 - `cadenza.plugins.registry` — what the rest of the core asks: block types, storage types, task
   runners, tasks and serializers by name.
 """
+
+
+__all__: list[str] = []  # the modules of this package are its API

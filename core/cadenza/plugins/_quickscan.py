@@ -17,6 +17,10 @@ import sys
 
 from cadenza.settings import spec
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 OBSERVER_HOOKS = ("on_flow_run_state", "on_task_run_state", "on_log")
 
 
@@ -80,12 +84,12 @@ def observers_installed() -> bool:
     return False
 
 
-def _names(value: object) -> set[str] | None:
+def _names(value: str | Iterable[str] | None) -> set[str] | None:
     if value is None:
         return None
     if isinstance(value, str):
         return {v.strip() for v in value.split(",") if v.strip()}
-    return set(value)  # type: ignore[arg-type]
+    return set(value)
 
 
 def load_if_observing() -> None:

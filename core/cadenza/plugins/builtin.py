@@ -75,3 +75,6 @@ BUILTIN_PLUGINS: tuple[tuple[str, type], ...] = (
     ("builtin.serializers", Serializers),
     ("builtin.blocks", SystemBlocks),
 )
+
+
+__all__ = ["BUILTIN_PLUGINS", "LocalStorage", "Serializers", "SystemBlocks", "TaskRunners"]

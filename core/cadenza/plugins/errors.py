@@ -20,3 +20,6 @@ class PluginConflictError(CadenzaError):
         self.kind = kind
         self.name = name
         self.plugins = (first, second)
+
+
+__all__ = ["CadenzaPluginWarning", "PluginConflictError"]

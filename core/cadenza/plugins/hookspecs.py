@@ -39,9 +39,13 @@ if TYPE_CHECKING:
 class Serializer(Protocol):
     """What a result serializer offers (see `cadenza.serializers`)."""
 
-    def dumps(self, obj: Any) -> bytes: ...
+    def dumps(self, obj: Any) -> bytes:
+        """``obj`` as bytes."""
+        ...
 
-    def loads(self, data: bytes) -> Any: ...
+    def loads(self, data: bytes) -> Any:
+        """The object `dumps` made ``data`` from."""
+        ...
 
 
 # -------------------------------------------------------------------------------------------------
@@ -57,6 +61,10 @@ def register_block_types() -> list[type[Block]]:
     class name in lower-kebab case (``S3Bucket`` → ``s3-bucket``); that slug is how a saved
     block names its type, so ``Block.load(name)`` and ``cadenza block create TYPE`` find it.
     Import the classes inside the function so the plugin module stays light.
+
+    Returns:
+        The block classes, each a `Block` subclass (not `Block` itself). Anything else fails
+        the plugin, with the offending item in the load report.
     """
 
 
@@ -69,6 +77,10 @@ def register_storage_backends() -> list[type[StorageBackend]]:
     lower-kebab case. The slug must be the ``"type"`` its instances' ``to_ref()`` returns: a
     persisted result's reference names it, and `cadenza.storage.from_description` rebuilds the
     backend from the class registered for it, in any process.
+
+    Returns:
+        The storage classes; each has ``read_path``, ``write_path``, ``exists`` and ``delete``,
+        and a slug of lower-case letters, digits, ``-`` or ``_``.
     """
 
 
@@ -77,25 +89,37 @@ def register_task_runners() -> list[type[TaskRunner]]:
     """Task runner classes (subclasses of `cadenza.task_runners.TaskRunner`) of this plugin.
 
     Each is registered under its ``slug`` class attribute, else its class name in lower-kebab
-    case (``DaskTaskRunner`` → ``dask-task-runner``).
+    case (``DaskTaskRunner`` → ``dask-task-runner``). How to write one:
+    docs/howto/write-a-task-runner.md.
+
+    Returns:
+        The task runner classes, each a `TaskRunner` subclass.
     """
 
 
 @hookspec
-def register_tasks() -> list[Task]:
+def register_tasks() -> list[Task[..., Any]]:
     """Prebuilt tasks (``@task`` objects) this plugin provides, registered by ``task.name``.
 
     They stay ordinary tasks, importable from the plugin's package; registering them makes them
     discoverable (``cadenza tasks ls`` lists name, plugin, import path and description).
+
+    Returns:
+        The `Task` objects (what ``@task`` returns), each under a name unique among the
+        installed plugins.
     """
 
 
 @hookspec
 def register_serializers() -> list[tuple[str, Callable[[], Serializer]]]:
-    """``(name, factory)`` pairs: ``factory()`` returns a serializer (``dumps``/``loads``).
+    """Result serializers this plugin provides, by name.
 
     The name (case-insensitive) is what ``result_serializer=name`` accepts and what a persisted
     result records, so results written with it can be read in another process.
+
+    Returns:
+        ``(name, factory)`` pairs: ``factory()`` returns a `Serializer` (``dumps`` and
+        ``loads``).
     """
 
 
@@ -105,21 +129,40 @@ def register_serializers() -> list[tuple[str, Callable[[], Serializer]]]:
 
 
 @hookspec
-def on_flow_run_state(flow_run: FlowRun, old_state: State | None, new_state: State) -> None:
+def on_flow_run_state(
+    flow_run: FlowRun, old_state: State[Any] | None, new_state: State[Any]
+) -> None:
     """A flow run's state changed: called after the orchestrator accepted the transition.
 
-    ``flow_run`` is the in-memory run (already carrying ``new_state``); ``old_state`` is the state
-    it left (None for its first state). Rejected proposals, and transitions replayed with an
-    already applied transition id, are not reported.
+    Rejected proposals, and transitions replayed with an already applied transition id, are not
+    reported.
+
+    Args:
+        flow_run: The in-memory `cadenza.runs.FlowRun`, already carrying ``new_state``.
+        old_state: The state it left; None for its first state.
+        new_state: The state it entered.
+
+    Returns:
+        Nothing; a returned value is ignored.
     """
 
 
 @hookspec
-def on_task_run_state(task_run: TaskRun, old_state: State | None, new_state: State) -> None:
+def on_task_run_state(
+    task_run: TaskRun, old_state: State[Any] | None, new_state: State[Any]
+) -> None:
     """A task run's state changed; as `on_flow_run_state`, for task runs.
 
     Fires in the process that proposes the transition: for task runs executed by a remote task
     runner (processes, a cluster) that is the worker, if its plugin manager is loaded.
+
+    Args:
+        task_run: The in-memory `cadenza.runs.TaskRun`, already carrying ``new_state``.
+        old_state: The state it left; None for its first state.
+        new_state: The state it entered.
+
+    Returns:
+        Nothing; a returned value is ignored.
     """
 
 
@@ -132,11 +175,34 @@ def on_log(
     message: str,
     timestamp: float,
 ) -> None:
-    """A run log line was recorded: the ids of the run that logged it (either may be None), the
-    `logging` level number, the logger's name, the formatted message (secrets masked) and the
-    time as seconds since the epoch. Log lines emitted by observers themselves are not reported
-    again."""
+    """A run log line was recorded. Log lines emitted by observers themselves are not reported
+    again.
+
+    Args:
+        flow_run_id: The id of the flow run that logged it, or None (a task run outside a flow).
+        task_run_id: The id of the task run that logged it, or None (the flow run itself).
+        level: The `logging` level number (``logging.WARNING`` is 30).
+        logger: The logger's name, e.g. ``"cadenza.task_runs"``.
+        message: The formatted message, secrets masked (`cadenza.masking`).
+        timestamp: When it was logged, in seconds since the epoch.
+
+    Returns:
+        Nothing; a returned value is ignored.
+    """
 
 
-#: The observer hooks, in the order above (`cadenza.plugins._observers` calls them).
 OBSERVER_HOOKS = ("on_flow_run_state", "on_task_run_state", "on_log")
+"""The names of the observer hooks, in the order above; every other hook is a contribution."""
+
+__all__ = [
+    "OBSERVER_HOOKS",
+    "Serializer",
+    "on_flow_run_state",
+    "on_log",
+    "on_task_run_state",
+    "register_block_types",
+    "register_serializers",
+    "register_storage_backends",
+    "register_task_runners",
+    "register_tasks",
+]

@@ -371,3 +371,15 @@ def install(pm: PluginManager | None) -> None:
 def is_loaded() -> bool:
     """Whether the process's plugin manager exists (without creating it)."""
     return _PM is not None
+
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PROJECT_NAME",
+    "PluginInfo",
+    "PluginManager",
+    "create_plugin_manager",
+    "get_plugin_manager",
+    "install",
+    "is_loaded",
+]

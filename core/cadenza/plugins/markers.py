@@ -4,3 +4,6 @@ import pluggy
 
 hookspec = pluggy.HookspecMarker("cadenza")
 hookimpl = pluggy.HookimplMarker("cadenza")
+
+
+__all__ = ["hookimpl", "hookspec"]

@@ -111,3 +111,18 @@ def reset(pm: manager.PluginManager | None = None) -> None:
     """For tests: use `pm` as the process's plugin manager, or (None) forget the current one so
     the next call discovers plugins afresh."""
     manager.install(pm)
+
+
+__all__ = [
+    "Registration",
+    "block_types",
+    "conflicts",
+    "load_report",
+    "registered",
+    "reset",
+    "serializers",
+    "storage_types",
+    "task_runners",
+    "tasks",
+    "values",
+]

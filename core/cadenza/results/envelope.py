@@ -88,3 +88,6 @@ def _mac(signing_key: bytes, storage_key: str, header: bytes, payload: bytes) ->
 
 def _refused(storage_key: str, why: str) -> ResultIntegrityError:
     return ResultIntegrityError(f"Refusing to load the stored result at key {storage_key!r}: {why}")
+
+
+__all__ = ["MAGIC", "SIG_BYTES", "VERSION", "open_envelope", "seal"]

@@ -72,3 +72,6 @@ def _flush_open_backend() -> None:
     current = backends.current_backend() if backends is not None else None
     if current is not None:
         current.flush()
+
+
+__all__ = ["load_result", "load_run_result", "run_result_ref"]

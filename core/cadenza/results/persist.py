@@ -78,7 +78,7 @@ def _load_storage_block(name: str, value: Any) -> Any:
     return block
 
 
-def storage_key(owner: Any, run: Any, args: tuple, kwargs: dict) -> str:
+def storage_key(owner: Any, run: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """The key of this run's result: ``result_storage_key`` formatted, or the run id."""
 
     template = getattr(owner, "result_storage_key", None)
@@ -95,7 +95,7 @@ def storage_key(owner: Any, run: Any, args: tuple, kwargs: dict) -> str:
     return validate_key(key)
 
 
-def _fields(owner: Any, run: Any, args: tuple, kwargs: dict) -> dict[str, Any]:
+def _fields(owner: Any, run: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     if run.kind == "task":
         parameters = owner.bind(args, kwargs)
 
@@ -110,7 +110,9 @@ def _fields(owner: Any, run: Any, args: tuple, kwargs: dict) -> dict[str, Any]:
     return {"parameters": parameters, "run_id": run.id, "task_run": task_run, "flow_run": flow_run}
 
 
-def persist_state(owner: Any, run: Any, state: State, args: tuple, kwargs: dict) -> State:
+def persist_state(
+    owner: Any, run: Any, state: State[Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> State[Any]:
     """Serialize, sign and store ``state``'s result; return the state with its ``result_ref``.
 
     The in-memory value is kept only if ``owner.cache_result_in_memory``. Any failure (an
@@ -135,3 +137,6 @@ def persist_state(owner: Any, run: Any, state: State, args: tuple, kwargs: dict)
     ref = ResultRef(description, key, name).dumps()
     keep = getattr(owner, "cache_result_in_memory", True)
     return state.copy(result_ref=ref, data=state.raw_data if keep else _NO_RESULT)
+
+
+__all__ = ["persist_state", "resolve_storage", "storage_key"]

@@ -52,3 +52,6 @@ class ResultRef:
 
     def __repr__(self) -> str:
         return f"ResultRef({self.dumps()})"
+
+
+__all__ = ["REF_VERSION", "ResultRef"]

@@ -134,3 +134,14 @@ def _from_file(
 def reset_cache() -> None:
     """Forget cached keys (after changing CADENZA_HOME or the override in this process)."""
     _cache.clear()
+
+
+__all__ = [
+    "KEY_BYTES",
+    "KEY_FILE",
+    "MIN_KEY_BYTES",
+    "create_key",
+    "key_file",
+    "reset_cache",
+    "signing_key",
+]

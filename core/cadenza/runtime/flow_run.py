@@ -33,3 +33,16 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(_FIELDS)
+
+
+# Read through `__getattr__` when accessed, so ruff cannot see them defined.
+__all__ = [  # noqa: F822
+    "flow_name",
+    "id",
+    "name",
+    "parameters",
+    "parent_flow_run_id",
+    "run_count",
+    "start_time",
+    "tags",
+]

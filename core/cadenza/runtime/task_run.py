@@ -23,3 +23,14 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(_FIELDS)
+
+
+# Read through `__getattr__` when accessed, so ruff cannot see them defined.
+__all__ = [  # noqa: F822
+    "flow_run_id",
+    "id",
+    "name",
+    "run_count",
+    "tags",
+    "task_name",
+]

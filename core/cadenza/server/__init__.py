@@ -6,3 +6,6 @@ server is created (`cadenza.server.app.create_app`) or started (``cadenza server
 
 API_VERSION = 1
 """The HTTP API's major version (``GET /api/version``); clients refuse another one."""
+
+
+__all__ = ["API_VERSION"]

@@ -99,3 +99,6 @@ def _error_handlers(app: FastAPI) -> None:
         return errors.error_response(
             503, f"The database is busy ({exc}); retry shortly", headers={"Retry-After": "1"}
         )
+
+
+__all__ = ["API_KEY_ENV", "create_app"]

@@ -72,7 +72,7 @@ class Guard:
             if name == b"authorization":
                 given = value
                 break
-        return hmac.compare_digest(given, self.expected)  # type: ignore[arg-type]
+        return hmac.compare_digest(given, self.expected)  # type: ignore[arg-type]  # ASGI headers are bytes
 
     def _too_large(self) -> str:
         return f"Request body too large: the limit is {self.max_body} bytes"
@@ -102,3 +102,6 @@ async def _reply(send: Any, status: int, detail: str, headers: list | None = Non
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+__all__ = ["HEALTH_PATH", "MAX_BODY", "Guard"]

@@ -144,3 +144,6 @@ def _message(pid: int | None, hostname: str | None, expired: float) -> str:
     who = f"process {pid} on {hostname}" if pid is not None else "the process running it"
     when = datetime.fromtimestamp(expired, timezone.utc).isoformat(timespec="seconds")
     return f"No heartbeat from {who}: its lease expired at {when}"
+
+
+__all__ = ["reap", "renew"]

@@ -250,3 +250,36 @@ class BatchOut(BaseModel):
     accepted: int
     duplicates: int
     rejected: list[RejectedOut]
+
+
+__all__ = [
+    "MAX_LEASE",
+    "ArtifactIn",
+    "ArtifactUpdateIn",
+    "BatchIn",
+    "BatchOut",
+    "BlockIn",
+    "CacheEntryIn",
+    "Count",
+    "DecisionOut",
+    "DetailsIn",
+    "Epoch",
+    "FlowRunIn",
+    "HeartbeatIn",
+    "HeartbeatOut",
+    "Id",
+    "JsonObject",
+    "JsonValue",
+    "Lease",
+    "Level",
+    "LogIn",
+    "Name",
+    "RejectedOut",
+    "SetStateIn",
+    "StateIn",
+    "Tags",
+    "TaskRunIn",
+    "Text",
+    "TransitionIn",
+    "VariableIn",
+]

@@ -201,3 +201,16 @@ def get_task_run(conn: Any, task_run_id: str) -> dict[str, Any]:
         )
     ]  # fmt: skip
     return {**task_run_item(rows[0][:-1], {task_run_id: states}), "flow_run_id": rows[0][-1]}
+
+
+__all__ = [
+    "flow_run_summary",
+    "get_task_run",
+    "list_flow_runs",
+    "list_flows",
+    "list_task_runs",
+    "logs_page",
+    "resolve_flow_run_id",
+    "subflow_runs_page",
+    "task_runs_page",
+]

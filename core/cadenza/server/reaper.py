@@ -52,3 +52,6 @@ class Reaper:
                     len(crashed),
                     ", ".join(crashed[:5]) + (", ..." if len(crashed) > 5 else ""),
                 )
+
+
+__all__ = ["Reaper"]

@@ -20,6 +20,12 @@ from cadenza.store.database import (
     known_revisions,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Connection, Engine, TextClause
+
 
 def default_database_url() -> str:
     """The embedded record's file: ``sqlite:///$CADENZA_HOME/cadenza.db``."""
@@ -60,7 +66,7 @@ def _upgrade_url(url: str) -> None:
     migrate_url(url, "upgrade", "head")
 
 
-def _engine(url: str):  # type: ignore[no-untyped-def]
+def _engine(url: str) -> Engine:
     """A pool-less engine for ``url``; `StoreError` for a URL SQLAlchemy cannot use."""
     from sqlalchemy import create_engine
     from sqlalchemy.exc import SQLAlchemyError
@@ -124,10 +130,13 @@ def migrate_url(url: str, direction: str, target: str) -> str | None:
         engine.dispose()
 
 
-def _revision(conn, text) -> str | None:  # type: ignore[no-untyped-def]
+def _revision(conn: Connection, text: Callable[[str], TextClause]) -> str | None:
     from sqlalchemy import inspect
 
     if not inspect(conn).has_table("alembic_version"):
         return None
     row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
     return row[0] if row else None
+
+
+__all__ = ["default_database_url", "migrate_url", "prepare", "sqlite_path", "url_revision"]

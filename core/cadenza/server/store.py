@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -68,13 +68,13 @@ class Store:
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
 
-    def _sqlite_connect(self, dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _sqlite_connect(self, dbapi_conn: Any, _record: Any) -> None:  # DB-API: untyped
         dbapi_conn.isolation_level = None  # transactions are begun explicitly (below)
         dbapi_conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
     @staticmethod
-    def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _sqlite_begin(conn: sa.Connection) -> None:
         write = conn.get_execution_options().get("cadenza_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
@@ -135,9 +135,9 @@ class Store:
         task_rows: list[dict[str, Any]],
         proposals: list[Any],
         log_rows: list[dict[str, Any]],
-        artifact_rows: list[dict[str, Any]] = (),  # type: ignore[assignment]
-        cache_rows: list[dict[str, Any]] = (),  # type: ignore[assignment]
-        artifact_updates: list[dict[str, Any]] = (),  # type: ignore[assignment]
+        artifact_rows: Sequence[dict[str, Any]] = (),
+        cache_rows: Sequence[dict[str, Any]] = (),
+        artifact_updates: Sequence[dict[str, Any]] = (),
     ) -> dict[str, Any]:
         """Create task runs, apply `proposals` in order, insert logs and artifacts (an id seen
         before is skipped), record cache entries: one transaction.
@@ -215,18 +215,19 @@ class Store:
         if problems:
             raise Refused(problems)
 
-    def _insert(self, table: sa.Table):  # type: ignore[no-untyped-def]
+    # The dialect's own INSERT (PostgreSQL's or SQLite's), both with on_conflict_do_*.
+    def _insert(self, table: sa.Table) -> Any:
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
         return insert(table)
 
-    def insert_ignore(self, table: sa.Table):  # type: ignore[no-untyped-def]
+    def insert_ignore(self, table: sa.Table) -> Any:
         """INSERT that skips a row whose ``id`` exists."""
         return self._insert(table).on_conflict_do_nothing(index_elements=["id"])
 
-    def upsert(self, table: sa.Table, key: str):  # type: ignore[no-untyped-def]
+    def upsert(self, table: sa.Table, key: str) -> Any:
         """INSERT that replaces the other columns of a row whose ``key`` exists."""
         statement = self._insert(table)
         columns = {c.name: statement.excluded[c.name] for c in table.columns if c.name != key}
@@ -341,3 +342,6 @@ class Store:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, default=repr)
+
+
+__all__ = ["UNKNOWN_FLOW_RUN", "DatabaseBusy", "Store", "dumps"]

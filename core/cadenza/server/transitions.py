@@ -142,3 +142,14 @@ def apply(
 
 def unknown_run(kind: str, run_id: str) -> Decision:
     return Decision(DecisionKind.ABORT, f"no {kind} run with id {run_id!r}")
+
+
+__all__ = [
+    "ALREADY_APPLIED",
+    "RunRecord",
+    "apply",
+    "load_details",
+    "needs_details",
+    "proposed_state",
+    "unknown_run",
+]

@@ -170,3 +170,6 @@ SETTINGS: tuple[Setting, ...] = (
         optional=True,
     ),
 )
+
+
+__all__ = ["LOG_LEVELS", "SETTINGS"]

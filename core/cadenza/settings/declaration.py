@@ -100,3 +100,6 @@ class Secret:
 
     def __str__(self) -> str:
         return "********"
+
+
+__all__ = ["PREFIX", "Secret", "Setting"]

@@ -77,7 +77,7 @@ def read(path: Path) -> ProfilesDoc:
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+        import tomli as tomllib  # type: ignore[no-redef]  # the same API, before 3.11
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -147,3 +147,6 @@ def write(doc: ProfilesDoc) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+__all__ = ["DEFAULT_PROFILE", "FILENAME", "ProfilesDoc", "dumps", "profiles_path", "read", "write"]

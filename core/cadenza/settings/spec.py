@@ -17,18 +17,17 @@ import os
 from pathlib import Path
 
 from cadenza.settings import profiles
-from cadenza.settings.catalog import LOG_LEVELS, SETTINGS  # noqa: F401 - part of spec's API
-from cadenza.settings.declaration import (  # noqa: F401 - part of spec's API
-    _FALSE,
-    _TRUE,
-    _TYPE_NAMES,
-    DEFAULT,
-    ENV,
-    PREFIX,
-    PROFILE,
-    Secret,
-    Setting,
-)
+
+# Part of spec's API: the ``X as X`` form re-exports them for type checkers (PEP 484).
+from cadenza.settings.catalog import LOG_LEVELS as LOG_LEVELS
+from cadenza.settings.catalog import SETTINGS as SETTINGS
+from cadenza.settings.declaration import _FALSE, _TRUE, _TYPE_NAMES
+from cadenza.settings.declaration import DEFAULT as DEFAULT
+from cadenza.settings.declaration import ENV as ENV
+from cadenza.settings.declaration import PREFIX as PREFIX
+from cadenza.settings.declaration import PROFILE as PROFILE
+from cadenza.settings.declaration import Secret as Secret
+from cadenza.settings.declaration import Setting as Setting
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~5 ms)
 if TYPE_CHECKING:
@@ -104,7 +103,7 @@ def parse(s: Setting, raw: Any) -> Any:
             except ValueError:
                 pass
         raise ValueError("expected a number")
-    if not isinstance(raw, (str, Path)) or isinstance(raw, bool):
+    if not isinstance(raw, (str, Path)):  # (a bool is neither)
         raise ValueError(f"expected a {_TYPE_NAMES.get(t, t.__name__)}")
     if t is Path:
         return Path(raw)
@@ -176,7 +175,10 @@ def home_from(environ: Mapping[str, str] | None = None) -> Path:
     """``CADENZA_HOME`` resolved (uncached) from ``environ`` (default ``os.environ``)."""
     s = BY_NAME["CADENZA_HOME"]
     raw = env_value(s.name, environ)
-    return convert(s, raw, "environment") if raw is not None else convert(s, s.default, "default")
+    path: Path = (
+        convert(s, raw, "environment") if raw is not None else convert(s, s.default, "default")
+    )
+    return path
 
 
 def read_profiles(environ: Mapping[str, str] | None = None) -> ProfilesDoc:
@@ -290,10 +292,32 @@ def source(name: str) -> str:
 
 def home() -> Path:
     """The cadenza home directory (``CADENZA_HOME``, default ``~/.cadenza``), expanded."""
-    return get("CADENZA_HOME")
+    path: Path = get("CADENZA_HOME")
+    return path
 
 
 def reset_cache() -> None:
     """Forget every cached value, so the next `get` re-reads the environment and profile file."""
     _cache.clear()
     _profiles_cache.clear()
+
+
+__all__ = [
+    "BY_NAME",
+    "Resolved",
+    "active_profile",
+    "constrain",
+    "convert",
+    "env_value",
+    "get",
+    "home",
+    "home_from",
+    "lookup",
+    "parse",
+    "profile_values",
+    "read_profiles",
+    "reset_cache",
+    "resolve",
+    "setting",
+    "source",
+]

@@ -103,3 +103,13 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+__all__ = [
+    "NEXT_STEPS",
+    "alembic_config",
+    "main",
+    "new_revision",
+    "next_revision_id",
+    "pending_changes",
+]

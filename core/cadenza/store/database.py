@@ -23,6 +23,12 @@ from cadenza.exceptions import StoreError
 from cadenza.settings import spec
 from cadenza.store import snapshot
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
+    from sqlalchemy import Connection
+
 HEAD_REVISION = "0008"
 """The newest schema revision this code knows; equal to the Alembic script head (tested)."""
 
@@ -251,11 +257,11 @@ def _run_alembic(path: Path, command_name: str, revision: str) -> None:
     )
 
     @event.listens_for(engine, "connect")
-    def _no_implicit_transactions(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _no_implicit_transactions(dbapi_conn: Any, _record: Any) -> None:  # DB-API: untyped
         dbapi_conn.isolation_level = None
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+    def _begin_immediate(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     cfg = _alembic_config(path)
@@ -271,3 +277,19 @@ def _run_alembic(path: Path, command_name: str, revision: str) -> None:
         ) from exc
     finally:
         engine.dispose()
+
+
+__all__ = [
+    "HEAD_REVISION",
+    "MIGRATIONS_DIR",
+    "connect",
+    "current_revision",
+    "default_db_path",
+    "downgrade",
+    "ensure_schema",
+    "known_revisions",
+    "record_files",
+    "script_head",
+    "synchronous_level",
+    "upgrade",
+]

@@ -166,9 +166,13 @@ def _assignment(name: str, sql: str) -> str:
 def render_statements() -> str:
     """``statements.py``'s text for the tables as declared now."""
     parts = [_HEADER]
+    exported = []
     for name, (sql, params) in compile_statements().items():
         names = "".join(f"    {_quote(p)},\n" for p in params)
         parts.append(f"{_assignment(name, sql)}\n{name}_PARAMS = (\n{names})\n")
+        exported += [name, f"{name}_PARAMS"]
+    listed = "".join(f"    {_quote(n)},\n" for n in sorted(exported))  # all SCREAMING_CASE
+    parts.append(f"\n__all__ = [\n{listed}]\n")
     return "\n".join(parts)
 
 
@@ -218,3 +222,16 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+__all__ = [
+    "NOT_WRITTEN",
+    "STATEMENTS",
+    "compile_statements",
+    "dump_schema",
+    "main",
+    "migrated_record",
+    "render_schema",
+    "render_statements",
+    "write_all",
+]

@@ -160,3 +160,6 @@ def _sort_runs(health: RecordHealth, rows: list[Any]) -> None:
         elif not is_alive(int(pid), start):
             run = {"id": run_id, "name": name, "flow_name": flow_name, "state_type": state}
             health.dead_runs.append({**run, "pid": int(pid), "hostname": hostname})
+
+
+__all__ = ["ACTIVE", "RecordHealth", "check_file", "check_url", "file_mode"]

@@ -48,3 +48,6 @@ class _Process:
 
 PROCESS = _Process()
 os.register_at_fork(after_in_child=PROCESS.refresh)
+
+
+__all__ = ["PROCESS", "is_alive", "process_start_time"]

@@ -445,3 +445,32 @@ def _states_of(conn: Any, run_ids: list[str]) -> dict[str, list[dict[str, Any]]]
         sql = f"SELECT {STATE_COLUMNS} FROM run_states WHERE run_id IN ({marks}) ORDER BY id"
         states.update(_by_run(conn.execute(sql, chunk)))
     return states
+
+
+__all__ = [
+    "FLOW_COLUMNS",
+    "LOG_COLUMNS",
+    "PAGE_TEXT",
+    "STATE_COLUMNS",
+    "SUBFLOW_RUNS_SHOWN",
+    "TASK_COLUMNS",
+    "VALID_STATE_TYPES",
+    "flow_run_filters",
+    "flow_run_item",
+    "flow_run_record",
+    "flow_run_summary",
+    "get_flow_run",
+    "get_logs",
+    "iso",
+    "list_flow_runs",
+    "log_item",
+    "logs_page",
+    "normalise_state_type",
+    "resolve_flow_run_id",
+    "run_counts",
+    "run_states",
+    "state_item",
+    "subflow_runs_page",
+    "task_run_item",
+    "task_runs_page",
+]

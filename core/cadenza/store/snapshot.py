@@ -41,3 +41,6 @@ def create_from_snapshot(conn: sqlite3.Connection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+__all__ = ["SNAPSHOT", "create_from_snapshot", "snapshot_revision"]

@@ -164,3 +164,18 @@ variables = sa.Table(
     sa.Column("created", Epoch, nullable=False),
     sa.Column("updated", Epoch, nullable=False),
 )
+
+
+__all__ = [
+    "COMPARE_OPTIONS",
+    "Epoch",
+    "artifacts",
+    "blocks",
+    "cache_entries",
+    "flow_runs",
+    "logs",
+    "metadata",
+    "run_states",
+    "task_runs",
+    "variables",
+]

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from cadenza.tasks import Task
 
 
-def expand(task: Task, parameters: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def expand(task: Task[..., Any], parameters: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The parameters of each mapped call.
 
     Every parameter that is not `unmapped`/`quote` and is iterable is mapped over; a future or
@@ -62,3 +62,6 @@ def _iterable(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+__all__ = ["expand"]

@@ -9,17 +9,13 @@ record writer), which fork would copy in an unusable state.
 from __future__ import annotations
 
 import concurrent.futures as cf
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cadenza.task_runners.base import TaskRunner
-from cadenza.task_runners.remote import finish, pack, run_packed
+from cadenza.task_runners.remote import run_packed
 
 if TYPE_CHECKING:
-    import contextvars
-
-    from cadenza.backends.base import Backend
-    from cadenza.runs import TaskRun
-    from cadenza.tasks import Task
+    from cadenza.task_runners.ready import ReadyTaskRun
 
 
 class ProcessPoolTaskRunner(TaskRunner):
@@ -37,26 +33,14 @@ class ProcessPoolTaskRunner(TaskRunner):
     def duplicate(self) -> ProcessPoolTaskRunner:
         return type(self)(max_workers=self.max_workers)
 
-    def __exit__(self, *exc_info: Any) -> None:
-        super().__exit__(*exc_info)
-        self.shutdown(wait=True)
-
     def shutdown(self, wait: bool = True) -> None:
+        """Stop the worker processes; without `wait`, runs not started are cancelled."""
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=not wait)
 
-    def _launch(
-        self,
-        task: Task,
-        run: TaskRun,
-        backend: Backend,
-        log_prints: bool,
-        args: tuple,
-        kwargs: dict,
-        outcome: cf.Future,
-        context: contextvars.Context,
-    ) -> None:
+    def launch(self, ready: ReadyTaskRun) -> None:
+        """Send the packed run to a worker process; its result is collected when it is done."""
         if self._executor is None:
             with self._lock:
                 if self._executor is None:
@@ -65,9 +49,11 @@ class ProcessPoolTaskRunner(TaskRunner):
                     self._executor = cf.ProcessPoolExecutor(
                         self.max_workers, mp_context=multiprocessing.get_context("spawn")
                     )
-        payload = context.run(pack, task, run, log_prints, args, kwargs)
-        future = self._executor.submit(run_packed, payload)
-        future.add_done_callback(lambda f: finish(self, f, run, backend, outcome))
+        future = self._executor.submit(run_packed, ready.payload())
+        future.add_done_callback(ready.collect_future)
 
     def __repr__(self) -> str:
         return f"ProcessPoolTaskRunner(max_workers={self.max_workers})"
+
+
+__all__ = ["ProcessPoolTaskRunner"]

@@ -1,11 +1,12 @@
 """Running a task run in another process or on another machine, with nothing lost.
 
 The submitting side packs the task, its created run and its arguments with cloudpickle
-(`pack`). The worker side (`run_packed`) executes the run with a `CaptureBackend` as its flow
-run's backend, so states and log lines are captured instead of written anywhere, and sends back
-the final state with everything captured. The submitting side (`unpack_into`) hands those records
-to the flow's own backend — the embedded record or the server — exactly as if the run had been
-local. Workers start nothing of their own: no database, no connection, no threads.
+(`ReadyTaskRun.payload`). The worker side, `run_packed`, executes the run with a
+`CaptureBackend` as its flow run's backend, so states and log lines are captured instead of
+written anywhere, and returns the final state with everything captured. The submitting side
+(`ReadyTaskRun.collect`) hands those records to the flow's own backend — the embedded record or
+the server — exactly as if the run had been local. Workers start nothing of their own: no
+database, no connection, no threads; they need only cadenza and the task's own imports.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from cadenza.backends.capture import CaptureBackend
 from cadenza.context import FlowRunContext, _flow_run_ctx
 from cadenza.engine.task_engine import execute
 from cadenza.states import State, StateType
-from cadenza.task_runners.base import crashed
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Backend
@@ -37,7 +37,14 @@ class _FlowRunRef:
         self.result_options = result_options
 
 
-def pack(task: Task, run: TaskRun, log_prints: bool, args: tuple, kwargs: dict) -> bytes:
+def pack(
+    task: Task[..., Any],
+    run: TaskRun,
+    log_prints: bool,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> bytes:
+    """Submitting side: the run for `run_packed` (called in the submitting flow run's context)."""
     import cloudpickle
 
     ctx = FlowRunContext.get()
@@ -45,11 +52,18 @@ def pack(task: Task, run: TaskRun, log_prints: bool, args: tuple, kwargs: dict) 
     if ctx is not None:
         inherited = ctx.flow_run.result_options if task.persist_result is None else None
         flow_run = _FlowRunRef(ctx.flow_run.id, ctx.flow_run.name, inherited)
-    return cloudpickle.dumps((task, run, log_prints, args, kwargs, flow_run))
+    payload: bytes = cloudpickle.dumps((task, run, log_prints, args, kwargs, flow_run))
+    return payload
 
 
 def run_packed(payload: bytes) -> bytes:
-    """Worker side: execute the packed run; return its final state and captured records."""
+    """Worker side: execute a run packed by `ReadyTaskRun.payload`; return its final state and
+    everything it recorded, for `ReadyTaskRun.collect`.
+
+    A remote task runner submits this function, with the payload, to wherever runs execute (a
+    process pool, a cluster). It never raises for the task's own failure: a failed run comes
+    back Failed, and a result that cannot be pickled comes back as a Failed state saying so.
+    """
     import cloudpickle
 
     task, run, log_prints, args, kwargs, flow_run = cloudpickle.loads(payload)
@@ -57,7 +71,10 @@ def run_packed(payload: bytes) -> bytes:
     backend = CaptureBackend()
     token = None
     if flow_run is not None:
-        token = _flow_run_ctx.set(FlowRunContext(None, flow_run, backend, log_prints))  # type: ignore[arg-type]
+        # A worker knows its flow run by id, name and result options (_FlowRunRef), not the
+        # Flow object: enough for what a task run reads from its flow run's context.
+        context = FlowRunContext(None, flow_run, backend, log_prints)  # type: ignore[arg-type]  # see above
+        token = _flow_run_ctx.set(context)
     try:
         state = execute(task, run, backend, log_prints, args, kwargs)
     finally:
@@ -65,17 +82,20 @@ def run_packed(payload: bytes) -> bytes:
             _flow_run_ctx.reset(token)
     _, states, logs, cache, artifacts = backend.drain()  # the run itself travels back whole
     try:
-        return cloudpickle.dumps((state, run, states, logs, cache, artifacts))
+        sent: bytes = cloudpickle.dumps((state, run, states, logs, cache, artifacts))
+        return sent
     except Exception as exc:  # the result itself cannot travel back
         message = f"Task run result could not be sent back: {type(exc).__name__}: {exc}"
         failed = State(StateType.FAILED, None, message, RuntimeError(message), state.state_details)
-        return cloudpickle.dumps((failed, run, states, logs, cache, artifacts))
+        sent = cloudpickle.dumps((failed, run, states, logs, cache, artifacts))
+        return sent
 
 
-def unpack_into(payload: bytes, run: TaskRun, backend: Backend) -> State:
+def unpack_into(payload: bytes, run: TaskRun, backend: Backend) -> State[Any]:
     """Submitting side: record what the worker captured; return the final state."""
     import cloudpickle
 
+    state: State[Any]  # what run_packed sent back
     state, remote_run, states, logs, cache, artifacts = cloudpickle.loads(payload)
     for field in ("state", "start_time", "end_time", "run_count", "result_ref", "cache_key"):
         setattr(run, field, getattr(remote_run, field))
@@ -87,14 +107,4 @@ def unpack_into(payload: bytes, run: TaskRun, backend: Backend) -> State:
     return state
 
 
-def finish(runner: Any, future: Any, run: TaskRun, backend: Backend, outcome: Any) -> None:
-    """A done callback for a worker's future: record what came back and resolve `outcome`."""
-
-    try:
-        exc = future.exception()
-        if exc is not None:
-            raise exc
-        state = unpack_into(future.result(), run, backend)
-    except BaseException as exc:
-        state = crashed(run, backend, exc)
-    runner._resolve(outcome, state)
+__all__ = ["run_packed"]

@@ -7,6 +7,9 @@ mapped task. Workers start on demand, up to `max_workers`.
 Interrupted (`cancel_all`), the pool empties its queue (those runs never start) and raises the
 interruption in each worker running a task, as timeouts do: Python code stops at its next
 bytecode, and a call blocked in C (a sleep, a socket read) when it returns.
+
+It uses only the public hooks of `TaskRunner` (`launch`, `stop_running`, `shutdown`): a runner of
+your own can start from it.
 """
 
 from __future__ import annotations
@@ -18,18 +21,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from cadenza.engine.interrupts import raise_in_thread
-from cadenza.engine.task_engine import execute
 from cadenza.exceptions import TerminationSignal
 from cadenza.states import StateType
-from cadenza.task_runners.base import TaskRunner, crashed
+from cadenza.task_runners.base import TaskRunner
 
 if TYPE_CHECKING:
-    import concurrent.futures as cf
-    import contextvars
-
-    from cadenza.backends.base import Backend
-    from cadenza.runs import TaskRun
-    from cadenza.tasks import Task
+    from cadenza.task_runners.ready import ReadyTaskRun
 
 _STOP = None
 _RUNNING = StateType.RUNNING
@@ -49,17 +46,14 @@ class ThreadPoolTaskRunner(TaskRunner):
             raise ValueError(f"max_workers must be >= 1, got {max_workers}")
         self.max_workers = max_workers
         self._limit = max_workers or min(32, (os.cpu_count() or 1) + 4)
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[ReadyTaskRun | None] = queue.SimpleQueue()  # or _STOP
         self._threads: list[threading.Thread] = []
         self._idle = 0
+        self._spawn_lock = threading.Lock()
         self._busy: dict[int, Any] = {}  # worker thread id -> the TaskRun it runs, or None
 
     def duplicate(self) -> ThreadPoolTaskRunner:
         return type(self)(max_workers=self.max_workers)
-
-    def __exit__(self, *exc_info: Any) -> None:
-        super().__exit__(*exc_info)
-        self.shutdown(wait=True)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop the workers; without `wait`, runs still going finish on their own threads."""
@@ -70,20 +64,12 @@ class ThreadPoolTaskRunner(TaskRunner):
             for thread in threads:
                 thread.join()
 
-    def _launch(
-        self,
-        task: Task,
-        run: TaskRun,
-        backend: Backend,
-        log_prints: bool,
-        args: tuple,
-        kwargs: dict,
-        outcome: cf.Future,
-        context: contextvars.Context,
-    ) -> None:
-        self._queue.put((context, task, run, backend, log_prints, args, kwargs, outcome))
+    def launch(self, ready: ReadyTaskRun) -> None:
+        """Queue the run for the next idle worker; start a worker if none is idle and the pool
+        is not full."""
+        self._queue.put(ready)
         if self._idle == 0 and len(self._threads) < self._limit:
-            with self._lock:
+            with self._spawn_lock:
                 if len(self._threads) < self._limit:
                     thread = threading.Thread(
                         target=self._work,
@@ -94,31 +80,25 @@ class ThreadPoolTaskRunner(TaskRunner):
                     thread.start()
 
     def _work(self) -> None:
-
         get = self._queue.get
         busy = self._busy
         me = threading.get_ident()
         while True:
             self._idle += 1
-            item = get()
+            ready = get()
             self._idle -= 1
-            if item is _STOP:
+            if ready is _STOP:
                 return
-            context, task, run, backend, log_prints, args, kwargs, outcome = item
-            busy[me] = run  # before the check: `cancel_all` sets its flag, then looks here
-            if self._cancelled is not None:
+            busy[me] = ready.task_run  # before the check: `cancel_all` sets it, then looks here
+            if self.cancelled_by is not None:
                 busy[me] = None
-                self._stop(outcome, run, backend)
+                ready.stop()
                 continue
-            try:
-                state = context.run(execute, task, run, backend, log_prints, args, kwargs)
-            except BaseException as exc:
-                state = crashed(run, backend, exc)
+            ready.execute()
             busy[me] = None
-            self._resolve(outcome, state)
-            del item, context, args, kwargs, state  # results are not retained by the pool
+            del ready  # results are not retained by the pool
 
-    def _stop_running(self, reason: BaseException, deadline: float) -> None:
+    def stop_running(self, reason: BaseException, deadline: float) -> None:
         """Runs still queued never start; runs under way are interrupted and waited for until
         `deadline` (those blocked in C, or beyond reach, are then abandoned by `cancel_all`)."""
         stops = 0
@@ -130,7 +110,7 @@ class ThreadPoolTaskRunner(TaskRunner):
             if item is _STOP:
                 stops += 1
             else:
-                self._stop(item[7], item[2], item[3])
+                item.stop()
         for _ in range(stops):
             self._queue.put(_STOP)
         exc_type = _raisable(reason)
@@ -166,3 +146,6 @@ def _raisable(reason: BaseException) -> type[BaseException] | None:
     if kind in (KeyboardInterrupt, SystemExit) or kind.__name__ == "CancelledError":
         return kind
     return None
+
+
+__all__ = ["ThreadPoolTaskRunner"]

@@ -89,3 +89,6 @@ class BlockConformance:
             name for name, field in type(block).model_fields.items() if not field.description
         ]
         assert not undocumented, f"fields without a description: {undocumented}"
+
+
+__all__ = ["BlockConformance"]

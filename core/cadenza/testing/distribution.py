@@ -54,7 +54,8 @@ class DistributionConformance(PluginModuleConformance):
     Besides `PluginModuleConformance`'s checks (the plugin module imports within budget, without
     heavy modules), it checks the entry point, that the distribution requires a bounded cadenza
     range including this cadenza, that the plugin module declares the same range as
-    ``CADENZA_API`` and has a docstring, and that importing the package imports nothing heavy.
+    ``CADENZA_API`` and has a docstring, that importing the package imports nothing heavy, and
+    that the package is marked typed (``py.typed``, PEP 561) for its users' type checkers.
     """
 
     distribution: str = ""
@@ -139,6 +140,16 @@ class DistributionConformance(PluginModuleConformance):
             f"{self.plugin_module}.CADENZA_API = {api!r}, but {self.distribution} requires {core}"
         )
 
+    def test_the_package_is_marked_typed(self) -> None:
+        from importlib.resources import files
+
+        package = self.package or self._required("plugin_module").split(".")[0]
+        marker = files(package) / "py.typed"
+        assert marker.is_file(), (
+            f"{package} has no py.typed: type checkers treat it as untyped (add an empty "
+            f"py.typed file beside its __init__.py; hatchling puts it in the wheel)"
+        )
+
     def test_importing_the_package_does_not_import_heavy_modules(self) -> None:
         package = self.package or self._required("plugin_module").split(".")[0]
         heavy = (*ALWAYS_HEAVY, *self.heavy_modules)
@@ -148,3 +159,6 @@ class DistributionConformance(PluginModuleConformance):
             if offenders:
                 found[module] = sorted(offenders)
         assert not found, f"importing these imports heavy modules: {found}"
+
+
+__all__ = ["ENTRY_POINT_GROUP", "DistributionConformance", "imported_modules"]

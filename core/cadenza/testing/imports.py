@@ -62,3 +62,6 @@ class PluginModuleConformance:
         heavy = {*ALWAYS_HEAVY, *self.heavy_modules}
         offenders = sorted(m for m in loaded if m in heavy or m.split(".")[0] in heavy)
         assert not offenders, f"{self.plugin_module} imports {offenders} at import time"
+
+
+__all__ = ["ALWAYS_HEAVY", "IMPORT_BUDGET_SECONDS", "PluginModuleConformance"]

@@ -59,3 +59,6 @@ def cadenza_plugin_manager(cadenza_isolated_home: Path) -> Iterator[Any]:
     registry.reset(pm)
     yield pm
     registry.reset()
+
+
+__all__ = ["cadenza_isolated_home", "cadenza_plugin_manager", "cadenza_record"]

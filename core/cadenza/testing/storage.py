@@ -113,3 +113,6 @@ class StorageBackendConformance:
         assert task_state.result_ref is not None
 
         assert load_result(task_state.result_ref) == {"answer": 42}
+
+
+__all__ = ["UNSAFE_KEYS", "StorageBackendConformance"]

@@ -72,6 +72,7 @@ def test_duplicate_is_an_unstarted_copy_with_the_same_options():
     assert DaskTaskRunner(address="tcp://h:1").duplicate().address == "tcp://h:1"
 
 
+@pytest.mark.integration  # a Dask client timing out
 def test_an_unreachable_address_fails_on_enter_with_nothing_left():
     runner = DaskTaskRunner(address="tcp://127.0.0.1:9", client_kwargs={"timeout": "1s"})
     with pytest.raises(OSError):

@@ -12,6 +12,9 @@ from cadenza.task_runners import ThreadPoolTaskRunner
 
 from cadenza_dask import DaskTaskRunner
 
+# Dask clusters
+pytestmark = pytest.mark.integration
+
 
 @task
 def inc(x):

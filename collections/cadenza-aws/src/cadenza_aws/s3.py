@@ -118,7 +118,7 @@ class S3Bucket(Block):
             raise error from None
         return True
 
-    def delete(self, key: str) -> None:  # type: ignore[override]  # Block.delete(name) is a block
+    def delete(self, key: str) -> None:  # Block.delete(name) deletes a saved block
         """Delete the object at ``key``; a missing object is not an error. (To delete a saved
         S3Bucket *block*, use ``S3Bucket.delete_by_name(name)``.)"""
         object_key = self._object_key(key)
@@ -227,7 +227,7 @@ class S3Bucket(Block):
             raise self._error(exc, "Download", object_key) from None
         return target
 
-    download_to_path = download_object_to_path
+    download_to_path = download_object_to_path  # type: ignore[pydantic-field]  # a method alias
 
     def download_object_to_file_object(
         self, from_path: str, to_file_object: BinaryIO, **download_kwargs: Any

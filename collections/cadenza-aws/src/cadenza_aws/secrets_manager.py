@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from cadenza import masking
 from cadenza.blocks.core import Block, secret_values
 from pydantic import Field
 
 from cadenza_aws._errors import translate
 from cadenza_aws.credentials import AwsCredentials
-from cadenza_aws.secrets_manager_tasks import aws_secrets_manager_get_secret, register_mask
+from cadenza_aws.secrets_manager_tasks import aws_secrets_manager_get_secret
 
 read_secret = aws_secrets_manager_get_secret
 """prefect-aws's name for the task (``prefect_aws.secrets_manager.read_secret``)."""
@@ -71,7 +72,7 @@ class AwsSecret(Block):
         value = response.get("SecretBinary")
         if value is None:
             value = response["SecretString"].encode("utf-8")
-        register_mask(value)
+        masking.register(value)
         return bytes(value)
 
     def write_secret(self, secret: bytes | str, **put_or_create_secret_kwargs: Any) -> str:
@@ -84,7 +85,7 @@ class AwsSecret(Block):
             value = {"SecretBinary": bytes(secret)}
         else:
             raise TypeError(f"write_secret() needs bytes or str, got {type(secret).__name__}")
-        register_mask(secret)
+        masking.register(secret)
         client = self._client()
         try:
             response = client.put_secret_value(

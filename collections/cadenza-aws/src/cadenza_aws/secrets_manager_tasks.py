@@ -8,22 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cadenza import get_run_logger, task
+from cadenza import get_run_logger, masking, task
 
 if TYPE_CHECKING:
     from cadenza_aws.credentials import AwsCredentials
-
-
-def register_mask(value: str | bytes) -> None:
-    """Mask ``value`` (a secret's plain value) in this process's run logs."""
-    from cadenza import masking
-
-    if isinstance(value, (bytes, bytearray)):
-        try:
-            value = bytes(value).decode("utf-8")
-        except UnicodeDecodeError:
-            return
-    masking.register(value)
 
 
 @task
@@ -81,8 +69,8 @@ def aws_secrets_manager_get_secret(
     value: str | bytes = (
         response["SecretString"] if "SecretString" in response else response["SecretBinary"]
     )
-    register_mask(value)
+    masking.register(value)  # bytes that are UTF-8 text too
     return value
 
 
-__all__ = ["aws_secrets_manager_get_secret", "register_mask"]
+__all__ = ["aws_secrets_manager_get_secret"]

@@ -44,7 +44,8 @@ class TransferMixin:
         blob = self._blob(to_path if to_path is not None else source.name)
         with gcs_errors("upload", self.bucket, blob.name):
             blob.upload_from_filename(str(source), **upload_kwargs)
-        return blob.name
+        name: str = blob.name  # the SDK is untyped
+        return name
 
     def upload_from_file_object(
         self, from_file_object: IO[bytes], to_path: str, **upload_kwargs: Any
@@ -57,7 +58,8 @@ class TransferMixin:
         blob = self._blob(to_path)
         with gcs_errors("upload", self.bucket, blob.name):
             blob.upload_from_file(from_file_object, **upload_kwargs)
-        return blob.name
+        name: str = blob.name
+        return name
 
     def upload_from_folder(
         self, from_folder: str | Path, to_folder: str | None = None, **upload_kwargs: Any

@@ -135,7 +135,8 @@ class GcsBucket(TransferMixin, Block):
         """The bytes stored at key ``path``; `FileNotFoundError` naming bucket and key if none."""
         blob = self._blob(path)
         with gcs_errors("read", self.bucket, blob.name):
-            return blob.download_as_bytes()
+            data: bytes = blob.download_as_bytes()  # the SDK is untyped
+            return data
 
     def write_path(self, path: str, content: bytes) -> str:
         """Store ``content`` at key ``path`` (one upload: readers never see a partial object).
@@ -148,15 +149,17 @@ class GcsBucket(TransferMixin, Block):
         blob = self._blob(path)
         with gcs_errors("write", self.bucket, blob.name):
             blob.upload_from_string(bytes(content), content_type="application/octet-stream")
-        return blob.name
+        name: str = blob.name
+        return name
 
     def exists(self, path: str) -> bool:
         """Whether an object is stored at key ``path``."""
         blob = self._blob(path)
         with gcs_errors("check", self.bucket, blob.name):
-            return blob.exists()
+            found: bool = blob.exists()
+            return found
 
-    def delete(self, path: str) -> None:  # type: ignore[override]
+    def delete(self, path: str) -> None:  # Block.delete(name) deletes a saved block
         """Delete the object at key ``path``; a missing object is not an error."""
         self.delete_object(path, missing_ok=True)
 
@@ -263,7 +266,7 @@ class GcsBucket(TransferMixin, Block):
             other.gcp_credentials,
         ) == (self.bucket, self.bucket_folder, self.gcp_credentials)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # equal by value and mutable: unhashable
 
     def __getstate__(self) -> dict[Any, Any]:
         """Pickled (e.g. to a worker process) without its client and lock."""

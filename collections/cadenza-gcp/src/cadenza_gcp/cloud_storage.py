@@ -104,7 +104,8 @@ def cloud_storage_download_blob_as_bytes(
     """
     obj = _blob(bucket, blob, gcp_credentials, project, chunk_size, encryption_key)
     with gcs_errors("download", bucket, obj.name):
-        return obj.download_as_bytes(timeout=timeout, **download_kwargs)
+        data: bytes = obj.download_as_bytes(timeout=timeout, **download_kwargs)  # untyped SDK
+        return data
 
 
 @task
@@ -183,7 +184,8 @@ def cloud_storage_upload_blob_from_string(
     obj = _blob(bucket, blob, gcp_credentials, project, chunk_size, encryption_key)
     with gcs_errors("upload", bucket, obj.name):
         obj.upload_from_string(data, content_type=content_type, timeout=timeout, **upload_kwargs)
-    return obj.name
+    name: str = obj.name  # the SDK is untyped
+    return name
 
 
 @task
@@ -225,7 +227,8 @@ def cloud_storage_upload_blob_from_file(
             )
         else:
             obj.upload_from_file(file, content_type=content_type, timeout=timeout, **upload_kwargs)
-    return obj.name
+    name: str = obj.name  # the SDK is untyped
+    return name
 
 
 @task

@@ -203,7 +203,7 @@ class GcpCredentials(Block):
         # with STORAGE_EMULATOR_HOST).
         return storage.Client(**kwargs)
 
-    get_storage_client = get_cloud_storage_client
+    get_storage_client = get_cloud_storage_client  # type: ignore[pydantic-field]  # a method alias
     """Alias of `get_cloud_storage_client`."""
 
     def get_access_token(self) -> str:
@@ -212,7 +212,10 @@ class GcpCredentials(Block):
 
         credentials = self.get_credentials_from_service_account()
         credentials.refresh(Request())
-        return credentials.token
+        token = credentials.token
+        if token is None:  # google-auth types it optional: unset until a refresh succeeds
+            raise GcpCredentialsError("Refreshing the credentials gave no access token")
+        return str(token)
 
     def non_secret_fields(self) -> dict[str, Any]:
         """The fields that are safe to store in clear text (everything but the key)."""
@@ -229,7 +232,10 @@ def _from_info(info: dict[str, Any]) -> Credentials:
     from google.oauth2 import service_account
 
     try:
-        return service_account.Credentials.from_service_account_info(info, scopes=list(SCOPES))
+        credentials: Credentials = service_account.Credentials.from_service_account_info(
+            info, scopes=list(SCOPES)
+        )  # google.oauth2 leaves this classmethod unannotated
+        return credentials
     except Exception:
         # Never chain or repeat the SDK's error: it is about the key's content.
         raise GcpCredentialsError(
@@ -245,7 +251,10 @@ def _from_file(path: Path) -> Credentials:
     if not path.is_file():
         raise GcpCredentialsError(f"service_account_file {str(path)!r} does not exist")
     try:
-        return service_account.Credentials.from_service_account_file(str(path), scopes=list(SCOPES))
+        credentials: Credentials = service_account.Credentials.from_service_account_file(
+            str(path), scopes=list(SCOPES)
+        )  # google.oauth2 leaves this classmethod unannotated
+        return credentials
     except Exception:
         raise GcpCredentialsError(
             f"service_account_file {str(path)!r} is not a valid service account JSON key"

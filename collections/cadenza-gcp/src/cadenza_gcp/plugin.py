@@ -27,7 +27,7 @@ def register_storage_backends() -> list[type]:
 
 
 @hookimpl
-def register_tasks() -> list:
+def register_tasks() -> list[object]:
     from cadenza_gcp import cloud_storage, tasks
 
     return [*tasks.TASKS, *cloud_storage.TASKS]

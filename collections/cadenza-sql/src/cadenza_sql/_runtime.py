@@ -10,7 +10,10 @@ connector.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 class EngineState:
@@ -18,7 +21,7 @@ class EngineState:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.engine: Any = None
+        self.engine: Engine | None = None
         self.cursors: dict[Any, tuple[Any, Any]] = {}  # key -> (connection, result)
 
     def pop_cursor(self, key: Any) -> tuple[Any, Any] | None:
@@ -44,7 +47,7 @@ class EngineState:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, EngineState)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # as the block holding it: unhashable
 
     def __copy__(self) -> EngineState:
         return EngineState()

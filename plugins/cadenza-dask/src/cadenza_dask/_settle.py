@@ -1,6 +1,6 @@
 """Settling finished Dask futures: results are gathered in batches, on one thread per runner.
 
-`remote.finish` expects a future with ``exception()`` and ``result()`` like
+`ReadyTaskRun.collect_future` expects a future with ``exception()`` and ``result()`` like
 `concurrent.futures.Future`. Dask futures have both, but each call is a blocking round trip
 through the client's event loop, and Dask runs every done callback of the process on a single
 thread: settling 1,000 runs one by one that way took about 20 ms each. Here the done callback only
@@ -43,7 +43,7 @@ class Settled:
         return self._value
 
 
-def settle_one(future: Future) -> Settled:
+def settle_one(future: Future[bytes]) -> Settled:
     """The outcome of one done Dask future; never blocks on a cancelled one."""
     if future.status == "cancelled":
         return Settled(error=CancelledError(f"Dask task {future.key!r} was cancelled"))
@@ -59,17 +59,19 @@ def settle_one(future: Future) -> Settled:
 class Settler:
     """Calls ``on_done(settled)`` for each watched future once it is done, on its own thread.
 
-    `on_done` must not raise (`remote.finish` does not); if it does, the error is swallowed so
-    that the other runs still settle. `stop()` lets the thread end after what is queued.
+    `on_done` must not raise (`ReadyTaskRun.collect_future` does not); if it does, the error is
+    swallowed so that the other runs still settle. `stop()` lets the thread end after what is
+    queued.
     """
 
     def __init__(self, client: Client, name: str = "cadenza-dask-settler") -> None:
         self._client = client
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        # (done future, on_done) pairs, or _STOP
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def watch(self, future: Future, on_done: Callable[[Settled], None]) -> None:
+    def watch(self, future: Future[bytes], on_done: Callable[[Settled], None]) -> None:
         """Settle `future` with `on_done` once it is done (at once if it already is)."""
         put = self._queue.put
         future.add_done_callback(lambda done: put((done, on_done)))
@@ -94,9 +96,9 @@ class Settler:
                 batch = [item for item in batch if item is not _STOP]
             self._settle(batch)
 
-    def _settle(self, batch: list[tuple[Future, Callable[[Settled], None]]]) -> None:
+    def _settle(self, batch: list[tuple[Future[bytes], Callable[[Settled], None]]]) -> None:
         finished = [future for future, _ in batch if future.status == "finished"]
-        values: dict[str, Any] = {}
+        values: dict[object, Any] = {}  # by Dask key
         if finished:
             try:
                 gathered = self._client.gather(finished)

@@ -1,10 +1,11 @@
 """`DaskTaskRunner`: task runs execute on a Dask cluster.
 
-Scheduling (dependencies, mapping, waiting) is the base `TaskRunner`'s; this module only starts
-a run on the cluster and settles it. A run is packed with cloudpickle in the submitting thread
-(`cadenza.task_runners.remote.pack`), executed on a worker by `run_packed` against a capturing
-backend, and its final state, state transitions and log lines come back as the Dask task's
-result. `remote.finish` records them into the flow's own backend — so workers open no database
+Scheduling (dependencies, mapping, waiting) is the base `TaskRunner`'s; this module implements
+only its public hooks: `launch` starts a run on the cluster, `shutdown` closes the client. A run
+is packed with cloudpickle in the submitting thread (`ReadyTaskRun.payload`), executed on a
+worker by `cadenza.task_runners.run_packed` against a capturing backend, and its final state,
+state transitions and log lines come back as the Dask task's result, which
+`ReadyTaskRun.collect_future` records into the flow's own backend — so workers open no database
 and no connection to cadenza, and may run on other machines.
 
 `distributed` is imported only when a runner starts, never when this module is imported.
@@ -16,20 +17,13 @@ import threading
 from concurrent.futures import CancelledError
 from typing import TYPE_CHECKING, Any
 
-from cadenza.task_runners.base import TaskRunner
-from cadenza.task_runners.remote import finish, pack, run_packed
+from cadenza.task_runners import TaskRunner, run_packed
 
 from cadenza_dask import _cluster
 from cadenza_dask._settle import Settled, Settler
 
 if TYPE_CHECKING:
-    import concurrent.futures as cf
-    import contextvars
-    from collections.abc import Callable
-
-    from cadenza.backends.base import Backend
-    from cadenza.runs import TaskRun
-    from cadenza.tasks import Task
+    from cadenza.task_runners import ReadyTaskRun
     from distributed import Client, Future
 
 
@@ -81,9 +75,10 @@ class DaskTaskRunner(TaskRunner):
         self._settler: Settler | None = None
         self._start_lock = threading.Lock()
         # Runs on the cluster, by Dask key: their Dask future (Dask cancels a task whose last
-        # Future is garbage-collected, so it is held here) and how to settle the run. Whoever
-        # removes an entry settles that run: the settler thread, or `shutdown(wait=False)`.
-        self._pending: dict[str, tuple[Future, Callable[[Settled], None]]] = {}
+        # Future is garbage-collected, so it is held here) and the run. Whoever removes an
+        # entry settles that run: the settler thread, or `shutdown(wait=False)`.
+        self._pending: dict[str, tuple[Future[bytes], ReadyTaskRun]] = {}
+        self._pending_lock = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------
     def duplicate(self) -> DaskTaskRunner:
@@ -111,13 +106,6 @@ class DaskTaskRunner(TaskRunner):
         super().__enter__()
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
-        """Wait for every submitted run to be final; then close the client and own cluster."""
-        try:
-            super().__exit__(*exc_info)
-        finally:
-            self.shutdown(wait=True)
-
     def shutdown(self, wait: bool = True) -> None:
         """Close the client and the cluster this runner started (not one given by address).
 
@@ -129,9 +117,9 @@ class DaskTaskRunner(TaskRunner):
             self._client = self._cluster = self._settler = None
         if client is None:
             return
-        abandoned: list[tuple[Future, Callable[[Settled], None]]] = []
+        abandoned: list[tuple[Future[bytes], ReadyTaskRun]] = []
         if not wait:
-            with self._lock:
+            with self._pending_lock:
                 abandoned = list(self._pending.values())
                 self._pending.clear()
             if abandoned:
@@ -144,9 +132,9 @@ class DaskTaskRunner(TaskRunner):
         try:
             _cluster.close(client, cluster)
         finally:
-            for future, finish_run in abandoned:
-                error = CancelledError(f"Dask task {future.key!r} was cancelled: runner shut down")
-                finish_run(Settled(error=error))
+            for future, ready in abandoned:
+                why = f"Dask task {future.key!r} was cancelled: runner shut down"
+                ready.crash(CancelledError(why))
 
     @property
     def client(self) -> Client:
@@ -161,35 +149,24 @@ class DaskTaskRunner(TaskRunner):
         return self._cluster
 
     # -- running -------------------------------------------------------------------------------
-    def _launch(
-        self,
-        task: Task,
-        run: TaskRun,
-        backend: Backend,
-        log_prints: bool,
-        args: tuple,
-        kwargs: dict,
-        outcome: cf.Future,
-        context: contextvars.Context,
-    ) -> None:
+    def launch(self, ready: ReadyTaskRun) -> None:
+        """Submit the packed run as one Dask task, keyed by the run's name and id; the settler
+        thread collects its result when it is done."""
         client, settler = self.client, self._settler
         if settler is None:  # shut down meanwhile; the base class records the run Crashed
             raise RuntimeError("DaskTaskRunner was shut down")
-        payload = context.run(pack, task, run, log_prints, args, kwargs)
+        run = ready.task_run
         key = f"{run.name}-{run.id}"
-        future = client.submit(run_packed, payload, key=key, pure=False)
-
-        def finish_run(settled: Settled) -> None:
-            finish(self, settled, run, backend, outcome)
+        future = client.submit(run_packed, ready.payload(), key=key, pure=False)
 
         def settle(settled: Settled) -> None:  # on the settler's thread
-            with self._lock:
+            with self._pending_lock:
                 claimed = self._pending.pop(key, None) is not None
             if claimed:  # else shutdown(wait=False) settled it
-                finish_run(settled)
+                ready.collect_future(settled)
 
-        with self._lock:
-            self._pending[key] = (future, finish_run)
+        with self._pending_lock:
+            self._pending[key] = (future, ready)
         settler.watch(future, settle)
 
     def __repr__(self) -> str:
