@@ -535,7 +535,6 @@ def get_client(sync_client: bool = False, **kwargs: Any) -> ApiClient | AsyncApi
 __all__ = [
     "API_VERSION",
     "DEFAULT_RETRY_TIME",
-    "DEFAULT_TIMEOUT",
     "ApiClient",
     "AsyncApiClient",
     "api_base",
