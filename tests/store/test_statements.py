@@ -107,7 +107,11 @@ def test_the_embedded_writer_puts_every_value_in_its_own_column(tmp_path: Path) 
          "created": flow.created, "start_time": 11.0, "end_time": 12.0, "run_count": 7,
          "result_ref": "flow-ref", "pid": PROCESS.pid, "hostname": PROCESS.hostname,
          "process_start": PROCESS.start, "entrypoint": "etl.py:main",
-         "resumed_from": "earlier-run", "retries": 3, "lease_expires": None},
+         "resumed_from": "earlier-run", "retries": 3, "lease_expires": None,
+         # a deployment's columns: written by the scheduler and the API, not by this writer
+         "deployment_id": None, "work_pool_name": None, "work_queue_name": None,
+         "expected_start_time": None, "idempotency_key": None, "auto_scheduled": 0,
+         "schedule_id": None, "job_variables": None, "worker_name": None},
     ]  # fmt: skip
     assert _rows(path, "task_runs") == [
         {"id": task.id, "flow_run_id": flow.id, "name": "task-run-name",

@@ -57,7 +57,12 @@ def _upsert(table: sa.Table, update: tuple[str, ...]) -> sa.Insert:
 
 # Columns the embedded writer never has a value for (say, a lease only a server renews), by
 # table: its INSERTs leave them to their defaults. Every other column must be in its rows.
-NOT_WRITTEN: dict[str, tuple[str, ...]] = {"flow_runs": ("lease_expires",)}
+# So are a deployment run's columns: the scheduler and the API write those, with SQLAlchemy.
+NOT_WRITTEN: dict[str, tuple[str, ...]] = {
+    "flow_runs": ("lease_expires", "deployment_id", "work_pool_name", "work_queue_name",
+                  "expected_start_time", "idempotency_key", "auto_scheduled", "schedule_id",
+                  "job_variables", "worker_name"),
+}  # fmt: skip
 
 
 def _written(table: sa.Table) -> list[str]:

@@ -1,4 +1,4 @@
--- revision: 0008
+-- revision: 0009
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -19,7 +19,7 @@ CREATE TABLE flow_runs (
 	start_time REAL, 
 	end_time REAL, 
 	run_count INTEGER DEFAULT 0 NOT NULL, 
-	result_ref TEXT, pid INTEGER, hostname TEXT, process_start TEXT, entrypoint TEXT, resumed_from TEXT, retries INTEGER DEFAULT 0 NOT NULL, lease_expires REAL, 
+	result_ref TEXT, pid INTEGER, hostname TEXT, process_start TEXT, entrypoint TEXT, resumed_from TEXT, retries INTEGER DEFAULT 0 NOT NULL, lease_expires REAL, deployment_id TEXT, work_pool_name TEXT, work_queue_name TEXT, expected_start_time REAL, idempotency_key TEXT, auto_scheduled BOOLEAN DEFAULT 0 NOT NULL, schedule_id TEXT, job_variables TEXT, worker_name TEXT, 
 	PRIMARY KEY (id)
 );
 CREATE INDEX ix_flow_runs_state_type ON flow_runs (state_type);
@@ -112,4 +112,79 @@ CREATE INDEX ix_flow_runs_lease_expires ON flow_runs (lease_expires);
 CREATE INDEX ix_logs_flow_run_id_id ON logs (flow_run_id, id);
 CREATE UNIQUE INDEX ux_logs_uid ON logs (uid);
 CREATE INDEX ix_task_runs_flow_run_created ON task_runs (flow_run_id, created);
-INSERT INTO alembic_version (version_num) VALUES ('0008');
+CREATE TABLE deployment_schedules (
+	id TEXT NOT NULL, 
+	deployment_id TEXT NOT NULL, 
+	schedule TEXT NOT NULL, 
+	active BOOLEAN DEFAULT 1 NOT NULL, 
+	parameters TEXT DEFAULT '{}' NOT NULL, 
+	slug TEXT, 
+	created REAL NOT NULL, 
+	updated REAL NOT NULL, 
+	PRIMARY KEY (id)
+);
+CREATE INDEX ix_deployment_schedules_deployment_id ON deployment_schedules (deployment_id);
+CREATE TABLE deployments (
+	id TEXT NOT NULL, 
+	name TEXT NOT NULL, 
+	flow_name TEXT NOT NULL, 
+	entrypoint TEXT, 
+	path TEXT, 
+	source TEXT, 
+	parameters TEXT DEFAULT '{}' NOT NULL, 
+	parameter_schema TEXT DEFAULT '{}' NOT NULL, 
+	tags TEXT DEFAULT '[]' NOT NULL, 
+	description TEXT, 
+	version TEXT, 
+	work_pool_name TEXT, 
+	work_queue_name TEXT, 
+	job_variables TEXT DEFAULT '{}' NOT NULL, 
+	concurrency_limit INTEGER, 
+	paused BOOLEAN DEFAULT 0 NOT NULL, 
+	catchup BOOLEAN DEFAULT 0 NOT NULL, 
+	late_after REAL DEFAULT 15 NOT NULL, 
+	created REAL NOT NULL, 
+	updated REAL NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_deployments_flow_name_name UNIQUE (flow_name, name)
+);
+CREATE TABLE work_pools (
+	name TEXT NOT NULL, 
+	type TEXT DEFAULT 'process' NOT NULL, 
+	description TEXT, 
+	concurrency_limit INTEGER, 
+	paused BOOLEAN DEFAULT 0 NOT NULL, 
+	base_job_template TEXT DEFAULT '{}' NOT NULL, 
+	created REAL NOT NULL, 
+	updated REAL NOT NULL, 
+	PRIMARY KEY (name)
+);
+CREATE TABLE work_queues (
+	id TEXT NOT NULL, 
+	pool_name TEXT NOT NULL, 
+	name TEXT NOT NULL, 
+	priority INTEGER DEFAULT 1 NOT NULL, 
+	concurrency_limit INTEGER, 
+	paused BOOLEAN DEFAULT 0 NOT NULL, 
+	description TEXT, 
+	created REAL NOT NULL, 
+	updated REAL NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_work_queues_pool_name_name UNIQUE (pool_name, name)
+);
+CREATE TABLE workers (
+	id TEXT NOT NULL, 
+	pool_name TEXT NOT NULL, 
+	name TEXT NOT NULL, 
+	hostname TEXT, 
+	pid INTEGER, 
+	last_heartbeat REAL NOT NULL, 
+	lease_expires REAL NOT NULL, 
+	created REAL NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_workers_pool_name_name UNIQUE (pool_name, name)
+);
+CREATE INDEX ix_flow_runs_deployment_id ON flow_runs (deployment_id);
+CREATE INDEX ix_flow_runs_state_expected_start ON flow_runs (state_type, expected_start_time);
+CREATE UNIQUE INDEX ux_flow_runs_idempotency_key ON flow_runs (idempotency_key);
+INSERT INTO alembic_version (version_num) VALUES ('0009');

@@ -57,6 +57,23 @@ flow_runs = sa.Table(
     # reaper marks a run Crashed once this has passed (none: never, e.g. the embedded record,
     # which tells a live process by pid and host instead).
     sa.Column("lease_expires", Epoch, index=True),
+    # Runs of deployments (created by the scheduler, `run_deployment` or the API ahead of time,
+    # claimed by a worker or a `serve` process): which deployment, which pool and queue, when it
+    # is due, and who claimed it.
+    sa.Column("deployment_id", sa.Text, index=True),
+    sa.Column("work_pool_name", sa.Text),
+    sa.Column("work_queue_name", sa.Text),
+    sa.Column("expected_start_time", Epoch),
+    # A scheduled run is created once per (deployment, schedule, slot): the scheduler's key. Two
+    # schedulers on one database cannot both insert it.
+    sa.Column("idempotency_key", sa.Text),
+    sa.Column("auto_scheduled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("schedule_id", sa.Text),
+    sa.Column("job_variables", sa.Text),
+    sa.Column("worker_name", sa.Text),
+    sa.Index("ux_flow_runs_idempotency_key", "idempotency_key", unique=True),
+    # what is due: scheduled runs by time
+    sa.Index("ix_flow_runs_state_expected_start", "state_type", "expected_start_time"),
 )
 
 task_runs = sa.Table(
@@ -165,6 +182,92 @@ variables = sa.Table(
     sa.Column("updated", Epoch, nullable=False),
 )
 
+deployments = sa.Table(
+    "deployments",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("flow_name", sa.Text, nullable=False),
+    # where the flow's code is: an entrypoint (``path/to/file.py:flow`` or ``module:flow``),
+    # relative to `path` (a working directory) or to a checkout of `source` (a git URL or path)
+    sa.Column("entrypoint", sa.Text),
+    sa.Column("path", sa.Text),
+    sa.Column("source", sa.Text),
+    sa.Column("parameters", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("parameter_schema", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("tags", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("description", sa.Text),
+    sa.Column("version", sa.Text),
+    sa.Column("work_pool_name", sa.Text),
+    sa.Column("work_queue_name", sa.Text),
+    sa.Column("job_variables", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("concurrency_limit", sa.Integer),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
+    # policies: run the slots missed while nothing was scheduling (or only the latest), and how
+    # long after its time a run that has not started is Late
+    sa.Column("catchup", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("late_after", Epoch, nullable=False, server_default=sa.text("15")),
+    sa.Column("created", Epoch, nullable=False),
+    sa.Column("updated", Epoch, nullable=False),
+    sa.UniqueConstraint("flow_name", "name", name="uq_deployments_flow_name_name"),
+)
+
+deployment_schedules = sa.Table(
+    "deployment_schedules",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("deployment_id", sa.Text, nullable=False, index=True),
+    sa.Column("schedule", sa.Text, nullable=False),  # cadenza.schedules.schedule_to_dict, JSON
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("parameters", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("slug", sa.Text),
+    sa.Column("created", Epoch, nullable=False),
+    sa.Column("updated", Epoch, nullable=False),
+)
+
+work_pools = sa.Table(
+    "work_pools",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("type", sa.Text, nullable=False, server_default="process"),
+    sa.Column("description", sa.Text),
+    sa.Column("concurrency_limit", sa.Integer),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("base_job_template", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("created", Epoch, nullable=False),
+    sa.Column("updated", Epoch, nullable=False),
+)
+
+work_queues = sa.Table(
+    "work_queues",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pool_name", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False, server_default=sa.text("1")),
+    sa.Column("concurrency_limit", sa.Integer),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("description", sa.Text),
+    sa.Column("created", Epoch, nullable=False),
+    sa.Column("updated", Epoch, nullable=False),
+    sa.UniqueConstraint("pool_name", "name", name="uq_work_queues_pool_name_name"),
+)
+
+workers = sa.Table(
+    "workers",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pool_name", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("hostname", sa.Text),
+    sa.Column("pid", sa.Integer),
+    sa.Column("last_heartbeat", Epoch, nullable=False),
+    # presumed alive until then; renewed by each heartbeat
+    sa.Column("lease_expires", Epoch, nullable=False),
+    sa.Column("created", Epoch, nullable=False),
+    sa.UniqueConstraint("pool_name", "name", name="uq_workers_pool_name_name"),
+)
+
 
 __all__ = [
     "COMPARE_OPTIONS",
@@ -172,10 +275,15 @@ __all__ = [
     "artifacts",
     "blocks",
     "cache_entries",
+    "deployment_schedules",
+    "deployments",
     "flow_runs",
     "logs",
     "metadata",
     "run_states",
     "task_runs",
     "variables",
+    "work_pools",
+    "work_queues",
+    "workers",
 ]
