@@ -9,8 +9,8 @@ import pytest
 from server_helpers import TestClient, flow_run
 
 from cadenza.exceptions import StoreError
-from cadenza.server import schema
 from cadenza.server.app import create_app
+from cadenza.store import urls as schema
 from cadenza.store.database import HEAD_REVISION, current_revision, ensure_schema, upgrade
 
 

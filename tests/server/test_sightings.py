@@ -7,9 +7,10 @@ import time
 
 import sqlalchemy as sa
 
-from cadenza.server import leases, schema
+from cadenza.server import leases
 from cadenza.server.sightings import Sightings
 from cadenza.server.store import Store
+from cadenza.store import urls as schema
 from cadenza.store.tables import flow_runs
 
 

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from cadenza.server.schema import migrate_url
 from cadenza.store import tables
 from cadenza.store.database import HEAD_REVISION, ensure_schema
+from cadenza.store.urls import migrate_url
 
 
 def _differences(url: str, metadata: sa.MetaData = tables.metadata) -> list:

@@ -38,7 +38,7 @@ def _server_url(url: str | None) -> Path | None:
     """The ``sqlite://`` file's path or None for another database; exits on a bad URL."""
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import StoreError
-    from cadenza.server import schema
+    from cadenza.store import urls as schema
 
     try:
         return schema.sqlite_path(url) if url else None
@@ -80,7 +80,7 @@ def revision(database_url: str | None) -> None:
     path, database = _path_and_modules()
     if database_url and _server_url(database_url) is None:
         # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-        from cadenza.server import schema
+        from cadenza.store import urls as schema
 
         current = _on_url(database_url, lambda: schema.url_revision(database_url))
         click.echo(f"url: {_shown(database_url)}")
@@ -108,7 +108,7 @@ def upgrade(target: str, database_url: str | None) -> None:
     path, database = _path_and_modules()
     if database_url and _server_url(database_url) is None:
         # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-        from cadenza.server import schema
+        from cadenza.store import urls as schema
 
         now = _on_url(database_url, lambda: schema.migrate_url(database_url, "upgrade", target))
         click.echo(f"{_shown(database_url)} is at revision {now}")
@@ -135,7 +135,7 @@ def downgrade(target: str, database_url: str | None) -> None:
     path, database = _path_and_modules()
     if database_url and _server_url(database_url) is None:
         # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-        from cadenza.server import schema
+        from cadenza.store import urls as schema
 
         now = _on_url(database_url, lambda: schema.migrate_url(database_url, "downgrade", target))
         click.echo(f"{_shown(database_url)} is at revision {now or 'none'}")

@@ -38,7 +38,7 @@ def start(host: str, port: int, database_url: str | None, log_level: str) -> Non
     """
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.exceptions import StoreError
-    from cadenza.server import schema
+    from cadenza.store import urls as schema
 
     try:
         import uvicorn

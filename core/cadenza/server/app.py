@@ -18,12 +18,13 @@ from fastapi.responses import JSONResponse
 
 from cadenza._version import __version__
 from cadenza.blocks.exceptions import BlockDecryptionError
-from cadenza.server import API_VERSION, errors, resources, run_routes, schema
+from cadenza.server import API_VERSION, errors, resources, run_routes
 from cadenza.server.catalog import Catalog, Conflict
 from cadenza.server.guard import Guard
 from cadenza.server.reaper import Reaper
 from cadenza.server.store import DatabaseBusy, Store
 from cadenza.settings import spec
+from cadenza.store import urls as schema
 
 API_KEY_ENV = "CADENZA_SERVER_API_KEY"
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from cadenza.orchestration import CORE_POLICY
 from cadenza.orchestration.transitions import ROW_COLUMNS, propose
 from cadenza.states import TERMINAL_STATES, State, StateType
+from cadenza.store.sql import load_runs, write_transitions
 from cadenza.store.tables import flow_runs, task_runs
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def _reap_batch(store: Store, now: float) -> list[str]:
                     flow_runs.update().where(flow_runs.c.id == run_id).values(lease_expires=until)
                 )
         expired = [row for row in expired if seen[row.id] <= now]
-        runs = store._load_runs(conn, flow_runs, "flow", [row.id for row in expired])
+        runs = load_runs(conn, flow_runs, "flow", [row.id for row in expired])
         rows: list[dict[str, Any]] = []
         for row in expired:
             run = runs.get(row.id)
@@ -113,7 +114,7 @@ def _reap_batch(store: Store, now: float) -> list[str]:
             _, made = propose(CORE_POLICY, task, _crashed(message, now), tid)
             if made is not None:
                 rows.append(dict(zip(ROW_COLUMNS, made[:8], strict=True)))
-        store._write_transitions(conn, rows, [*runs.values(), *tasks.values()])
+        write_transitions(conn, rows, [*runs.values(), *tasks.values()])
         if crashed:
             conn.execute(
                 flow_runs.update().where(flow_runs.c.id.in_(crashed)).values(lease_expires=None)
@@ -133,7 +134,7 @@ def _unfinished_tasks(conn: sa.Connection, store: Store, flow_run_ids: list[str]
             )
         )
     ]
-    return store._load_runs(conn, task_runs, "task", ids)
+    return load_runs(conn, task_runs, "task", ids)
 
 
 def _crashed(message: str, now: float) -> State:

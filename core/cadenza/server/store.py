@@ -1,18 +1,13 @@
-"""The server's storage: SQLAlchemy Core over the run record (SQLite or PostgreSQL).
+"""The server's storage of runs: SQLAlchemy Core over the run record (SQLite or PostgreSQL).
 
-Writes happen in one transaction per request. On SQLite the server is one writer among
-possibly several processes (embedded backends share the file): its own writes are serialised
-by a lock and begin with ``BEGIN IMMEDIATE``, so concurrent requests queue instead of failing
-with "database is locked"; when another process holds the file longer than the busy timeout,
-`DatabaseBusy` is raised (the API answers 503 with ``Retry-After``). On PostgreSQL the rows a
-transition reads are locked with ``SELECT ... FOR UPDATE``.
+Writes happen in one transaction per request, through `cadenza.store.sql.SqlDatabase` (which
+says how SQLite and PostgreSQL writers are serialised and when `DatabaseBusy` is raised).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -20,10 +15,21 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from cadenza.orchestration import Decision, DecisionKind
-from cadenza.server import reads, schema, transitions
+from cadenza.server import reads
 from cadenza.server.errors import Refused
 from cadenza.server.sightings import Sightings
-from cadenza.server.transitions import ALREADY_APPLIED, RunRecord
+from cadenza.store import run_records as transitions
+from cadenza.store.run_records import ALREADY_APPLIED
+from cadenza.store.sql import (
+    CHUNK as _CHUNK,
+)
+from cadenza.store.sql import (
+    DatabaseBusy,
+    SqlDatabase,
+    applied_transitions,
+    load_runs,
+    write_transitions,
+)
 from cadenza.store.tables import (
     artifacts,
     cache_entries,
@@ -33,73 +39,17 @@ from cadenza.store.tables import (
     task_runs,
 )
 
-_CHUNK = 500  # ids per IN (...) list
-_RUN_COLUMNS = ("id", "state_type", "state_name", "state_message", "start_time", "end_time",
-                "run_count", "retries", "result_ref")  # fmt: skip
-
-
 UNKNOWN_FLOW_RUN = (
     "no flow run with this id is recorded on the server; create it first (POST /api/flow_runs)"
 )
 
 
-class DatabaseBusy(Exception):
-    """The database stayed locked by another writer; the client should retry shortly."""
-
-
-class Store:
-    """Reads and writes of the run record at `url` (already migrated: see `schema.prepare`)."""
+class Store(SqlDatabase):
+    """Reads and writes of the run record at `url` (already migrated: see `urls.prepare`)."""
 
     def __init__(self, url: str, busy_timeout: float = 10.0) -> None:
-        self.url = url
-        self.busy_timeout = busy_timeout
-        self.sqlite_path = schema.sqlite_path(url)
+        super().__init__(url, busy_timeout)
         self.sightings = Sightings()  # flow runs seen alive, noted before any database wait
-        self._lock = threading.Lock() if self.sqlite_path is not None else None
-        if self.sqlite_path is not None:
-            self.engine = sa.create_engine(
-                f"sqlite:///{self.sqlite_path}",
-                connect_args={"timeout": busy_timeout, "check_same_thread": False},
-                pool_size=8,
-                max_overflow=32,
-            )
-            sa.event.listen(self.engine, "connect", self._sqlite_connect)
-            sa.event.listen(self.engine, "begin", self._sqlite_begin)
-        else:
-            self.engine = sa.create_engine(url, pool_pre_ping=True)
-
-    def _sqlite_connect(self, dbapi_conn: Any, _record: Any) -> None:  # DB-API: untyped
-        dbapi_conn.isolation_level = None  # transactions are begun explicitly (below)
-        dbapi_conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
-        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
-
-    @staticmethod
-    def _sqlite_begin(conn: sa.Connection) -> None:
-        write = conn.get_execution_options().get("cadenza_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        """One write transaction; `DatabaseBusy` if the database stays locked."""
-        lock = self._lock
-        if lock is not None and not lock.acquire(timeout=self.busy_timeout * 3):
-            raise DatabaseBusy("the server's write queue is full")
-        try:
-            with self.engine.connect() as conn:
-                conn = conn.execution_options(cadenza_write=True)
-                with conn.begin():
-                    yield conn
-        except OperationalError as exc:
-            text = str(exc.orig).lower()
-            if "locked" in text or "busy" in text or "deadlock" in text:
-                raise DatabaseBusy(str(exc.orig)) from None
-            raise
-        finally:
-            if lock is not None:
-                lock.release()
 
     # -- writes ---------------------------------------------------------------------------------
     def create_flow_run(self, run: dict[str, Any]) -> bool:
@@ -116,7 +66,7 @@ class Store:
         """Decide and, if accepted, apply one proposed transition of a flow or task run."""
         table = flow_runs if kind == "flow" else task_runs
         with self._write() as conn:
-            run = self._load_runs(conn, table, kind, [run_id]).get(run_id)  # locked first
+            run = load_runs(conn, table, kind, [run_id]).get(run_id)  # locked first
             if run is None:
                 return transitions.unknown_run(kind, run_id)
             if conn.execute(
@@ -127,7 +77,7 @@ class Store:
                 return Decision(DecisionKind.ACCEPT, ALREADY_APPLIED)
             decision, row = transitions.apply(run, transition_id, run_count, state)
             if row is not None:
-                self._write_transitions(conn, [row], [run])
+                write_transitions(conn, [row], [run])
             return decision
 
     def apply_batch(
@@ -151,11 +101,11 @@ class Store:
                 self._refuse_unknown_flow_runs(conn, task_rows)
                 conn.execute(self.insert_ignore(task_runs), task_rows)
             ids = list(dict.fromkeys(p.run_id for p in proposals))
-            runs = self._load_runs(conn, task_runs, "task", ids)
+            runs = load_runs(conn, task_runs, "task", ids)
             missing = [i for i in ids if i not in runs]
             if missing:
-                runs.update(self._load_runs(conn, flow_runs, "flow", missing))
-            applied = self._applied(conn, ids)
+                runs.update(load_runs(conn, flow_runs, "flow", missing))
+            applied = applied_transitions(conn, ids)
             rows = []
             for p in proposals:
                 key = (p.run_id, p.transition_id)
@@ -177,7 +127,7 @@ class Store:
                 applied.add(key)
                 rows.append(row)
                 accepted += 1
-            self._write_transitions(conn, rows, [r for r in runs.values() if r.dirty])
+            write_transitions(conn, rows, [r for r in runs.values() if r.dirty])
             if log_rows:  # a line whose id was seen before (a resent batch) is kept once
                 conn.execute(self._insert(logs).on_conflict_do_nothing(index_elements=["uid"]),
                              log_rows)  # fmt: skip
@@ -214,77 +164,6 @@ class Store:
         ]
         if problems:
             raise Refused(problems)
-
-    # The dialect's own INSERT (PostgreSQL's or SQLite's), both with on_conflict_do_*.
-    def _insert(self, table: sa.Table) -> Any:
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
-
-    def insert_ignore(self, table: sa.Table) -> Any:
-        """INSERT that skips a row whose ``id`` exists."""
-        return self._insert(table).on_conflict_do_nothing(index_elements=["id"])
-
-    def upsert(self, table: sa.Table, key: str) -> Any:
-        """INSERT that replaces the other columns of a row whose ``key`` exists."""
-        statement = self._insert(table)
-        columns = {c.name: statement.excluded[c.name] for c in table.columns if c.name != key}
-        return statement.on_conflict_do_update(index_elements=[key], set_=columns)
-
-    def _load_runs(
-        self, conn: sa.Connection, table: sa.Table, kind: str, ids: list[str]
-    ) -> dict[str, RunRecord]:
-        columns = [table.c[name] for name in _RUN_COLUMNS]
-        if kind == "task":
-            columns.append(table.c.flow_run_id)
-        runs: dict[str, RunRecord] = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = sorted(ids[start : start + _CHUNK])  # one lock order: no deadlocks
-            query = sa.select(*columns).where(table.c.id.in_(chunk)).order_by(table.c.id)
-            for row in conn.execute(query.with_for_update()):
-                runs[row.id] = RunRecord(kind, row)
-        scheduled = [r.id for r in runs.values() if transitions.needs_details(r)]
-        for start in range(0, len(scheduled), _CHUNK):
-            chunk = scheduled[start : start + _CHUNK]
-            latest = (
-                sa.select(sa.func.max(run_states.c.id))
-                .where(run_states.c.run_id.in_(chunk))
-                .group_by(run_states.c.run_id)
-            )
-            query = sa.select(run_states.c.run_id, run_states.c.details).where(
-                run_states.c.id.in_(latest)
-            )
-            for run_id, details in conn.execute(query):
-                runs[run_id].details = transitions.load_details(details)
-        return runs
-
-    @staticmethod
-    def _applied(conn: sa.Connection, ids: list[str]) -> set[tuple[str, str]]:
-        applied: set[tuple[str, str]] = set()
-        for start in range(0, len(ids), _CHUNK):
-            query = sa.select(run_states.c.run_id, run_states.c.transition_id).where(
-                run_states.c.run_id.in_(ids[start : start + _CHUNK])
-            )
-            applied.update((r, t) for r, t in conn.execute(query))
-        return applied
-
-    @staticmethod
-    def _write_transitions(
-        conn: sa.Connection, rows: list[dict[str, Any]], runs: list[RunRecord]
-    ) -> None:
-        if rows:
-            conn.execute(run_states.insert(), rows)
-        for kind, table in (("flow", flow_runs), ("task", task_runs)):
-            values = [r.values() for r in runs if r.kind == kind]
-            if values:
-                update = (
-                    table.update()
-                    .where(table.c.id == sa.bindparam("b_id"))
-                    .values({k: sa.bindparam(k) for k in values[0] if k != "b_id"})
-                )
-                conn.execute(update, values)
 
     # -- reads ----------------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""Which database the server uses, and bringing its schema to the head revision.
+"""Which database a SQLAlchemy-opened record (the server's, the scheduler's) uses, and bringing
+its schema to the head revision.
 
 A SQLite URL names a record file that the embedded backend may share, so it is migrated by
 `cadenza.store.database.ensure_schema` (file lock, snapshot fast path). Any other URL
