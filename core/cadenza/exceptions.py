@@ -99,6 +99,14 @@ class ServerIncompatible(CadenzaError):
     speaks (see docs/reference/http-api.md)."""
 
 
+class ObjectNotFound(CadenzaError, LookupError):
+    """A deployment, work pool, work queue or flow run named in a call does not exist."""
+
+
+class ObjectAlreadyExists(CadenzaError):
+    """A deployment or work pool of that name exists and the call did not ask to replace it."""
+
+
 __all__ = [
     "CadenzaError",
     "CancelledRun",
@@ -109,6 +117,8 @@ __all__ = [
     "MissingContextError",
     "MissingKeyError",
     "MissingResult",
+    "ObjectAlreadyExists",
+    "ObjectNotFound",
     "ParameterTypeError",
     "ResultIntegrityError",
     "ResultKeyMissingError",

@@ -18,10 +18,12 @@ from fastapi.responses import JSONResponse
 
 from cadenza._version import __version__
 from cadenza.blocks.exceptions import BlockDecryptionError
-from cadenza.server import API_VERSION, errors, resources, run_routes
+from cadenza.exceptions import ObjectAlreadyExists
+from cadenza.server import API_VERSION, deployment_routes, errors, resources, run_routes
 from cadenza.server.catalog import Catalog, Conflict
 from cadenza.server.guard import Guard
 from cadenza.server.reaper import Reaper
+from cadenza.server.scheduler import Scheduler
 from cadenza.server.store import DatabaseBusy, Store
 from cadenza.settings import spec
 from cadenza.store import urls as schema
@@ -45,9 +47,11 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         reaper = Reaper(store, spec.get("CADENZA_SERVER_REAPER_INTERVAL")).start()
+        scheduler = Scheduler(store, spec.get("CADENZA_SERVER_SCHEDULER_INTERVAL")).start()
         try:
             yield
         finally:
+            scheduler.stop()
             reaper.stop()
             store.close()
 
@@ -63,6 +67,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.include_router(_router(), prefix="/api")
     app.include_router(run_routes.router(store), prefix="/api")
     app.include_router(resources.router(Catalog(store)), prefix="/api")
+    app.include_router(deployment_routes.router(store), prefix="/api")
     _error_handlers(app)
     app.add_middleware(Guard, api_key=api_key)
     return app
@@ -84,6 +89,10 @@ def _router() -> APIRouter:
 
 def _error_handlers(app: FastAPI) -> None:
     errors.install(app)
+
+    @app.exception_handler(ObjectAlreadyExists)
+    async def exists(_request: Request, exc: ObjectAlreadyExists) -> JSONResponse:
+        return errors.error_response(409, str(exc))
 
     @app.exception_handler(Conflict)
     async def conflict(_request: Request, exc: Conflict) -> JSONResponse:

@@ -83,6 +83,22 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.05,
     ),
     Setting(
+        "CADENZA_SERVER_SCHEDULER_INTERVAL",
+        float,
+        5.0,
+        "Seconds between the scheduler's rounds: creating deployments' next runs and marking "
+        "late ones (runs are created ahead, so a run starts on time whatever this is).",
+        minimum=0.05,
+    ),
+    Setting(
+        "CADENZA_WORKER_POLL_INTERVAL",
+        float,
+        1.0,
+        "Seconds a worker or `serve` process waits between asks for due runs (it also wakes at "
+        "the next run's scheduled time, so scheduled runs start on time).",
+        minimum=0.01,
+    ),
+    Setting(
         "CADENZA_RESULTS_PERSIST_BY_DEFAULT",
         bool,
         False,

@@ -107,9 +107,7 @@ class SqlDatabase:
 
     # The dialect's own INSERT (PostgreSQL's or SQLite's), both with on_conflict_do_*.
     def _insert(self, table: sa.Table) -> Any:
-        if self.engine.dialect.name == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
+        return dialect_insert(self.engine.dialect.name, table)
 
     def insert_ignore(self, table: sa.Table) -> Any:
         """INSERT that skips a row whose ``id`` exists."""
@@ -120,6 +118,12 @@ class SqlDatabase:
         statement = self._insert(table)
         columns = {c.name: statement.excluded[c.name] for c in table.columns if c.name != key}
         return statement.on_conflict_do_update(index_elements=[key], set_=columns)
+
+
+def dialect_insert(dialect: str, table: sa.Table) -> Any:
+    """The dialect's own INSERT of `table` (PostgreSQL's or SQLite's: both have
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update``)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def load_runs(
@@ -185,6 +189,7 @@ __all__ = [
     "DatabaseBusy",
     "SqlDatabase",
     "applied_transitions",
+    "dialect_insert",
     "load_runs",
     "write_transitions",
 ]
