@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any
 
+from cadenza.client.deployment_routes import DeploymentRoutes
 from cadenza.client.errors import ApiError, NotFound, ServerUnavailable
 from cadenza.exceptions import ServerIncompatible
 from cadenza.settings import spec
@@ -190,7 +191,7 @@ class _Retrying:
         return answer
 
 
-class _Routes:
+class _Routes(DeploymentRoutes):
     """The API's routes, shared by both clients: each returns ``self._json(...)`` — the
     decoded answer from `ApiClient`, an awaitable of it from `AsyncApiClient`."""
 

@@ -1,0 +1,188 @@
+"""Where deployments live: the server (when ``CADENZA_API_URL`` is set) or the embedded record.
+
+`deployments_api()` returns one object with the same methods either way, so `serve`,
+`run_deployment`, `deploy` and the CLI are written once:
+
+- `HttpDeploymentsApi` calls the server's routes (its scheduler service creates the runs);
+- `LocalDeploymentsApi` opens the embedded record with SQLAlchemy and calls the very functions
+  the server's routes call (`cadenza.store.deployments`, `cadenza.store.scheduling`,
+  `cadenza.store.work_pools`); a `serve` process runs the scheduler's rounds itself
+  (`schedule`).
+
+Flow runs come back as dicts with at least ``id``, ``name``, ``state_type``, ``state_name``,
+``state_message``, ``deployment_id``, ``parameters``, ``tags``, ``expected_start_time`` and
+``parent_flow_run_id``.
+
+Importing this module imports SQLAlchemy; nothing on the path of ``import cadenza`` imports it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Protocol
+
+from cadenza.settings import spec
+from cadenza.store import deployments, scheduling, work_pools
+from cadenza.store.sql import SqlDatabase
+from cadenza.store.urls import default_database_url, prepare
+
+
+class DeploymentsApi(Protocol):
+    def apply(self, spec: dict[str, Any]) -> dict[str, Any]: ...
+    def read(self, ref: str) -> dict[str, Any]: ...
+    def list(self, flow_name: str | None = None) -> list[dict[str, Any]]: ...
+    def pause(self, ref: str) -> dict[str, Any]: ...
+    def resume(self, ref: str) -> dict[str, Any]: ...
+    def delete(self, ref: str) -> dict[str, Any]: ...
+    def create_flow_run(self, deployment_id: str, **body: Any) -> dict[str, Any]: ...
+    def read_flow_run(self, flow_run_id: str) -> dict[str, Any]: ...
+    def claim(
+        self, claimant: str, deployment_ids: list[str], limit: int, lease_seconds: float
+    ) -> dict[str, Any]: ...
+    def schedule(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def deployments_api() -> DeploymentsApi:
+    """The API of the record this process reports to (see the module docstring)."""
+    if spec.get("CADENZA_API_URL"):
+        return HttpDeploymentsApi()
+    return LocalDeploymentsApi()
+
+
+class HttpDeploymentsApi:
+    def __init__(self) -> None:
+        # lazily: httpx loads only when a server is configured
+        from cadenza.client.http import client_from_settings
+
+        self.client = client_from_settings()
+
+    def apply(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return dict(self.client.apply_deployment(spec))
+
+    def read(self, ref: str) -> dict[str, Any]:
+        if "/" in ref:
+            return dict(self.client.read_deployment_by_name(ref))
+        return dict(self.client.read_deployment(ref))
+
+    def list(self, flow_name: str | None = None) -> list[dict[str, Any]]:
+        return list(self.client.list_deployments(flow_name=flow_name))
+
+    def pause(self, ref: str) -> dict[str, Any]:
+        return dict(self.client.pause_deployment(self.read(ref)["id"]))
+
+    def resume(self, ref: str) -> dict[str, Any]:
+        return dict(self.client.resume_deployment(self.read(ref)["id"]))
+
+    def delete(self, ref: str) -> dict[str, Any]:
+        return dict(self.client.delete_deployment(self.read(ref)["id"]))
+
+    def create_flow_run(self, deployment_id: str, **body: Any) -> dict[str, Any]:
+        return dict(self.client.create_flow_run_from_deployment(deployment_id, **body))
+
+    def read_flow_run(self, flow_run_id: str) -> dict[str, Any]:
+        run = dict(self.client.get_flow_run(flow_run_id))
+        state = run.get("state") or {}
+        run.update(state_type=state.get("type"), state_name=state.get("name"),
+                   state_message=state.get("message"))  # fmt: skip
+        return run
+
+    def claim(
+        self, claimant: str, deployment_ids: list[str], limit: int, lease_seconds: float
+    ) -> dict[str, Any]:
+        return dict(
+            self.client.claim_deployment_runs(claimant, deployment_ids, limit, lease_seconds)
+        )
+
+    def schedule(self) -> None:
+        """Nothing: the server's scheduler service creates the runs."""
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class LocalDeploymentsApi:
+    """The embedded record (``$CADENZA_HOME/cadenza.db``), or the database at `url`."""
+
+    def __init__(self, url: str | None = None) -> None:
+        url = url or default_database_url()
+        prepare(url)
+        self.db = SqlDatabase(url)
+        self.dialect = self.db.engine.dialect.name
+
+    def apply(self, spec: dict[str, Any]) -> dict[str, Any]:
+
+        with self.db.write() as conn:
+            if spec.get("work_pool_name"):
+                work_pools.read_pool(conn, spec["work_pool_name"])
+            return deployments.apply_deployment(conn, spec)
+
+    def read(self, ref: str) -> dict[str, Any]:
+
+        with self.db.read() as conn:
+            return deployments.read_deployment(conn, ref)
+
+    def list(self, flow_name: str | None = None) -> list[dict[str, Any]]:
+
+        with self.db.read() as conn:
+            return deployments.list_deployments(conn, flow_name)
+
+    def pause(self, ref: str) -> dict[str, Any]:
+
+        with self.db.write() as conn:
+            return deployments.set_paused(conn, ref, True)
+
+    def resume(self, ref: str) -> dict[str, Any]:
+
+        with self.db.write() as conn:
+            return deployments.set_paused(conn, ref, False)
+
+    def delete(self, ref: str) -> dict[str, Any]:
+
+        with self.db.write() as conn:
+            return deployments.delete_deployment(conn, ref)
+
+    def create_flow_run(self, deployment_id: str, **body: Any) -> dict[str, Any]:
+
+        with self.db.write() as conn:
+            deployment = deployments.read_deployment(conn, deployment_id)
+            run, _ = deployments.create_flow_run(conn, deployment, dialect=self.dialect, **body)
+            return run
+
+    def read_flow_run(self, flow_run_id: str) -> dict[str, Any]:
+
+        with self.db.read() as conn:
+            return deployments.flow_run_summary(conn, flow_run_id)
+
+    def claim(
+        self, claimant: str, deployment_ids: list[str], limit: int, lease_seconds: float
+    ) -> dict[str, Any]:
+
+        with self.db.write() as conn:
+            return work_pools.claim_runs(
+                conn, dialect=self.dialect, claimant=claimant, lease_seconds=lease_seconds,
+                limit=limit, deployment_ids=deployment_ids,
+            )  # fmt: skip
+
+    def schedule(self) -> None:
+        """One round of the scheduler (a `serve` process on the embedded record runs it)."""
+
+        scheduling.schedule_runs(self.db)
+        scheduling.mark_late(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def claimant_name(prefix: str) -> str:
+    """A name that tells which process claimed a run: ``prefix@host:pid``."""
+    return f"{prefix}@{os.uname().nodename}:{os.getpid()}"
+
+
+__all__ = [
+    "DeploymentsApi",
+    "HttpDeploymentsApi",
+    "LocalDeploymentsApi",
+    "claimant_name",
+    "deployments_api",
+]
