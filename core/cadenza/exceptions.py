@@ -35,6 +35,32 @@ class InvalidTransition(CadenzaError):
     """The orchestrator rejected or aborted a proposed state transition."""
 
 
+class FlowRunNotRunnable(InvalidTransition):
+    """An existing flow run cannot be run (adopted): it is already in a final state.
+
+    `flow_run_id` and `state` (its current `State`) say which run and why.
+    """
+
+    def __init__(self, flow_run_id: str, state: object) -> None:
+        self.flow_run_id = flow_run_id
+        self.state = state
+        name = getattr(state, "name", None) or str(state)
+        super().__init__(
+            f"Flow run {flow_run_id} cannot be run: it is already {name}, a final state"
+        )
+
+
+class EntrypointError(CadenzaError):
+    """A flow's entrypoint (``path/to/file.py:attr`` or ``package.module:attr``) could not be
+    loaded: malformed, a missing file or attribute, or an error while importing it (chained).
+    The message names the entrypoint and the problem."""
+
+
+class SourceError(CadenzaError):
+    """A flow's source (a local directory or a git repository) could not be made available;
+    for git, the message includes git's own error output (credentials masked)."""
+
+
 class TerminationSignal(SystemExit):
     """Raised in the main thread when the process receives SIGTERM during a run.
 
@@ -111,7 +137,9 @@ __all__ = [
     "CadenzaError",
     "CancelledRun",
     "CrashedRun",
+    "EntrypointError",
     "FailedRun",
+    "FlowRunNotRunnable",
     "InvalidStorageKey",
     "InvalidTransition",
     "MissingContextError",
@@ -123,6 +151,7 @@ __all__ = [
     "ResultIntegrityError",
     "ResultKeyMissingError",
     "ServerIncompatible",
+    "SourceError",
     "StoreError",
     "TaskTimeoutError",
     "TerminationSignal",

@@ -14,6 +14,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     import inspect
+    import os
     from collections.abc import Callable, Coroutine, Iterable
     from typing import Any, Literal
 
@@ -42,6 +43,10 @@ class Flow(OptionsMixin, Generic[P, R]):
 
     cache_policy_in_effect = None  # flow runs are not cached
     refresh_cache = False
+    #: Where a flow loaded by `from_source` came from, as given (else None): its source (a
+    #: directory or a git URL) and its entrypoint in that source. A deployment stores them.
+    source: str | None = None
+    source_entrypoint: str | None = None
 
     _OPTIONS = (
         "name",
@@ -185,6 +190,43 @@ class Flow(OptionsMixin, Generic[P, R]):
     def on_cancellation(self, fn: _Hook) -> _Hook:
         return self._add_hook("on_cancellation", fn)
 
+    @classmethod
+    def from_source(cls, source: str | os.PathLike[str], entrypoint: str) -> Flow[..., Any]:
+        """The flow at `entrypoint` (``path/to/file.py:name`` or ``package.module:name``) in
+        `source`: a local directory, used in place, or a git repository URL (optionally
+        ``#branch``), cloned into a temporary directory kept until the process exits.
+
+        The flow records both (`source`, `source_entrypoint`). Errors:
+        `cadenza.exceptions.SourceError` (the source cannot be had),
+        `cadenza.exceptions.EntrypointError` (nothing loadable there, or not a flow).
+        See `cadenza.deployments.sources` and `cadenza.deployments.entrypoints`.
+        """
+        # lazily: git, subprocess and importlib machinery only when loading from a source
+        import tempfile
+        from pathlib import Path
+
+        from cadenza.deployments.entrypoints import load_entrypoint
+        from cadenza.deployments.sources import is_git_source, materialize
+        from cadenza.exceptions import EntrypointError
+
+        text = str(source)
+        if is_git_source(text):
+            workdir = Path(tempfile.mkdtemp(prefix="cadenza-source-"))
+            _remove_at_exit(workdir)
+            directory = materialize(text, workdir)
+        else:
+            directory = materialize(text, Path(tempfile.gettempdir()))  # used in place
+        loaded = load_entrypoint(entrypoint, base_dir=directory)
+        if not isinstance(loaded, Flow):
+            what = type(loaded).__name__
+            hint = "; decorate it with @flow" if callable(loaded) else ""
+            raise EntrypointError(
+                f"Entrypoint {entrypoint!r} in {text!r} is a {what}, not a flow{hint}"
+            )
+        loaded.source = text
+        loaded.source_entrypoint = entrypoint
+        return loaded
+
     # Typed by overloads for type checkers (`overload` is the identity at run time). A call
     # checks the arguments against the function's; ``return_state=True`` gives the final `State`
     # (for an ``async def`` flow, a coroutine of it).
@@ -242,6 +284,15 @@ class Flow(OptionsMixin, Generic[P, R]):
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r}, fn={self.fn.__qualname__})"
+
+
+def _remove_at_exit(directory: os.PathLike[str]) -> None:
+    """Delete `directory` (a clone made by `Flow.from_source`) when the process exits."""
+    # lazily: only a flow loaded from a git source needs these
+    import atexit
+    import shutil
+
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
 
 
 @overload

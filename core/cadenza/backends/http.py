@@ -21,6 +21,8 @@ docs/reference/http-api.md).
   the request it came in is done with (a batch journaled again whole is refused again).
 - While a flow run of this process is active, its lease on the server is renewed by heartbeats
   (`cadenza.backends.heartbeat`); a process that dies leaves a run the server marks Crashed.
+  A flow run adopted from the server (created there ahead of time; `cadenza.engine.adoption`)
+  is created as any other — the server ignores a run it has — and its lease renewed at once.
 - Cache entries and artifacts travel in the same batches (and journal); `read_cache` asks the
   server (`GET /api/cache_entries`) for a key this process has not written itself, and counts
   an unreachable server as a miss.
@@ -112,6 +114,10 @@ class HttpBackend(Recorder):
         body["lease_seconds"] = self.heartbeat.lease  # expires unless renewed (heartbeat.py)
         self._sync(wire.Request("flow_run", body))
         self.heartbeat.add(run.id, run.name)
+        if run.state is not None and not self._down:
+            # An adopted run (cadenza.engine.adoption): the server has it already and ignored
+            # the creation's lease, so the lease is taken over now rather than at the first beat.
+            self.heartbeat.beat()
 
     def propose(self, run: Run, state: State, transition_id: str | None = None) -> Decision:
         if run.kind != "flow":

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from cadenza import observers
 from cadenza.backends import get_backend
 from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
+from cadenza.engine.adoption import adopted_run
 from cadenza.engine.drivers import drive_async, drive_sync
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.parameters import bind_parameters, jsonable_parameters, validate_parameters
@@ -100,6 +101,10 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
 
     parent = _flow_run_ctx.get()
     parent_task = _task_run_ctx.get()
+    adopted = adopted_run.get() if parent is None else None
+    if adopted is not None:  # this call runs an existing flow run; its subflows are new runs
+        adopted.check_runnable()  # a final run is refused before anything is recorded
+        adopted_run.set(None)
     backend = parent.backend if parent is not None else get_backend()
     error: ParameterTypeError | None = None
     bound = None
@@ -123,6 +128,8 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
         parent.flow_run.id if parent is not None else None,
         parent_task.task_run.id if parent_task is not None else None,
     )
+    if adopted is not None:
+        adopted.apply(run)
     run.entrypoint = flow.entrypoint
     run.result_options = (flow.persist_result, flow.result_storage, flow.result_serializer)
     ctx = FlowRunContext(flow, run, backend, bool(flow.log_prints), flow.task_runner)

@@ -54,6 +54,9 @@ def lifecycle(
     """
     kind = "Flow" if run.kind == "flow" else "Task"
     decision = backend.propose(run, State(_PENDING, "Pending"))
+    while decision.kind is _WAIT:  # an adopted flow run Scheduled for later: wait until then
+        yield (SLEEP, decision.delay)
+        decision = backend.propose(run, State(_PENDING, "Pending"))
     if decision.kind is not _ACCEPT:
         raise InvalidTransition(f"{kind} run {run.name!r} could not start: {decision.reason}")
     cache_key = None
@@ -66,6 +69,7 @@ def lifecycle(
                 if owner.on_completion_hooks:
                     yield from run_hooks(owner, run, hit, owner.on_completion_hooks)
                 return hit
+    first = True
     while True:
         run.run_count += 1
         name = "Running" if run.run_count == 1 else "Retrying"
@@ -75,10 +79,11 @@ def lifecycle(
             decision = backend.propose(run, State(_RUNNING, name))
         if decision.kind is not _ACCEPT:
             raise InvalidTransition(f"{kind} run {run.name!r} could not run: {decision.reason}")
-        if run.kind == "flow" and run.run_count == 1:
+        if run.kind == "flow" and first:
             # On record before any user code runs: a process killed from here on leaves a run
             # that is marked Crashed (by the next process, or the server's reaper), never none.
             backend.flush()
+        first = False
         if owner.on_running_hooks:
             yield from run_hooks(owner, run, run.state, owner.on_running_hooks)
 

@@ -22,6 +22,7 @@ import sqlite3
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
@@ -46,13 +47,25 @@ def _insert(table: sa.Table, prefix: str | None = None) -> sa.Insert:
     return stmt.prefix_with(prefix) if prefix else stmt
 
 
-def _upsert(table: sa.Table, update: tuple[str, ...]) -> sa.Insert:
-    """INSERT; on a clash of primary keys, UPDATE only the columns `update` names."""
+# What a flow run's row takes from each process that records it, besides its progress: the
+# owner (so crash detection asks about the process running it now), its tags (the record's
+# merged with the flow's) and, when it has one, its entrypoint. A flow run created ahead of time
+# (Scheduled, by a scheduler) and adopted by another process (`cadenza.engine.adoption`) thereby
+# becomes that process's run; for a run recorded by one process these values never change.
+_FLOW_RUN_OWNER = ("pid", "hostname", "process_start", "tags")
+_KEPT_UNLESS_GIVEN = ("entrypoint",)
+
+
+def _upsert(
+    table: sa.Table, update: tuple[str, ...], unless_null: tuple[str, ...] = ()
+) -> sa.Insert:
+    """INSERT; on a clash of primary keys, UPDATE only the columns `update` names, and those
+    `unless_null` names to the new value when it is not NULL."""
     stmt = sqlite.insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=list(table.primary_key.columns),
-        set_={table.c[name]: stmt.excluded[name] for name in update},
-    )
+    values: dict[sa.Column[Any], Any] = {table.c[name]: stmt.excluded[name] for name in update}
+    for name in unless_null:
+        values[table.c[name]] = sa.func.coalesce(stmt.excluded[name], table.c[name])
+    return stmt.on_conflict_do_update(index_elements=list(table.primary_key.columns), set_=values)
 
 
 # Columns the embedded writer never has a value for (say, a lease only a server renews), by
@@ -91,14 +104,17 @@ def _statements() -> dict[str, tuple[sa.Executable, list[str] | None]]:
     """Name -> (statement, the columns of an INSERT's VALUES or None when it names its own).
 
     The names are those the writers import; the semantics are the embedded writer's: a run row
-    is upserted (only its progress changes), a state or artifact row is added once (OR IGNORE:
-    a resent transition id changes nothing), a log line is appended, and a cache entry replaces
-    an older one under the same key.
+    is upserted (only its progress changes, and a flow run's owner: see `_FLOW_RUN_OWNER`), a
+    state or artifact row is added once (OR IGNORE: a resent transition id changes nothing), a
+    log line is appended, and a cache entry replaces an older one under the same key.
     """
     t = tables
     a = t.artifacts
     return {
-        "UPSERT_FLOW_RUN": (_upsert(t.flow_runs, _RUN_PROGRESS), _written(t.flow_runs)),
+        "UPSERT_FLOW_RUN": (
+            _upsert(t.flow_runs, (*_RUN_PROGRESS, *_FLOW_RUN_OWNER), _KEPT_UNLESS_GIVEN),
+            _written(t.flow_runs),
+        ),
         "UPSERT_TASK_RUN": (
             _upsert(t.task_runs, (*_RUN_PROGRESS, "cache_key")),
             _written(t.task_runs),

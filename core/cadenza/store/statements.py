@@ -12,10 +12,12 @@ UPSERT_FLOW_RUN = (
     "parent_task_run_id, parameters, tags, state_type, state_name, state_message, created, "
     "start_time, end_time, run_count, result_ref, pid, hostname, process_start, entrypoint, "
     "resumed_from, retries) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-    "?, ?, ?) ON CONFLICT (id) DO UPDATE SET state_type = excluded.state_type, state_name = "
-    "excluded.state_name, state_message = excluded.state_message, start_time = "
-    "excluded.start_time, end_time = excluded.end_time, run_count = excluded.run_count, "
-    "result_ref = excluded.result_ref"
+    "?, ?, ?) ON CONFLICT (id) DO UPDATE SET tags = excluded.tags, state_type = "
+    "excluded.state_type, state_name = excluded.state_name, state_message = "
+    "excluded.state_message, start_time = excluded.start_time, end_time = excluded.end_time, "
+    "run_count = excluded.run_count, result_ref = excluded.result_ref, pid = excluded.pid, "
+    "hostname = excluded.hostname, process_start = excluded.process_start, entrypoint = "
+    "coalesce(excluded.entrypoint, flow_runs.entrypoint)"
 )
 UPSERT_FLOW_RUN_PARAMS = (
     "id",
