@@ -18,7 +18,7 @@ from cadenza.engine.caching import cache_key_for, cached_state, record_entry
 from cadenza.engine.signals import interruption
 from cadenza.exceptions import InvalidTransition, TaskTimeoutError
 from cadenza.logging.loggers import run_logger
-from cadenza.orchestration import DecisionKind
+from cadenza.orchestration import Decision, DecisionKind
 from cadenza.results import persist_state
 from cadenza.states import (
     AwaitingRetry,
@@ -43,6 +43,7 @@ _COMPLETED = StateType.COMPLETED
 _FAILED = StateType.FAILED
 _CANCELLED = StateType.CANCELLED
 _CRASHED = StateType.CRASHED
+_ALREADY_PENDING = Decision(DecisionKind.ACCEPT, "the run is Pending already")
 
 
 def lifecycle(
@@ -53,7 +54,11 @@ def lifecycle(
     `args` / `kwargs` are the call's arguments, used only to name a persisted result.
     """
     kind = "Flow" if run.kind == "flow" else "Task"
-    decision = backend.propose(run, State(_PENDING, "Pending"))
+    current = run.state
+    if current is not None and current.type is _PENDING:  # adopted, claimed by a worker
+        decision = _ALREADY_PENDING
+    else:
+        decision = backend.propose(run, State(_PENDING, "Pending"))
     while decision.kind is _WAIT:  # an adopted flow run Scheduled for later: wait until then
         yield (SLEEP, decision.delay)
         decision = backend.propose(run, State(_PENDING, "Pending"))
