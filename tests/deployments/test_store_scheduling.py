@@ -238,7 +238,7 @@ def test_run_parameters_are_checked_against_the_flow(db: SqlDatabase) -> None:
         db, schedules=[], parameter_schema={"properties": {"n": {}}, "required": []}
     )
     with db.write() as conn:
-        with pytest.raises(ValueError, match="takes no parameter.*bogus"):
+        with pytest.raises(ValueError, match=r"takes no parameter.*bogus"):
             deployments.create_flow_run(conn, deployment, dialect=db.engine.dialect.name,
                                         parameters={"bogus": 1})  # fmt: skip
         run, created = deployments.create_flow_run(
