@@ -23,8 +23,10 @@ from cadenza.tasks import Task, task
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
-if TYPE_CHECKING:  # type checkers see the two names __getattr__ below provides lazily
+if TYPE_CHECKING:  # type checkers see the names __getattr__ below provides lazily
     from cadenza.client import get_client as get_client
+    from cadenza.deployments.runner import deploy as deploy
+    from cadenza.deployments.runner import serve as serve
     from cadenza.plugins.markers import hookimpl as hookimpl
 
 __all__ = [
@@ -34,11 +36,13 @@ __all__ = [
     "Task",
     "__version__",
     "allow_failure",
+    "deploy",
     "flow",
     "get_client",
     "get_run_logger",
     "hookimpl",
     "quote",
+    "serve",
     "tags",
     "task",
     "unmapped",
@@ -76,6 +80,10 @@ def __getattr__(name: str) -> object:
         from cadenza.plugins.markers import hookimpl
 
         return hookimpl
+    if name in ("serve", "deploy"):  # lazily: the deployment machinery loads when used
+        from cadenza.deployments import runner
+
+        return getattr(runner, name)
     if name == "get_client":  # lazily: httpx loads only when a client is asked for
         from cadenza.client import get_client
 

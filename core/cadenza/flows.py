@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         Serializer,
     )
     from cadenza._options import _Hook
+    from cadenza.deployments.deployment import RunnerDeployment
     from cadenza.states import State
     from cadenza.task_runners.base import TaskRunner
 
@@ -227,6 +228,90 @@ class Flow(OptionsMixin, Generic[P, R]):
         loaded.source_entrypoint = entrypoint
         return loaded
 
+    def to_deployment(
+        self,
+        name: str | None = None,
+        *,
+        interval: Any = None,
+        cron: str | Iterable[str] | None = None,
+        rrule: str | Iterable[str] | None = None,
+        paused: bool | None = None,
+        schedule: Any = None,
+        schedules: Iterable[Any] | None = None,
+        concurrency_limit: int | None = None,
+        parameters: dict[str, Any] | None = None,
+        description: str | None = None,
+        tags: Iterable[str] | None = None,
+        version: str | None = None,
+        work_pool_name: str | None = None,
+        work_queue_name: str | None = None,
+        job_variables: dict[str, Any] | None = None,
+        timezone: str | None = None,
+        catchup: bool = False,
+        late_after: float | None = None,
+        **prefect_options: Any,
+    ) -> RunnerDeployment:
+        """A deployment of this flow (Prefect 3's `to_deployment`), for `serve` or `deploy`.
+
+        `parameters` are its default parameters, checked against the flow's signature now
+        (`ValueError` naming any it does not take). Schedules: `interval` (seconds or a
+        timedelta), `cron`, `rrule` (each one or several, in `timezone`), `schedule` /
+        `schedules` (`cadenza.schedules` objects). `catchup` (run the slots missed while nothing
+        ran them, or only the latest) and `late_after` (seconds after which a run that has not
+        started is Late) are the schedule's policies; `concurrency_limit` bounds its runs at
+        once. See `cadenza.deployments.deployment`.
+        """
+        # lazily: the deployment machinery (schedules, SQLAlchemy) loads only when deploying
+        from cadenza.deployments.deployment import to_deployment
+
+        return to_deployment(
+            self, name, interval=interval, cron=cron, rrule=rrule, paused=paused,
+            schedule=schedule, schedules=schedules, concurrency_limit=concurrency_limit,
+            parameters=parameters, description=description, tags=tags, version=version,
+            work_pool_name=work_pool_name, work_queue_name=work_queue_name,
+            job_variables=job_variables, timezone=timezone, catchup=catchup,
+            late_after=late_after, **prefect_options,
+        )  # fmt: skip
+
+    def serve(
+        self,
+        name: str | None = None,
+        *,
+        limit: int | None = None,
+        pause_on_shutdown: bool = True,
+        print_starting_message: bool = True,
+        **deployment_options: Any,
+    ) -> None:
+        """Create or update a deployment of this flow and run its runs from this process
+        until it is stopped (Prefect 3's `serve`): with a schedule (`cron=`, `interval=`,
+        `rrule=`, ...: the options of `to_deployment`), and whenever one is asked for
+        (``cadenza deployments run``, `run_deployment`). Works on the embedded record (this
+        process also schedules) and against a server. `limit`: runs at once."""
+        # lazily: the runner loads only when serving
+        from cadenza.deployments.runner import serve
+
+        deployment = self.to_deployment(name, **deployment_options)
+        serve(deployment, limit=limit, pause_on_shutdown=pause_on_shutdown,
+              print_starting_message=print_starting_message)  # fmt: skip
+
+    def deploy(
+        self,
+        name: str,
+        work_pool_name: str | None = None,
+        *,
+        print_next_steps: bool = True,
+        **deployment_options: Any,
+    ) -> str:
+        """Register a deployment of this flow for the workers of `work_pool_name` (Prefect 3's
+        `deploy`; images are not built: the worker runs the code where it finds it — the
+        deployment's path or source). Returns its id."""
+        # lazily: the deployment machinery loads only when deploying
+        from cadenza.deployments.runner import deploy
+
+        deployment = self.to_deployment(name, work_pool_name=work_pool_name,
+                                        **_without_build_options(deployment_options))  # fmt: skip
+        return deploy(deployment, print_next_steps_message=print_next_steps)[0]
+
     # Typed by overloads for type checkers (`overload` is the identity at run time). A call
     # checks the arguments against the function's; ``return_state=True`` gives the final `State`
     # (for an ``async def`` flow, a coroutine of it).
@@ -293,6 +378,15 @@ def _remove_at_exit(directory: os.PathLike[str]) -> None:
     import shutil
 
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
+
+
+_BUILD_OPTIONS = ("image", "build", "push")
+
+
+def _without_build_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Prefect's `deploy` builds and pushes images; cadenza's workers run the code where the
+    deployment says it is, so these options are accepted and have nothing to do."""
+    return {k: v for k, v in options.items() if k not in _BUILD_OPTIONS}
 
 
 @overload

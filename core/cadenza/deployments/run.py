@@ -1,0 +1,110 @@
+"""`run_deployment`: ask for a run of a deployment, and wait for it (Prefect 3's signature).
+
+The run is created Scheduled in the record this process reports to; a worker of the
+deployment's pool, or the `serve` process serving it, executes it. Called inside a flow run
+(with ``as_subflow``, the default), the new run records that flow run (and the task run, when
+called from a task) as its parent, so it shows as a child of the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from cadenza.context import _flow_run_ctx, _task_run_ctx
+from cadenza.deployments.api import deployments_api
+from cadenza.states import TERMINAL_STATES, State, StateType
+
+_FINAL = {t.value for t in TERMINAL_STATES}
+
+
+@dataclass
+class DeploymentFlowRun:
+    """A flow run of a deployment, as `run_deployment` returns it (Prefect returns its
+    client's ``FlowRun``; the same names are here)."""
+
+    id: str
+    name: str
+    deployment_id: str | None
+    flow_name: str | None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    state: State[Any] | None = None
+    expected_start_time: float | None = None
+    parent_flow_run_id: str | None = None
+
+    @classmethod
+    def from_record(cls, run: dict[str, Any]) -> DeploymentFlowRun:
+        state = None
+        if run.get("state_type"):
+            state = State(StateType(run["state_type"]), run.get("state_name"),
+                          run.get("state_message"))  # fmt: skip
+        return cls(
+            id=run["id"], name=run["name"], deployment_id=run.get("deployment_id"),
+            flow_name=run.get("flow_name"), parameters=dict(run.get("parameters") or {}),
+            tags=list(run.get("tags") or ()), state=state,
+            expected_start_time=run.get("expected_start_time"),
+            parent_flow_run_id=run.get("parent_flow_run_id"),
+        )  # fmt: skip
+
+
+def _epoch(when: _dt.datetime | float | None) -> float | None:
+    if when is None or isinstance(when, (int, float)):
+        return when
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    return when.timestamp()
+
+
+def run_deployment(
+    name: str,
+    client: Any = None,
+    parameters: dict[str, Any] | None = None,
+    scheduled_time: _dt.datetime | float | None = None,
+    flow_run_name: str | None = None,
+    timeout: float | None = None,
+    poll_interval: float = 1.0,
+    tags: list[str] | None = None,
+    idempotency_key: str | None = None,
+    work_queue_name: str | None = None,
+    as_subflow: bool = True,
+    job_variables: dict[str, Any] | None = None,
+) -> DeploymentFlowRun:
+    """Create a run of deployment `name` (``"flow/deployment"`` or its id) and wait up to
+    `timeout` seconds for it to end (None: until it ends; 0: return at once).
+
+    Returns the run as it is when the call returns: check ``.state``. Raises
+    `cadenza.exceptions.ObjectNotFound` (embedded) or the client's ``NotFound`` (server) for an
+    unknown deployment, and ``ValueError`` / an API error for parameters the flow does not take.
+    `client` and `work_queue_name` are accepted for Prefect compatibility; the deployment's
+    queue is used.
+    """
+    parent = _flow_run_ctx.get() if as_subflow else None
+    parent_task = _task_run_ctx.get() if as_subflow else None
+    api = deployments_api()
+    try:
+        deployment = api.read(name)
+        run = api.create_flow_run(
+            deployment["id"], parameters=dict(parameters or {}),
+            scheduled_time=_epoch(scheduled_time), name=flow_run_name, tags=list(tags or ()),
+            idempotency_key=idempotency_key, job_variables=dict(job_variables or {}),
+            parent_flow_run_id=parent.flow_run.id if parent is not None else None,
+            parent_task_run_id=parent_task.task_run.id if parent_task is not None else None,
+        )  # fmt: skip
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while run.get("state_type") not in _FINAL:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            pause = poll_interval
+            if deadline is not None:
+                pause = min(pause, max(0.0, deadline - time.monotonic()))
+            time.sleep(pause)
+            run = api.read_flow_run(run["id"])
+        return DeploymentFlowRun.from_record(run)
+    finally:
+        api.close()
+
+
+__all__ = ["DeploymentFlowRun", "run_deployment"]
