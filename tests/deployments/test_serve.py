@@ -139,8 +139,12 @@ def _check_run_deployment_links_parent_and_child() -> None:
     try:
         # timeout=0: back at once, Scheduled
         quick = run_deployment("etl/served", parameters={"n": 1}, timeout=0)
-        assert quick.state is not None and quick.state.type.value in ("SCHEDULED", "PENDING",
-                                                                       "RUNNING", "COMPLETED")
+        assert quick.state is not None and quick.state.type.value in (
+            "SCHEDULED",
+            "PENDING",
+            "RUNNING",
+            "COMPLETED",
+        )
         state = parent(3, return_state=True)
         assert state.type.value == "COMPLETED", state
         child_id = state.result()
