@@ -66,8 +66,8 @@ def test_hostile_text_is_stored_as_given_where_it_can_be(client) -> None:
 
 def test_runs_of_a_deployment_are_created_once_and_claimed_once(client) -> None:
     client.post("/api/work_pools", json={"name": "pool", "concurrency_limit": 3})
-    deployment = client.post("/api/deployments",
-                             json=_deployment(work_pool_name="pool", schedules=[])).json()  # fmt: skip
+    spec = _deployment(work_pool_name="pool", schedules=[])
+    deployment = client.post("/api/deployments", json=spec).json()
     first = client.post(f"/api/deployments/{deployment['id']}/create_flow_run",
                         json={"idempotency_key": "k", "parameters": {"n": 7}})  # fmt: skip
     second = client.post(f"/api/deployments/{deployment['id']}/create_flow_run",
