@@ -86,7 +86,7 @@ class Runner:
                 if run_once:
                     break
                 self._stop.wait(self._sleep_for(next_due))
-            self._wait_for_children()
+            self.wait_for_runs()
         finally:
             if self.pause_on_shutdown and not run_once:
                 for deployment_id in self.deployments:
@@ -148,7 +148,8 @@ class Runner:
         message = f"The process running this flow run {reason} before the run ended"
         crash(current, message, message)
 
-    def _wait_for_children(self) -> None:
+    def wait_for_runs(self) -> None:
+        """Wait until the runs this runner started have ended."""
         while self.children:
             self._reap_children()
             time.sleep(0.05)
