@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from cadenza.server.deployment_models import (
     ClaimIn,
+    PoolName,
     DeploymentClaimIn,
     DeploymentIn,
     FlowRunFromDeploymentIn,
@@ -22,12 +23,14 @@ from cadenza.server.deployment_models import (
     WorkQueueIn,
 )
 from cadenza.server.errors import CONFLICT, NOT_FOUND
+from cadenza.server.models import Id
 from cadenza.store import deployments as store_deployments
 from cadenza.store import work_pools as pools
 from cadenza.store.sql import SqlDatabase
 
-DeploymentRef = Annotated[str, Path(description="a deployment's id")]
-PoolRef = Annotated[str, Path(description="a work pool's name")]
+DeploymentRef = Annotated[Id, Path(description="a deployment's id")]
+PoolRef = Annotated[PoolName, Path(description="a work pool's name")]
+QueueRef = Annotated[PoolName, Path(description="a work queue's name")]
 FOUND_OR_CONFLICT = {**NOT_FOUND, **CONFLICT}
 
 
@@ -164,12 +167,12 @@ def router(db: SqlDatabase) -> APIRouter:
             )
 
     @api.post("/work_pools/{name}/queues/{queue}/pause", responses=NOT_FOUND)
-    def pause_work_queue(name: PoolRef, queue: str) -> dict[str, Any]:
+    def pause_work_queue(name: PoolRef, queue: QueueRef) -> dict[str, Any]:
         with db.write() as conn:
             return pools.set_queue_paused(conn, name, queue, True)
 
     @api.post("/work_pools/{name}/queues/{queue}/resume", responses=NOT_FOUND)
-    def resume_work_queue(name: PoolRef, queue: str) -> dict[str, Any]:
+    def resume_work_queue(name: PoolRef, queue: QueueRef) -> dict[str, Any]:
         with db.write() as conn:
             return pools.set_queue_paused(conn, name, queue, False)
 
