@@ -299,7 +299,7 @@ def test_construct_schedule_builds_each_kind() -> None:
 )
 def test_construct_schedule_rejects(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        construct_schedule(**kwargs)  # type: ignore[arg-type]
+        construct_schedule(**kwargs)  # type: ignore[arg-type]  # a wrong type, on purpose
 
 
 # -- bad input ------------------------------------------------------------------------------------
@@ -316,7 +316,7 @@ def test_construct_schedule_rejects(kwargs: dict[str, object], message: str) -> 
         (lambda: IntervalSchedule(0), "interval must be positive, not 0"),
         (lambda: IntervalSchedule(-5.5), "interval must be positive, not -5.5"),
         (lambda: IntervalSchedule(timedelta(0)), "not datetime.timedelta(0)"),
-        (lambda: IntervalSchedule("60"), "not '60'"),  # type: ignore[arg-type]
+        (lambda: IntervalSchedule("60"), "not '60'"),  # type: ignore[arg-type]  # a wrong type, on purpose
         (lambda: RRuleSchedule("FREQ=SOMETIMES"), "unparsable rrule 'FREQ=SOMETIMES'"),
         (lambda: RRuleSchedule(""), "unparsable rrule ''"),
         (lambda: Cron("0 0 * *"), "invalid cron expression '0 0 * *'"),
@@ -326,7 +326,7 @@ def test_construct_schedule_rejects(kwargs: dict[str, object], message: str) -> 
 )
 def test_bad_input_is_a_value_error_naming_the_value(build: object, named: str) -> None:
     with pytest.raises(ValueError) as caught:
-        build()  # type: ignore[operator]
+        build()  # type: ignore[operator]  # a wrong type, on purpose
     assert named in str(caught.value)
 
 
@@ -377,7 +377,7 @@ def test_the_wrappers_parameters_are_not_shared() -> None:
 )
 def test_schedule_rejects(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        Schedule(**kwargs)  # type: ignore[arg-type]
+        Schedule(**kwargs)  # type: ignore[arg-type]  # a wrong type, on purpose
 
 
 # -- import weight --------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Path, Query, Response
 
 from cadenza.server.deployment_models import (
     ClaimIn,
-    PoolName,
     DeploymentClaimIn,
     DeploymentIn,
     FlowRunFromDeploymentIn,
+    PoolName,
     WorkerHeartbeatIn,
     WorkPoolIn,
     WorkQueueIn,
@@ -32,6 +32,12 @@ DeploymentRef = Annotated[Id, Path(description="a deployment's id")]
 PoolRef = Annotated[PoolName, Path(description="a work pool's name")]
 QueueRef = Annotated[PoolName, Path(description="a work queue's name")]
 FOUND_OR_CONFLICT = {**NOT_FOUND, **CONFLICT}
+UPDATED: dict[int | str, dict[str, Any]] = {
+    200: {"model": dict[str, Any], "description": "Updated (201: created)"}
+}
+EXISTED: dict[int | str, dict[str, Any]] = {
+    200: {"model": dict[str, Any], "description": "The run of this idempotency key, created before"}
+}
 
 
 def router(db: SqlDatabase) -> APIRouter:
@@ -39,7 +45,7 @@ def router(db: SqlDatabase) -> APIRouter:
     dialect = db.engine.dialect.name
 
     # -- deployments ----------------------------------------------------------------------------
-    @api.post("/deployments", status_code=201, responses=NOT_FOUND)
+    @api.post("/deployments", status_code=201, responses={**NOT_FOUND, **UPDATED})
     def apply_deployment(body: DeploymentIn, response: Response) -> dict[str, Any]:
         """Create the deployment, or update the one of that flow and name (200)."""
         spec = body.model_dump(exclude_unset=True)
