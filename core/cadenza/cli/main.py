@@ -29,6 +29,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "Create a new collection from the template; list installed ones.",
     ),
     "server": ("cadenza.cli.server:server", "Run the coordination server (HTTP API)."),
+    "deployments": (
+        "cadenza.cli.deployments:deployments",
+        "List, show, run, pause, resume and delete deployments.",
+    ),
+    "deploy": ("cadenza.cli.deploy:deploy", "Create or update deployments from cadenza.yaml."),
 }
 
 

@@ -29,17 +29,22 @@ def runs() -> None:
 @click.option("--state", "state", metavar="TYPE",
               help="Only runs in this state type (e.g. COMPLETED, failed).")  # fmt: skip
 @click.option("--flow", "flow_name", metavar="NAME", help="Only runs of this flow.")
-def ls(as_json: bool, limit: int, state: str | None, flow_name: str | None) -> None:
+@click.option("--deployment", metavar="FLOW/NAME",
+              help="Only runs of this deployment (its flow/name or id).")  # fmt: skip
+def ls(
+    as_json: bool, limit: int, state: str | None, flow_name: str | None, deployment: str | None
+) -> None:
     """List flow runs, newest first."""
+    filters = {"limit": limit, "state": state, "flow_name": flow_name, "deployment": deployment}
     if api_url():
         with open_api() as client:
-            items = client.list_flow_runs(limit=limit, state=state, flow_name=flow_name)
+            items = client.list_flow_runs(**filters)
     else:
         # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.store.queries import list_flow_runs
 
         with open_record() as conn:
-            items = list_flow_runs(conn, limit=limit, state=state, flow_name=flow_name)
+            items = list_flow_runs(conn, **filters)
     if as_json:
         _emit_json(items)
         return
@@ -50,7 +55,8 @@ def ls(as_json: bool, limit: int, state: str | None, flow_name: str | None) -> N
 
     console = Console()
     if not items:
-        console.print("No flow runs recorded." if not (state or flow_name) else "No matching runs.")
+        filtered = state or flow_name or deployment
+        console.print("No matching runs." if filtered else "No flow runs recorded.")
         return
     console.print(flow_runs_table(items))
 

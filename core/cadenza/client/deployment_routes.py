@@ -38,6 +38,11 @@ class DeploymentRoutes:
         flow_name, _, deployment = name.partition("/")
         return self._json("GET", f"/deployments/name/{_q(flow_name)}/{_q(deployment)}")
 
+    def upcoming_deployment_runs(self, deployment_id: str, limit: int | None = None) -> Any:
+        """The deployment's Scheduled runs, soonest due first."""
+        path = f"/deployments/{_q(deployment_id)}/upcoming_runs"
+        return self._json("GET", path, params={"limit": limit})
+
     def pause_deployment(self, deployment_id: str) -> Any:
         return self._json("POST", f"/deployments/{_q(deployment_id)}/pause")
 

@@ -234,9 +234,11 @@ class _Routes(DeploymentRoutes):
         tag: str | None = None,
         since: str | float | None = None,
         until: str | float | None = None,
+        deployment: str | None = None,
     ) -> Any:
         params = {"limit": limit, "offset": offset, "state": state, "flow_name": flow_name,
-                  "tag": tag, "since": since, "until": until}  # fmt: skip
+                  "tag": tag, "since": since, "until": until,
+                  "deployment": deployment}  # fmt: skip
         return self._json("GET", "/flow_runs", params=params)
 
     def get_flow_run(self, ref: str) -> Any:

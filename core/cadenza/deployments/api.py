@@ -36,6 +36,7 @@ class DeploymentsApi(Protocol):
     def delete(self, ref: str) -> dict[str, Any]: ...
     def create_flow_run(self, deployment_id: str, **body: Any) -> dict[str, Any]: ...
     def read_flow_run(self, flow_run_id: str) -> dict[str, Any]: ...
+    def upcoming_runs(self, deployment_id: str, limit: int = 5) -> list[dict[str, Any]]: ...
     def claim(
         self, claimant: str, deployment_ids: list[str], limit: int, lease_seconds: float
     ) -> dict[str, Any]: ...
@@ -86,6 +87,9 @@ class HttpDeploymentsApi:
         run.update(state_type=state.get("type"), state_name=state.get("name"),
                    state_message=state.get("message"))  # fmt: skip
         return run
+
+    def upcoming_runs(self, deployment_id: str, limit: int = 5) -> list[dict[str, Any]]:
+        return list(self.client.upcoming_deployment_runs(deployment_id, limit=limit))
 
     def claim(
         self, claimant: str, deployment_ids: list[str], limit: int, lease_seconds: float
@@ -153,6 +157,10 @@ class LocalDeploymentsApi:
 
         with self.db.read() as conn:
             return deployments.flow_run_summary(conn, flow_run_id)
+
+    def upcoming_runs(self, deployment_id: str, limit: int = 5) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return deployments.upcoming_runs(conn, deployment_id, limit)
 
     def claim(
         self, claimant: str, deployment_ids: list[str], limit: int, lease_seconds: float

@@ -81,6 +81,14 @@ def router(db: SqlDatabase) -> APIRouter:
         with db.read() as conn:
             return store_deployments.read_deployment(conn, deployment_id)
 
+    @api.get("/deployments/{deployment_id}/upcoming_runs", responses=NOT_FOUND)
+    def upcoming_runs(
+        deployment_id: DeploymentRef, limit: Annotated[int, Query(ge=1, le=10_000)] = 5
+    ) -> list[dict[str, Any]]:
+        """The deployment's Scheduled runs, soonest due first."""
+        with db.read() as conn:
+            return store_deployments.upcoming_runs(conn, deployment_id, limit)
+
     @api.post("/deployments/{deployment_id}/pause", responses=NOT_FOUND)
     def pause_deployment(deployment_id: DeploymentRef) -> dict[str, Any]:
         with db.write() as conn:

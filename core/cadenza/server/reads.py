@@ -54,6 +54,8 @@ def list_flow_runs(conn: Any, **filters: Any) -> list[dict[str, Any]]:
         return queries.list_flow_runs(conn, **filters)
     limit = filters.get("limit", 20)
     offset = filters.get("offset", 0)
+    if filters.get("deployment") is not None:
+        queries.check_deployment(_Qmark(conn), filters["deployment"])
     clauses, args = queries.flow_run_filters(
         limit=limit,
         state=filters.get("state"),
@@ -62,6 +64,7 @@ def list_flow_runs(conn: Any, **filters: Any) -> list[dict[str, Any]]:
         tag=filters.get("tag"),
         since=filters.get("since"),
         until=filters.get("until"),
+        deployment=filters.get("deployment"),
     )
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"SELECT {FLOW_COLUMNS} FROM flow_runs{where} ORDER BY created DESC, id DESC"

@@ -109,6 +109,9 @@ def router(store: Store) -> APIRouter:
         tag: str | None = None,
         since: str | None = Query(None, description="epoch seconds or ISO 8601: created >="),
         until: str | None = Query(None, description="epoch seconds or ISO 8601: created <"),
+        deployment: str | None = Query(
+            None, description="a deployment's id or flow/name: the runs it made"
+        ),
     ) -> list[dict[str, Any]]:
         return store.list_flow_runs(
             limit=limit,
@@ -118,6 +121,7 @@ def router(store: Store) -> APIRouter:
             tag=tag,
             since=epoch("since", since),
             until=epoch("until", until),
+            deployment=deployment,
         )
 
     @api.get("/flow_runs/{ref}", responses=NOT_FOUND)

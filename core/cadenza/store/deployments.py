@@ -321,6 +321,19 @@ _SUMMARY = ("id", "name", "flow_name", "state_type", "state_name", "state_messag
             "job_variables", "entrypoint")  # fmt: skip
 
 
+def upcoming_runs(conn: sa.Connection, ref: str, limit: int = 5) -> list[dict[str, Any]]:
+    """The deployment's runs still Scheduled (or Late), soonest due first: at most `limit`,
+    each as `flow_run_summary` gives it. `ObjectNotFound` for an unknown deployment."""
+    deployment = read_deployment(conn, ref)
+    ids = conn.execute(
+        sa.select(flow_runs.c.id)
+        .where(flow_runs.c.deployment_id == deployment["id"], flow_runs.c.state_type == SCHEDULED)
+        .order_by(flow_runs.c.expected_start_time, flow_runs.c.id)
+        .limit(limit)
+    ).scalars()
+    return [flow_run_summary(conn, run_id) for run_id in list(ids)]
+
+
 def flow_run_summary(conn: sa.Connection, run_id: str) -> dict[str, Any]:
     """A deployment run's fields (JSON decoded); `ObjectNotFound` for an unknown id."""
     row = conn.execute(
@@ -349,4 +362,5 @@ __all__ = [
     "remove_scheduled_runs",
     "set_paused",
     "split_name",
+    "upcoming_runs",
 ]

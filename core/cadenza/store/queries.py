@@ -28,7 +28,7 @@ VALID_STATE_TYPES: tuple[str, ...] = tuple(t.value for t in StateType)
 FLOW_COLUMNS = (
     "id, name, flow_name, flow_version, parent_flow_run_id, parameters, tags, state_type, "
     "state_name, state_message, created, start_time, end_time, run_count, entrypoint, "
-    "resumed_from, result_ref"
+    "resumed_from, deployment_id, work_pool_name, expected_start_time, result_ref"
 )
 TASK_COLUMNS = (
     "id, name, task_name, task_key, tags, state_type, state_name, state_message, created, "
@@ -70,8 +70,8 @@ def _json(text: str | None, default: Any) -> Any:
 
 def flow_run_item(row: tuple[Any, ...]) -> dict[str, Any]:
     (run_id, name, flow_name, flow_version, parent, parameters, tags, state_type, state_name,
-     state_message, created, start, end, run_count, entrypoint, resumed_from,
-     _result_ref) = row  # fmt: skip
+     state_message, created, start, end, run_count, entrypoint, resumed_from, deployment_id,
+     work_pool_name, expected_start_time, _result_ref) = row  # fmt: skip
     return {
         "id": run_id,
         "name": name,
@@ -88,6 +88,9 @@ def flow_run_item(row: tuple[Any, ...]) -> dict[str, Any]:
         "parent_flow_run_id": parent,
         "entrypoint": entrypoint,
         "resumed_from": resumed_from,
+        "deployment_id": deployment_id,
+        "work_pool_name": work_pool_name,
+        "expected_start_time": iso(expected_start_time),
     }
 
 
@@ -158,17 +161,21 @@ def list_flow_runs(
     tag: str | None = None,
     since: float | None = None,
     until: float | None = None,
+    deployment: str | None = None,
 ) -> list[dict[str, Any]]:
     """Flow runs, newest first by creation time, at most `limit` (None: all) after `offset`.
 
     `state` filters on the state type, case-insensitively (ValueError for an unknown type);
     `flow_name` filters on the exact flow name, `tag` on one of the run's tags, `since` and
-    `until` (epoch seconds) on the creation time (``since <= created < until``).
-    ValueError if `limit` is below 1 or `offset` below 0.
+    `until` (epoch seconds) on the creation time (``since <= created < until``), `deployment`
+    on the deployment that made the run (its id, or its ``flow/name``: LookupError if no
+    deployment has that name). ValueError if `limit` is below 1 or `offset` below 0.
     """
+    if deployment is not None:
+        check_deployment(conn, deployment)
     clauses, args = flow_run_filters(
         limit=limit, state=state, flow_name=flow_name, offset=offset, tag=tag, since=since,
-        until=until,
+        until=until, deployment=deployment,
     )  # fmt: skip
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"SELECT {FLOW_COLUMNS} FROM flow_runs{where} ORDER BY created DESC, rowid DESC"
@@ -186,6 +193,7 @@ def flow_run_filters(
     tag: str | None,
     since: float | None,
     until: float | None,
+    deployment: str | None = None,
     mark: str = "?",
 ) -> tuple[list[str], list[Any]]:
     """The WHERE clauses (with `mark` placeholders) and arguments of `list_flow_runs`."""
@@ -212,7 +220,37 @@ def flow_run_filters(
     if until is not None:
         clauses.append(f"created < {mark}")
         args.append(until)
+    if deployment is not None:
+        names = _deployment_name(deployment)
+        if names is None:
+            clauses.append(f"deployment_id = {mark}")
+            args.append(deployment)
+        else:
+            clauses.append(
+                "deployment_id IN (SELECT id FROM deployments "
+                f"WHERE flow_name = {mark} AND name = {mark})"
+            )
+            args.extend(names)
     return clauses, args
+
+
+def _deployment_name(ref: str) -> tuple[str, str] | None:
+    """``(flow, deployment)`` of a ``flow/deployment`` name; None for an id."""
+    flow_name, sep, name = ref.partition("/")
+    return (flow_name, name) if sep and flow_name and name else None
+
+
+def check_deployment(conn: Any, ref: str) -> None:
+    """LookupError naming `ref` when it is a ``flow/deployment`` name no deployment has (an id
+    is taken as given: the runs of a deleted deployment keep its id)."""
+    names = _deployment_name(ref)
+    if names is None:
+        return
+    row = conn.execute(
+        "SELECT 1 FROM deployments WHERE flow_name = ? AND name = ?", names
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"No deployment named {ref!r}")
 
 
 def resolve_flow_run_id(conn: sqlite3.Connection, ref: str) -> str:
@@ -455,6 +493,7 @@ __all__ = [
     "SUBFLOW_RUNS_SHOWN",
     "TASK_COLUMNS",
     "VALID_STATE_TYPES",
+    "check_deployment",
     "flow_run_filters",
     "flow_run_item",
     "flow_run_record",
