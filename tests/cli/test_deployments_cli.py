@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from cadenza.cli.deployments import parse_param, schedule_summary
 from cadenza.cli.main import cli
-from cadenza.deployments.project import ProjectError, load_project, parameter_schema
+from cadenza.deployments.deployment import parameter_schema
+from cadenza.deployments.project import ProjectError, load_project
 
 FLOWS = '''
 from cadenza import flow

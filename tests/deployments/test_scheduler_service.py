@@ -60,17 +60,19 @@ def test_two_schedulers_create_each_slot_once_at_its_time(two_servers) -> None:
         assert body["id"] == deployment["id"]
         rows = _store_rows(first)
         counts = [sum(r["deployment_id"] == d["id"] for r in rows) for d in (deployment, cron)]
-        if counts == [100, 100]:
+        if min(counts) >= 100:
             break
         time.sleep(0.2)
     mine = [r for r in rows if r["deployment_id"] == deployment["id"]]
     times = [r["expected_start_time"] for r in mine]
-    assert len(mine) == 100  # the default: the next 100 slots
+    now = time.time()
+    ahead = [t for t in times if t > now + 1]
+    assert 90 <= len(ahead) <= 100  # the default: the next 100 slots, topped up as they pass
     assert len(set(times)) == len(times)  # each slot once, though two schedulers ran
     assert all(t % 1 == 0 for t in times)  # on the anchor's second marks
-    assert len({r["idempotency_key"] for r in mine}) == 100
+    assert len({r["idempotency_key"] for r in mine}) == len(mine)
     cron_runs = sorted(r["expected_start_time"] for r in rows if r["deployment_id"] == cron["id"])
-    assert len(cron_runs) == 100 and all(t % 300 == 0 for t in cron_runs)  # every 5 minutes
+    assert len(cron_runs) >= 100 and all(t % 300 == 0 for t in cron_runs)  # every 5 minutes
     assert len(cron_runs) == len(set(cron_runs))
 
 

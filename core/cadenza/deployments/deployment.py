@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 import os
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,10 @@ from cadenza.schedules import (
 )
 
 ScheduleLike = Schedule | CronSchedule | IntervalSchedule | RRuleSchedule
+_JSON_TYPES: dict[Any, str] = {
+    str: "string", int: "integer", float: "number", bool: "boolean", list: "array",
+    tuple: "array", dict: "object",
+}  # fmt: skip
 
 
 @dataclass
@@ -82,37 +87,36 @@ class RunnerDeployment:
 
 
 def parameter_schema(fn: Any) -> dict[str, Any]:
-    """A JSON-schema-like description of `fn`'s parameters: ``properties`` (each with its
-    default and annotation, when it has one), ``required`` and ``additionalProperties``."""
+    """A JSON schema of the parameters of `fn`: ``{"type": "object", "properties": {name:
+    {"title", "position", "type"?, "default"?}}, "required": [...]}``, with
+    ``"additionalProperties": true`` when it takes ``**kwargs`` (the record refuses other
+    names when it is false or absent)."""
+    signature = inspect.signature(fn)
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:  # an annotation that does not resolve: leave its type out
+        hints = {}
     properties: dict[str, Any] = {}
     required: list[str] = []
-    open_ended = False
-    for name, param in inspect.signature(fn).parameters.items():
-        if param.kind is param.VAR_KEYWORD:
-            open_ended = True
+    schema: dict[str, Any] = {"title": "Parameters", "type": "object"}
+    for position, (name, parameter) in enumerate(signature.parameters.items()):
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
             continue
-        if param.kind is param.VAR_POSITIONAL:
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            schema["additionalProperties"] = True
             continue
-        item: dict[str, Any] = {"title": name, "position": len(properties)}
-        if param.annotation is not param.empty:
-            item["annotation"] = getattr(param.annotation, "__name__", str(param.annotation))
-        if param.default is param.empty:
+        prop: dict[str, Any] = {"title": name, "position": position}
+        json_type = _JSON_TYPES.get(typing.get_origin(hints.get(name)) or hints.get(name))
+        if json_type is not None:
+            prop["type"] = json_type
+        if parameter.default is inspect.Parameter.empty:
             required.append(name)
-        else:
-            item["default"] = _jsonable(param.default)
-        properties[name] = item
-    return {"type": "object", "properties": properties, "required": required,
-            "additionalProperties": open_ended}  # fmt: skip
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return repr(value)
+        elif parameter.default is None or isinstance(parameter.default, (*_JSON_TYPES,)):
+            prop["default"] = parameter.default
+        properties[name] = prop
+    schema["properties"] = properties
+    schema["required"] = required
+    return schema
 
 
 def check_parameters(flow: Any, parameters: Mapping[str, Any]) -> None:

@@ -43,6 +43,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from cadenza.deployments.deployment import parameter_schema
 from cadenza.deployments.entrypoints import load_entrypoint
 from cadenza.deployments.sources import is_git_source, materialize
 from cadenza.exceptions import CadenzaError
@@ -57,10 +58,6 @@ _FIELDS = frozenset({
 })  # fmt: skip
 _WORK_POOL_FIELDS = frozenset({"name", "work_queue_name", "job_variables"})
 _SCHEDULE_META = frozenset({"active", "parameters", "slug"})
-_JSON_TYPES: dict[Any, str] = {
-    str: "string", int: "integer", float: "number", bool: "boolean", list: "array",
-    tuple: "array", dict: "object",
-}  # fmt: skip
 
 
 class ProjectError(CadenzaError):
@@ -244,39 +241,6 @@ def _schedule(entry: Any, fail: Any) -> dict[str, Any]:
     return {"schedule": shape, "active": active, "parameters": dict(parameters), "slug": slug}
 
 
-def parameter_schema(fn: Any) -> dict[str, Any]:
-    """A JSON schema of the parameters of `fn`: ``{"type": "object", "properties": {name:
-    {"title", "position", "type"?, "default"?}}, "required": [...]}``, with
-    ``"additionalProperties": true`` when it takes ``**kwargs`` (the record refuses other
-    names when it is false or absent)."""
-    signature = inspect.signature(fn)
-    try:
-        hints = typing.get_type_hints(fn)
-    except Exception:  # an annotation that does not resolve: leave its type out
-        hints = {}
-    properties: dict[str, Any] = {}
-    required: list[str] = []
-    schema: dict[str, Any] = {"title": "Parameters", "type": "object"}
-    for position, (name, parameter) in enumerate(signature.parameters.items()):
-        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
-            continue
-        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
-            schema["additionalProperties"] = True
-            continue
-        prop: dict[str, Any] = {"title": name, "position": position}
-        json_type = _JSON_TYPES.get(typing.get_origin(hints.get(name)) or hints.get(name))
-        if json_type is not None:
-            prop["type"] = json_type
-        if parameter.default is inspect.Parameter.empty:
-            required.append(name)
-        elif parameter.default is None or isinstance(parameter.default, (*_JSON_TYPES,)):
-            prop["default"] = parameter.default
-        properties[name] = prop
-    schema["properties"] = properties
-    schema["required"] = required
-    return schema
-
-
 def _is_flow(value: object) -> bool:
     """Whether `value` is a `cadenza.flows.Flow` (told by its class: this layer is below it)."""
     return any(
@@ -453,6 +417,5 @@ __all__ = [
     "build_spec",
     "deploy_project",
     "load_project",
-    "parameter_schema",
     "select",
 ]
