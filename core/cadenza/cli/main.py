@@ -29,6 +29,15 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "Create a new collection from the template; list installed ones.",
     ),
     "server": ("cadenza.cli.server:server", "Run the coordination server (HTTP API)."),
+    "worker": ("cadenza.cli.worker:worker", "Start a worker that runs a work pool's flow runs."),
+    "work-pools": (
+        "cadenza.cli.work_pools:work_pools",
+        "Create, list, inspect, pause and delete work pools.",
+    ),
+    "work-queues": (
+        "cadenza.cli.work_pools:work_queues",
+        "Create, pause and resume the queues of a work pool.",
+    ),
 }
 
 

@@ -365,7 +365,7 @@ class BaseWorker(abc.ABC):
 
     def _crash_unless_final(self, flow_run: dict[str, Any], job: WorkerJob, code: int) -> None:
         try:
-            state = self.client.get_flow_run(flow_run["id"]).get("state_type")
+            state = (self.client.get_flow_run(flow_run["id"]).get("state") or {}).get("type")
         except Exception as exc:
             logger.warning("Could not read flow run %s: %s", flow_run["id"], exc)
             return
