@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conftest import Workers, wait_until
+from worker_helpers import Workers, wait_until
 
 FLOWS = textwrap.dedent(
     """
