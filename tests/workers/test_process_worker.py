@@ -61,8 +61,10 @@ def test_two_workers_run_200_runs_each_exactly_once(
     deployment = deploy(client, pool, tmp_path, "quick", "flows.py:quick")
     ids = [client.create_flow_run_from_deployment(deployment["id"], parameters={"i": i})["id"]
            for i in range(200)]  # fmt: skip
-    first = workers.start(pool, "--limit", "8")
-    second = workers.start(pool, "--limit", "8")
+    # leases of 10 s: 16 children starting at once on a small CI machine are slow to heartbeat
+    slow = {"CADENZA_HEARTBEAT_INTERVAL": "5"}
+    first = workers.start(pool, "--limit", "8", env=slow)
+    second = workers.start(pool, "--limit", "8", env=slow)
     pending = set(ids)
 
     def all_done() -> bool:

@@ -22,14 +22,16 @@ class Workers:
         self.env, self.directory = env, directory
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, pool: str, *args: str, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        self, pool: str, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         n = len(self.procs)
         out = open(self.directory / f"worker-{n}.log", "wb")  # noqa: SIM115 - the child keeps it
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "cadenza.cli.main", "worker", "start", "--pool", pool,
                  "--name", f"w{n}-{uuid.uuid4().hex[:6]}", *args],
-                env=self.env, cwd=cwd or self.directory, stdout=out, stderr=subprocess.STDOUT,
+                env={**self.env, **(env or {})}, cwd=cwd or self.directory, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         finally:
             out.close()
