@@ -31,7 +31,8 @@ class Workers:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "cadenza.cli.main", "worker", "start", "--pool", pool,
                  "--name", f"w{n}-{uuid.uuid4().hex[:6]}", *args],
-                env={**self.env, **(env or {})}, cwd=cwd or self.directory, stdout=out, stderr=subprocess.STDOUT,
+                env={**self.env, **(env or {})}, cwd=cwd or self.directory, stdout=out,
+                stderr=subprocess.STDOUT,
             )  # fmt: skip
         finally:
             out.close()

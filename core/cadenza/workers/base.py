@@ -209,7 +209,8 @@ class BaseWorker(abc.ABC):
                 "flow's deployments in its own process with `flow.serve()`."
             )
         # lazily: httpx loads only when a worker connects
-        from cadenza.client.http import ApiError, NotFound, ServerUnavailable, client_from_settings
+        from cadenza.client.errors import ApiError, NotFound, ServerUnavailable
+        from cadenza.client.http import client_from_settings
 
         client = client_from_settings()
         try:
