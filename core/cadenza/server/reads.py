@@ -105,14 +105,8 @@ def _queries_conn(conn: Any) -> Any:
 
 
 def flow_run_summary(conn: Any, run_id: str) -> dict[str, Any]:
-    """The flow run with its own states, first subflow runs and counts (bounded), and the
-    deployment, work pool and queue it was created for (None for a run not of a deployment):
-    a worker's child reads its deployment from them."""
-    summary = queries.flow_run_summary(_queries_conn(conn), run_id)
-    sql = "SELECT deployment_id, work_pool_name, work_queue_name FROM flow_runs WHERE id = ?"
-    for deployment_id, pool, queue in _any_rows(conn, sql, [run_id]):
-        summary.update(deployment_id=deployment_id, work_pool_name=pool, work_queue_name=queue)
-    return summary
+    """The flow run with its own states, first subflow runs and counts (bounded)."""
+    return queries.flow_run_summary(_queries_conn(conn), run_id)
 
 
 def task_runs_page(conn: Any, run_id: str, limit: int, offset: int) -> list[dict[str, Any]]:
