@@ -7,7 +7,7 @@ registry as its source, so no lower module imports the plugin system and the plu
 loads only when a name is first looked up. Without a source, nothing is contributed.
 
 Kinds: ``"block_types"``, ``"storage_backends"``, ``"serializers"``, ``"task_runners"``,
-``"tasks"`` (see `cadenza.plugins.registry`).
+``"tasks"``, ``"worker_types"`` (see `cadenza.plugins.registry`).
 """
 
 from __future__ import annotations

@@ -95,6 +95,17 @@ class EveryHookSerializer:
         return json.loads(data.removeprefix(b"every-hook:"))
 
 
+def _worker_type() -> type:
+    from cadenza.workers.process import ProcessWorker
+
+    class EveryHookWorker(ProcessWorker):
+        """The process worker, under a type of its own."""
+
+        type = "every-hook-worker"
+
+    return EveryHookWorker
+
+
 @task(name="every_hook_task")
 def every_hook_task(x: int) -> int:
     """A prebuilt task contributed by the every-hook fixture plugin."""
@@ -132,6 +143,12 @@ def register_tasks() -> list[Any]:
 def register_serializers() -> list[tuple[str, Any]]:
     CALLS["register_serializers"].append({})
     return [("every-hook", EveryHookSerializer)]
+
+
+@hookimpl
+def register_worker_types() -> list[type]:
+    CALLS["register_worker_types"].append({})
+    return [_worker_type()]
 
 
 @hookimpl

@@ -143,6 +143,19 @@ def _serializers(plugin: ModuleType) -> None:
     assert load_run_result(state.state_details.flow_run_id) == {"answer": 42}
 
 
+@effect("register_worker_types")
+def _worker_types(plugin: ModuleType) -> None:
+    from cadenza.workers import get_worker_class
+    from cadenza.workers.process import ProcessWorker
+
+    worker_type = get_worker_class("every-hook-worker")  # through cadenza.registries
+    assert worker_type.__name__ == "EveryHookWorker" and issubclass(worker_type, ProcessWorker)
+    assert registry.worker_types()["every-hook-worker"] is worker_type
+    assert get_worker_class("process") is ProcessWorker
+    worker = worker_type("some-pool", name="w1", limit=2)
+    assert (worker.type, worker.name, worker.limit) == ("every-hook-worker", "w1", 2)
+
+
 @effect("on_flow_run_state")
 def _flow_run_states(plugin: ModuleType) -> None:
     @flow
@@ -217,6 +230,6 @@ def test_each_hook_is_called_with_its_arguments_and_has_its_effect(
 def test_contribution_hooks_are_called_once_per_plugin_manager(every_hook: ModuleType) -> None:
     for _ in range(2):
         registry.block_types(), registry.storage_types(), registry.task_runners()
-        registry.tasks(), registry.serializers()
+        registry.tasks(), registry.serializers(), registry.worker_types()
     contributions = [n for n in hook_specs() if n not in hookspecs.OBSERVER_HOOKS]
     assert {n: len(every_hook.CALLS[n]) for n in contributions} == dict.fromkeys(contributions, 1)

@@ -34,6 +34,15 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "List, show, run, pause, resume and delete deployments.",
     ),
     "deploy": ("cadenza.cli.deploy:deploy", "Create or update deployments from cadenza.yaml."),
+    "worker": ("cadenza.cli.worker:worker", "Start a worker that runs a work pool's flow runs."),
+    "work-pools": (
+        "cadenza.cli.work_pools:work_pools",
+        "Create, list, inspect, pause and delete work pools.",
+    ),
+    "work-queues": (
+        "cadenza.cli.work_pools:work_queues",
+        "Create, pause and resume the queues of a work pool.",
+    ),
 }
 
 

@@ -17,7 +17,10 @@ from cadenza.store.queries import flow_run_record
 PAGE = 10_000
 """Items asked for per page: the server's largest page."""
 
-_SUMMARY_ONLY = ("states", "subflow_runs", "result_ref", "counts")
+_SUMMARY_ONLY = (
+    "states", "subflow_runs", "result_ref", "counts", "deployment_id", "work_pool_name",
+    "work_queue_name",
+)  # fmt: skip
 
 
 def read_flow_run(client: ApiClient, ref: str, page: int | None = None) -> dict[str, Any]:

@@ -92,11 +92,28 @@ def _serializer(item: Any) -> tuple[str, Any]:
     return name.strip().lower(), factory
 
 
+def _worker_type(item: Any) -> tuple[str, Any]:
+    # lazily: the worker modules load only when worker types are looked up
+    from cadenza.workers.base import BaseWorker
+
+    cls = _class(item, "worker")
+    if not issubclass(cls, BaseWorker) or cls is BaseWorker:
+        raise TypeError(f"worker type {cls.__qualname__} is not a cadenza BaseWorker subclass")
+    slug = cls.type
+    if not isinstance(slug, str) or not _SLUG.match(slug):
+        raise ValueError(
+            f"worker {cls.__qualname__} has type {slug!r}; a type is lower-case letters, "
+            "digits, - or _"
+        )
+    return slug, cls
+
+
 KINDS: tuple[Kind, ...] = (
     Kind("block_types", "register_block_types", "block type", _block_type),
     Kind("storage_backends", "register_storage_backends", "storage backend", _storage),
     Kind("task_runners", "register_task_runners", "task runner", _task_runner),
     Kind("tasks", "register_tasks", "task", _task),
     Kind("serializers", "register_serializers", "serializer", _serializer),
+    Kind("worker_types", "register_worker_types", "worker type", _worker_type),
 )
 BY_KEY = {kind.key: kind for kind in KINDS}

@@ -68,13 +68,32 @@ class SystemBlocks:
         return [Secret]
 
 
+class Workers:
+    """`cadenza.workers.process.ProcessWorker`: the ``process`` work-pool type."""
+
+    @hookimpl
+    def register_worker_types(self) -> list[type]:
+        # lazily: the worker modules load only when worker types are looked up
+        from cadenza.workers.process import ProcessWorker
+
+        return [ProcessWorker]
+
+
 #: (plugin name, plugin class), registered in this order before any entry-point plugin.
 BUILTIN_PLUGINS: tuple[tuple[str, type], ...] = (
     ("builtin.task_runners", TaskRunners),
     ("builtin.storage", LocalStorage),
     ("builtin.serializers", Serializers),
     ("builtin.blocks", SystemBlocks),
+    ("builtin.workers", Workers),
 )
 
 
-__all__ = ["BUILTIN_PLUGINS", "LocalStorage", "Serializers", "SystemBlocks", "TaskRunners"]
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "LocalStorage",
+    "Serializers",
+    "SystemBlocks",
+    "TaskRunners",
+    "Workers",
+]

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from cadenza.storage import StorageBackend
     from cadenza.task_runners import TaskRunner
     from cadenza.tasks import Task
+    from cadenza.workers.base import BaseWorker
 
 
 class Serializer(Protocol):
@@ -123,6 +124,21 @@ def register_serializers() -> list[tuple[str, Callable[[], Serializer]]]:
     """
 
 
+@hookspec
+def register_worker_types() -> list[type[BaseWorker]]:
+    """Worker classes (subclasses of `cadenza.workers.base.BaseWorker`) this plugin provides.
+
+    Each is registered under its ``type`` class attribute (``"process"`` for the built-in
+    `cadenza.workers.process.ProcessWorker`): a work pool of that type is served by
+    ``cadenza worker start --pool NAME``, and `cadenza.workers.get_worker_class` finds it.
+    Import the classes inside the function so the plugin module stays light.
+
+    Returns:
+        The worker classes, each a `BaseWorker` subclass with a ``type`` of lower-case letters,
+        digits, ``-`` or ``_``.
+    """
+
+
 # -------------------------------------------------------------------------------------------------
 # Observers: called with keyword arguments as runs progress; return values are ignored.
 # -------------------------------------------------------------------------------------------------
@@ -205,4 +221,5 @@ __all__ = [
     "register_storage_backends",
     "register_task_runners",
     "register_tasks",
+    "register_worker_types",
 ]

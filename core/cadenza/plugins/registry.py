@@ -30,7 +30,8 @@ class Registration(NamedTuple):
 
 def registered(kind: str) -> dict[str, Registration]:
     """Everything of `kind` (``"block_types"``, ``"storage_backends"``, ``"task_runners"``,
-    ``"tasks"``, ``"serializers"``) by name, with the plugin that registered it."""
+    ``"tasks"``, ``"serializers"``, ``"worker_types"``) by name, with the plugin that
+    registered it."""
     pm = manager.get_plugin_manager()
     cache = pm.registry_cache
     found = cache.get(kind)
@@ -93,6 +94,11 @@ def serializers() -> dict[str, Callable[[], Any]]:
     return values("serializers")
 
 
+def worker_types() -> dict[str, type]:
+    """Worker classes by their ``type`` (``"process"``, and those plugins add)."""
+    return values("worker_types")
+
+
 def load_report() -> list[PluginInfo]:
     """Every plugin the manager saw — loaded, failed or disabled — in load order."""
     return list(manager.get_plugin_manager().report)
@@ -125,4 +131,5 @@ __all__ = [
     "task_runners",
     "tasks",
     "values",
+    "worker_types",
 ]

@@ -321,7 +321,8 @@ def flow_run_record(
 def flow_run_summary(conn: Any, run_id: str) -> dict[str, Any]:
     """One flow run, bounded whatever its size: its list item, its own states, its first
     `SUBFLOW_RUNS_SHOWN` subflow runs, its result reference and ``counts`` — task runs in all
-    and by state type (runs with no state yet count only in the total), subflow runs, logs.
+    and by state type (runs with no state yet count only in the total), subflow runs, logs —
+    and the ``deployment_id``, ``work_pool_name`` and ``work_queue_name`` it was created for.
     LookupError if there is no such run."""
     row = _flow_run_row(conn, run_id)
     run = flow_run_item(row)
@@ -329,6 +330,12 @@ def flow_run_summary(conn: Any, run_id: str) -> dict[str, Any]:
     run["subflow_runs"] = subflow_runs_page(conn, run_id, limit=SUBFLOW_RUNS_SHOWN)
     run["result_ref"] = row[-1]
     run["counts"] = run_counts(conn, run_id)
+    # the deployment, pool and queue it was created for: a worker's child loads its flow
+    deployment = conn.execute(
+        "SELECT deployment_id, work_pool_name, work_queue_name FROM flow_runs WHERE id = ?",
+        (run_id,),
+    ).fetchone()
+    run["deployment_id"], run["work_pool_name"], run["work_queue_name"] = deployment
     return run
 
 

@@ -1,0 +1,251 @@
+"""``cadenza work-pools`` and ``cadenza work-queues``: the pools workers serve, on the server
+(``CADENZA_API_URL``).
+
+Errors are one line on stderr: no server, an unknown pool or queue (exit 1), a pool that exists
+without ``--overwrite`` or a bad value (exit 2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from cadenza.cli._common import USAGE_ERROR, api_url, die
+
+NO_SERVER = (
+    "Work pools live on a cadenza server: start one (`cadenza server start`) and set "
+    "CADENZA_API_URL to its URL (http://127.0.0.1:4200/api by default)."
+)
+
+
+@contextlib.contextmanager
+def server() -> Iterator[Any]:
+    """The server's client (`open_api`), a 409 answered as a usage error."""
+    if not api_url():
+        die(NO_SERVER)
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli._common import open_api
+    from cadenza.client.http import ApiError
+
+    with open_api() as client:
+        try:
+            yield client
+        except ApiError as exc:
+            if exc.status == 409:
+                die(exc.detail, USAGE_ERROR)
+            raise
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, default=str))
+
+
+def _when(ts: Any) -> str:
+    if ts is None:
+        return "-"
+    if isinstance(ts, (int, float)):
+        # lazily: datetime only for a listing that shows times
+        from cadenza.cli._common import when
+
+        return when(float(ts))
+    return str(ts)
+
+
+def _limit(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+@click.group("work-pools")
+def work_pools() -> None:
+    """Create, list, inspect, pause and delete work pools (workers serve them)."""
+
+
+@work_pools.command("create")
+@click.argument("name")
+@click.option("--type", "type_", default="process", show_default=True, help="The worker type.")
+@click.option("--concurrency-limit", type=click.IntRange(min=0), default=None,
+              help="At most this many of the pool's runs at once.")  # fmt: skip
+@click.option("--description", default=None, help="What the pool is for.")
+@click.option("--overwrite", is_flag=True, help="Replace the settings of an existing pool.")
+@click.option("--json", "as_json", is_flag=True, help="Print the pool as JSON.")
+def create(
+    name: str,
+    type_: str,
+    concurrency_limit: int | None,
+    description: str | None,
+    overwrite: bool,
+    as_json: bool,
+) -> None:
+    """Create the work pool NAME (with its `default` queue)."""
+    with server() as client:
+        pool = client.create_work_pool(
+            name, type=type_, concurrency_limit=concurrency_limit, description=description,
+            overwrite=overwrite or None,
+        )  # fmt: skip
+    if as_json:
+        _echo_json(pool)
+    else:
+        click.echo(f"Created work pool {name!r} of type {type_!r}")
+
+
+@work_pools.command("ls")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of pools.")
+def ls(as_json: bool) -> None:
+    """List work pools: type, concurrency limit, paused, workers online."""
+    with server() as client:
+        pools = list(client.list_work_pools())
+    if as_json:
+        _echo_json(pools)
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("Name", "Type", "Concurrency limit", "Paused", "Workers online"):
+        table.add_column(column, no_wrap=True)
+    for pool in pools:
+        workers = pool.get("workers") or []
+        online = sum(1 for w in workers if w.get("status") == "ONLINE")
+        table.add_row(
+            pool["name"], pool.get("type") or "-", _limit(pool.get("concurrency_limit")),
+            "yes" if pool.get("paused") else "no", f"{online}/{len(workers)}",
+        )  # fmt: skip
+    Console(highlight=False).print(table)
+
+
+@work_pools.command("inspect")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the pool as JSON.")
+def inspect(name: str, as_json: bool) -> None:
+    """Show the work pool NAME: its settings, queues and workers."""
+    with server() as client:
+        pool = dict(client.read_work_pool(name))
+        if "workers" not in pool:
+            pool["workers"] = list(client.list_workers(name))
+    if as_json:
+        _echo_json(pool)
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    console.print(f"[bold]{escape(pool['name'])}[/bold]  type {escape(str(pool.get('type')))}")
+    console.print(f"  concurrency limit: {_limit(pool.get('concurrency_limit'))}")
+    console.print(f"  paused: {'yes' if pool.get('paused') else 'no'}")
+    if pool.get("description"):
+        console.print(f"  description: {escape(pool['description'])}")
+    queues = Table(title="Queues", box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("Name", "Priority", "Concurrency limit", "Paused"):
+        queues.add_column(column, no_wrap=True)
+    for q in pool.get("queues") or []:
+        queues.add_row(
+            q["name"], str(q.get("priority")), _limit(q.get("concurrency_limit")),
+            "yes" if q.get("paused") else "no",
+        )  # fmt: skip
+    console.print(queues)
+    workers = Table(title="Workers", box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("Name", "Status", "Host", "PID", "Last heartbeat"):
+        workers.add_column(column, no_wrap=True)
+    for w in pool.get("workers") or []:
+        workers.add_row(
+            w["name"], w.get("status") or "-", w.get("hostname") or "-", _limit(w.get("pid")),
+            _when(w.get("last_heartbeat")),
+        )  # fmt: skip
+    console.print(workers)
+
+
+@work_pools.command("pause")
+@click.argument("name")
+def pause(name: str) -> None:
+    """Pause the work pool NAME: its workers claim nothing until it is resumed."""
+    with server() as client:
+        client.pause_work_pool(name)
+    click.echo(f"Paused work pool {name!r}")
+
+
+@work_pools.command("resume")
+@click.argument("name")
+def resume(name: str) -> None:
+    """Resume the work pool NAME."""
+    with server() as client:
+        client.resume_work_pool(name)
+    click.echo(f"Resumed work pool {name!r}")
+
+
+@work_pools.command("delete")
+@click.argument("name")
+def delete(name: str) -> None:
+    """Delete the work pool NAME with its queues and workers (deployments keep naming it)."""
+    with server() as client:
+        client.delete_work_pool(name)
+    click.echo(f"Deleted work pool {name!r}")
+
+
+@click.group("work-queues")
+def work_queues() -> None:
+    """Create, pause and resume the queues of a work pool."""
+
+
+@work_queues.command("create")
+@click.argument("name")
+@click.option("--pool", required=True, help="The work pool the queue belongs to.")
+@click.option("--priority", type=int, default=None,
+              help="Lower numbers are served first (default 1).")  # fmt: skip
+@click.option("--concurrency-limit", type=click.IntRange(min=0), default=None,
+              help="At most this many of the queue's runs at once.")  # fmt: skip
+@click.option("--description", default=None, help="What the queue is for.")
+def create_queue(
+    name: str, pool: str, priority: int | None, concurrency_limit: int | None,
+    description: str | None,
+) -> None:  # fmt: skip
+    """Create the queue NAME in a work pool."""
+    with server() as client:
+        client.create_work_queue(
+            pool, name, priority=priority, concurrency_limit=concurrency_limit,
+            description=description,
+        )  # fmt: skip
+    click.echo(f"Created work queue {name!r} in pool {pool!r}")
+
+
+@work_queues.command("pause")
+@click.argument("name")
+@click.option("--pool", required=True, help="The work pool the queue belongs to.")
+def pause_queue(name: str, pool: str) -> None:
+    """Pause the queue NAME: workers claim none of its runs until it is resumed."""
+    with server() as client:
+        client.pause_work_queue(pool, name)
+    click.echo(f"Paused work queue {name!r} of pool {pool!r}")
+
+
+@work_queues.command("resume")
+@click.argument("name")
+@click.option("--pool", required=True, help="The work pool the queue belongs to.")
+def resume_queue(name: str, pool: str) -> None:
+    """Resume the queue NAME."""
+    with server() as client:
+        client.resume_work_queue(pool, name)
+    click.echo(f"Resumed work queue {name!r} of pool {pool!r}")
+
+
+__all__ = [
+    "NO_SERVER",
+    "create",
+    "create_queue",
+    "delete",
+    "inspect",
+    "ls",
+    "pause",
+    "pause_queue",
+    "resume",
+    "resume_queue",
+    "server",
+    "work_pools",
+    "work_queues",
+]
