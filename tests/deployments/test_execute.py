@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cadenza.deployments.api import LocalDeploymentsApi
+from cadenza.deployments.local import LocalDeploymentsApi
 
 FLOW = textwrap.dedent(
     """
