@@ -17,10 +17,8 @@ from cadenza.store.queries import flow_run_record
 PAGE = 10_000
 """Items asked for per page: the server's largest page."""
 
-_SUMMARY_ONLY = (
-    "states", "subflow_runs", "result_ref", "counts", "deployment_id", "work_pool_name",
-    "work_queue_name",
-)  # fmt: skip
+# The summary's own fields; a run's deployment, pool and expected start are in list items too.
+_SUMMARY_ONLY = ("states", "subflow_runs", "result_ref", "counts", "work_queue_name")
 
 
 def read_flow_run(client: ApiClient, ref: str, page: int | None = None) -> dict[str, Any]:

@@ -275,13 +275,13 @@ def build_spec(deployment: ProjectDeployment, code_dir: Path | None = None) -> d
             f"{where}: entrypoint: {deployment.entrypoint!r} names a {type(flow).__name__}, "
             "not a flow (decorate it with @flow)"
         )
-    fn = flow.fn  # type: ignore[attr-defined]
+    fn = flow.fn  # type: ignore[attr-defined]  # a Flow: checked just above
     _check_parameters(where, fn, "parameters", deployment.parameters, complete=True)
     for i, item in enumerate(deployment.schedules):
         _check_parameters(where, fn, f"schedules[{i}].parameters", item["parameters"])
     spec: dict[str, Any] = {
         "name": deployment.name,
-        "flow_name": flow.name,  # type: ignore[attr-defined]
+        "flow_name": flow.name,  # type: ignore[attr-defined]  # a Flow: checked above
         "entrypoint": deployment.entrypoint,
         "path": path,
         "source": source,
