@@ -2,7 +2,7 @@
 # creates with uv and refreshes only when pyproject.toml is newer than .venv/.installed.
 #
 #   make demo    run examples/etl.py:etl and show the recorded run; serve a scheduled
-#                deployment (examples/scheduled.py) for a few seconds and list its runs
+#                deployment (examples/scheduled.py) for a few seconds, list it and its runs
 #   make test    ruff and mypy, then the whole test suite (core, plugins/*/tests,
 #                collections/*/tests), except the long randomised `soak` tests
 #   make test-fast  the developer loop, under a minute on two cores: lint and typecheck, then
@@ -58,7 +58,8 @@ demo: venv
 	$(BIN)/cadenza run examples/etl.py:etl --param n=5
 	$(BIN)/cadenza runs show latest
 	$(BIN)/python examples/scheduled.py --for 7
-	$(BIN)/cadenza runs ls --limit 5
+	$(BIN)/cadenza deployments ls
+	$(BIN)/cadenza runs ls --deployment report/every-2s --limit 5
 
 lint: venv
 	$(BIN)/ruff check core tests benchmarks examples plugins collections
