@@ -168,13 +168,19 @@ def test_run_deployment_on_the_embedded_record(cadenza_home: Path, serving) -> N
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("server_fixture", ["sqlite_server", "postgresql_server"])
 def test_serve_and_run_deployment_against_a_server(
-    cadenza_home: Path, sqlite_server, serving, monkeypatch: pytest.MonkeyPatch
+    cadenza_home: Path,
+    server_fixture: str,
+    serving,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     from cadenza.backends import reset_backend
     from cadenza.settings import spec
 
-    monkeypatch.setenv("CADENZA_API_URL", sqlite_server.url)
+    server = request.getfixturevalue(server_fixture)
+    monkeypatch.setenv("CADENZA_API_URL", server.url)
     spec.reset_cache()
     reset_backend()
     proc = serving()
