@@ -250,3 +250,42 @@ def test_run_parameters_are_checked_against_the_flow(db: SqlDatabase) -> None:
         )
     assert created and not created_again and again["id"] == run["id"]
     assert run["parameters"] == {"n": 5}
+
+
+def test_a_run_claimed_meanwhile_is_not_marked_late_again(db: SqlDatabase) -> None:
+    """mark_late reads the overdue runs, then locks them: a run a worker claimed in between is
+    Pending, and Pending -> Scheduled (Late) would let a second worker claim it."""
+    dialect = db.engine.dialect.name
+    deployment = _deploy(db, schedules=[], late_after=0)
+    with db.write() as conn:
+        run, _ = deployments.create_flow_run(conn, deployment, dialect=dialect,
+                                             scheduled_time=time.time() - 60)  # fmt: skip
+    real_load = scheduling.load_runs
+
+    def claim_then_load(conn, table, kind, ids):  # the claim lands between the two reads
+        other = SqlDatabase(db.url)
+        try:
+            with other.write() as claim_conn:
+                work_pools.claim_runs(claim_conn, dialect=dialect, claimant="w1",
+                                      lease_seconds=60, limit=1,
+                                      deployment_ids=[deployment["id"]])  # fmt: skip
+        finally:
+            other.close()
+        return real_load(conn, table, kind, ids)
+
+    if dialect == "sqlite":  # one writer at a time: the claim cannot land inside mark_late
+        with db.write() as conn:
+            work_pools.claim_runs(conn, dialect=dialect, claimant="w1", lease_seconds=60,
+                                  limit=1, deployment_ids=[deployment["id"]])  # fmt: skip
+    else:
+        scheduling.load_runs = claim_then_load
+    try:
+        assert scheduling.mark_late(db) == {"late": 0, "skipped": 0}
+    finally:
+        scheduling.load_runs = real_load
+    with db.write() as conn:
+        again = work_pools.claim_runs(conn, dialect=dialect, claimant="w2", lease_seconds=60,
+                                      limit=1, deployment_ids=[deployment["id"]])  # fmt: skip
+    assert again["runs"] == []
+    assert [(r["state_type"], r["worker_name"]) for r in _runs(db)] == [("PENDING", "w1")]
+    assert run["id"] == _runs(db)[0]["id"]

@@ -5,6 +5,7 @@ that dies is reported, and job variables reach the flow."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -89,8 +90,11 @@ def test_two_workers_run_200_runs_each_exactly_once(
     assert not [r for r in listed if r["id"] in set(ids)]
     assert not [r for r in client.list_flow_runs(state="PENDING", limit=1000) if r["id"] in ids]
     # both workers took part
-    started = [workers.log(n).count("Started flow run") for n in range(2)]
-    assert sum(started) == 200 and min(started) > 0, started
+    started = [re.findall(r"Started flow run .*? \((\S+)\)", workers.log(n)) for n in range(2)]
+    twice = {i for i in started[0] + started[1] if (started[0] + started[1]).count(i) > 1}
+    context = [line for line in workers.logs().splitlines() if any(i in line for i in twice)]
+    assert not twice, "\n".join(context)
+    assert sum(map(len, started)) == 200 and min(map(len, started)) > 0
 
 
 def test_a_killed_worker_leaves_its_runs_crashed_within_the_lease(

@@ -153,7 +153,9 @@ def mark_late(db: Any, now: float | None = None) -> dict[str, int]:
         rows: list[dict[str, Any]] = []
         for row in overdue:
             run = runs.get(row.id)
-            if run is None:
+            # read again under the row lock: a run claimed since the first read (Pending now)
+            # must not be made Scheduled (Late) again, or a second worker could claim it
+            if run is None or run.state_type != SCHEDULED:
                 continue
             due = row.expected_start_time
             if row.auto_scheduled and not row.catchup and due < latest[row.deployment_id]:
