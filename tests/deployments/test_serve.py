@@ -50,21 +50,6 @@ def _wait(predicate, timeout: float = 60.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _runs_of(name: str) -> list[dict]:
-    api = deployments_api()
-    try:
-        deployment = api.read(name)
-    finally:
-        api.close()
-    proc = subprocess.run(
-        [sys.executable, "-m", "cadenza.cli.main", "runs", "ls", "--json", "--limit", "200"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    import json
-
-    return [r for r in json.loads(proc.stdout) if r.get("flow_name") == "etl"] if deployment else []
-
-
 @pytest.fixture
 def serving(tmp_path: Path) -> Iterator[callable]:
     (tmp_path / "flows.py").write_text(FLOWS)
