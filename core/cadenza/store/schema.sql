@@ -1,4 +1,4 @@
--- revision: 0009
+-- revision: 0010
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -187,4 +187,62 @@ CREATE TABLE workers (
 CREATE INDEX ix_flow_runs_deployment_id ON flow_runs (deployment_id);
 CREATE INDEX ix_flow_runs_state_expected_start ON flow_runs (state_type, expected_start_time);
 CREATE UNIQUE INDEX ux_flow_runs_idempotency_key ON flow_runs (idempotency_key);
-INSERT INTO alembic_version (version_num) VALUES ('0009');
+CREATE TABLE automations (
+	id TEXT NOT NULL, 
+	name TEXT NOT NULL, 
+	description TEXT, 
+	enabled BOOLEAN DEFAULT 1 NOT NULL, 
+	"trigger" TEXT NOT NULL, 
+	actions TEXT DEFAULT '[]' NOT NULL, 
+	evaluation TEXT DEFAULT '{}' NOT NULL, 
+	created REAL NOT NULL, 
+	updated REAL NOT NULL, 
+	PRIMARY KEY (id)
+);
+CREATE TABLE concurrency_leases (
+	id TEXT NOT NULL, 
+	limit_name TEXT NOT NULL, 
+	slots INTEGER NOT NULL, 
+	holder TEXT DEFAULT '{}' NOT NULL, 
+	expires REAL NOT NULL, 
+	created REAL NOT NULL, 
+	PRIMARY KEY (id)
+);
+CREATE INDEX ix_concurrency_leases_expires ON concurrency_leases (expires);
+CREATE INDEX ix_concurrency_leases_limit_name ON concurrency_leases (limit_name);
+CREATE TABLE concurrency_limits (
+	id TEXT NOT NULL, 
+	name TEXT NOT NULL, 
+	slot_limit INTEGER NOT NULL, 
+	active BOOLEAN DEFAULT 1 NOT NULL, 
+	slot_decay_per_second REAL DEFAULT 0 NOT NULL, 
+	created REAL NOT NULL, 
+	updated REAL NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (name)
+);
+CREATE TABLE events (
+	seq INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	id TEXT NOT NULL, 
+	occurred REAL NOT NULL, 
+	event TEXT NOT NULL, 
+	resource_id TEXT NOT NULL, 
+	resource TEXT DEFAULT '{}' NOT NULL, 
+	related TEXT DEFAULT '[]' NOT NULL, 
+	payload TEXT DEFAULT '{}' NOT NULL, 
+	UNIQUE (id)
+);
+CREATE INDEX ix_events_event ON events (event);
+CREATE INDEX ix_events_occurred ON events (occurred);
+CREATE INDEX ix_events_resource_id ON events (resource_id);
+CREATE TABLE flow_run_inputs (
+	id TEXT NOT NULL, 
+	flow_run_id TEXT NOT NULL, 
+	"key" TEXT NOT NULL, 
+	value TEXT NOT NULL, 
+	sender TEXT, 
+	created REAL NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_flow_run_inputs_flow_run_id_key UNIQUE (flow_run_id, "key")
+);
+INSERT INTO alembic_version (version_num) VALUES ('0010');

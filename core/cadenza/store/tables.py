@@ -268,15 +268,91 @@ workers = sa.Table(
     sa.UniqueConstraint("pool_name", "name", name="uq_workers_pool_name_name"),
 )
 
+# -- run control: concurrency limits and their leases, flow-run inputs, events, automations --
+
+concurrency_limits = sa.Table(
+    "concurrency_limits",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    # a global limit's name; a tag limit is named ``tag:<tag>`` (as Prefect 3 names them)
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("slot_limit", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    # > 0: a rate limit; an occupied slot is not released but frees itself at this rate
+    sa.Column("slot_decay_per_second", Epoch, nullable=False, server_default=sa.text("0")),
+    sa.Column("created", Epoch, nullable=False),
+    sa.Column("updated", Epoch, nullable=False),
+)
+
+concurrency_leases = sa.Table(
+    "concurrency_leases",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("limit_name", sa.Text, nullable=False, index=True),
+    sa.Column("slots", sa.Integer, nullable=False),
+    # who holds it (JSON: pid, hostname, flow/task run id), for `cadenza concurrency-limit show`
+    sa.Column("holder", sa.Text, nullable=False, server_default="{}"),
+    # renewed while held; a holder that died frees its slots when this passes
+    sa.Column("expires", Epoch, nullable=False, index=True),
+    sa.Column("created", Epoch, nullable=False),
+)
+
+flow_run_inputs = sa.Table(
+    "flow_run_inputs",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("flow_run_id", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("value", sa.Text, nullable=False),  # JSON
+    sa.Column("sender", sa.Text),
+    sa.Column("created", Epoch, nullable=False),
+    sa.UniqueConstraint("flow_run_id", "key", name="uq_flow_run_inputs_flow_run_id_key"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    # the order of the stream: `cadenza events ls --follow` reads on from the last seq it saw
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.Text, nullable=False, unique=True),  # the event's own id (idempotent)
+    sa.Column("occurred", Epoch, nullable=False, index=True),
+    sa.Column("event", sa.Text, nullable=False, index=True),  # e.g. cadenza.flow-run.Failed
+    sa.Column("resource_id", sa.Text, nullable=False, index=True),  # cadenza.flow-run.<id>
+    sa.Column("resource", sa.Text, nullable=False, server_default="{}"),  # JSON labels
+    sa.Column("related", sa.Text, nullable=False, server_default="[]"),  # JSON list of labels
+    sa.Column("payload", sa.Text, nullable=False, server_default="{}"),  # JSON
+    sqlite_autoincrement=True,
+)
+
+automations = sa.Table(
+    "automations",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("trigger", sa.Text, nullable=False),  # JSON
+    sa.Column("actions", sa.Text, nullable=False, server_default="[]"),  # JSON list
+    # the evaluator's own bookkeeping (JSON): the last event seen, when it last fired, ...
+    sa.Column("evaluation", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("created", Epoch, nullable=False),
+    sa.Column("updated", Epoch, nullable=False),
+)
+
 
 __all__ = [
     "COMPARE_OPTIONS",
     "Epoch",
     "artifacts",
+    "automations",
     "blocks",
     "cache_entries",
+    "concurrency_leases",
+    "concurrency_limits",
     "deployment_schedules",
     "deployments",
+    "events",
+    "flow_run_inputs",
     "flow_runs",
     "logs",
     "metadata",
