@@ -51,6 +51,11 @@ class Backend(Protocol):
     ) -> None:
         """Record that `key` names the persisted result `result_ref`."""
 
+    def read_states(self, run_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """The recorded (state type value, state name) of each flow run in `run_ids` that the
+        record holds, as the record holds it: another process (`cadenza runs cancel`, the
+        server) may have changed it. Empty when the record cannot be read just now."""
+
     def flush(self) -> None:
         """Make everything accepted so far durable before returning."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import sqlite3
 import sys
 import threading
 import time
@@ -134,6 +135,20 @@ class EmbeddedBackend(Recorder):
                 "SELECT result_ref, expiration FROM cache_entries WHERE key = ?", (key,)
             ).fetchone()
         return None if row is None else (row[0], row[1])
+
+    def read_states(self, run_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """The states the record holds for `run_ids` (changed by `cadenza runs cancel` in
+        another process, say); this process's own queued transitions are not in it yet."""
+        if not run_ids or self._closed:
+            return {}
+        marks = ",".join("?" * len(run_ids))
+        sql = f"SELECT id, state_type, state_name FROM flow_runs WHERE id IN ({marks})"
+        try:
+            with self._lock:
+                rows = self._conn.execute(sql, run_ids).fetchall()
+        except sqlite3.Error:
+            return {}  # busy or unreadable just now: asked again at the next look
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     def relieve(self) -> None:
         """Backpressure: wait for the writer's batch in progress, then write what is left here.

@@ -179,6 +179,17 @@ class HttpBackend(Recorder):
             return None
         return found["result_ref"], found.get("expiration")
 
+    def read_states(self, run_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """The states the server holds for `run_ids`; empty while it cannot be reached."""
+        if not run_ids or self._down:
+            return {}
+        try:
+            answer = self.client.read_flow_run_states(run_ids, retry=False)
+        except (ServerUnavailable, ApiError):
+            return {}
+        states = answer.get("states") or {}
+        return {rid: (s.get("type"), s.get("name")) for rid, s in states.items()}
+
     def _take(self) -> list[wire.Request]:
         """What waits to be sent, in the order the server must see it: requests held back by
         a failed journal write, then the queues' rows (transitions taken before the runs)."""

@@ -55,6 +55,10 @@ class Recorder:
     def create_flow_run(self, run: FlowRun) -> None:
         self._touch(run)
 
+    def read_states(self, run_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """Nothing recorded elsewhere to read (a store-backed recorder reads its record)."""
+        return {}
+
     def create_task_run(self, run: TaskRun) -> None:
         self._touch(run)
 

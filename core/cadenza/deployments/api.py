@@ -37,6 +37,8 @@ class DeploymentsApi(Protocol):
     def claim(
         self, claimant: str, deployment_ids: list[str], limit: int, lease_seconds: float
     ) -> dict[str, Any]: ...
+    def read_states(self, flow_run_ids: list[str]) -> dict[str, str | None]: ...
+    def force_cancel(self, flow_run_id: str, reason: str) -> None: ...
     def schedule(self) -> None: ...
     def close(self) -> None: ...
 
@@ -97,6 +99,13 @@ class HttpDeploymentsApi:
         return dict(
             self.client.claim_deployment_runs(claimant, deployment_ids, limit, lease_seconds)
         )
+
+    def read_states(self, flow_run_ids: list[str]) -> dict[str, str | None]:
+        states = self.client.read_flow_run_states(flow_run_ids)["states"]
+        return {rid: state.get("type") for rid, state in states.items()}
+
+    def force_cancel(self, flow_run_id: str, reason: str) -> None:
+        self.client.cancel_flow_run(flow_run_id, reason, force=True)
 
     def schedule(self) -> None:
         """Nothing: the server's scheduler service creates the runs."""

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadenza.deployments.api import DeploymentsApi, claimant_name, deployments_api
+from cadenza.deployments.cancellation import CancellationDeadline
 from cadenza.deployments.deployment import RunnerDeployment
 from cadenza.deployments.execute import crash
 from cadenza.settings import spec
@@ -66,6 +67,9 @@ class Runner:
         self.children: dict[str, _Child] = {}
         self._stop = threading.Event()
         self.started = 0
+        self.cancellations = CancellationDeadline(
+            spec.get("CADENZA_CANCELLATION_GRACE"), self.api.read_states, self.api.force_cancel
+        )
 
     def add_deployment(self, deployment: RunnerDeployment) -> str:
         """Create or update `deployment` in the record; serve it from now on."""
@@ -99,6 +103,7 @@ class Runner:
         return when the next run will be due (None: none known)."""
         self.api.schedule()
         self._reap_children()
+        self.cancellations.check({rid: c.process.kill for rid, c in self.children.items()})
         room = 1000 if self.limit is None else self.limit - len(self.children)
         if room <= 0 or not self.deployments:
             return None

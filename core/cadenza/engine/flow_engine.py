@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 from cadenza import observers
 from cadenza.backends import get_backend
 from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
+from cadenza.engine import cancellation
 from cadenza.engine.adoption import adopted_run
 from cadenza.engine.drivers import drive_async, drive_sync
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.parameters import bind_parameters, jsonable_parameters, validate_parameters
 from cadenza.engine.resume import pending_plan
 from cadenza.engine.signals import install_termination_handler
-from cadenza.exceptions import ParameterTypeError
+from cadenza.exceptions import CancellationRequested, ParameterTypeError
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
 from cadenza.logging.loggers import for_context
@@ -45,15 +46,21 @@ def run_flow(flow: Flow, args: tuple, kwargs: dict, return_state: bool, wait_for
     if isinstance(prepared, State):
         return _finish(prepared, return_state)
     ctx, call_args, call_kwargs, restore = prepared
-    with _running(ctx, restore):
-        state = drive_sync(
-            lifecycle(flow, ctx.flow_run, ctx.backend, call_args, call_kwargs),
-            _body(flow, ctx),
-            call_args,
-            call_kwargs,
-            flow.timeout_seconds,
-            "Flow",
-        )
+    try:
+        with _running(ctx, restore):
+            state = drive_sync(
+                lifecycle(flow, ctx.flow_run, ctx.backend, call_args, call_kwargs),
+                _body(flow, ctx),
+                call_args,
+                call_kwargs,
+                flow.timeout_seconds,
+                "Flow",
+            )
+    except CancellationRequested:
+        if not cancellation.requested_here(ctx.flow_run.id):
+            raise  # an enclosing flow run's cancellation: it goes on up
+        cancellation.settle(ctx.flow_run.id)
+        state = ctx.flow_run.state  # Cancelled: the caller gets it as from any ended run
     return _finish(state, return_state)
 
 
@@ -62,15 +69,20 @@ async def _run_async(flow: Flow, args: tuple, kwargs: dict, return_state: bool) 
     if isinstance(prepared, State):
         return _finish(prepared, return_state)
     ctx, call_args, call_kwargs, restore = prepared
-    with _running(ctx, restore):
-        state = await drive_async(
-            lifecycle(flow, ctx.flow_run, ctx.backend, call_args, call_kwargs),
-            _body(flow, ctx),
-            call_args,
-            call_kwargs,
-            flow.timeout_seconds,
-            "Flow",
-        )
+    try:
+        with _running(ctx, restore):
+            state = await drive_async(
+                lifecycle(flow, ctx.flow_run, ctx.backend, call_args, call_kwargs),
+                _body(flow, ctx),
+                call_args,
+                call_kwargs,
+                flow.timeout_seconds,
+                "Flow",
+            )
+    except BaseException as exc:
+        if not cancellation.async_requested_here(ctx.flow_run.id, exc):
+            raise
+        state = ctx.flow_run.state
     return _finish(state, return_state)
 
 
@@ -167,6 +179,7 @@ def _body(flow: Flow, ctx: FlowRunContext) -> Any:
     if flow.isasync:
 
         async def run_async_body(*args: Any, **kwargs: Any) -> Any:
+            cancellation.watch(ctx)
             try:
                 value = await fn(*args, **kwargs)
             except Exception:
@@ -181,6 +194,7 @@ def _body(flow: Flow, ctx: FlowRunContext) -> Any:
         return run_async_body
 
     def run_body(*args: Any, **kwargs: Any) -> Any:
+        cancellation.watch(ctx)
         try:
             value = fn(*args, **kwargs)
         except Exception:
@@ -210,6 +224,7 @@ async def _wait_for_task_runs(ctx: FlowRunContext) -> None:
 
 
 def _end(ctx: FlowRunContext, restore: Any) -> None:
+    cancellation.unwatch(ctx)
     state = ctx.flow_run.state
     # A run that timed out, crashed or was cancelled does not wait for its task runs.
     interrupted = state is None or state.name == "TimedOut" or state.type in _INTERRUPTED

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cadenza.engine.interrupts import safe_to_interrupt
-from cadenza.exceptions import TerminationSignal, signal_name
+from cadenza.exceptions import CancellationRequested, TerminationSignal, signal_name
 from cadenza.states import StateType
 
 #: How long a signal that arrives while the main thread writes the record waits for it to
@@ -46,6 +46,7 @@ _previous_int: Any = None  # the SIGINT handler ours defers to (Python's, or asy
 _pending: int | None = None  # a signal deferred, to be re-delivered
 _deferred_since = 0.0
 _main_ident = threading.main_thread().ident
+_cancelling = False  # a SIGINT sent by `interrupt_main_for_cancellation`: raise the request
 
 
 def received() -> int | None:
@@ -100,11 +101,35 @@ def _restore() -> None:
         pass
 
 
+def interrupt_main_for_cancellation(ident: int | None) -> bool:
+    """Raise `CancellationRequested` in the main thread through the SIGINT handler, which cuts
+    a blocking call (a sleep, a lock's wait) short; True if sent. Only when `ident` is the main
+    thread and the handlers are installed (an outermost flow run there)."""
+    global _cancelling
+    if ident != _main_ident or not _installed or not _users or not hasattr(signal, "pthread_kill"):
+        return False
+    if signal.getsignal(signal.SIGINT) is not _on_signal:
+        return False
+    _cancelling = True
+    signal.pthread_kill(_main_ident, signal.SIGINT)
+    return True
+
+
 def _on_signal(signum: int, frame: Any) -> Any:
     """SIGTERM raises `TerminationSignal`; SIGINT goes on to the previous handler (which raises
     KeyboardInterrupt, or cancels asyncio.run's main task). Either waits while the main thread
-    is writing the record (`safe_to_interrupt`), so no transition is left half-applied."""
-    global _received, _pending
+    is writing the record (`safe_to_interrupt`), so no transition is left half-applied. A SIGINT
+    sent for a cancellation request raises `CancellationRequested` instead."""
+    global _received, _pending, _cancelling
+    if signum == signal.SIGINT and _cancelling:
+        if not _users:  # the runs ended before it arrived: nothing left to stop
+            _cancelling = False
+            return None
+        if not safe_to_interrupt(frame) and _defer(signum):
+            return None
+        _pending = None
+        _cancelling = False
+        raise CancellationRequested
     if signum == signal.SIGTERM or _received is None:
         _received = signum
     if _users and not safe_to_interrupt(frame) and _defer(signum):
@@ -158,7 +183,22 @@ def cause(exc: BaseException) -> str:
     return _classify(exc)[1]
 
 
+#: The message of an asyncio cancellation that `cadenza.engine.cancellation` makes.
+REQUESTED = "cadenza: cancellation requested"
+_BY_REQUEST = "a cancellation request (cadenza runs cancel, the API or an automation)"
+
+
+def by_request(exc: BaseException) -> bool:
+    """True if `exc` is how a cancellation request (`cadenza.engine.cancellation`) stops a run:
+    the run's state then carries no exception, and its result raises `CancelledRun`."""
+    if isinstance(exc, CancellationRequested):
+        return True
+    return _is_async_cancellation(exc) and REQUESTED in exc.args
+
+
 def _classify(exc: BaseException) -> tuple[StateType, str, bool]:
+    if by_request(exc):
+        return StateType.CANCELLED, _BY_REQUEST, False
     signum = exc.signum if isinstance(exc, TerminationSignal) else None
     cancelled = _is_async_cancellation(exc)
     if signum is None and cancelled:
@@ -177,4 +217,13 @@ def _is_async_cancellation(exc: BaseException) -> bool:
     return aio is not None and isinstance(exc, aio.CancelledError)
 
 
-__all__ = ["MAX_DEFER_S", "cause", "install_termination_handler", "interruption", "received"]
+__all__ = [
+    "MAX_DEFER_S",
+    "REQUESTED",
+    "by_request",
+    "cause",
+    "install_termination_handler",
+    "interrupt_main_for_cancellation",
+    "interruption",
+    "received",
+]

@@ -1,8 +1,11 @@
-"""The reaper: a server service that marks flow runs whose lease expired Crashed.
+"""The reaper: a server service that marks flow runs whose lease expired Crashed, ends
+cancellations nobody acknowledged, and fails suspended runs whose suspension timed out.
 
-Every `CADENZA_SERVER_REAPER_INTERVAL` seconds it calls `cadenza.server.leases.reap`. It is safe
-to run in several server processes on one database: each crash is one transition with an id
-made from the lease, applied once.
+Every `CADENZA_SERVER_REAPER_INTERVAL` seconds it calls `cadenza.server.leases.reap` and
+`cadenza.store.run_control.expire_cancellations` (runs left Cancelling longer than
+`CADENZA_CANCELLATION_GRACE` become Cancelled) and `cadenza.store.pause.expire_suspensions`.
+It is safe to run in several server processes on one database: each change is one
+transition with an id made from the lease, the request or the pause, applied once.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from cadenza.server import leases
 from cadenza.server.service import ServiceLoop
+from cadenza.settings import spec
+from cadenza.store import pause, run_control
 
 if TYPE_CHECKING:
     from cadenza.server.store import Store
@@ -31,6 +36,23 @@ class Reaper(ServiceLoop):
                 "Marked %d flow run(s) Crashed: their processes stopped sending heartbeats (%s)",
                 len(crashed),
                 ", ".join(crashed[:5]) + (", ..." if len(crashed) > 5 else ""),
+            )
+        grace = spec.get("CADENZA_CANCELLATION_GRACE")
+        ended = run_control.expire_cancellations(self.store, grace)
+        if ended:
+            logger.warning(
+                "Marked %d flow run(s) Cancelled: their processes did not acknowledge the "
+                "cancellation within %g s (%s)",
+                len(ended),
+                grace,
+                ", ".join(ended[:5]) + (", ..." if len(ended) > 5 else ""),
+            )
+        expired = pause.expire_suspensions(self.store)
+        if expired:
+            logger.warning(
+                "Marked %d suspended flow run(s) Failed: not resumed within their timeout (%s)",
+                len(expired),
+                ", ".join(expired[:5]) + (", ..." if len(expired) > 5 else ""),
             )
 
 

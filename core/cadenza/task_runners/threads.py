@@ -21,7 +21,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from cadenza.engine.interrupts import raise_in_thread
-from cadenza.exceptions import TerminationSignal
+from cadenza.exceptions import CancellationRequested, TerminationSignal
 from cadenza.states import StateType
 from cadenza.task_runners.base import TaskRunner
 
@@ -143,7 +143,9 @@ def _raisable(reason: BaseException) -> type[BaseException] | None:
     if isinstance(reason, TerminationSignal):
         return TerminationSignal  # its signal defaults to SIGTERM, the one handled
     kind = type(reason)
-    if kind in (KeyboardInterrupt, SystemExit) or kind.__name__ == "CancelledError":
+    if kind in (KeyboardInterrupt, SystemExit, CancellationRequested):
+        return kind
+    if kind.__name__ == "CancelledError":
         return kind
     return None
 

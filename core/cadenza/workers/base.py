@@ -17,6 +17,9 @@ start). `BaseWorker.start` runs the loop:
   the end of the job's output, in the state's message and in the run's logs;
 - it sleeps until the poll interval has passed, the next run is due (the claim's ``next_due``,
   so scheduled runs start on time) or a job ended;
+- a run whose job still runs after it has been Cancelling for ``CADENZA_CANCELLATION_GRACE``
+  seconds (the job did not acknowledge the cancellation) has its job killed and is recorded
+  Cancelled (`cadenza.deployments.cancellation`);
 - SIGTERM or SIGINT stops it cleanly: it claims nothing more, waits for its jobs up to
   ``grace_period`` seconds (a second signal cuts the wait short), then kills those left.
 """
@@ -33,6 +36,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from cadenza.deployments.cancellation import CancellationDeadline
 from cadenza.exceptions import CadenzaError
 from cadenza.settings import spec
 
@@ -147,6 +151,7 @@ class BaseWorker(abc.ABC):
         self.started_count = 0
         self._client: ApiClient | None = None
         self._jobs: dict[str, _Tracked] = {}
+        self._cancellations: CancellationDeadline | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._hurry = threading.Event()
@@ -255,6 +260,7 @@ class BaseWorker(abc.ABC):
             while not self._stopping.is_set():
                 self._wake.clear()
                 self._reap()
+                self._enforce_cancellations()
                 answer, asked = self._claim_and_submit()
                 if run_once:
                     break
@@ -350,6 +356,21 @@ class BaseWorker(abc.ABC):
             with self._lock:
                 self._jobs.pop(run_id, None)
             self._job_ended(item, code)
+
+    def _enforce_cancellations(self) -> None:
+        if self._cancellations is None:
+            client = self.client
+            self._cancellations = CancellationDeadline(
+                spec.get("CADENZA_CANCELLATION_GRACE"),
+                lambda ids: {
+                    rid: st.get("type")
+                    for rid, st in client.read_flow_run_states(ids)["states"].items()
+                },
+                lambda rid, reason: client.cancel_flow_run(rid, reason, force=True),
+            )
+        with self._lock:
+            jobs = {rid: item.job.kill for rid, item in self._jobs.items()}
+        self._cancellations.check(jobs)
 
     def _job_ended(self, item: _Tracked, code: int) -> None:
         flow_run, job = item.flow_run, item.job
