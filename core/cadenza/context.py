@@ -46,6 +46,7 @@ class FlowRunContext:
         "flow",
         "flow_run",
         "log_prints",
+        "pauses",
         "resume",
         "task_counter",
         "task_runner",
@@ -68,6 +69,7 @@ class FlowRunContext:
         # Set when the flow run ended (timed out) while its body may still run in a thread.
         self.abandoned: str | None = None
         self.resume: Any = None  # a ResumePlan when this run resumes an earlier one
+        self.pauses = 0  # pause_flow_run / suspend_flow_run calls so far: their default keys
         self._logger: RunLoggerAdapter | None = None  # see cadenza.logging.loggers.for_context
         self._runner: TaskRunner | None = None
 

@@ -83,7 +83,11 @@ class StateDetails:
     __slots__ = (
         "cache_key",
         "flow_run_id",
+        "pause_key",
+        "pause_reschedule",
+        "pause_timeout",
         "retry_count",
+        "run_input_keyset",
         "scheduled_time",
         "task_run_id",
         "transition_id",
@@ -97,6 +101,10 @@ class StateDetails:
         retry_count: int | None = None,
         cache_key: str | None = None,
         transition_id: str | None = None,
+        pause_timeout: float | None = None,
+        pause_key: str | None = None,
+        pause_reschedule: bool | None = None,
+        run_input_keyset: dict[str, str] | None = None,
     ) -> None:
         self.flow_run_id = flow_run_id
         self.task_run_id = task_run_id
@@ -104,6 +112,13 @@ class StateDetails:
         self.retry_count = retry_count
         self.cache_key = cache_key
         self.transition_id = transition_id
+        # A Paused state's (cadenza.flow_runs): until when it may be resumed (epoch seconds;
+        # None: no limit), its key, whether resuming reschedules the run (Suspended: a worker
+        # runs it again) and the flow-run input keys of what it waits for.
+        self.pause_timeout = pause_timeout
+        self.pause_key = pause_key
+        self.pause_reschedule = pause_reschedule
+        self.run_input_keyset = run_input_keyset
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}

@@ -18,13 +18,17 @@ _ACTIVE = ("SCHEDULED", "PENDING", "RUNNING", "CANCELLING", "PAUSED")
 # A run with no state yet counts as active: its row can reach the record (the writer's batch)
 # before its first transition does.
 _IS_ACTIVE = f"(state_type IS NULL OR state_type IN ({','.join('?' * len(_ACTIVE))}))"
+# A suspended run's process exited on purpose (cadenza.flow_runs.suspend_flow_run).
+_NOT_SUSPENDED = (
+    "NOT (COALESCE(state_type, '') = 'PAUSED' AND COALESCE(state_name, '') = 'Suspended')"
+)
 
 
 def reap_dead_runs(conn: sqlite3.Connection) -> list[str]:
     """Mark flow runs whose owning process died as Crashed; return their ids."""
     rows = conn.execute(
         f"SELECT id, pid, process_start FROM flow_runs WHERE {_IS_ACTIVE} "
-        "AND hostname = ? AND pid IS NOT NULL",
+        f"AND hostname = ? AND pid IS NOT NULL AND {_NOT_SUSPENDED}",
         (*_ACTIVE, PROCESS.hostname),
     ).fetchall()
     dead = [

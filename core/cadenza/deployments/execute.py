@@ -10,7 +10,7 @@ directory), loads the flow from the entrypoint and calls it as that run
 If the flow cannot be loaded (a missing file, an import error, an entrypoint that names no
 flow), the run ends Crashed with the reason as its message and the traceback in its logs (see
 ``cadenza runs logs``), and the process exits with status 1. The exit status is 0 when the run
-completed and 1 otherwise.
+completed or was suspended (`cadenza.flow_runs.suspend_flow_run`), and 1 otherwise.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from cadenza.deployments.api import deployments_api
 from cadenza.deployments.entrypoints import load_entrypoint
 from cadenza.deployments.sources import materialize
 from cadenza.engine.adoption import AdoptedRun, adopting
+from cadenza.exceptions import Pause
 from cadenza.runs import FlowRun
 from cadenza.states import State, StateType
 
@@ -91,13 +92,16 @@ def execute(flow_run_id: str) -> int:
             message = f"Could not load the flow of deployment {deployment['full_name']!r}: {exc}"
             crash(run, message, message + "\n" + traceback.format_exc())
             return EXIT_NOT_COMPLETED
-        with adopting(adopted):
-            state = flow(**(run.get("parameters") or {}), return_state=True)
-            if hasattr(state, "__await__"):
-                # lazily: asyncio only for an async flow
-                import asyncio
+        try:
+            with adopting(adopted):
+                state = flow(**(run.get("parameters") or {}), return_state=True)
+                if hasattr(state, "__await__"):
+                    # lazily: asyncio only for an async flow
+                    import asyncio
 
-                state = asyncio.run(_awaited(state))
+                    state = asyncio.run(_awaited(state))
+        except Pause:  # suspended (cadenza.flow_runs): resumed, a worker runs it again
+            return 0
     return 0 if state.type is StateType.COMPLETED else EXIT_NOT_COMPLETED
 
 

@@ -100,7 +100,12 @@ def row(run: Any, state: State, transition_id: str) -> Row:
 
 def details_json(details: StateDetails) -> str | None:
     """What a transition row keeps of its state's details: all but the run ids (columns)."""
-    if details.scheduled_time is None and details.cache_key is None and details.retry_count is None:
+    if (
+        details.scheduled_time is None
+        and details.cache_key is None
+        and details.retry_count is None
+        and details.pause_key is None
+    ):
         return None
     extra = details.to_dict()
     for key in ("flow_run_id", "task_run_id", "transition_id"):

@@ -75,6 +75,11 @@ class DetailsIn(_Model):
     scheduled_time: Epoch | None = None
     retry_count: Count | None = None
     cache_key: Text | None = None
+    # a Paused state's (cadenza.flow_runs): resumable until, key, reschedule, input keys
+    pause_timeout: Epoch | None = None
+    pause_key: Name | None = None
+    pause_reschedule: bool | None = None
+    run_input_keyset: dict[Literal["description", "response", "schema"], Name] | None = None
 
 
 class StateIn(_Model):

@@ -17,7 +17,8 @@ from cadenza.orchestration.transitions import ROW_COLUMNS, propose
 from cadenza.states import State, StateDetails, StateType
 
 ALREADY_APPLIED = "transition already applied"
-_DETAIL_KEYS = ("scheduled_time", "retry_count", "cache_key")
+_DETAIL_KEYS = ("scheduled_time", "retry_count", "cache_key", "pause_timeout", "pause_key",
+                "pause_reschedule", "run_input_keyset")  # fmt: skip
 
 
 class RunRecord:

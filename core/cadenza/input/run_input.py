@@ -1,0 +1,154 @@
+"""`RunInput`: the pydantic model of what a paused flow run waits for (Prefect's
+`prefect.input.run_input`, its pause and resume part).
+
+``pause_flow_run(wait_for_input=X)`` takes a `RunInput` subclass, any pydantic model, or a plain
+type (``int``, ``list[str]``, a dataclass ...), which is wrapped in an `AutomaticRunInput` with
+one field, ``value``. The paused run saves the model's JSON schema (`save`), the resumer's input
+is validated against it, and the run reads the input back (`load`): an instance of the model,
+or for a plain type the value itself.
+
+Left out (Prefect has them): sending input to a running flow and receiving it
+(``send_to``/``receive``/``respond``, `send_input`, `receive_input`).
+"""
+
+from __future__ import annotations
+
+from inspect import isclass
+from typing import Any, ClassVar, Generic, TypeVar, cast
+
+import pydantic
+from pydantic import ConfigDict
+
+from cadenza.input.actions import ensure_flow_run_id, read_flow_run_input
+from cadenza.input.keys import Keyset, keyset_from_base_key
+from cadenza.input.records import open_record
+
+R = TypeVar("R", bound="BaseRunInput")
+T = TypeVar("T")
+
+
+class RunInputMetadata(pydantic.BaseModel):
+    """Where an input came from: its key, who sent it, the flow run that received it."""
+
+    key: str
+    sender: str | None = None
+    receiver: str
+
+
+class BaseRunInput(pydantic.BaseModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    _description: str | None = pydantic.PrivateAttr(default=None)
+    _metadata: RunInputMetadata = pydantic.PrivateAttr()
+
+    @property
+    def metadata(self) -> RunInputMetadata:
+        return self._metadata
+
+    @classmethod
+    def keyset_from_type(cls) -> Keyset:
+        return keyset_from_base_key(cls.__name__.lower())
+
+    @classmethod
+    def save(cls, keyset: Keyset, flow_run_id: Any = None) -> None:
+        """Save this model's JSON schema (and description, if any) under `keyset`, replacing
+        what a previous attempt saved there."""
+        run_id = ensure_flow_run_id(flow_run_id)
+        schema = cls.model_json_schema(by_alias=True)
+        with open_record() as record:
+            record.create(run_id, keyset["schema"], schema, replace=True)
+            description = cls._description if isinstance(cls._description, str) else None
+            if description:
+                record.create(run_id, keyset["description"], description, replace=True)
+
+    @classmethod
+    def load(cls: type[R], keyset: Keyset, flow_run_id: Any = None) -> Any:
+        """The input stored under ``keyset["response"]`` as an instance of this model."""
+        run_id = ensure_flow_run_id(flow_run_id)
+        value = read_flow_run_input(keyset["response"], flow_run_id=run_id)
+        instance = cls(**value) if value else cls()
+        instance._metadata = RunInputMetadata(key=keyset["response"], receiver=run_id)
+        return instance
+
+    @classmethod
+    def load_from_flow_run_input(cls: type[R], flow_run_input: dict[str, Any]) -> R:
+        """An instance from a stored input (a `filter_flow_run_input` item)."""
+        instance = cls(**flow_run_input["value"])
+        instance._metadata = RunInputMetadata(
+            key=flow_run_input["key"],
+            sender=flow_run_input.get("sender"),
+            receiver=flow_run_input["flow_run_id"],
+        )
+        return instance
+
+    @classmethod
+    def with_initial_data(cls: type[R], description: str | None = None, **kwargs: Any) -> type[R]:
+        """A subclass whose fields default to `kwargs`, with a `description` (Markdown) to
+        show whoever resumes the run."""
+        fields: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            original = cls.model_fields.get(key)
+            annotation = original.annotation if original else type(value)
+            fields[key] = (annotation, value)
+        model = pydantic.create_model(cls.__name__, __base__=cls, **fields)
+        if description is not None:
+            model._description = description
+        return model
+
+    def send_to(self, flow_run_id: Any, sender: str | None = None) -> None:
+        raise NotImplementedError(
+            "Sending input to a running flow run is not supported by cadenza yet; pause the "
+            "run with pause_flow_run(wait_for_input=...) and give it the input when resuming"
+        )
+
+
+class RunInput(BaseRunInput):
+    """Subclass with the fields a paused run waits for: ``class Approval(RunInput): ok: bool``."""
+
+    @classmethod
+    def subclass_from_base_model_type(cls, model_cls: type[pydantic.BaseModel]) -> type[RunInput]:
+        """A `RunInput` subclass of the pydantic model `model_cls`."""
+        return type(f"{model_cls.__name__}RunInput", (RunInput, model_cls), {})
+
+
+class AutomaticRunInput(BaseRunInput, Generic[T]):
+    """A plain type wrapped in a model with one field, ``value``; `load` returns the value."""
+
+    value: T
+
+    @classmethod
+    def load(cls, keyset: Keyset, flow_run_id: Any = None) -> Any:
+        return super().load(keyset, flow_run_id=flow_run_id).value
+
+    @classmethod
+    def subclass_from_type(cls, _type: Any) -> type[AutomaticRunInput[Any]]:
+        prefix = str(getattr(_type, "__name__", getattr(_type, "_name", "")) or "").lower()
+        model = pydantic.create_model(
+            f"{prefix}AutomaticRunInput", __base__=AutomaticRunInput, value=(_type, ...)
+        )
+        return cast("type[AutomaticRunInput[Any]]", model)
+
+
+def run_input_subclass_from_type(_type: Any) -> type[BaseRunInput]:
+    """The model a pause waits for: `_type` if it is a `RunInput`, a `RunInput` subclass of a
+    pydantic model, else an `AutomaticRunInput` of the type."""
+    if isclass(_type):
+        if issubclass(_type, RunInput):
+            return _type
+        if issubclass(_type, pydantic.BaseModel):
+            return RunInput.subclass_from_base_model_type(_type)
+    try:
+        return AutomaticRunInput.subclass_from_type(_type)
+    except (pydantic.PydanticSchemaGenerationError, TypeError) as exc:
+        raise TypeError(
+            f"wait_for_input={_type!r} is not a type a run's input can be checked against: {exc}"
+        ) from None
+
+
+__all__ = [
+    "AutomaticRunInput",
+    "BaseRunInput",
+    "RunInput",
+    "RunInputMetadata",
+    "run_input_subclass_from_type",
+]
