@@ -11,6 +11,7 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from cadenza.backends import get_backend
+from cadenza.concurrency.tag_limits import atag_slots, tag_slots
 from cadenza.context import TaskRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
 from cadenza.engine.drivers import drive_async, drive_sync, run_coroutine_sync
 from cadenza.engine.inputs import UpstreamFailure, needs_resolution, resolve_call
@@ -70,14 +71,15 @@ def execute(
         return run_coroutine_sync(execute_async(task, run, backend, log_prints, args, kwargs))
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
-        return drive_sync(
-            lifecycle(task, run, backend, args, kwargs),
-            task.fn,
-            args,
-            kwargs,
-            task.timeout_seconds,
-            "Task",
-        )
+        with tag_slots(run, backend):  # tag concurrency limits: waits Pending for a slot
+            return drive_sync(
+                lifecycle(task, run, backend, args, kwargs),
+                task.fn,
+                args,
+                kwargs,
+                task.timeout_seconds,
+                "Task",
+            )
     finally:
         _task_run_ctx.reset(token)
 
@@ -87,14 +89,15 @@ async def execute_async(
 ) -> State:
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
-        return await drive_async(
-            lifecycle(task, run, backend, args, kwargs),
-            task.fn,
-            args,
-            kwargs,
-            task.timeout_seconds,
-            "Task",
-        )
+        async with atag_slots(run, backend):  # tag concurrency limits, as in `execute`
+            return await drive_async(
+                lifecycle(task, run, backend, args, kwargs),
+                task.fn,
+                args,
+                kwargs,
+                task.timeout_seconds,
+                "Task",
+            )
     finally:
         _task_run_ctx.reset(token)
 
