@@ -58,14 +58,16 @@ class Serializers:
 
 
 class SystemBlocks:
-    """The `Secret` block."""
+    """The `Secret` block, and the notification blocks automations send through."""
 
     @hookimpl
     def register_block_types(self) -> list[type]:
         # lazily: pydantic loads only when blocks are used
+        from cadenza.blocks.notifications import CustomWebhookNotificationBlock
         from cadenza.blocks.system import Secret
+        from cadenza.blocks.webhook import Webhook
 
-        return [Secret]
+        return [Secret, CustomWebhookNotificationBlock, Webhook]
 
 
 class Workers:

@@ -25,6 +25,7 @@ from cadenza._ids import new_id
 from cadenza.exceptions import ObjectAlreadyExists, ObjectNotFound
 from cadenza.naming import random_run_name
 from cadenza.states import StateType
+from cadenza.store import events as record_events
 from cadenza.store.sql import dialect_insert
 from cadenza.store.tables import deployment_schedules, deployments, flow_runs, run_states
 
@@ -141,9 +142,10 @@ def apply_deployment(
                 id=deployment_id, name=name, flow_name=flow_name, created=now, updated=now, **values
             )
         )
-        was_paused = False
+        was_paused, before = False, None
     else:
         deployment_id, was_paused = existing.id, bool(existing.paused)
+        before = read_deployment(conn, deployment_id)
         conn.execute(
             deployments.update()
             .where(deployments.c.id == deployment_id)
@@ -177,7 +179,9 @@ def apply_deployment(
                 )  # fmt: skip
     if values.get("paused") and not was_paused:
         remove_scheduled_runs(conn, deployment_id)
-    return read_deployment(conn, deployment_id)
+    after = read_deployment(conn, deployment_id)
+    record_events.deployment_changed(conn, before, after)
+    return after
 
 
 def create_deployment(conn: sa.Connection, spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -211,6 +215,7 @@ def delete_deployment(conn: sa.Connection, ref: str) -> dict[str, Any]:
         )
     )
     conn.execute(deployments.delete().where(deployments.c.id == deployment["id"]))
+    record_events.deployment_changed(conn, deployment, None)
     return deployment
 
 

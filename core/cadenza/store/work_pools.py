@@ -25,6 +25,7 @@ from cadenza.exceptions import ObjectAlreadyExists, ObjectNotFound
 from cadenza.orchestration import CORE_POLICY
 from cadenza.orchestration.transitions import ROW_COLUMNS, propose
 from cadenza.states import State, StateType
+from cadenza.store import events as record_events
 from cadenza.store.deployments import SCHEDULED, flow_run_summary, read_deployment
 from cadenza.store.sql import dialect_insert, load_runs, write_transitions
 from cadenza.store.tables import deployments, flow_runs, work_pools, work_queues, workers
@@ -74,24 +75,30 @@ def create_pool(
         "updated": now,
     }
     exists = conn.execute(sa.select(work_pools.c.name).where(work_pools.c.name == name)).first()
+    before = None
     if exists is not None:
         if not overwrite:
             raise ObjectAlreadyExists(f"work pool {name!r} exists")
+        before = read_pool(conn, name)
         conn.execute(work_pools.update().where(work_pools.c.name == name).values(values))
     else:
         conn.execute(work_pools.insert().values(name=name, created=now, **values))
         create_queue(conn, name, DEFAULT_QUEUE, now=now)
-    return read_pool(conn, name)
+    after = read_pool(conn, name)
+    record_events.work_pool_changed(conn, before, after)
+    return after
 
 
 def set_pool_paused(conn: sa.Connection, name: str, paused: bool) -> dict[str, Any]:
-    read_pool(conn, name)
+    before = read_pool(conn, name)
     conn.execute(
         work_pools.update()
         .where(work_pools.c.name == name)
         .values(paused=paused, updated=time.time())
     )
-    return read_pool(conn, name)
+    after = read_pool(conn, name)
+    record_events.work_pool_changed(conn, before, after)
+    return after
 
 
 def delete_pool(conn: sa.Connection, name: str) -> dict[str, Any]:
@@ -101,6 +108,7 @@ def delete_pool(conn: sa.Connection, name: str) -> dict[str, Any]:
     conn.execute(work_queues.delete().where(work_queues.c.pool_name == name))
     conn.execute(workers.delete().where(workers.c.pool_name == name))
     conn.execute(work_pools.delete().where(work_pools.c.name == name))
+    record_events.work_pool_changed(conn, pool, None)
     return pool
 
 
@@ -171,6 +179,10 @@ def heartbeat_worker(
     """Record that worker `name` of `pool` is alive until now + `lease_seconds`."""
     now = time.time() if now is None else now
     read_pool(conn, pool)
+    where = (workers.c.pool_name == pool, workers.c.name == name)
+    lease = conn.execute(sa.select(workers.c.lease_expires).where(*where)).scalar()
+    if lease is None or lease <= now:  # a new worker, or one that was offline
+        record_events.worker_online(conn, pool, name, now, hostname, pid)
     insert = dialect_insert(dialect, workers).values(
         id=new_id(), pool_name=pool, name=name, hostname=hostname, pid=pid,
         last_heartbeat=now, lease_expires=now + lease_seconds, created=now,
