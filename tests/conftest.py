@@ -166,6 +166,30 @@ def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
     server.stop()
 
 
+#: Quick reaper and scheduler rounds, for tests that wait on them (workers, pauses).
+QUICK = {"CADENZA_SERVER_REAPER_INTERVAL": "0.2", "CADENZA_SERVER_SCHEDULER_INTERVAL": "0.5"}
+
+
+@pytest.fixture(scope="session")
+def quick_sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server on SQLite with `QUICK` rounds, shared by the session."""
+    home = tmp_path_factory.mktemp("quick-sqlite")
+    server = ServerProcess(f"sqlite:///{home / 'server.db'}", home, env=QUICK).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def quick_postgresql_server(
+    postgres_cluster: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """A server on a database of its own in the session's PostgreSQL, with `QUICK` rounds."""
+    url = postgres_cluster.create_database()
+    server = ServerProcess(url, tmp_path_factory.mktemp("quick-pg"), env=QUICK).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def postgresql_server(
     postgres_url: str, tmp_path_factory: pytest.TempPathFactory

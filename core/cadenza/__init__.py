@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # type checkers see the names __getattr__ below provides lazi
     from cadenza.client import get_client as get_client
     from cadenza.deployments.runner import deploy as deploy
     from cadenza.deployments.runner import serve as serve
+    from cadenza.flow_runs import pause_flow_run as pause_flow_run
+    from cadenza.flow_runs import resume_flow_run as resume_flow_run
+    from cadenza.flow_runs import suspend_flow_run as suspend_flow_run
     from cadenza.plugins.markers import hookimpl as hookimpl
 
 __all__ = [
@@ -41,8 +44,11 @@ __all__ = [
     "get_client",
     "get_run_logger",
     "hookimpl",
+    "pause_flow_run",
     "quote",
+    "resume_flow_run",
     "serve",
+    "suspend_flow_run",
     "tags",
     "task",
     "unmapped",
@@ -84,6 +90,11 @@ def __getattr__(name: str) -> object:
         from cadenza.deployments import runner
 
         return getattr(runner, name)
+    if name in ("pause_flow_run", "resume_flow_run", "suspend_flow_run"):
+        # lazily: pausing loads the run-input machinery only when it is used
+        from cadenza import flow_runs
+
+        return getattr(flow_runs, name)
     if name == "get_client":  # lazily: httpx loads only when a client is asked for
         from cadenza.client import get_client
 

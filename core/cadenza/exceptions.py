@@ -61,6 +61,15 @@ class SourceError(CadenzaError):
     for git, the message includes git's own error output (credentials masked)."""
 
 
+class CancellationRequested(BaseException):
+    """Raised in a flow run's thread when someone asked to cancel the run (`cadenza runs
+    cancel`, the API, an automation): the run stops where it is and ends Cancelled.
+
+    Not an `Exception`, so that user code's ``except Exception`` does not swallow it; raised
+    by `cadenza.engine.cancellation`, which sends the class without arguments to the thread.
+    """
+
+
 class TerminationSignal(SystemExit):
     """Raised in the main thread when the process receives SIGTERM during a run.
 
@@ -133,21 +142,58 @@ class ObjectAlreadyExists(CadenzaError):
     """A deployment or work pool of that name exists and the call did not ask to replace it."""
 
 
+class Pause(BaseException):
+    """Raised by `cadenza.flow_runs.suspend_flow_run` to end the process's flow run without
+    failing it: the run stays Suspended until it is resumed, then a worker runs it again.
+    `state` is the Suspended state. Not an `Exception`, so ``except Exception`` does not stop it.
+    """
+
+    def __init__(self, *args: object, state: object = None) -> None:
+        super().__init__(*args)
+        self.state = state
+
+
+class NotPausedError(CadenzaError):
+    """A flow run that is not paused was asked to resume (`cadenza.flow_runs.resume_flow_run`)."""
+
+
+class FlowPauseTimeout(CadenzaError, TimeoutError):
+    """A paused flow run was not resumed within its pause's timeout; it can no longer be."""
+
+
+class InvalidRunInput(CadenzaError, ValueError):
+    """The input given to resume a flow run does not fit what the run waits for. `problems` lists
+    each one as ``(path, message)``: the path names the field (``("age",)``), never the value."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        shown = "; ".join(
+            f"{'.'.join(str(p) for p in path) or 'the input'}: {msg}" for path, msg in problems[:5]
+        )
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"Invalid run input: {shown}{more}")
+        self.problems = problems
+
+
 __all__ = [
     "CadenzaError",
+    "CancellationRequested",
     "CancelledRun",
     "CrashedRun",
     "EntrypointError",
     "FailedRun",
+    "FlowPauseTimeout",
     "FlowRunNotRunnable",
+    "InvalidRunInput",
     "InvalidStorageKey",
     "InvalidTransition",
     "MissingContextError",
     "MissingKeyError",
     "MissingResult",
+    "NotPausedError",
     "ObjectAlreadyExists",
     "ObjectNotFound",
     "ParameterTypeError",
+    "Pause",
     "ResultIntegrityError",
     "ResultKeyMissingError",
     "ServerIncompatible",

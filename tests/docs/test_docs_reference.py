@@ -35,6 +35,6 @@ def test_http_api_reference_lists_exactly_the_routes(tmp_path: Path) -> None:
         for method in operations
     }
     text = (DOCS / "reference" / "http-api.md").read_text()
-    documented = re.findall(r"^\| `((?:GET|POST|PUT|DELETE) /api/[^`]*)` \|", text, re.M)
+    documented = re.findall(r"^\| `((?:GET|POST|PUT|PATCH|DELETE) /api/[^`]*)` \|", text, re.M)
     assert len(documented) == len(set(documented)), "a route is documented twice"
     assert {re.sub(r"{[^}]+}", "{}", route) for route in documented} == served

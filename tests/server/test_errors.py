@@ -36,8 +36,23 @@ def _conforms(document: dict, path: str, method: str, response) -> dict[str, Any
 MALFORMED = [
     ("/api/flow_runs", "/api/flow_runs", {**flow_run("r1"), "created": SECRET}),
     ("/api/flow_runs", "/api/flow_runs", [SECRET]),
+    ("/api/flow_runs/delete", "/api/flow_runs/delete", {"ids": ["r1"], "limit": SECRET}),
     ("/api/flow_runs/{run_id}/set_state", "/api/flow_runs/r1/set_state",
      {"transition_id": "t", "state": {"type": SECRET, "timestamp": 1}}),
+    ("/api/flow_runs/{run_id}/resume", "/api/flow_runs/r1/resume", {"run_input": SECRET}),
+    ("/api/flow_runs/{run_id}/input", "/api/flow_runs/r1/input", {"key": [SECRET], "value": 1}),
+    ("/api/flow_runs/{run_id}/input/filter", "/api/flow_runs/r1/input/filter",
+     {"prefix": "p", "limit": SECRET}),
+    ("/api/flow_runs/states", "/api/flow_runs/states", {"flow_run_ids": [SECRET, "x\x00y"]}),
+    ("/api/flow_runs/{run_id}/cancel", "/api/flow_runs/r1/cancel", {"force": SECRET}),
+    ("/api/concurrency_limits", "/api/concurrency_limits", {"name": "db", "limit": SECRET}),
+    ("/api/concurrency_limits/increment-with-lease",
+     "/api/concurrency_limits/increment-with-lease", {"names": ["db"], "slots": SECRET}),
+    ("/api/concurrency_limits/decrement-with-lease",
+     "/api/concurrency_limits/decrement-with-lease", {"lease_id": [SECRET]}),
+    ("/api/concurrency_limits/leases/{lease_id}/renew",
+     "/api/concurrency_limits/leases/l1/renew", {"lease_seconds": SECRET}),
+    ("/api/concurrency_limits/{name}/reset", "/api/concurrency_limits/bad%00name/reset", {}),
     ("/api/batch", "/api/batch", {"logs": [{"level": SECRET}]}),
     ("/api/batch", "/api/batch", {"task_runs": {"not": "a list"}}),
     ("/api/heartbeats", "/api/heartbeats", {"flow_run_ids": ["r1"], "lease_seconds": SECRET}),
@@ -66,12 +81,17 @@ MALFORMED = [
     ("/api/work_pools/{name}/workers/heartbeat", "/api/work_pools/p/workers/heartbeat",
      {"name": "w", "lease_seconds": SECRET}),
     ("/api/work_pools/{name}/claim", "/api/work_pools/p/claim", {"worker": "w", "limit": SECRET}),
+    ("/api/events/filter", "/api/events/filter", {"limit": SECRET, "cursor": SECRET}),
+    ("/api/automations", "/api/automations", {"name": "n", "trigger": {"threshold": SECRET}}),
+    ("/api/automations/{automation_id}", "/api/automations/a1",
+     {"name": "n", "trigger": {}, "actions": [{"type": SECRET}]}),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("template", "path", "body"), MALFORMED)
 def test_a_malformed_body_gets_the_declared_422(client, document, template, path, body) -> None:
-    method = "put" if path.startswith(("/api/blocks", "/api/variables")) else "post"
+    put = path.startswith(("/api/blocks", "/api/variables")) or template.endswith("{automation_id}")
+    method = "put" if put else "post"
     response = client.request(method.upper(), path, json=body)
     assert response.status_code == 422, response.text
     answer = _conforms(document, template, method, response)

@@ -24,6 +24,8 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
     assert spec.get("CADENZA_FLOW_DEFAULT_RETRIES") == 0
     assert spec.get("CADENZA_SQLITE_SYNCHRONOUS") == "NORMAL"
     assert spec.get("CADENZA_HEARTBEAT_INTERVAL") == 30.0
+    assert spec.get("CADENZA_CANCELLATION_POLL_INTERVAL") == 0.5
+    assert spec.get("CADENZA_CANCELLATION_GRACE") == 30.0
     assert spec.get("CADENZA_API_REQUEST_TIMEOUT") == 60.0  # Prefect's PREFECT_API_REQUEST_TIMEOUT
     assert {s.name for s in spec.SETTINGS} == {
         "CADENZA_HOME",
@@ -38,7 +40,16 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
         "CADENZA_HEARTBEAT_INTERVAL",
         "CADENZA_SERVER_REAPER_INTERVAL",
         "CADENZA_SERVER_SCHEDULER_INTERVAL",
+        "CADENZA_RETENTION_FLOW_RUNS",
+        "CADENZA_RETENTION_LOGS",
+        "CADENZA_RETENTION_EVENTS",
+        "CADENZA_RETENTION_ARTIFACTS",
+        "CADENZA_RETENTION_INTERVAL",
         "CADENZA_WORKER_POLL_INTERVAL",
+        "CADENZA_CANCELLATION_POLL_INTERVAL",
+        "CADENZA_CANCELLATION_GRACE",
+        "CADENZA_CONCURRENCY_LEASE_SECONDS",
+        "CADENZA_SERVER_AUTOMATIONS_INTERVAL",
         "CADENZA_RESULTS_PERSIST_BY_DEFAULT",
         "CADENZA_TASK_DEFAULT_RETRIES",
         "CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS",

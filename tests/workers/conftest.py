@@ -14,26 +14,6 @@ from worker_helpers import Workers
 
 from backends.server_process import ServerProcess
 
-QUICK = {"CADENZA_SERVER_REAPER_INTERVAL": "0.2", "CADENZA_SERVER_SCHEDULER_INTERVAL": "0.5"}
-
-
-@pytest.fixture(scope="session")
-def quick_sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    home = tmp_path_factory.mktemp("workers-sqlite")
-    server = ServerProcess(f"sqlite:///{home / 'server.db'}", home, env=QUICK).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def quick_postgresql_server(
-    postgres_cluster: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
-    url = postgres_cluster.create_database()
-    server = ServerProcess(url, tmp_path_factory.mktemp("workers-pg"), env=QUICK).start()
-    yield server
-    server.stop()
-
 
 @pytest.fixture(
     params=[

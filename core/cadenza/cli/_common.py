@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Iterator
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -28,16 +29,18 @@ def plain_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
 
 @contextlib.contextmanager
 def clear_errors() -> Iterator[None]:
-    """Turn the errors of stores and servers into one-line messages: bad input (ValueError)
-    exits 2, anything else a store or server reports exits 1."""
+    """Turn the errors of stores and servers into one-line messages: bad input (ValueError) or a
+    name taken (ObjectAlreadyExists) exits 2, anything else a store or server reports exits 1."""
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from cadenza.exceptions import CadenzaError
+    from cadenza.exceptions import CadenzaError, ObjectAlreadyExists
 
     try:
         yield
-    except ValueError as exc:
+    except (ValueError, ObjectAlreadyExists) as exc:
         die(str(exc), USAGE_ERROR)
-    except (CadenzaError, LookupError, OSError) as exc:
+    except LookupError as exc:  # a KeyError's str() would quote its message
+        die(str(exc.args[0]) if exc.args else str(exc))
+    except (CadenzaError, OSError) as exc:
         die(str(exc))
 
 
@@ -78,6 +81,38 @@ def open_record() -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+def json_object(text: str, option: str) -> dict[str, Any]:
+    """`text` (the value of `option`) read as a JSON object, or a usage error naming it."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint=option) from None
+    if not isinstance(value, dict):
+        raise click.BadParameter("expected a JSON object", param_hint=option)
+    return value
+
+
+@contextlib.contextmanager
+def server_only(what: str) -> Iterator[Any]:
+    """The server's client (`open_api`) for a command about `what` (say, "Work pools"), which
+    live on a server only; a 409 is answered as a usage error."""
+    if not api_url():
+        die(
+            f"{what} live on a cadenza server: start one (`cadenza server start`) and set "
+            "CADENZA_API_URL to its URL (http://127.0.0.1:4200/api by default)."
+        )
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.client.http import ApiError
+
+    with open_api() as client:
+        try:
+            yield client
+        except ApiError as exc:
+            if exc.status == 409:
+                die(exc.detail, USAGE_ERROR)
+            raise
+
+
 def api_url() -> str | None:
     """`CADENZA_API_URL` when set: the CLI then reads runs from that server."""
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
@@ -103,6 +138,8 @@ def open_api() -> Iterator:
         yield client
     except NotFound as exc:
         die(exc.detail)
+    except ValueError as exc:  # a request that cannot be sent as given
+        die(str(exc), USAGE_ERROR)
     except ApiError as exc:
         die(exc.detail, USAGE_ERROR if exc.status == 422 else 1)
     except (ServerUnavailable, ServerIncompatible) as exc:

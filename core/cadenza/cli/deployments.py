@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import USAGE_ERROR, die
+from cadenza.cli._common import USAGE_ERROR, die, json_object
 
 FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 """State types at which ``deployments run --watch`` stops watching."""
@@ -352,12 +352,7 @@ def run(
     """
     parameters: dict[str, Any] = {}
     if params_json is not None:
-        try:
-            parameters = json.loads(params_json)
-        except ValueError as exc:
-            raise click.BadParameter(f"not JSON: {exc}", param_hint="--params") from None
-        if not isinstance(parameters, dict):
-            raise click.BadParameter("expected a JSON object", param_hint="--params")
+        parameters = json_object(params_json, "--params")
     parameters.update(parse_param(p) for p in params)
     scheduled_time = _scheduled_time(start_in, start_at)
     with open_deployments() as api:

@@ -39,9 +39,22 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "cadenza.cli.work_pools:work_pools",
         "Create, list, inspect, pause and delete work pools.",
     ),
+    "events": ("cadenza.cli.events:events", "List and follow the event stream."),
+    "automations": (
+        "cadenza.cli.automations:automations",
+        "Create, list, inspect, pause, resume and delete automations.",
+    ),
     "work-queues": (
         "cadenza.cli.work_pools:work_queues",
         "Create, pause and resume the queues of a work pool.",
+    ),
+    "concurrency-limit": (
+        "cadenza.cli.concurrency:concurrency_limit",
+        "Create, list, inspect, reset and delete concurrency and rate limits.",
+    ),
+    "global-concurrency-limit": (
+        "cadenza.cli.concurrency:global_concurrency_limit",
+        "The concurrency-limit commands, under Prefect's other name.",
     ),
 }
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import api_url, open_api, open_record
+from cadenza.cli._common import api_url, json_object, open_api, open_record
+from cadenza.cli.runs_delete import delete
 
 
 def _emit_json(data: Any) -> None:
@@ -20,6 +21,9 @@ def runs() -> None:
 
     RUN_ID arguments accept a full id, a unique prefix of one, or `latest`.
     """
+
+
+runs.add_command(delete)
 
 
 @runs.command("ls")
@@ -141,3 +145,65 @@ def resume(run_id: str) -> None:
 
 
 __all__ = ["logs", "ls", "resume", "runs", "show"]
+
+
+@runs.command("cancel")
+@click.argument("run_ids", nargs=-1, required=True, metavar="RUN_ID...")
+@click.option("--reason", help="Why: kept in the Cancelling and Cancelled states' messages.")
+@click.option("--wait", is_flag=True, help="Wait until each run has ended (exit 1 if not).")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None,
+              help="With --wait: seconds to wait at most (default: grace + 10).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def cancel(
+    run_ids: tuple[str, ...], reason: str | None, wait: bool, timeout: float | None, as_json: bool
+) -> None:
+    """Cancel flow runs and their active subflow runs.
+
+    A run a process is running goes Cancelling: that process sees it within a second, stops
+    its task runs, runs its on_cancellation hooks and reports Cancelled (if it does not within
+    CADENZA_CANCELLATION_GRACE seconds, its worker kills it and it is marked Cancelled). A
+    run nothing runs yet (Scheduled, unclaimed, suspended) is Cancelled at once and never
+    starts. Exit status 1 if a run had already ended.
+    """
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli.run_control import cancel_runs
+
+    cancel_runs(run_ids, reason, wait, timeout, as_json)
+
+
+@runs.command("resume-paused")
+@click.argument("run_id")
+@click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE",
+              help="A field of the input the run waits for; VALUE is read as JSON when it "
+              "parses (5, true, [1, 2], \"x\"), else as a string. Repeatable.")  # fmt: skip
+@click.option("--input-json", metavar="JSON",
+              help="The input as a JSON object (--input fields override its keys).")  # fmt: skip
+def resume_paused(run_id: str, inputs: tuple[str, ...], input_json: str | None) -> None:
+    """Resume a paused or suspended flow run (`pause_flow_run`, `suspend_flow_run`).
+
+    A paused run goes on in the process that waits for it; a suspended run is scheduled again
+    and a worker runs it. Input that does not fit what the run waits for is refused, each
+    field named, and the run stays paused (exit status 2). Not paused, or its pause timed
+    out: exit status 1. (`cadenza runs resume` is another thing: it runs a failed run again.)
+    """
+    run_input: dict[str, Any] | None = None
+    if input_json is not None:
+        run_input = json_object(input_json, "--input-json")
+    for text in inputs:
+        name, sep, raw = text.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {text!r:.80}", param_hint="--input")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        run_input = {**(run_input or {}), name.strip(): value}
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli._common import clear_errors
+    from cadenza.input.records import open_record
+
+    with clear_errors(), open_record() as record:
+        answer = record.resume(record.resolve(run_id), run_input)
+    state = answer["state"]
+    then = "it goes on" if state["type"] == "RUNNING" else "a worker runs it again"
+    click.echo(f"Flow run {answer['id']} resumed: {state['name']} ({then})")

@@ -9,35 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import click
 
-from cadenza.cli._common import USAGE_ERROR, api_url, die
-
-NO_SERVER = (
-    "Work pools live on a cadenza server: start one (`cadenza server start`) and set "
-    "CADENZA_API_URL to its URL (http://127.0.0.1:4200/api by default)."
-)
+from cadenza.cli._common import server_only
 
 
-@contextlib.contextmanager
-def server() -> Iterator[Any]:
-    """The server's client (`open_api`), a 409 answered as a usage error."""
-    if not api_url():
-        die(NO_SERVER)
-    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from cadenza.cli._common import open_api
-    from cadenza.client.http import ApiError
-
-    with open_api() as client:
-        try:
-            yield client
-        except ApiError as exc:
-            if exc.status == 409:
-                die(exc.detail, USAGE_ERROR)
-            raise
+def server() -> contextlib.AbstractContextManager[Any]:
+    return server_only("Work pools")
 
 
 def _echo_json(value: Any) -> None:
@@ -235,7 +215,6 @@ def resume_queue(name: str, pool: str) -> None:
 
 
 __all__ = [
-    "NO_SERVER",
     "create",
     "create_queue",
     "delete",

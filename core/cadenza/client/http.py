@@ -15,8 +15,14 @@ import sys
 import time
 from typing import Any
 
+from cadenza.client.concurrency_routes import ConcurrencyRoutes
+from cadenza.client.control_routes import ControlRoutes
 from cadenza.client.deployment_routes import DeploymentRoutes
 from cadenza.client.errors import ApiError, NotFound, ServerUnavailable
+from cadenza.client.event_routes import EventRoutes
+from cadenza.client.paths import segment
+from cadenza.client.pause_routes import PauseRoutes
+from cadenza.client.retention_routes import RetentionRoutes
 from cadenza.exceptions import ServerIncompatible
 from cadenza.settings import spec
 
@@ -191,7 +197,9 @@ class _Retrying:
         return answer
 
 
-class _Routes(DeploymentRoutes):
+class _Routes(
+    DeploymentRoutes, ControlRoutes, RetentionRoutes, ConcurrencyRoutes, PauseRoutes, EventRoutes
+):
     """The API's routes, shared by both clients: each returns ``self._json(...)`` — the
     decoded answer from `ApiClient`, an awaitable of it from `AsyncApiClient`."""
 
@@ -245,7 +253,7 @@ class _Routes(DeploymentRoutes):
         """One run by id, unique prefix or `latest` (NotFound otherwise), bounded: its own
         states, first subflow runs and ``counts``; page its task runs, logs and subflow runs
         with the methods below (`cadenza.client.pages` reads a whole run)."""
-        return self._json("GET", f"/flow_runs/{ref}")
+        return self._json("GET", f"/flow_runs/{segment(ref)}")
 
     def get_task_runs_page(
         self, run_id: str, limit: int | None = None, offset: int | None = None
@@ -382,6 +390,8 @@ class ApiClient(_Routes, _Retrying):
                 )
             except httpx.TransportError as exc:
                 answer = exc
+            except httpx.InvalidURL as exc:  # an id far too long for any URL, say
+                raise ValueError(_invalid_url(method, path, exc)) from None
             delay = attempts.after(answer)
             if delay is None:
                 return answer
@@ -455,6 +465,8 @@ class AsyncApiClient(_Routes, _Retrying):
                 )
             except httpx.TransportError as exc:
                 answer = exc
+            except httpx.InvalidURL as exc:  # an id far too long for any URL, say
+                raise ValueError(_invalid_url(method, path, exc)) from None
             delay = attempts.after(answer)
             if delay is None:
                 return answer
@@ -478,6 +490,11 @@ class AsyncApiClient(_Routes, _Retrying):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _invalid_url(method: str, path: str, exc: Exception) -> str:
+    shown = path if len(path) <= 80 else path[:80] + "..."
+    return f"cannot send {method} {shown} ({len(path)} characters): {exc}"
 
 
 def _body(body: dict[str, Any] | bytes) -> dict[str, Any]:

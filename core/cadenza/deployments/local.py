@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cadenza.store import deployments, scheduling, work_pools
+from cadenza.settings import spec
+from cadenza.store import deployments, pause, run_control, scheduling, work_pools
 from cadenza.store.sql import SqlDatabase
 from cadenza.store.urls import default_database_url, prepare
 
@@ -79,11 +80,23 @@ class LocalDeploymentsApi:
                 limit=limit, deployment_ids=deployment_ids,
             )  # fmt: skip
 
+    def read_states(self, flow_run_ids: list[str]) -> dict[str, str | None]:
+        return {
+            rid: t for rid, (t, _) in run_control.flow_run_states(self.db, flow_run_ids).items()
+        }
+
+    def force_cancel(self, flow_run_id: str, reason: str) -> None:
+        run_control.cancel_flow_run(self.db, flow_run_id, reason, force=True)
+
     def schedule(self) -> None:
-        """One round of the scheduler (a `serve` process on the embedded record runs it)."""
+        """One round of the scheduler (a `serve` process on the embedded record runs it), and
+        the end of cancellations nobody acknowledged and of suspensions that timed out (the
+        server's reaper does that there)."""
 
         scheduling.schedule_runs(self.db)
         scheduling.mark_late(self.db)
+        run_control.expire_cancellations(self.db, spec.get("CADENZA_CANCELLATION_GRACE"))
+        pause.expire_suspensions(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from cadenza._options import inherited_persist
 from cadenza.engine.caching import cache_key_for, cached_state, record_entry
-from cadenza.engine.signals import interruption
-from cadenza.exceptions import InvalidTransition, TaskTimeoutError
+from cadenza.engine.signals import by_request, interruption
+from cadenza.exceptions import InvalidTransition, Pause, TaskTimeoutError
 from cadenza.logging.loggers import run_logger
 from cadenza.orchestration import Decision, DecisionKind
 from cadenza.results import persist_state
@@ -42,6 +42,7 @@ _PENDING = StateType.PENDING
 _COMPLETED = StateType.COMPLETED
 _FAILED = StateType.FAILED
 _CANCELLED = StateType.CANCELLED
+_CANCELLING = StateType.CANCELLING
 _CRASHED = StateType.CRASHED
 _ALREADY_PENDING = Decision(DecisionKind.ACCEPT, "the run is Pending already")
 
@@ -55,6 +56,10 @@ def lifecycle(
     """
     kind = "Flow" if run.kind == "flow" else "Task"
     current = run.state
+    if current is not None and current.type is _CANCELLING:  # adopted after `runs cancel`
+        ended = Cancelled(f"{kind} run was cancelled before it started")
+        backend.propose(run, ended)
+        return ended
     if current is not None and current.type is _PENDING:  # adopted, claimed by a worker
         decision = _ALREADY_PENDING
     else:
@@ -95,6 +100,8 @@ def lifecycle(
         value, exc = yield CALL
 
         if exc is not None and not isinstance(exc, Exception):
+            if isinstance(exc, Pause):  # suspended (cadenza.flow_runs): it stays Suspended
+                raise exc
             yield from _interrupted(owner, run, backend, exc, kind)
             raise exc
         state = outcome_state(value, exc, kind, run)
@@ -190,7 +197,7 @@ def _interrupted(
     """Record how a run ended when the process was interrupted, then let the signal through."""
     state_type, message = interruption(exc, kind)
     if state_type is _CANCELLED:
-        state = Cancelled(message, data=exc)
+        state = Cancelled(message, data=None if by_request(exc) else exc)
         hooks = getattr(owner, "on_cancellation_hooks", ())
     else:
         state = Crashed(message, data=exc)
@@ -204,8 +211,8 @@ def _interrupted(
 def record_interruption(run: Run, backend: Backend, exc: BaseException, kind: str) -> State:
     """Record how `run` ended when `exc` (not an `Exception`) interrupted it outside the user's
     function (between transitions, while waiting to retry); returns its final state. A run
-    that already has a final state keeps it."""
-    if run.state is not None and run.state.is_final():
+    that already has a final state keeps it, and so does a suspended one (`Pause`)."""
+    if run.state is not None and (run.state.is_final() or isinstance(exc, Pause)):
         return run.state
     state_type, message = interruption(exc, kind)
     details = (
@@ -213,7 +220,8 @@ def record_interruption(run: Run, backend: Backend, exc: BaseException, kind: st
         if run.kind == "flow"
         else StateDetails(flow_run_id=run.flow_run_id, task_run_id=run.id)
     )
-    state = State(state_type, None, message, exc, details)
+    data = None if by_request(exc) else exc
+    state = State(state_type, None, message, data, details)
     backend.propose(run, state)
     return state
 

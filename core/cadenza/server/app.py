@@ -19,10 +19,23 @@ from fastapi.responses import JSONResponse
 from cadenza._version import __version__
 from cadenza.blocks.exceptions import BlockDecryptionError
 from cadenza.exceptions import ObjectAlreadyExists
-from cadenza.server import API_VERSION, deployment_routes, errors, resources, run_routes
+from cadenza.server import (
+    API_VERSION,
+    concurrency_routes,
+    control_routes,
+    deployment_routes,
+    errors,
+    event_routes,
+    pause_routes,
+    resources,
+    retention_routes,
+    run_routes,
+)
+from cadenza.server.automations import AutomationService
 from cadenza.server.catalog import Catalog, Conflict
 from cadenza.server.guard import Guard
 from cadenza.server.reaper import Reaper
+from cadenza.server.retention import Retention
 from cadenza.server.scheduler import Scheduler
 from cadenza.server.store import DatabaseBusy, Store
 from cadenza.settings import spec
@@ -48,9 +61,14 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         reaper = Reaper(store, spec.get("CADENZA_SERVER_REAPER_INTERVAL")).start()
         scheduler = Scheduler(store, spec.get("CADENZA_SERVER_SCHEDULER_INTERVAL")).start()
+        retention = Retention(store, spec.get("CADENZA_RETENTION_INTERVAL")).start()
+        automations = AutomationService(store, spec.get("CADENZA_SERVER_AUTOMATIONS_INTERVAL"))
+        automations.start()
         try:
             yield
         finally:
+            automations.stop()
+            retention.stop()
             scheduler.stop()
             reaper.stop()
             store.close()
@@ -68,6 +86,11 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.include_router(run_routes.router(store), prefix="/api")
     app.include_router(resources.router(Catalog(store)), prefix="/api")
     app.include_router(deployment_routes.router(store), prefix="/api")
+    app.include_router(concurrency_routes.router(store), prefix="/api")
+    app.include_router(event_routes.router(store), prefix="/api")
+    app.include_router(control_routes.router(store), prefix="/api")
+    app.include_router(pause_routes.router(store), prefix="/api")
+    app.include_router(retention_routes.router(store), prefix="/api")
     _error_handlers(app)
     app.add_middleware(Guard, api_key=api_key)
     return app

@@ -29,6 +29,13 @@ _FINAL = tuple(t.value for t in TERMINAL_STATES)
 _BATCH = 200  # expired runs crashed per transaction
 # not final; a run with no state yet counts (SQL's NULL NOT IN (...) is not true)
 _ACTIVE = sa.or_(flow_runs.c.state_type.is_(None), flow_runs.c.state_type.not_in(_FINAL))
+# A suspended run's process exited on purpose: its lease lapses, it did not crash
+# (cadenza.store.pause fails it once its suspension times out).
+_NOT_SUSPENDED = sa.or_(
+    flow_runs.c.state_type != StateType.PAUSED.value,
+    flow_runs.c.state_name.is_(None),
+    flow_runs.c.state_name != "Suspended",
+)
 
 
 def renew(store: Store, run_ids: list[str], lease_seconds: float) -> dict[str, list[str]]:
@@ -81,6 +88,7 @@ def _reap_batch(store: Store, now: float) -> list[str]:
             .where(
                 flow_runs.c.lease_expires < now,
                 _ACTIVE,
+                _NOT_SUSPENDED,
             )
             .order_by(flow_runs.c.id)
             .limit(_BATCH)
@@ -102,7 +110,7 @@ def _reap_batch(store: Store, now: float) -> list[str]:
                 continue
             message = _message(row.pid, row.hostname, row.lease_expires)
             tid = f"lease-expired:{row.lease_expires!r}"
-            _, made = propose(CORE_POLICY, run, _crashed(message, now), tid)
+            _, made = propose(CORE_POLICY, run, _ended(run.state_type, message, now), tid)
             if made is None:
                 continue
             rows.append(dict(zip(ROW_COLUMNS, made[:8], strict=True)))
@@ -135,6 +143,14 @@ def _unfinished_tasks(conn: sa.Connection, store: Store, flow_run_ids: list[str]
         )
     ]
     return load_runs(conn, task_runs, "task", ids)
+
+
+def _ended(state_type: str | None, message: str, now: float) -> State:
+    """Crashed; Cancelled for a run asked to stop (Cancelling) whose process is gone."""
+    if state_type == StateType.CANCELLING.value:
+        message = f"Flow run was cancelled: its process stopped before acknowledging ({message})"
+        return State(StateType.CANCELLED, None, message, ts=now)
+    return _crashed(message, now)
 
 
 def _crashed(message: str, now: float) -> State:

@@ -91,12 +91,77 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.05,
     ),
     Setting(
+        "CADENZA_RETENTION_FLOW_RUNS",
+        str,
+        "off",
+        "How long finished flow runs are kept (e.g. 90d, 12h, or seconds), with their subflow "
+        "runs, task runs, states, logs, artifacts and inputs; 0 or off: forever.",
+    ),
+    Setting(
+        "CADENZA_RETENTION_LOGS",
+        str,
+        "30d",
+        "How long log lines are kept (lines of runs not yet finished stay); 0 or off: forever.",
+    ),
+    Setting(
+        "CADENZA_RETENTION_EVENTS",
+        str,
+        "7d",
+        "How long events are kept; 0 or off: forever.",
+    ),
+    Setting(
+        "CADENZA_RETENTION_ARTIFACTS",
+        str,
+        "off",
+        "How long artifacts are kept (those of runs not yet finished stay); 0 or off: forever.",
+    ),
+    Setting(
+        "CADENZA_RETENTION_INTERVAL",
+        float,
+        3600.0,
+        "Seconds between the server's retention rounds, which apply the CADENZA_RETENTION_* "
+        "TTLs (`cadenza db clean` applies them on demand).",
+        minimum=0.05,
+    ),
+    Setting(
+        "CADENZA_SERVER_AUTOMATIONS_INTERVAL",
+        float,
+        1.0,
+        "Seconds between the automation service's rounds: reading new events, evaluating the "
+        "automations' triggers and starting their actions (how soon an automation fires).",
+        minimum=0.05,
+    ),
+    Setting(
         "CADENZA_WORKER_POLL_INTERVAL",
         float,
         1.0,
         "Seconds a worker or `serve` process waits between asks for due runs (it also wakes at "
         "the next run's scheduled time, so scheduled runs start on time).",
         minimum=0.01,
+    ),
+    Setting(
+        "CADENZA_CANCELLATION_POLL_INTERVAL",
+        float,
+        0.5,
+        "Seconds between a running process's looks at the recorded state of its flow runs: how "
+        "soon it sees `cadenza runs cancel` (it then stops them and reports them Cancelled).",
+        minimum=0.01,
+    ),
+    Setting(
+        "CADENZA_CANCELLATION_GRACE",
+        float,
+        30.0,
+        "Seconds a process has to acknowledge a cancellation. After that its worker kills it and "
+        "the server (or `cadenza runs cancel` on the embedded record) marks the run Cancelled.",
+        minimum=0.0,
+    ),
+    Setting(
+        "CADENZA_CONCURRENCY_LEASE_SECONDS",
+        float,
+        30.0,
+        "Seconds a concurrency slot stays held unrenewed: its holder renews it every third of "
+        "this, and a holder that dies frees its slots this long after its last renewal.",
+        minimum=0.1,
     ),
     Setting(
         "CADENZA_RESULTS_PERSIST_BY_DEFAULT",

@@ -203,10 +203,11 @@ CREATE TABLE concurrency_leases (
 	id TEXT NOT NULL, 
 	limit_name TEXT NOT NULL, 
 	slots INTEGER NOT NULL, 
+	decaying BOOLEAN DEFAULT 0 NOT NULL, 
 	holder TEXT DEFAULT '{}' NOT NULL, 
 	expires REAL NOT NULL, 
 	created REAL NOT NULL, 
-	PRIMARY KEY (id)
+	PRIMARY KEY (id, limit_name)
 );
 CREATE INDEX ix_concurrency_leases_expires ON concurrency_leases (expires);
 CREATE INDEX ix_concurrency_leases_limit_name ON concurrency_leases (limit_name);

@@ -287,9 +287,13 @@ concurrency_limits = sa.Table(
 concurrency_leases = sa.Table(
     "concurrency_leases",
     metadata,
+    # one row per limit a lease holds slots of: an acquisition of several limits is one lease
     sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("limit_name", sa.Text, nullable=False, index=True),
+    sa.Column("limit_name", sa.Text, primary_key=True, index=True),
     sa.Column("slots", sa.Integer, nullable=False),
+    # a rate limit's slots (or a released lease's on a limit with slot decay): never renewed,
+    # they free themselves at the limit's slot_decay_per_second until `expires`
+    sa.Column("decaying", sa.Boolean, nullable=False, server_default=sa.false()),
     # who holds it (JSON: pid, hostname, flow/task run id), for `cadenza concurrency-limit show`
     sa.Column("holder", sa.Text, nullable=False, server_default="{}"),
     # renewed while held; a holder that died frees its slots when this passes

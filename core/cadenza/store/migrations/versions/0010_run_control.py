@@ -42,10 +42,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Text(), nullable=False),
         sa.Column("limit_name", sa.Text(), nullable=False),
         sa.Column("slots", sa.Integer(), nullable=False),
+        sa.Column("decaying", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("holder", sa.Text(), server_default="{}", nullable=False),
         sa.Column("expires", sa.Double().with_variant(sa.REAL(), "sqlite"), nullable=False),
         sa.Column("created", sa.Double().with_variant(sa.REAL(), "sqlite"), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", "limit_name"),
     )
     with op.batch_alter_table("concurrency_leases", schema=None) as batch_op:
         batch_op.create_index(
