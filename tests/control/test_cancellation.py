@@ -290,3 +290,29 @@ def test_a_process_that_dies_while_cancelling_leaves_its_run_cancelled(tmp_path:
     finally:
         place.close()
         server.stop()
+
+
+def test_sixteen_processes_cancelled_at_once_all_end_cancelled(tmp_path: Path) -> None:
+    place = Place(tmp_path / "home", tmp_path, None)
+    try:
+        procs = [place.start("sync_loop") for _ in range(16)]
+        deadline = time.monotonic() + 120
+        while True:
+            running = [r for r in place.runs() if _state_of(r)["type"] == "RUNNING"]
+            if len(running) == 16:
+                break
+            assert time.monotonic() < deadline, place.runs()
+            time.sleep(0.2)
+        ids = [r["id"] for r in running]
+        done = place.cli("runs", "cancel", *ids, "--wait", "--timeout", "60", "--json")
+        answers = json.loads(done.stdout)
+        assert sorted(a["id"] for a in answers) == sorted(ids)
+        assert all(a["ended"]["type"] == "CANCELLED" for a in answers), answers
+        for proc in procs:
+            out, _ = proc.communicate(timeout=60)
+            assert proc.returncode == 4 and "Traceback" not in out, out
+        for rid in ids:  # every task run of every run ended: none left Running
+            tasks = place.show(rid).get("task_runs") or []
+            assert all(_state_of(t)["type"] in FINAL for t in tasks), tasks
+    finally:
+        place.close()
