@@ -1,6 +1,7 @@
 """``cadenza db``: show and migrate the schema revision of the run record, or of a server's
 database given with ``--database-url`` (e.g. ``postgresql+psycopg://...``); ``db doctor``
-(`cadenza.cli.doctor`) checks what needs attention."""
+(`cadenza.cli.doctor`) checks what needs attention; ``db clean`` applies the retention
+settings and ``db stats`` shows the tables' sizes."""
 
 from __future__ import annotations
 
@@ -66,7 +67,8 @@ def _shown(url: str) -> str:
 
 @click.group()
 def db() -> None:
-    """Inspect and migrate the run record ($CADENZA_HOME/cadenza.db) or a server's database."""
+    """Inspect, migrate and clean the run record ($CADENZA_HOME/cadenza.db) or a server's
+    database."""
 
 
 db.add_command(doctor)

@@ -16,8 +16,8 @@ import click
 # name -> (import path "module:attribute", short help shown in `cadenza --help`)
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("cadenza.cli.run:run", "Run a flow from a Python file: FILE:FLOW."),
-    "runs": ("cadenza.cli.runs:runs", "List and inspect recorded flow runs."),
-    "db": ("cadenza.cli.db:db", "Inspect and migrate the run record's schema."),
+    "runs": ("cadenza.cli.runs:runs", "List, inspect, cancel, resume and delete flow runs."),
+    "db": ("cadenza.cli.db:db", "Inspect, migrate and clean the run record; its table sizes."),
     "config": ("cadenza.cli.config:config", "Show and change settings and profiles."),
     "block": ("cadenza.cli.block:block", "Create, list, show and delete saved blocks."),
     "plugins": ("cadenza.cli.plugins:plugins", "List installed plugins and their load errors."),

@@ -1,4 +1,5 @@
-"""``cadenza runs``: list and inspect recorded flow runs (``ls``, ``show``, ``logs``)."""
+"""``cadenza runs``: list and inspect recorded flow runs (``ls``, ``show``, ``logs``), run a
+failed one again (``resume``), and steer them: ``cancel``, ``resume-paused``, ``delete``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def _emit_json(data: Any) -> None:
 
 @click.group()
 def runs() -> None:
-    """List and inspect recorded flow runs.
+    """List, inspect, cancel, resume and delete flow runs.
 
     RUN_ID arguments accept a full id, a unique prefix of one, or `latest`.
     """
