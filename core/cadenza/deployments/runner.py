@@ -154,9 +154,14 @@ class Runner:
         crash(current, message, message)
 
     def wait_for_runs(self) -> None:
-        """Wait until the runs this runner started have ended."""
+        """Wait until the runs this runner started have ended (a child that ignores a
+        cancellation is still killed once its grace period is over)."""
+        next_check = 0.0
         while self.children:
             self._reap_children()
+            if time.monotonic() >= next_check:
+                self.cancellations.check({rid: c.process.kill for rid, c in self.children.items()})
+                next_check = time.monotonic() + 0.5
             time.sleep(0.05)
 
     def _install_signal_handlers(self) -> Any:
