@@ -119,10 +119,11 @@ def task_runs_page(conn: Any, run_id: str, limit: int, offset: int) -> list[dict
 
 
 def logs_page(
-    conn: Any, run_id: str, limit: int, offset: int, after: int | None
+    conn: Any, run_id: str, limit: int, offset: int, after: int | None, **filters: Any
 ) -> list[dict[str, Any]]:
+    """Filters: ``before``, ``level``, ``q``, ``task_run_id`` (see `queries.logs_page`)."""
     return queries.logs_page(
-        _queries_conn(conn), run_id, limit, offset, after, max_text=queries.PAGE_TEXT
+        _queries_conn(conn), run_id, limit, offset, after, max_text=queries.PAGE_TEXT, **filters
     )
 
 

@@ -27,6 +27,7 @@ from cadenza.server.models import (
     Id,
     SetStateIn,
 )
+from cadenza.server.query_params import MAX_QUERY_TEXT, SearchText, text
 from cadenza.server.store import Store
 from cadenza.store.queries import VALID_STATE_TYPES
 
@@ -142,8 +143,17 @@ def router(store: Store) -> APIRouter:
         after: int | None = Query(
             None, ge=0, le=2**63 - 1, description="only log lines with an id above this one"
         ),
+        before: int | None = Query(
+            None, ge=0, le=2**63 - 1, description="only the log lines just before this id"
+        ),
+        level: int | None = Query(None, ge=0, le=2**31 - 1, description="minimum level"),
+        q: SearchText = None,
+        task_run_id: str | None = Query(None, max_length=MAX_QUERY_TEXT),
     ) -> list[dict[str, Any]]:
-        return store.logs_page(ref, limit, offset, after)
+        return store.logs_page(
+            ref, limit, offset, after, before=before, level=level, q=text("q", q),
+            task_run_id=text("task_run_id", task_run_id),
+        )  # fmt: skip
 
     @api.get("/flow_runs/{ref}/subflow_runs", responses=NOT_FOUND)
     def flow_run_subflow_runs(

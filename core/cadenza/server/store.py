@@ -195,11 +195,11 @@ class Store(SqlDatabase):
             return reads.task_runs_page(conn, reads.resolve_flow_run_id(conn, ref), limit, offset)
 
     def logs_page(
-        self, ref: str, limit: int, offset: int, after: int | None
+        self, ref: str, limit: int, offset: int, after: int | None, **filters: Any
     ) -> list[dict[str, Any]]:
         with self._read() as conn:
             run_id = reads.resolve_flow_run_id(conn, ref)
-            return reads.logs_page(conn, run_id, limit, offset, after)
+            return reads.logs_page(conn, run_id, limit, offset, after, **filters)
 
     def subflow_runs_page(self, ref: str, limit: int, offset: int) -> list[dict[str, Any]]:
         with self._read() as conn:

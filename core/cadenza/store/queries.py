@@ -414,17 +414,33 @@ def logs_page(
     offset: int = 0,
     after: int | None = None,
     max_text: int | None = None,
+    *,
+    before: int | None = None,
+    level: int | None = None,
+    q: str | None = None,
+    task_run_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Log lines of flow run `run_id` in arrival order, those with an id above `after` (when
-    given): at most `limit` after `offset`, ending early once their messages pass `max_text`
-    characters."""
+    """Log lines of flow run `run_id` in arrival order, those with an id above `after` and below
+    `before` (when given), of `level` or above, of task run `task_run_id`, whose message holds
+    `q` (case-insensitive; SQLite folds ASCII only): at most `limit` after `offset`, ending early
+    once their messages pass `max_text` characters. With `before` (and no `after`) the page is
+    the `limit` lines just before it (`offset` counts back from it), still in arrival order."""
     sql = f"SELECT {LOG_COLUMNS} FROM logs WHERE flow_run_id = ?"
     args: list[Any] = [run_id]
-    if after is not None:
-        sql += " AND id > ?"
-        args.append(after)
-    sql, args = _paged(conn, sql + " ORDER BY id", args, limit, offset)
-    return [log_item(row) for row in _bounded(conn.execute(sql, args), limit, 4, max_text)]
+    for clause, value in (("id > ?", after), ("id < ?", before), ("level >= ?", level),
+                          ("task_run_id = ?", task_run_id)):  # fmt: skip
+        if value is not None:
+            sql += f" AND {clause}"
+            args.append(value)
+    if q:
+        sql += " AND lower(message) LIKE lower(?) ESCAPE '\\'"
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        args.append(f"%{escaped}%")
+    backwards = before is not None and after is None
+    sql, args = _paged(conn, sql + (" ORDER BY id DESC" if backwards else " ORDER BY id"), args,
+                       limit, offset)  # fmt: skip
+    rows = _bounded(conn.execute(sql, args), limit, 4, max_text)
+    return [log_item(row) for row in (rows[::-1] if backwards else rows)]
 
 
 def _flow_run_row(conn: Any, run_id: str) -> tuple[Any, ...]:

@@ -1,4 +1,4 @@
--- revision: 0010
+-- revision: 0011
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -246,4 +246,7 @@ CREATE TABLE flow_run_inputs (
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_flow_run_inputs_flow_run_id_key UNIQUE (flow_run_id, "key")
 );
-INSERT INTO alembic_version (version_num) VALUES ('0010');
+CREATE INDEX ix_flow_runs_deployment_created ON flow_runs (deployment_id, created, id);
+CREATE INDEX ix_flow_runs_flow_created ON flow_runs (flow_name, created, id);
+CREATE INDEX ix_flow_runs_state_created ON flow_runs (state_type, created, id);
+INSERT INTO alembic_version (version_num) VALUES ('0011');

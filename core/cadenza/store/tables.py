@@ -74,6 +74,10 @@ flow_runs = sa.Table(
     sa.Index("ux_flow_runs_idempotency_key", "idempotency_key", unique=True),
     # what is due: scheduled runs by time
     sa.Index("ix_flow_runs_state_expected_start", "state_type", "expected_start_time"),
+    # the dashboard's keyset pages, newest first, filtered by state, flow or deployment
+    sa.Index("ix_flow_runs_state_created", "state_type", "created", "id"),
+    sa.Index("ix_flow_runs_flow_created", "flow_name", "created", "id"),
+    sa.Index("ix_flow_runs_deployment_created", "deployment_id", "created", "id"),
 )
 
 task_runs = sa.Table(

@@ -1,0 +1,128 @@
+"""The dashboard's read routes, as methods of both HTTP clients (a base of
+`cadenza.client.http.ApiClient` and `AsyncApiClient`): each returns ``self._json(...)``, the
+decoded answer (an awaitable of it from the async client). See docs/reference/http-api.md."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from cadenza.client.paths import segment
+
+
+class UiRoutes:
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def read_flow_runs_page(
+        self,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        states: Sequence[str] = (),
+        flow_name: str | None = None,
+        deployment: str | None = None,
+        tags: Sequence[str] = (),
+        since: str | float | None = None,
+        until: str | float | None = None,
+        q: str | None = None,
+        sort: str | None = None,
+    ) -> Any:
+        """One keyset page of flow runs (`GET /flow_runs/page`): ``{"items", "next_cursor",
+        "total", "total_capped"}``; pass ``cursor=answer["next_cursor"]`` for the next."""
+        params = {
+            "limit": limit,
+            "cursor": cursor,
+            "state": list(states),
+            "flow_name": flow_name,
+            "deployment": deployment,
+            "tag": list(tags),
+            "since": since,
+            "until": until,
+            "q": q,
+            "sort": sort,
+        }
+        return self._json("GET", "/flow_runs/page", params=params)
+
+    def read_flow_run_history(
+        self,
+        *,
+        since: str | float | None = None,
+        until: str | float | None = None,
+        buckets: int | None = None,
+        states: Sequence[str] = (),
+        flow_name: str | None = None,
+        deployment: str | None = None,
+        tags: Sequence[str] = (),
+        q: str | None = None,
+    ) -> Any:
+        """Flow runs over time by state (`GET /flow_runs/history`; default: the last 24 h)."""
+        params = {
+            "since": since,
+            "until": until,
+            "buckets": buckets,
+            "state": list(states),
+            "flow_name": flow_name,
+            "deployment": deployment,
+            "tag": list(tags),
+            "q": q,
+        }
+        return self._json("GET", "/flow_runs/history", params=params)
+
+    def read_flow_run_timeline(self, ref: str) -> Any:
+        """A flow run's task runs as columns in lanes (`GET /flow_runs/{ref}/timeline`)."""
+        return self._json("GET", f"/flow_runs/{segment(ref)}/timeline")
+
+    def read_flow_run_logs_window(
+        self,
+        ref: str,
+        *,
+        limit: int | None = None,
+        after: int | None = None,
+        before: int | None = None,
+        level: int | None = None,
+        q: str | None = None,
+        task_run_id: str | None = None,
+    ) -> Any:
+        """A window of a flow run's log lines in arrival order (`GET /flow_runs/{ref}/logs`):
+        after or just before a log id, of `level` or above, holding `q`, of one task run."""
+        params = {
+            "limit": limit,
+            "after": after,
+            "before": before,
+            "level": level,
+            "q": q,
+            "task_run_id": task_run_id,
+        }
+        return self._json("GET", f"/flow_runs/{segment(ref)}/logs", params=params)
+
+    def search_logs(
+        self,
+        *,
+        q: str | None = None,
+        level: int | None = None,
+        flow_run_id: str | None = None,
+        task_run_id: str | None = None,
+        logger: str | None = None,
+        since: str | float | None = None,
+        until: str | float | None = None,
+        limit: int | None = None,
+        before: int | None = None,
+    ) -> Any:
+        """Log lines of every run, newest first (`GET /logs`): ``{"items", "next_cursor"}``;
+        pass ``before=answer["next_cursor"]`` for the next page."""
+        params = {
+            "q": q,
+            "level": level,
+            "flow_run_id": flow_run_id,
+            "task_run_id": task_run_id,
+            "logger": logger,
+            "since": since,
+            "until": until,
+            "limit": limit,
+            "before": before,
+        }
+        return self._json("GET", "/logs", params=params)
+
+
+__all__ = ["UiRoutes"]

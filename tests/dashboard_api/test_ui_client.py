@@ -1,0 +1,49 @@
+"""The client's dashboard methods against real server processes (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from dashboard_writes import T0, log, task, transition
+
+from cadenza.client.http import ApiClient
+
+
+@pytest.fixture(params=["sqlite_server", "postgresql_server"])
+def client(request):
+    server = request.getfixturevalue(request.param)
+    with ApiClient(server.url, retry_time=5) as api:
+        yield api
+
+
+def test_every_dashboard_route_through_the_client(client) -> None:
+    flow = f"dash-{uuid.uuid4().hex[:8]}"
+    run = str(uuid.uuid4())
+    client.request(
+        "POST",
+        "/flow_runs",
+        json={"id": run, "name": "r", "flow_name": flow, "tags": ["a b"], "created": T0},
+    )
+    t = task(run, name="work", created=T0)
+    moves = [
+        transition(run, None, "PENDING", T0),
+        transition(run, None, "RUNNING", T0 + 1),
+        transition(t["id"], run, "PENDING", T0 + 1),
+        transition(t["id"], run, "RUNNING", T0 + 2, run_count=1),
+        transition(t["id"], run, "COMPLETED", T0 + 4),
+    ]
+    lines = [log(run, f"needle {flow}", 40, t["id"]), log(run, "hay", 20)]
+    client.request("POST", "/batch", json={"task_runs": [t], "transitions": moves, "logs": lines})
+
+    page = client.read_flow_runs_page(flow_name=flow, tags=["a b"], states=["running"], limit=5)
+    assert [i["id"] for i in page["items"]] == [run] and page["total"] == 1
+    assert page["items"][0]["error_count"] == 1
+    chart = client.read_flow_run_history(since=T0 - 60, until=T0 + 60, buckets=2, flow_name=flow)
+    assert chart["buckets"][1]["counts"] == {"RUNNING": 1}
+    line = client.read_flow_run_timeline(run)
+    assert line["names"] == ["work"] and line["start"] == [1.0] and line["end"] == [3.0]
+    window = client.read_flow_run_logs_window(run, level=40, q="NEEDLE")
+    assert [w["message"] for w in window] == [f"needle {flow}"]
+    found = client.search_logs(q=f"needle {flow}", level=40, limit=10)
+    assert [i["flow_run_id"] for i in found["items"]] == [run]
