@@ -23,6 +23,7 @@ from cadenza.client.event_routes import EventRoutes
 from cadenza.client.pause_routes import PauseRoutes
 from cadenza.client.record_routes import RecordRoutes
 from cadenza.client.retention_routes import RetentionRoutes
+from cadenza.client.ui_routes import UiRoutes
 from cadenza.exceptions import ServerIncompatible
 from cadenza.settings import spec
 
@@ -205,6 +206,7 @@ class _Routes(
     ConcurrencyRoutes,
     PauseRoutes,
     EventRoutes,
+    UiRoutes,
 ):
     """The API's routes, shared by both clients: each returns ``self._json(...)`` — the
     decoded answer from `ApiClient`, an awaitable of it from `AsyncApiClient`."""

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from cadenza._version import __version__
 from cadenza.blocks.exceptions import BlockDecryptionError
+from cadenza.dashboard import serve as dashboard
 from cadenza.exceptions import ObjectAlreadyExists
 from cadenza.server import (
     API_VERSION,
@@ -30,6 +31,7 @@ from cadenza.server import (
     resources,
     retention_routes,
     run_routes,
+    ui_routes,
 )
 from cadenza.server.automations import AutomationService
 from cadenza.server.catalog import Catalog, Conflict
@@ -78,11 +80,12 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
         title="Cadenza API",
         version=str(API_VERSION),
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by cadenza.dashboard.serve, with its assets from the package
         redoc_url=None,
     )
     app.state.store = store
     app.include_router(_router(), prefix="/api")
+    app.include_router(ui_routes.router(store), prefix="/api")  # before /flow_runs/{ref}
     app.include_router(run_routes.router(store), prefix="/api")
     app.include_router(resources.router(Catalog(store)), prefix="/api")
     app.include_router(deployment_routes.router(store), prefix="/api")
@@ -93,6 +96,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.include_router(retention_routes.router(store), prefix="/api")
     _error_handlers(app)
     app.add_middleware(Guard, api_key=api_key)
+    dashboard.install(app)  # after the /api routes and outside the guard: `/` is the dashboard
     return app
 
 
