@@ -81,6 +81,19 @@ def open_record() -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+def name_value(text: str, option: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` (the value of `option`) → (name, value): the value as JSON when it parses
+    (``5``, ``true``, ``[1, 2]``, ``"x"``), else the string itself, as Prefect's ``--param``."""
+    name, sep, raw = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise click.BadParameter(f"expected NAME=VALUE, got {text!r:.80}", param_hint=option)
+    try:
+        return name, json.loads(raw)
+    except ValueError:
+        return name, raw
+
+
 def json_object(text: str, option: str) -> dict[str, Any]:
     """`text` (the value of `option`) read as a JSON object, or a usage error naming it."""
     try:

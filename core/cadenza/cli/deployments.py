@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import USAGE_ERROR, die, json_object
+from cadenza.cli._common import USAGE_ERROR, die, json_object, name_value
 
 FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 """State types at which ``deployments run --watch`` stops watching."""
@@ -266,16 +266,8 @@ def _print_deployment(d: dict[str, Any]) -> None:
 
 
 def parse_param(text: str) -> tuple[str, Any]:
-    """``NAME=VALUE`` → (name, value): the value as JSON when it parses (``5``, ``true``,
-    ``[1, 2]``, ``"x"``), else the string itself, as Prefect's ``--param``."""
-    name, sep, raw = text.partition("=")
-    if not sep or not name.strip():
-        raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint="--param")
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = raw
-    return name.strip(), value
+    """``NAME=VALUE`` of ``--param`` → (name, value) (`cadenza.cli._common.name_value`)."""
+    return name_value(text, "--param")
 
 
 def _scheduled_time(start_in: float | None, start_at: str | None) -> float | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import inspect
-import json
 import sys
 import traceback
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import USAGE_ERROR, die
+from cadenza.cli._common import USAGE_ERROR, die, name_value
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -30,16 +29,12 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
     """
     params: dict[str, Any] = {}
     for pair in pairs:
-        name, sep, raw = pair.partition("=")
-        name = name.strip()
-        if not sep or not name.isidentifier():
-            raise click.BadParameter(f"expected name=value, got {pair!r}", param_hint="--param")
+        name, value = name_value(pair, "--param")
+        if not name.isidentifier():
+            raise click.BadParameter(f"{name!r} is not a parameter name", param_hint="--param")
         if name in params:
             raise click.BadParameter(f"{name!r} given more than once", param_hint="--param")
-        try:
-            params[name] = json.loads(raw)
-        except ValueError:
-            params[name] = raw
+        params[name] = value
     return params
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import api_url, json_object, open_api, open_record
+from cadenza.cli._common import api_url, json_object, name_value, open_api, open_record
 from cadenza.cli.runs_delete import delete
 
 
@@ -191,14 +191,8 @@ def resume_paused(run_id: str, inputs: tuple[str, ...], input_json: str | None) 
     if input_json is not None:
         run_input = json_object(input_json, "--input-json")
     for text in inputs:
-        name, sep, raw = text.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE, got {text!r:.80}", param_hint="--input")
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            value = raw
-        run_input = {**(run_input or {}), name.strip(): value}
+        name, value = name_value(text, "--input")
+        run_input = {**(run_input or {}), name: value}
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.cli._common import clear_errors
     from cadenza.input.records import open_record
