@@ -28,16 +28,26 @@ AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 AXE_DIR = ROOT / "build" / "npm"
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium for one test module. Playwright's sync API runs an event loop on this
+    thread while it is started, so it is stopped at the end of the module (pytest-playwright's
+    session-wide fixtures would leave it running, and every later `asyncio.run` in the same
+    process would fail)."""
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    return {
-        **browser_type_launch_args,
-        "executable_path": str(CHROMIUM),
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"],
-    }  # fmt: skip
+        pytest.fail("Debian's chromium is not installed (.ci/run installs it)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 class Dashboard:
@@ -86,8 +96,11 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
 
 
 @pytest.fixture
-def page(page, dashboard: Dashboard):
-    """The browser page; any request to a host other than 127.0.0.1 fails the test."""
+def page(chromium, dashboard: Dashboard):
+    """A page of a fresh browser context; any request to a host other than 127.0.0.1 fails
+    the test."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
     outside: list[str] = []
 
     def guard(route) -> None:
@@ -104,7 +117,10 @@ def page(page, dashboard: Dashboard):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("dialog", lambda dialog: dialog.accept())
     page.set_default_timeout(15_000)
-    yield page
+    try:
+        yield page
+    finally:
+        context.close()
     assert outside == [], f"requests to other hosts: {outside}"
     assert errors == [], f"errors in the page: {errors}"
 
