@@ -61,6 +61,7 @@ demo: venv
 	$(BIN)/python examples/scheduled.py --for 7
 	$(BIN)/cadenza deployments ls
 	$(BIN)/cadenza runs ls --deployment report/every-2s --limit 5
+	@echo "See these runs in the dashboard: $(BIN)/cadenza server start, then open http://127.0.0.1:4200/"
 
 lint: venv
 	$(BIN)/ruff check core tests benchmarks examples plugins collections

@@ -57,6 +57,7 @@ def start(host: str, port: int, database_url: str | None, log_level: str) -> Non
     shown = make_url(url).render_as_string(hide_password=True)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Cadenza server on http://{shown_host}:{port}/api (database {shown})")
+    click.echo(f"Dashboard: http://{shown_host}:{port}/")
     click.echo(f"Point flows at it with: export CADENZA_API_URL=http://{shown_host}:{port}/api")
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
 
