@@ -62,3 +62,16 @@ def test_the_run_graph_through_the_client(client) -> None:
     assert graph["edges"] == {"source": [0], "target": [1], "input": ["x"]}
     detail = client.request("GET", f"/task_runs/{down['id']}").json()
     assert [u["name"] for u in detail["upstream"]] == ["up"]
+
+
+def test_retry_through_the_client(client) -> None:
+    dep = client.request(
+        "POST", "/deployments", json={"name": "again", "flow_name": "r", "entrypoint": "r.py:r"}
+    ).json()["id"]
+    run = client.request("POST", f"/deployments/{dep}/create_flow_run", json={}).json()["id"]
+    for i, kind in enumerate(("PENDING", "RUNNING", "FAILED")):
+        body = {"transition_id": f"{run}-{i}",
+                "state": {"type": kind, "name": kind.title(), "timestamp": T0 + i}}  # fmt: skip
+        client.request("POST", f"/flow_runs/{run}/set_state", json=body)
+    answer = client.retry_flow_run(run)
+    assert answer["state"]["name"] == "AwaitingRetry"
