@@ -36,7 +36,7 @@ def a(): return 1
 @task
 def b(x): return x + 1
 @task
-def c(x, fail): 
+def c(x, fail):
     if fail:
         raise ValueError("c was told to fail")
     return x * 2
@@ -139,7 +139,9 @@ def test_a_task_run_detail_from_the_table_and_from_its_bar(page, dashboard, reco
     # A cache hit: the second square(2) reused the mapped run's result.
     cached = next(t for t in tasks.values() if t["state"]["name"] == "Cached")
     _open(page, f"{dashboard.base}/runs/{run}/tasks/{cached['id']}")
-    expect(page.locator("section[aria-label='Task run summary']")).to_contain_text("yes: the result")
+    expect(page.locator("section[aria-label='Task run summary']")).to_contain_text(
+        "yes: the result"
+    )
 
     # A click on a bar of the timeline opens its task run.
     _open(page, f"{dashboard.base}/runs/{run}")
@@ -208,7 +210,8 @@ def test_a_huge_graph_is_condensed_without_hanging(page, dashboard, recorded):
           g.ids.push('id' + i); g.names.push('t-' + i); g.task_names.push(i < 10 ? 'root' : 'leaf');
           g.state.push(i % 97 ? 'COMPLETED' : 'FAILED'); g.state_name.push('x');
           g.depth.push(i < 10 ? 0 : 1);
-          if (i >= 10) { g.edges.source.push(i % 10); g.edges.target.push(i); g.edges.input.push('x'); }
+          if (i < 10) continue;
+          g.edges.source.push(i % 10); g.edges.target.push(i); g.edges.input.push('x');
         }
         const t0 = performance.now();
         const small = condense(g);
@@ -247,9 +250,13 @@ def test_artifacts_render_markdown_safely(page, dashboard, recorded, shots):
     cities = page.locator("article[aria-label='Artifact cities']")
     expect(cities.locator("th", has_text="city")).to_be_visible()
     expect(cities.locator("td", has_text="Lima")).to_be_visible()
-    expect(page.locator("article[aria-label='Artifact out']").get_by_role("link", name="the output")).to_be_visible()
+    expect(
+        page.locator("article[aria-label='Artifact out']").get_by_role("link", name="the output")
+    ).to_be_visible()
     expect(page.locator("article[aria-label='Artifact evil']").get_by_role("link")).to_have_count(0)
-    expect(page.locator("article[aria-label='Artifact progress'] progress")).to_have_attribute("value", "40")
+    expect(page.locator("article[aria-label='Artifact progress'] progress")).to_have_attribute(
+        "value", "40"
+    )
     page.screenshot(path=shots / "run-artifacts.png", full_page=True)
 
 
@@ -294,7 +301,9 @@ def test_resume_a_paused_run_from_its_page(page, dashboard, shots):
             timeout=60, what="the resumed run to complete",
         )  # fmt: skip
         assert proc.wait(timeout=60) == 0
-        expect(page.locator("section[aria-label='Run summary']")).to_contain_text("Completed", timeout=10_000)
+        expect(page.locator("section[aria-label='Run summary']")).to_contain_text(
+            "Completed", timeout=10_000
+        )
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -306,8 +315,13 @@ def test_retry_a_failed_deployment_run(page, dashboard, shots):
     assert made.status_code in (200, 201), made.text
     dep = made.json()["id"]
     run = dashboard.api.post(f"/deployments/{dep}/create_flow_run", json={}).json()["id"]
-    for i, (type_, name) in enumerate((("PENDING", "Pending"), ("RUNNING", "Running"), ("FAILED", "Failed"))):
-        body = {"transition_id": f"t{i}-{run}", "state": {"type": type_, "name": name, "timestamp": 1.0e9 + i}}
+    for i, (type_, name) in enumerate(
+        (("PENDING", "Pending"), ("RUNNING", "Running"), ("FAILED", "Failed"))
+    ):
+        body = {
+            "transition_id": f"t{i}-{run}",
+            "state": {"type": type_, "name": name, "timestamp": 1.0e9 + i},
+        }
         answer = dashboard.api.post(f"/flow_runs/{run}/set_state", json=body).json()
         assert answer["decision"] == "ACCEPT", answer
     _open(page, f"{dashboard.base}/runs/{run}")

@@ -13,7 +13,9 @@ def _deployment_run(api, final: str | None) -> str:
     dep = ok(api.post("/api/deployments", json={"name": "nightly", "flow_name": "etl",
                                             "entrypoint": "etl.py:etl"}))["id"]  # fmt: skip
     run = ok(api.post(f"/api/deployments/{dep}/create_flow_run", json={}))["id"]
-    claimed = ok(api.post("/api/deployments/claim", json={"claimant": "w1", "deployment_ids": [dep]}))
+    claimed = ok(
+        api.post("/api/deployments/claim", json={"claimant": "w1", "deployment_ids": [dep]})
+    )
     assert [r["id"] for r in claimed["runs"]] == [run]
     if final is not None:
         set_state(api, run, "RUNNING", time.time())
