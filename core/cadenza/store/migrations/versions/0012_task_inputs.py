@@ -1,6 +1,6 @@
 """task inputs: the run graph's edges
 
-Revision ID: 0012_task_inputs
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_task_inputs"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
