@@ -7,6 +7,10 @@ to build/screenshots/."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+
 import pytest
 from playwright.sync_api import expect
 
@@ -91,9 +95,6 @@ needs_approval()
 
 @pytest.fixture(scope="module")
 def recorded(dashboard):
-    import subprocess
-    import sys
-
     for code, args in ((DIAMOND, []), (DIAMOND, ["fail"]), (FLAT, [])):
         proc = subprocess.run([sys.executable, "-c", code, *args], env=dashboard.env(),
                               capture_output=True, text=True, timeout=120,
@@ -309,28 +310,52 @@ def test_resume_a_paused_run_from_its_page(page, dashboard, shots):
             proc.kill()
 
 
-def test_retry_a_failed_deployment_run(page, dashboard, shots):
-    made = dashboard.api.post("/deployments", json={
-        "name": "retryable", "flow_name": "diamond", "entrypoint": "x.py:diamond"})  # fmt: skip
-    assert made.status_code in (200, 201), made.text
-    dep = made.json()["id"]
-    run = dashboard.api.post(f"/deployments/{dep}/create_flow_run", json={}).json()["id"]
-    for i, (type_, name) in enumerate(
-        (("PENDING", "Pending"), ("RUNNING", "Running"), ("FAILED", "Failed"))
-    ):
-        body = {
-            "transition_id": f"t{i}-{run}",
-            "state": {"type": type_, "name": name, "timestamp": 1.0e9 + i},
-        }
-        answer = dashboard.api.post(f"/flow_runs/{run}/set_state", json=body).json()
-        assert answer["decision"] == "ACCEPT", answer
-    _open(page, f"{dashboard.base}/runs/{run}")
-    page.get_by_role("button", name="Retry").click()
-    expect(page.locator("section[aria-label='Run summary']")).to_contain_text("AwaitingRetry")
-    got = dashboard.api.get(f"/flow_runs/{run}").json()
-    assert got["state"]["type"] == "SCHEDULED" and got["state"]["name"] == "AwaitingRetry"
-    expect(page.get_by_role("button", name="Retry")).to_have_count(0)
-    page.screenshot(path=shots / "retried.png", full_page=True)
+FLAKY = """
+import pathlib
+from cadenza import flow
+@flow(name="flaky")
+def flaky():
+    if not pathlib.Path("flaky.ok").exists():
+        raise RuntimeError("not yet")
+    return "ok"
+if __name__ == "__main__":  # the run itself imports this file again
+    flaky.serve(name="flaky")
+"""
+
+
+def test_retry_a_failed_deployment_run_that_serve_runs_again(page, dashboard, shots):
+    (dashboard.server.home / "flaky.py").write_text(FLAKY)  # serve loads the flow from a file
+    proc = subprocess.Popen([sys.executable, "flaky.py"], env=dashboard.env(),
+                            cwd=dashboard.server.home, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        dep = dashboard.wait_for(
+            lambda: (r := dashboard.api.get("/deployments/name/flaky/flaky")).status_code == 200
+            and r.json()["id"],
+            timeout=60, what="the served deployment",
+        )  # fmt: skip
+        run = dashboard.api.post(f"/deployments/{dep}/create_flow_run", json={}).json()["id"]
+        state = lambda: dashboard.api.get(f"/flow_runs/{run}").json()["state"]  # noqa: E731
+        dashboard.wait_for(lambda: state()["type"] == "FAILED", timeout=60, what="a failure")
+        _open(page, f"{dashboard.base}/runs/{run}")
+        (dashboard.server.home / "flaky.ok").write_text("")
+        page.get_by_role("button", name="Retry").click()
+        # Retried at once: the first attempt's process may still be exiting (status 1), and
+        # its serve process must not take the rescheduled run for its own and crash it.
+        dashboard.wait_for(lambda: state()["type"] == "COMPLETED", timeout=60, what="the rerun")
+        summary = page.locator("section[aria-label='Run summary']")
+        expect(summary).to_contain_text("Completed", timeout=15_000)
+        names = [s["name"] for s in dashboard.api.get(f"/flow_runs/{run}").json()["states"]]
+        assert names.index("Failed") < names.index("AwaitingRetry") < names.index("Completed")
+        expect(page.get_by_role("button", name="Retry")).to_have_count(0)
+        page.screenshot(path=shots / "retried.png", full_page=True)
+    finally:
+        proc.send_signal(signal.SIGINT)  # serve stops on Ctrl-C
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
