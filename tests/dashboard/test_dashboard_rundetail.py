@@ -261,6 +261,66 @@ def test_artifacts_render_markdown_safely(page, dashboard, recorded, shots):
     page.screenshot(path=shots / "run-artifacts.png", full_page=True)
 
 
+HOSTILE_MARKDOWN = [
+    "<script>window.pwned = 1</script>",
+    '<img src=x onerror="window.pwned = 2">',
+    "[a](javascript:window.pwned=3)",
+    "[a](JaVaScRiPt:window.pwned=4)",
+    "[a]( javascript:window.pwned=5)",
+    "[a](java\tscript:window.pwned=6)",
+    "[a](&#106;avascript:window.pwned=7)",
+    "[a](data:text/html,<script>window.pwned=8</script>)",
+    "[a](vbscript:msgbox)",
+    "[a](//evil.example/x)",
+    "![a](javascript:window.pwned=9)",
+    "![a](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    "![a](https://evil.example/x.png)",
+    "<a href=javascript:alert(1)>x</a>",
+    "**<b onmouseover=alert(1)>x</b>**",
+    "`<script>window.pwned = 10</script>`",
+    "```\n<script>window.pwned = 11</script>\n```",
+    "| <script>x</script> | b |\n| --- | --- |\n"
+    "| [c](javascript:alert(1)) | <img src=x onerror=alert(1)> |",
+    "# <svg onload=alert(1)>",
+    "- [a](https://ok.example/) <iframe src=//evil.example>",
+]
+
+
+def test_the_markdown_renderer_leaves_hostile_input_as_text(page, dashboard):
+    _open(page, dashboard.base + "/")
+    main_js = page.locator("script[type=module]").get_attribute("src")
+    src = main_js.replace("/main.js", "/markdown.js")
+    got = page.evaluate(
+        """async ([src, inputs]) => {
+        const { renderMarkdown } = await import(src);
+        const allowed = new Set(['DIV', 'P', 'H3', 'H4', 'H5', 'H6', 'STRONG', 'EM', 'CODE', 'PRE',
+          'UL', 'OL', 'LI', 'A', 'TABLE', 'THEAD', 'TBODY', 'TR', 'TH', 'TD', 'BLOCKQUOTE', 'HR',
+          'SPAN', 'IMG']);
+        const out = [];
+        for (const text of inputs) {
+          const el = renderMarkdown(text);
+          document.body.append(el);  // in the page, so an event handler would have its chance
+          for (const node of el.querySelectorAll('*')) {
+            if (!allowed.has(node.tagName)) out.push(`${text}: <${node.tagName}>`);
+            for (const attr of node.attributes) {
+              if (/^on/i.test(attr.name)) out.push(`${text}: ${attr.name}`);
+              const bad = (attr.name === 'href' && !/^https?:/.test(attr.value))
+                || (attr.name === 'src' && !attr.value.startsWith(location.origin));
+              if (bad) out.push(`${text}: ${attr.name} ${attr.value}`);
+            }
+          }
+          el.remove();
+        }
+        await new Promise((r) => setTimeout(r, 200));
+        return { out, pwned: window.pwned ?? null,
+                 text: renderMarkdown(inputs[0]).textContent };
+    }""",
+        [src, HOSTILE_MARKDOWN],
+    )
+    assert got["out"] == [] and got["pwned"] is None, got
+    assert got["text"] == HOSTILE_MARKDOWN[0]  # shown as written
+
+
 def test_compare_two_runs(page, dashboard, recorded, shots):
     ok, failed = recorded["ok"], recorded["failed"]
     _open(page, dashboard.base + "/")
