@@ -190,6 +190,7 @@ def test_the_graph_of_a_diamond_flow(page, dashboard, recorded, shots):
          ("a-0", "b-1", "d-3", "after-4")}  # fmt: skip
     assert float(x["a-0"]) < float(x["b-1"]) < float(x["d-3"]) < float(x["after-4"])
     page.screenshot(path=shots / "run-graph.png", full_page=True)
+    page.locator(".graph-wrap").screenshot(path=shots / "run-graph-only.png")
     graph.locator("a.node[aria-label^='d-3:']").click()
     expect(page.locator("main h1")).to_have_text("Task run d-3")
 
@@ -436,3 +437,24 @@ def test_axe_on_the_new_views(page, dashboard, recorded, axe_script, scheme) -> 
         if bad:
             found[path] = bad
     assert found == {}
+
+
+def test_the_new_views_at_phone_width_in_the_dark_theme(chromium, dashboard, recorded, shots):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        run = recorded["ok"]["id"]
+        task_id = _task_runs(dashboard, run)["d-3"]["id"]
+        views = {"task-run-phone-dark": f"/runs/{run}/tasks/{task_id}",
+                 "run-graph-phone-dark": f"/runs/{run}?tab=graph",
+                 "run-artifacts-phone-dark": f"/runs/{run}?tab=artifacts",
+                 "compare-phone-dark": f"/compare?a={run}&b={recorded['failed']['id']}"}  # fmt: skip
+        for name, path in views.items():
+            _open(page, dashboard.base + path)
+            page.wait_for_load_state("networkidle")
+            # wide parts (graph, tables) scroll inside their own box, never the whole page
+            overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 1, (path, overflow)
+            page.screenshot(path=shots / f"{name}.png", full_page=True)
+    finally:
+        context.close()
