@@ -448,7 +448,8 @@ def test_the_new_views_at_phone_width_in_the_dark_theme(chromium, dashboard, rec
         views = {"task-run-phone-dark": f"/runs/{run}/tasks/{task_id}",
                  "run-graph-phone-dark": f"/runs/{run}?tab=graph",
                  "run-artifacts-phone-dark": f"/runs/{run}?tab=artifacts",
-                 "compare-phone-dark": f"/compare?a={run}&b={recorded['failed']['id']}"}  # fmt: skip
+                 "compare-phone-dark": f"/compare?a={run}&b={recorded['failed']['id']}",
+                 }  # fmt: skip
         for name, path in views.items():
             _open(page, dashboard.base + path)
             page.wait_for_load_state("networkidle")
