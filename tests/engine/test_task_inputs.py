@@ -97,3 +97,20 @@ def test_independent_tasks_record_no_edges(record):
 
     flat()
     assert set(_inputs(record).values()) == {None}
+
+
+def test_async_tasks_record_their_inputs(record):
+    import asyncio
+
+    @task
+    async def twice(x: int) -> int:
+        return 2 * x
+
+    @flow
+    async def flowing() -> int:
+        first = await twice(1, return_state=True)
+        return await twice(first)
+
+    assert asyncio.run(flowing()) == 4
+    ids, inputs = _ids(record), _inputs(record)
+    assert inputs["twice-1"] == {"x": [ids["twice-0"]]}
