@@ -106,6 +106,7 @@ class TaskRun:
         "start_time",
         "state",
         "tags",
+        "task_inputs",
         "task_key",
         "task_name",
     )
@@ -138,6 +139,8 @@ class TaskRun:
         self.end_time: float | None = None
         self.result_ref: str | None = None
         self.cache_key: str | None = None
+        # Parameter name (or ``wait_for``) -> ids of the task runs it came from; None: none.
+        self.task_inputs: dict[str, list[str]] | None = None
         # When resuming a flow run: the persisted result of the matching completed call.
         self.reuse_ref: str | None = None
 

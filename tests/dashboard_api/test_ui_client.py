@@ -47,3 +47,31 @@ def test_every_dashboard_route_through_the_client(client) -> None:
     assert [w["message"] for w in window] == [f"needle {flow}"]
     found = client.search_logs(q=f"needle {flow}", level=40, limit=10)
     assert [i["flow_run_id"] for i in found["items"]] == [run]
+
+
+def test_the_run_graph_through_the_client(client) -> None:
+    run = str(uuid.uuid4())
+    client.request(
+        "POST", "/flow_runs", json={"id": run, "name": "r", "flow_name": "g", "created": T0}
+    )
+    up = task(run, name="up", created=T0)
+    down = task(run, name="down", created=T0 + 1, task_inputs={"x": [up["id"]]})
+    client.request("POST", "/batch", json={"task_runs": [up, down]})
+    graph = client.read_flow_run_graph(run, limit=10)
+    assert graph["names"] == ["up", "down"] and graph["depth"] == [0, 1]
+    assert graph["edges"] == {"source": [0], "target": [1], "input": ["x"]}
+    detail = client.request("GET", f"/task_runs/{down['id']}").json()
+    assert [u["name"] for u in detail["upstream"]] == ["up"]
+
+
+def test_retry_through_the_client(client) -> None:
+    dep = client.request(
+        "POST", "/deployments", json={"name": "again", "flow_name": "r", "entrypoint": "r.py:r"}
+    ).json()["id"]
+    run = client.request("POST", f"/deployments/{dep}/create_flow_run", json={}).json()["id"]
+    for i, kind in enumerate(("PENDING", "RUNNING", "FAILED")):
+        body = {"transition_id": f"{run}-{i}",
+                "state": {"type": kind, "name": kind.title(), "timestamp": T0 + i}}  # fmt: skip
+        client.request("POST", f"/flow_runs/{run}/set_state", json=body)
+    answer = client.retry_flow_run(run)
+    assert answer["state"]["name"] == "AwaitingRetry"

@@ -54,6 +54,7 @@ def every_kind_of_request() -> list[wire.Request]:
     recorder.create_flow_run(flow)
     task = TaskRun("extract", "mod.extract", "extract-0", flow.id, ("x",), 1)
     task.cache_key = "key"
+    task.task_inputs = {"x": ["upstream"], "wait_for": ["earlier"]}
     recorder.create_task_run(task)
     recorder.propose(task, Pending())
     recorder.propose(task, Scheduled(scheduled_time=1.0, retry_count=1, cache_key="k"))

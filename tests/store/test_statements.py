@@ -83,6 +83,7 @@ def test_the_embedded_writer_puts_every_value_in_its_own_column(tmp_path: Path) 
         flow.entrypoint, flow.resumed_from, flow.run_count = "etl.py:main", "earlier-run", 7
         task = TaskRun("task-name", "task-key", "task-run-name", flow.id, ("ttag",), retries=4)
         task.cache_key, task.run_count = "cache-key", 6
+        task.task_inputs = {"x": ["upstream-1"], "wait_for": ["upstream-2"]}
         backend.create_flow_run(flow)
         backend.create_task_run(task)
         for run, ref, base in ((flow, "flow-ref", 10.0), (task, "task-ref", 20.0)):
@@ -118,7 +119,8 @@ def test_the_embedded_writer_puts_every_value_in_its_own_column(tmp_path: Path) 
          "task_name": "task-name", "task_key": "task-key", "tags": json.dumps(["ttag"]),
          "state_type": "COMPLETED", "state_name": "Completed", "state_message": "task done",
          "created": task.created, "start_time": 21.0, "end_time": 22.0, "run_count": 6,
-         "result_ref": "task-ref", "cache_key": "cache-key", "retries": 4},
+         "result_ref": "task-ref", "cache_key": "cache-key", "retries": 4,
+         "task_inputs": json.dumps({"x": ["upstream-1"], "wait_for": ["upstream-2"]})},
     ]  # fmt: skip
     states = _rows(path, "run_states")
     assert [(s["run_id"], s["flow_run_id"], s["type"], s["name"], s["message"], s["timestamp"])

@@ -91,6 +91,7 @@ def _task_row(run: TaskRun) -> tuple:
         run.result_ref,
         run.cache_key,
         run.retries,
+        json.dumps(run.task_inputs) if run.task_inputs else None,
     )
 
 

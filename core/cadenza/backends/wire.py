@@ -224,6 +224,7 @@ def task_run_body(run: TaskRun) -> dict[str, Any]:
         "created": run.created,
         "retries": run.retries,
         "cache_key": run.cache_key,
+        "task_inputs": run.task_inputs,
     }
 
 

@@ -26,5 +26,10 @@ class ControlRoutes:
         path = f"/flow_runs/{segment(flow_run_id)}/cancel"
         return self._json("POST", path, json={"reason": reason, "force": force})
 
+    def retry_flow_run(self, flow_run_id: str) -> Any:
+        """Schedule a deployment's Failed, Crashed or Cancelled flow run again, due now
+        (`POST /flow_runs/{id}/retry`); 409 for any other run."""
+        return self._json("POST", f"/flow_runs/{segment(flow_run_id)}/retry")
+
 
 __all__ = ["ControlRoutes"]

@@ -73,6 +73,11 @@ class UiRoutes:
         """A flow run's task runs as columns in lanes (`GET /flow_runs/{ref}/timeline`)."""
         return self._json("GET", f"/flow_runs/{segment(ref)}/timeline")
 
+    def read_flow_run_graph(self, ref: str, limit: int | None = None) -> Any:
+        """A flow run's task runs and which fed which (`GET /flow_runs/{ref}/graph`)."""
+        params = {} if limit is None else {"limit": limit}
+        return self._json("GET", f"/flow_runs/{segment(ref)}/graph", params=params)
+
     def read_flow_run_logs_window(
         self,
         ref: str,

@@ -147,8 +147,8 @@ class Runner:
         except Exception:  # the record is unreachable: the lease or the next process decides
             logger.exception("Could not read flow run %s after its process ended", run["id"])
             return
-        if current.get("state_type") in _FINAL:
-            return
+        if current.get("state_type") in _FINAL or current.get("state_type") == "SCHEDULED":
+            return  # ended; or scheduled again since (a retry): no longer this attempt's run
         reason = _exit_reason(status)
         message = f"The process running this flow run {reason} before the run ended"
         crash(current, message, message)

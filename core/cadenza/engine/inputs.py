@@ -37,6 +37,60 @@ def collect_futures(value: Any, found: list[CadenzaFuture] | None = None) -> lis
     return found
 
 
+def upstream_ids(value: Any, found: list[str] | None = None) -> list[str]:
+    """Ids of the task runs whose futures or states are inside `value` (not inside `quote`),
+    each once, in the order met: the edges of the run graph (Prefect's ``task_inputs``)."""
+    found = [] if found is None else found
+    if type(value) in _SCALARS:
+        return found
+    run_id: str | None = None
+    if isinstance(value, CadenzaFuture):
+        run_id = value.task_run_id
+    elif isinstance(value, State):
+        details = value.raw_details
+        run_id = details.task_run_id if details is not None else None
+    elif isinstance(value, BaseAnnotation):
+        if not isinstance(value, quote):
+            upstream_ids(value.value, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            upstream_ids(item, found)
+    elif isinstance(value, _CONTAINERS):
+        for item in value:
+            upstream_ids(item, found)
+    if run_id is not None and run_id not in found:
+        found.append(run_id)
+    return found
+
+
+def task_inputs(parameters: dict[str, Any], wait_for: Any = None) -> dict[str, list[str]] | None:
+    """Parameter name -> the upstream task runs it came from, and ``wait_for`` -> the runs
+    waited for; None when there are none (the usual call, which then costs one type check per
+    argument)."""
+    found: dict[str, list[str]] | None = None
+    for name, value in parameters.items():
+        if type(value) in _SCALARS:
+            continue
+        ids = upstream_ids(value)
+        if ids:
+            found = {} if found is None else found
+            found[name] = ids
+    if wait_for:
+        ids = upstream_ids(list(wait_for))
+        if ids:
+            found = {} if found is None else found
+            found["wait_for"] = ids
+    return found
+
+
+def call_inputs(task: Any, args: tuple, kwargs: dict, wait_for: Any) -> dict[str, list[str]] | None:
+    """`task_inputs` of a direct call, naming positional arguments by the task's signature only
+    when one of them holds an upstream run."""
+    if not any(upstream_ids(a) for a in args if type(a) not in _SCALARS):
+        return task_inputs(kwargs, wait_for)
+    return task_inputs(task.bind(args, kwargs), wait_for)
+
+
 def needs_resolution(args: tuple, kwargs: dict) -> bool:
     """Cheap check for a direct task call: any future, state or annotation at the top level,
     or a container (which might hold one)."""
@@ -100,4 +154,13 @@ def resolve_call(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     return tuple(resolve(list(args))), resolve(kwargs)
 
 
-__all__ = ["UpstreamFailure", "collect_futures", "needs_resolution", "resolve", "resolve_call"]
+__all__ = [
+    "UpstreamFailure",
+    "call_inputs",
+    "collect_futures",
+    "needs_resolution",
+    "resolve",
+    "resolve_call",
+    "task_inputs",
+    "upstream_ids",
+]

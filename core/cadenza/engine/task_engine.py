@@ -14,7 +14,7 @@ from cadenza.backends import get_backend
 from cadenza.concurrency.tag_limits import atag_slots, tag_slots
 from cadenza.context import TaskRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
 from cadenza.engine.drivers import drive_async, drive_sync, run_coroutine_sync
-from cadenza.engine.inputs import UpstreamFailure, needs_resolution, resolve_call
+from cadenza.engine.inputs import UpstreamFailure, call_inputs, needs_resolution, resolve_call
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.resume import reuse
 from cadenza.exceptions import CancelledRun, UpstreamTaskError
@@ -33,22 +33,26 @@ _outside_flow_counter = itertools.count()
 
 def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for: Any) -> Any:
     """Run `task` now; for an async task, return an awaitable when an event loop is running."""
+    inputs = None
     if wait_for:
+        inputs = call_inputs(task, args, kwargs, wait_for)
         resolve_wait_for(wait_for)
     failed_upstream = None
     if (args or kwargs) and needs_resolution(args, kwargs):
+        if inputs is None:  # only a call with a future, state or container gets here
+            inputs = call_inputs(task, args, kwargs, None)
         try:
             args, kwargs = resolve_call(args, kwargs)
         except UpstreamFailure as exc:
             failed_upstream = exc
     if task.isasync and failed_upstream is None:
-        coro = _run_async(task, args, kwargs, return_state)
+        coro = _run_async(task, args, kwargs, return_state, inputs)
         if _loop_running():
             return coro
         import asyncio
 
         return asyncio.run(coro)
-    run, backend, log_prints = new_task_run(task, args, kwargs)
+    run, backend, log_prints = new_task_run(task, args, kwargs, inputs)
     try:
         if failed_upstream is not None:
             state = not_ready(run, backend, failed_upstream)
@@ -102,8 +106,10 @@ async def execute_async(
         _task_run_ctx.reset(token)
 
 
-async def _run_async(task: Task, args: tuple, kwargs: dict, return_state: bool) -> Any:
-    run, backend, log_prints = new_task_run(task, args, kwargs)
+async def _run_async(
+    task: Task, args: tuple, kwargs: dict, return_state: bool, inputs: dict | None
+) -> Any:
+    run, backend, log_prints = new_task_run(task, args, kwargs, inputs)
     try:
         state = reused(run, backend) if run.reuse_ref is not None else None
         if state is None:
@@ -134,8 +140,11 @@ def not_ready(run: TaskRun, backend: Backend, failure: Exception) -> State:
     return state
 
 
-def new_task_run(task: Task, args: tuple, kwargs: dict) -> tuple[TaskRun, Backend, bool]:
-    """Create and record the task run of one call (Pending comes with its lifecycle)."""
+def new_task_run(
+    task: Task, args: tuple, kwargs: dict, inputs: dict[str, list[str]] | None = None
+) -> tuple[TaskRun, Backend, bool]:
+    """Create and record the task run of one call (Pending comes with its lifecycle); `inputs`
+    are its upstream task runs by parameter (`cadenza.engine.inputs.task_inputs`)."""
     flow_ctx = _flow_run_ctx.get()
     if flow_ctx is not None:
         if flow_ctx.abandoned:
@@ -162,6 +171,7 @@ def new_task_run(task: Task, args: tuple, kwargs: dict) -> tuple[TaskRun, Backen
         with_context_tags(task.tags),
         task.retries,
     )
+    run.task_inputs = inputs
     if flow_ctx is not None and flow_ctx.resume is not None:
         run.reuse_ref = flow_ctx.resume.take(task.task_key)
     backend.create_task_run(run)

@@ -31,6 +31,7 @@ from cadenza.server import (
     resources,
     retention_routes,
     run_routes,
+    ui_graph_routes,
     ui_routes,
 )
 from cadenza.server.automations import AutomationService
@@ -86,6 +87,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.state.store = store
     app.include_router(_router(), prefix="/api")
     app.include_router(ui_routes.router(store), prefix="/api")  # before /flow_runs/{ref}
+    app.include_router(ui_graph_routes.router(store), prefix="/api")
     app.include_router(run_routes.router(store), prefix="/api")
     app.include_router(resources.router(Catalog(store)), prefix="/api")
     app.include_router(deployment_routes.router(store), prefix="/api")

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from cadenza.server.errors import NOT_FOUND
+from cadenza.server.errors import NOT_FOUND, error_response
 from cadenza.server.models import Id, Text, _Model
 from cadenza.server.store import Store
-from cadenza.store import run_control
+from cadenza.store import run_control, run_retry
 
 
 class StatesIn(_Model):
@@ -48,6 +48,16 @@ class CancelOut(BaseModel):
     final: bool = Field(description="The run had already ended; nothing changed.")
 
 
+class RetryOut(BaseModel):
+    id: str
+    state: dict[str, Any] = Field(description="The run's new state: Scheduled (AwaitingRetry).")
+
+
+RETRY_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The run is not Failed, Crashed or Cancelled, or has no deployment"}
+}
+
+
 def router(store: Store) -> APIRouter:
     api = APIRouter(tags=["run control"])
 
@@ -63,6 +73,20 @@ def router(store: Store) -> APIRouter:
         body = body or CancelIn()
         answer = run_control.cancel_flow_run(store, run_id, body.reason, force=body.force)
         return CancelOut(**answer)
+
+    @api.post(
+        "/flow_runs/{run_id}/retry",
+        response_model=RetryOut,
+        responses={**NOT_FOUND, **RETRY_CONFLICT},
+    )
+    def retry_flow_run(run_id: Annotated[Id, Path()]) -> Any:
+        """Run a deployment's Failed, Crashed or Cancelled flow run again: it becomes Scheduled
+        (AwaitingRetry) and due now, for a worker or `serve` process of its deployment to claim.
+        409 for a run in another state or without a deployment."""
+        try:
+            return RetryOut(**run_retry.retry_flow_run(store, run_id))
+        except run_retry.NotRetryable as exc:
+            return error_response(409, str(exc), [((exc.field,), "not retryable")])
 
     return api
 

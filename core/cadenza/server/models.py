@@ -58,6 +58,10 @@ Name = Annotated[str, Field(max_length=200), BeforeValidator(_storable)]
 JsonObject = Annotated[dict[str, Any], BeforeValidator(storable_value)]
 JsonValue = Annotated[Any, BeforeValidator(storable_value)]
 Tags = list[Text]
+TaskInputs = Annotated[
+    dict[Name, Annotated[list[Id], Field(max_length=100_000)]], Field(max_length=10_000)
+]
+"""A task run's upstream runs: parameter name (or ``wait_for``) -> task-run ids."""
 Epoch = Annotated[float, Field(ge=0, le=253_402_300_799)]  # up to the year 9999
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Level = Annotated[int, Field(ge=0, le=2**31 - 1)]
@@ -148,10 +152,15 @@ class TaskRunIn(_Model):
     created: Epoch
     retries: Count = 0
     cache_key: Text | None = None
+    task_inputs: TaskInputs | None = Field(
+        None,
+        description="parameter name (or `wait_for`) -> ids of the task runs it came from",
+    )
 
     def row(self) -> dict[str, Any]:
         row = self.model_dump()
         row["tags"] = json.dumps(self.tags)
+        row["task_inputs"] = json.dumps(self.task_inputs) if self.task_inputs else None
         return row
 
 

@@ -29,6 +29,7 @@ from cadenza.server.models import (
 )
 from cadenza.server.query_params import MAX_QUERY_TEXT, SearchText, text
 from cadenza.server.store import Store
+from cadenza.store import ui_graph_queries
 from cadenza.store.queries import VALID_STATE_TYPES
 
 MAX_PAGE = 10_000
@@ -183,7 +184,12 @@ def router(store: Store) -> APIRouter:
 
     @api.get("/task_runs/{task_run_id}", responses=NOT_FOUND)
     def get_task_run(task_run_id: str) -> dict[str, Any]:
-        return store.get_task_run(task_run_id)
+        """The task run, its states with their details, its cache key and whether it was a
+        cache hit, where its result is (never the value), and the runs it came from and fed."""
+        run = store.get_task_run(task_run_id)
+        with store.read() as conn:
+            run.update(ui_graph_queries.task_run_extras(conn, task_run_id))
+        return run
 
     return api
 

@@ -94,7 +94,7 @@ def router(store: Store) -> APIRouter:
         """The run's task runs as columns sorted by start, each in a lane (``row``) where its
         bar overlaps no other."""
         with store.read() as conn:
-            return ui_queries.timeline(conn, _resolve(conn, ref))
+            return ui_queries.timeline(conn, resolve_run(conn, ref))
 
     @api.get("/logs")
     def search_logs(
@@ -145,7 +145,7 @@ def _run_filter(
     )
 
 
-def _resolve(conn: Any, ref: str) -> str:
+def resolve_run(conn: Any, ref: str) -> str:
     """The full id of flow run `ref` as the other routes resolve it (on SQLite, a unique suffix
     too); LookupError if none."""
     if _unstorable(ref):
@@ -154,4 +154,4 @@ def _resolve(conn: Any, ref: str) -> str:
     return reads.resolve_flow_run_id(raw if isinstance(raw, sqlite3.Connection) else conn, ref)
 
 
-__all__ = ["MAX_BUCKETS", "MAX_LOGS_PAGE", "MAX_RUNS_PAGE", "router"]
+__all__ = ["MAX_BUCKETS", "MAX_LOGS_PAGE", "MAX_RUNS_PAGE", "resolve_run", "router"]

@@ -1,4 +1,4 @@
--- revision: 0011
+-- revision: 0012
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -41,7 +41,7 @@ CREATE TABLE task_runs (
 	end_time REAL, 
 	run_count INTEGER DEFAULT 0 NOT NULL, 
 	result_ref TEXT, 
-	cache_key TEXT, retries INTEGER DEFAULT 0 NOT NULL, 
+	cache_key TEXT, retries INTEGER DEFAULT 0 NOT NULL, task_inputs TEXT, 
 	PRIMARY KEY (id)
 );
 CREATE INDEX ix_task_runs_state_type ON task_runs (state_type);
@@ -249,4 +249,4 @@ CREATE TABLE flow_run_inputs (
 CREATE INDEX ix_flow_runs_deployment_created ON flow_runs (deployment_id, created, id);
 CREATE INDEX ix_flow_runs_flow_created ON flow_runs (flow_name, created, id);
 CREATE INDEX ix_flow_runs_state_created ON flow_runs (state_type, created, id);
-INSERT INTO alembic_version (version_num) VALUES ('0011');
+INSERT INTO alembic_version (version_num) VALUES ('0012');

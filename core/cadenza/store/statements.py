@@ -47,11 +47,11 @@ UPSERT_FLOW_RUN_PARAMS = (
 UPSERT_TASK_RUN = (
     "INSERT INTO task_runs (id, flow_run_id, name, task_name, task_key, tags, state_type, "
     "state_name, state_message, created, start_time, end_time, run_count, result_ref, "
-    "cache_key, retries) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
-    "(id) DO UPDATE SET state_type = excluded.state_type, state_name = excluded.state_name, "
-    "state_message = excluded.state_message, start_time = excluded.start_time, end_time = "
-    "excluded.end_time, run_count = excluded.run_count, result_ref = excluded.result_ref, "
-    "cache_key = excluded.cache_key"
+    "cache_key, retries, task_inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " ?) ON CONFLICT (id) DO UPDATE SET state_type = excluded.state_type, state_name = "
+    "excluded.state_name, state_message = excluded.state_message, start_time = "
+    "excluded.start_time, end_time = excluded.end_time, run_count = excluded.run_count, "
+    "result_ref = excluded.result_ref, cache_key = excluded.cache_key"
 )
 UPSERT_TASK_RUN_PARAMS = (
     "id",
@@ -70,6 +70,7 @@ UPSERT_TASK_RUN_PARAMS = (
     "result_ref",
     "cache_key",
     "retries",
+    "task_inputs",
 )
 
 INSERT_STATE = (

@@ -99,6 +99,10 @@ task_runs = sa.Table(
     sa.Column("result_ref", sa.Text),
     sa.Column("cache_key", sa.Text),
     sa.Column("retries", sa.Integer, nullable=False, server_default=sa.text("0")),
+    # The run graph's edges into this run (JSON): parameter name, or ``wait_for``, -> the ids of
+    # the task runs its futures or states came from. NULL: none. A column rather than an edges
+    # table: the graph of a flow run is read whole with its task runs, by the index below.
+    sa.Column("task_inputs", sa.Text),
     # pages of a flow run's task runs, in creation order
     sa.Index("ix_task_runs_flow_run_created", "flow_run_id", "created"),
 )

@@ -29,7 +29,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from cadenza.engine.caching import try_cached
-from cadenza.engine.inputs import UpstreamFailure, collect_futures, resolve
+from cadenza.engine.inputs import UpstreamFailure, collect_futures, resolve, task_inputs
 from cadenza.engine.task_engine import new_task_run, not_ready, reused
 from cadenza.futures import CadenzaFuture, CadenzaFutureList
 from cadenza.task_runners.mapping import expand
@@ -159,14 +159,15 @@ class TaskRunner:
         ``wait_for`` are its dependencies. Returns the run's future at once.
         """
 
-        run, backend, log_prints = new_task_run(task, (), parameters)
+        upstream = collect_futures(parameters)
+        if wait_for:
+            collect_futures(list(wait_for), upstream)
+        inputs = task_inputs(parameters, wait_for) if upstream else None
+        run, backend, log_prints = new_task_run(task, (), parameters, inputs)
         outcome: cf.Future[State[Any]] = cf.Future()
         with self._lock:
             self._open[outcome] = (run, backend)
         context = contextvars.copy_context()
-        upstream = collect_futures(parameters)
-        if wait_for:
-            collect_futures(list(wait_for), upstream)
 
         def start() -> None:
             self._start(task, run, backend, log_prints, parameters, outcome, context)

@@ -391,8 +391,8 @@ class BaseWorker(abc.ABC):
         except Exception as exc:
             logger.warning("Could not read flow run %s: %s", flow_run["id"], exc)
             return
-        if state in FINAL_STATE_TYPES:
-            return
+        if state in FINAL_STATE_TYPES or state == "SCHEDULED":
+            return  # ended; or scheduled again since (a retry): no longer this job's run
         tail = job.output_tail(OUTPUT_TAIL_LINES).rstrip()
         status = _describe_status(code)
         message = f"The job of flow run {flow_run.get('name')!r} ({job.identifier}) {status}"

@@ -6,7 +6,8 @@ import { h, fmtTime } from './ui.js';
 const LINE = 20, KEEP = 5000, POLL_MS = 1500, PAGE = 1000;
 const LEVELS = [[0, 'all levels'], [10, 'DEBUG and above'], [20, 'INFO and above'], [30, 'WARNING and above'], [40, 'ERROR and above']];
 
-export function logViewer(runId, { isActive }) {
+// `taskRunId`: only that task run's lines (the route's task_run_id filter).
+export function logViewer(runId, { isActive, taskRunId = null }) {
   let lines = [], after = null, level = 0, q = '', timer = null, lastOk = null, stopped = false;
   const box = h('div.logs', { tabindex: '0', role: 'log', 'aria-label': 'Log lines' });
   const spacer = h('div.spacer');
@@ -43,7 +44,7 @@ export function logViewer(runId, { isActive }) {
   async function fetchMore() {
     const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - LINE * 2;
     for (;;) {
-      const got = await api(`/flow_runs/${runId}/logs`, { query: { after, limit: PAGE, level: level || null, q: q || null } });
+      const got = await api(`/flow_runs/${runId}/logs`, { query: { after, limit: PAGE, level: level || null, q: q || null, task_run_id: taskRunId } });
       if (got.length) after = got[got.length - 1].id;
       lines = lines.concat(got.filter(keep));
       if (lines.length > KEEP) lines = lines.slice(lines.length - KEEP);

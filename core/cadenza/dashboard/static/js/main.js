@@ -5,10 +5,14 @@ import * as runs from './runs.js';
 import * as run from './run.js';
 import * as pages from './pages.js';
 import * as deployments from './deployments.js';
+import * as taskrun from './taskrun.js';
+import * as compare from './compare.js';
 
 const ROUTES = [
   [/^\/$/, 'runs', runs.render],
   [/^\/runs\/([^/]+)$/, 'runs', run.render],
+  [/^\/runs\/([^/]+)\/tasks\/([^/]+)$/, 'runs', taskrun.render],
+  [/^\/compare$/, 'runs', compare.render],
   [/^\/flows$/, 'flows', pages.flows],
   [/^\/deployments$/, 'deployments', deployments.render],
   [/^\/work-pools$/, 'work-pools', pages.workPools],
@@ -95,7 +99,7 @@ document.addEventListener('click', (ev) => {
   const a = ev.target.closest('a[data-nav]');
   if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey) return;
   ev.preventDefault();
-  const url = new URL(a.href);
+  const url = new URL(a.getAttribute('href'), location.href); // an SVG link's href is no string
   navigate(url.pathname.slice(ROOT.length) + url.search);
 });
 window.addEventListener('popstate', route);

@@ -3,6 +3,9 @@
 import { api, missingRoute } from './api.js';
 import { logViewer } from './logs.js';
 import { Timeline, columnsFromTaskRuns } from './timeline.js';
+import { graphView } from './graph.js';
+import { artifactsView } from './artifacts.js';
+import { controlActions } from './runcontrol.js';
 import { h, link, stateBadge, fmtTime, fmtDuration, kv, json, table, heading, errorBox, say, ACTIVE } from './ui.js';
 
 async function readTimeline(run) {
@@ -50,7 +53,7 @@ function header(run) {
     ], run.states || []));
 }
 
-function timelineSection(data) {
+function timelineSection(data, run, navigate) {
   const canvas = h('canvas.timeline', { tabindex: '0', role: 'img', 'aria-label': `Timeline of ${data.count} task runs. Arrow keys pan, plus and minus zoom, 0 resets. The table below lists the same task runs.` });
   const section = h('section', { 'aria-label': 'Timeline' });
   const stats = h('span.muted', { id: 'timeline-stats' });
@@ -67,7 +70,7 @@ function timelineSection(data) {
   const rows = Array.from({ length: Math.min(data.count, 2000) }, (_, i) => i);
   const alt = h('details', {}, h('summary', {}, `Task runs as a table${data.count > 2000 ? ' (the first 2,000)' : ''}`),
     table('Task runs', [
-      { label: 'Task run', cell: (i) => data.names[i] },
+      { label: 'Task run', cell: (i) => (data.ids ? link(`/runs/${run.id}/tasks/${data.ids[i]}`, data.names[i]) : data.names[i]) },
       { label: 'State', cell: (i) => stateBadge({ type: data.state[i], name: data.state_name[i] }) },
       { label: 'Start (s)', cell: (i) => (data.start[i] == null ? '—' : data.start[i].toFixed(3)), cls: 'num' },
       { label: 'End (s)', cell: (i) => (data.end[i] == null ? '—' : data.end[i].toFixed(3)), cls: 'num' },
@@ -80,6 +83,7 @@ function timelineSection(data) {
     section,
     start: () => {
       tl = new Timeline(canvas, data);
+      if (data.ids) tl.onPick = (i) => navigate(`/runs/${run.id}/tasks/${data.ids[i]}`); // a click opens its detail
       stats.textContent = `${data.count} task runs; drawn in ${tl.lastDrawMs.toFixed(1)} ms`;
       const onResize = () => tl.resize();
       window.addEventListener('resize', onResize);
@@ -108,16 +112,19 @@ function actions(run, { navigate, refresh }) {
       navigate('/');
     },
   }, 'Delete run');
-  return [cancel, del];
+  const compare = link(`/compare?a=${run.id}`, 'Compare…', { class: 'button' });
+  return [...controlActions(run, refresh), compare, cancel, del];
 }
 
 export async function render(main, [ref], query, ctx) {
   let run = await api(`/flow_runs/${encodeURIComponent(ref)}`);
-  const tab = query.get('tab') === 'logs' ? 'logs' : 'timeline';
+  const VIEWS = { graph: () => graphView(run), artifacts: () => artifactsView(run.id) };
+  const tab = ['logs', 'graph', 'artifacts'].includes(query.get('tab')) ? query.get('tab') : 'timeline';
   const head = h('div');
   const body = h('div');
   const stops = [];
   const refresh = async () => {
+    if (head.querySelector('dialog[open]')) return; // do not pull a form away while it is in use
     try { run = await api(`/flow_runs/${run.id}`); } catch (e) { return; }
     head.replaceChildren(heading(`Run ${run.name}`, ...actions(run, { ...ctx, refresh })), header(run));
   };
@@ -131,21 +138,26 @@ export async function render(main, [ref], query, ctx) {
     const url = new URL(location.href);
     url.searchParams.set('tab', which);
     history.replaceState(null, '', url);
-    if (which === 'logs') {
+    if (VIEWS[which]) {
+      const view = VIEWS[which]();
+      panel.append(view.el);
+      stops.push(view.stop);
+      try { await view.start(); } catch (e) { panel.append(errorBox(e)); }
+    } else if (which === 'logs') {
       const viewer = logViewer(run.id, { isActive: () => ACTIVE.has(run.state.type) });
       panel.append(viewer.el);
       stops.push(viewer.stop);
       await viewer.start();
     } else {
       try {
-        const t = timelineSection(await readTimeline(run));
+        const t = timelineSection(await readTimeline(run), run, ctx.navigate);
         panel.append(t.section);
         const stop = t.start();
         if (stop) stops.push(stop);
       } catch (e) { panel.append(errorBox(e)); }
     }
   };
-  for (const [key, label] of [['timeline', 'Timeline'], ['logs', 'Logs']]) {
+  for (const [key, label] of [['timeline', 'Timeline'], ['graph', 'Graph'], ['logs', 'Logs'], ['artifacts', 'Artifacts']]) {
     tabs.append(h('button', { type: 'button', role: 'tab', 'data-tab': key, 'aria-controls': 'run-panel', onclick: () => show(key) }, label));
   }
   body.append(tabs, panel);

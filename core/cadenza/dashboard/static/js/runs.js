@@ -1,6 +1,7 @@
 // The runs page (home): filters kept in the URL, keyset "load more", the history chart on top.
 import { api, missingRoute } from './api.js';
 import { historyChart } from './chart.js';
+import { selection } from './compare.js';
 import { h, link, STATES, stateBadge, fmtTime, fmtDuration, table, heading, errorBox, say, ROOT } from './ui.js';
 
 const RANGES = { '1h': 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400, all: null };
@@ -102,7 +103,8 @@ export async function render(main, _params, query, { navigate }) {
   const list = h('section', { id: 'runs-list', 'aria-label': 'Flow runs' });
   const more = h('button', { type: 'button', hidden: true }, 'Load more');
   const summary = h('p.muted', { id: 'runs-summary' });
-  main.append(heading('Runs', h('a.button', { href: `${ROOT}/api/docs` }, 'API docs')), filterForm(f, flows, go), chart, summary, list, more);
+  const pick = selection(navigate); // compare two runs
+  main.append(heading('Runs', pick.button, h('a.button', { href: `${ROOT}/api/docs` }, 'API docs')), filterForm(f, flows, go), chart, summary, list, more);
 
   readHistory(f).then((hist) => {
     chart.replaceChildren(hist ? historyChart(hist) : h('p.muted', {}, 'The runs-over-time chart needs a newer server (GET /api/flow_runs/history).'));
@@ -111,7 +113,7 @@ export async function render(main, _params, query, { navigate }) {
   let rows = [];
   let cursor = null;
   const draw = () => {
-    list.replaceChildren(table('Flow runs', COLUMNS, rows, 'No flow runs match these filters.'));
+    list.replaceChildren(table('Flow runs', [pick.column, ...COLUMNS], rows, 'No flow runs match these filters.'));
   };
   const load = async (first) => {
     const page = await readPage(f, first ? null : cursor);

@@ -119,19 +119,44 @@ export class Timeline {
       this.zoom(ev.deltaY > 0 ? 1.25 : 0.8, ev.clientX - r.left);
     }, { passive: false });
     let drag = null;
-    c.addEventListener('pointerdown', (ev) => { drag = [ev.clientX, ev.clientY]; c.setPointerCapture(ev.pointerId); });
+    let down = null;
+    c.addEventListener('pointerdown', (ev) => { drag = [ev.clientX, ev.clientY]; down = drag; c.setPointerCapture(ev.pointerId); });
     c.addEventListener('pointermove', (ev) => {
       if (!drag) return;
       this.pan(ev.clientX - drag[0], ev.clientY - drag[1]);
       drag = [ev.clientX, ev.clientY];
     });
-    c.addEventListener('pointerup', () => { drag = null; });
+    c.addEventListener('pointerup', (ev) => {
+      drag = null;
+      // A click (no drag) on a bar: onPick(index), set by the page (opens the task run).
+      if (down && this.onPick && Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) < 4) {
+        const r = c.getBoundingClientRect();
+        const i = this.at(ev.clientX - r.left, ev.clientY - r.top);
+        if (i != null) this.onPick(i);
+      }
+      down = null;
+    });
     c.addEventListener('keydown', (ev) => {
       const keys = { ArrowLeft: () => this.pan(40), ArrowRight: () => this.pan(-40), ArrowUp: () => this.pan(0, ROW), ArrowDown: () => this.pan(0, -ROW), '+': () => this.zoom(0.8), '=': () => this.zoom(0.8), '-': () => this.zoom(1.25), '0': () => this.reset() };
       if (keys[ev.key]) { ev.preventDefault(); keys[ev.key](); }
     });
   }
 }
+
+// The index of the bar at (x, y) in canvas pixels, or null.
+Timeline.prototype.at = function at(x, y) {
+  const { data } = this;
+  const lane = Math.floor((y - AXIS + this.y0) / ROW);
+  const t = this.t0 + (x / this.w) * (this.t1 - this.t0);
+  const slack = 2 * (this.t1 - this.t0) / this.w; // a thin bar is still hit within 2 px
+  for (let i = lowerBound(data.start, this.t0 - this.longest); i < data.count; i++) {
+    const s = data.start[i];
+    if (s == null) continue;
+    if (s > t + slack) break;
+    if (data.row[i] === lane && (data.end[i] ?? this.span) >= t - slack) return i;
+  }
+  return null;
+};
 
 function lowerBound(arr, value) {
   let lo = 0, hi = arr.length;
