@@ -27,6 +27,7 @@ from cadenza.server import (
     deployment_routes,
     errors,
     event_routes,
+    live_routes,
     pause_routes,
     resources,
     retention_routes,
@@ -86,6 +87,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.state.store = store
     app.include_router(_router(), prefix="/api")
     app.include_router(ui_routes.router(store), prefix="/api")  # before /flow_runs/{ref}
+    app.include_router(live_routes.router(store), prefix="/api")
     app.include_router(run_routes.router(store), prefix="/api")
     app.include_router(resources.router(Catalog(store)), prefix="/api")
     app.include_router(deployment_routes.router(store), prefix="/api")

@@ -56,7 +56,7 @@ def router(store: Store) -> APIRouter:
     ) -> dict[str, Any]:
         """A page of flow runs, newest (or oldest) created first, and a count of the matches
         capped at 10,000; ``next_cursor`` (null on the last page) reads the next one."""
-        where = _run_filter(state, flow_name, deployment, tag, since, until, q)
+        where = run_filter(state, flow_name, deployment, tag, since, until, q)
         text("cursor", cursor)
         with store.read() as conn:
             try:
@@ -79,7 +79,7 @@ def router(store: Store) -> APIRouter:
     ) -> dict[str, Any]:
         """Flow runs created in ``[since, until)`` (default: the last 24 hours) counted by state
         in equal time buckets."""
-        where = _run_filter(state, flow_name, deployment, tag, None, None, q)
+        where = run_filter(state, flow_name, deployment, tag, None, None, q)
         end = moment("until", until)
         start = moment("since", since)
         end = time.time() if end is None else end
@@ -94,7 +94,7 @@ def router(store: Store) -> APIRouter:
         """The run's task runs as columns sorted by start, each in a lane (``row``) where its
         bar overlaps no other."""
         with store.read() as conn:
-            return ui_queries.timeline(conn, _resolve(conn, ref))
+            return ui_queries.timeline(conn, resolve_run(conn, ref))
 
     @api.get("/logs")
     def search_logs(
@@ -124,7 +124,7 @@ def router(store: Store) -> APIRouter:
     return api
 
 
-def _run_filter(
+def run_filter(
     state: list[str],
     flow_name: str | None,
     deployment: str | None,
@@ -145,7 +145,7 @@ def _run_filter(
     )
 
 
-def _resolve(conn: Any, ref: str) -> str:
+def resolve_run(conn: Any, ref: str) -> str:
     """The full id of flow run `ref` as the other routes resolve it (on SQLite, a unique suffix
     too); LookupError if none."""
     if _unstorable(ref):
