@@ -187,3 +187,21 @@ def test_the_runs_list_filter_and_the_keep_alive(client: httpx.Client) -> None:
     assert 3 < waited < 15
     log = next(e["data"] for e in got if e.get("event") == "log")
     assert (log["message"], log["level_name"]) == ("warn", "WARNING")
+
+
+def test_a_server_asked_to_stop_ends_its_open_streams(tmp_path) -> None:
+    """A graceful shutdown waits for open answers: the streams end at once instead."""
+    proc = ServerProcess(f"sqlite:///{tmp_path / 's.db'}", tmp_path).start()
+    try:
+        with httpx.stream("GET", f"{proc.url}/stream", timeout=30) as r:
+            events = _events(r)
+            assert next(events)["event"] == "ready"
+            started = time.monotonic()
+            assert proc.proc is not None
+            proc.proc.terminate()
+            rest = list(events)  # the answer ends
+            assert proc.proc.wait(timeout=8) in (0, -15)  # uvicorn re-raises the signal
+        assert time.monotonic() - started < 5
+        assert all("comment" in e for e in rest)
+    finally:
+        proc.stop()

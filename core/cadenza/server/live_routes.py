@@ -8,7 +8,8 @@ processes, since any of them reads what any other wrote — and sends each chang
 the cursor (an ``id:`` line with no data: it moves the reader's resume point past rows that did
 not match its filter) keep proxies from cutting an idle connection. Each poll reads at most
 `PAGE` changes, and a stream ends after `LIFETIME` seconds (the reader reconnects from its
-cursor), so one connection's work is bounded. Behind the API key guard like every route: the
+cursor), so one connection's work is bounded; streams end at once when the process is asked to
+stop (`end_streams_on_exit`). Behind the API key guard like every route: the
 dashboard reads it with ``fetch()`` and the ``Authorization`` header, never a key in the URL.
 """
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -45,7 +48,25 @@ LIFETIME = 300.0
 RETRY_MS = 2000
 
 
-def router(store: Store) -> APIRouter:
+def end_streams_on_exit(closing: threading.Event) -> None:
+    """Set `closing` when the process is asked to stop (SIGINT, SIGTERM), before the handler
+    in place (uvicorn's, when called from the app's startup). A graceful shutdown waits for
+    every open response to end, and a stream would otherwise end only after `LIFETIME`."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals are the main thread's (an app run in a test client's thread)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue
+
+        def handler(number: int, frame: Any, previous: Any = previous) -> None:
+            closing.set()
+            previous(number, frame)
+
+        signal.signal(sig, handler)
+
+
+def router(store: Store, closing: threading.Event) -> APIRouter:
     api = APIRouter()
 
     @api.get(
@@ -93,7 +114,7 @@ def router(store: Store) -> APIRouter:
                 run_conditions(conn, where.runs)  # an unknown deployment is a 404 now
             start = after if after is not None else live_stream.head(conn)
         return StreamingResponse(
-            _events(store, where, start),
+            _events(store, where, start, closing),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -106,12 +127,13 @@ def _read(store: Store, where: LiveFilter, after: LiveCursor, gaps: Gaps) -> Any
         return live_stream.read(conn, where, after, PAGE, gaps)
 
 
-async def _events(store: Store, where: LiveFilter, cursor: LiveCursor) -> AsyncIterator[str]:
+async def _events(store: Store, where: LiveFilter, cursor: LiveCursor,
+                  closing: threading.Event) -> AsyncIterator[str]:  # fmt: skip
     gaps = Gaps()
     yield f"retry: {RETRY_MS}\nevent: ready\nid: {cursor}\ndata: {json.dumps(str(cursor))}\n\n"
     said = time.monotonic()
     end = said + LIFETIME
-    while time.monotonic() < end:
+    while time.monotonic() < end and not closing.is_set():
         try:
             changes, reached = await run_in_threadpool(_read, store, where, cursor, gaps)
         except DatabaseBusy:  # locked for now: the reader sees silence, then the changes
@@ -130,4 +152,4 @@ async def _events(store: Store, where: LiveFilter, cursor: LiveCursor) -> AsyncI
             await asyncio.sleep(POLL)
 
 
-__all__ = ["KEEPALIVE", "LIFETIME", "PAGE", "POLL", "router"]
+__all__ = ["KEEPALIVE", "LIFETIME", "PAGE", "POLL", "end_streams_on_exit", "router"]
