@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from backends.server_process import ServerProcess
 from dashboard_writes import new_id, task, transition
+
+from backends.server_process import ServerProcess
 
 KEY = "stream-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -49,9 +50,15 @@ def _ok(response: httpx.Response) -> Any:
 
 def _run(client: httpx.Client, flow_name: str = "etl") -> str:
     run_id = new_id()
-    _ok(client.post("/flow_runs", json={"id": run_id, "name": f"r-{run_id[:6]}",
-                                        "flow_name": flow_name, "created": time.time()}))  # fmt: skip
+    body = {"id": run_id, "name": f"r-{run_id[:6]}", "flow_name": flow_name,
+            "created": time.time()}  # fmt: skip
+    _ok(client.post("/flow_runs", json=body))
     return run_id
+
+
+def _set_state(client: httpx.Client, run_id: str, kind: str) -> None:
+    body = {"transition_id": new_id(), "state": {"type": kind, "timestamp": time.time()}}
+    assert _ok(client.post(f"/flow_runs/{run_id}/set_state", json=body))["decision"] == "ACCEPT"
 
 
 def _line(run_id: str, message: str, level: int = 20) -> dict[str, Any]:
@@ -111,8 +118,7 @@ def test_a_reader_resumes_from_its_cursor_while_a_flow_writes(client: httpx.Clie
         with httpx.Client(base_url=client.base_url, headers=AUTH, timeout=30) as w:
             now = time.time()
             for kind in ("PENDING", "RUNNING"):
-                _ok(w.post(f"/flow_runs/{run}/set_state", json={
-                    "transition_id": new_id(), "state": {"type": kind, "timestamp": now}}))  # fmt: skip
+                _set_state(w, run, kind)
             for i, t in enumerate(tasks):
                 body = {"task_runs": [t],
                         "transitions": [transition(t["id"], run, kind, now + i + k / 4)
@@ -171,8 +177,7 @@ def test_the_runs_list_filter_and_the_keep_alive(client: httpx.Client) -> None:
         events = _events(r)
         assert next(events)["event"] == "ready"
         for run in (theirs, mine):
-            _ok(client.post(f"/flow_runs/{run}/set_state", json={
-                "transition_id": new_id(), "state": {"type": "PENDING", "timestamp": time.time()}}))  # fmt: skip
+            _set_state(client, run, "PENDING")
             _ok(client.post("/batch", json={"logs": [_line(run, "info"), _line(run, "warn", 30)]}))
         got: list[dict[str, Any]] = []
         started = time.monotonic()
