@@ -171,7 +171,10 @@ def _state_rows(conn: sa.Connection, where: EventFilter, low: int, high: int, li
 FLOW_RUN = _fr
 """The flow run a transition belongs to, as joined by `read_transitions` (its columns may be
 used in conditions)."""
-IS_FLOW, IS_TASK = _is_flow, _is_task
+IS_FLOW = _is_flow
+"""A condition of `read_transitions`: the transition is a flow run's."""
+IS_TASK = _is_task
+"""A condition of `read_transitions`: the transition is a task run's."""
 
 
 def read_transitions(conn: sa.Connection, conditions: Sequence[Any], after: int, upto: int,
