@@ -210,3 +210,26 @@ def test_a_server_asked_to_stop_ends_its_open_streams(tmp_path) -> None:
         assert all("comment" in e for e in rest)
     finally:
         proc.stop()
+
+
+def test_the_client_follows_the_stream_and_resumes(server: ServerProcess, client) -> None:
+    from cadenza.client.errors import ApiError
+    from cadenza.client.http import ApiClient
+
+    run = _run(client)
+    with ApiClient(server.url, api_key=KEY) as api:
+        events = api.stream_changes(flow_run_id=run, log_level=30)
+        ready = next(events)
+        assert ready["event"] == "ready"
+        _ok(client.post("/batch", json={"logs": [_line(run, "info"), _line(run, "w", 30)]}))
+        got = next(events)
+        events.close()
+        assert (got["event"], got["data"]["message"]) == ("log", "w")
+        _ok(client.post("/batch", json={"logs": [_line(run, "e", 40)]}))
+        resumed = api.stream_changes(flow_run_id=run, cursor=got["id"])
+        assert next(resumed) == {"event": "ready", "id": got["id"], "data": got["id"]}
+        assert next(resumed)["data"]["message"] == "e"  # what followed "w", and only that
+        resumed.close()
+        with pytest.raises(ApiError) as refused:
+            next(api.stream_changes(cursor="nonsense"))
+        assert refused.value.status == 422
