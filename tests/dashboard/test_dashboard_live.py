@@ -85,3 +85,22 @@ def test_a_live_run_progresses_and_finishes_on_its_page_and_in_the_list(page, da
             proc.kill()
             proc.wait()
     assert page.evaluate("window.__notReloaded") is True
+
+
+def test_without_the_stream_the_pages_poll_and_say_stale(page, dashboard) -> None:
+    """A proxy that refuses the stream: the indicator says so, and the page polls as before."""
+    page.route("**/api/stream**", lambda route: route.abort())
+    page.goto(dashboard.base + "/?range=1h&q=steady")
+    page.wait_for_selector("main h1")
+    expect(page.locator(".stream-live")).to_contain_text("stale since", timeout=15_000)
+    before = _steady_row(page).count()
+    proc = dashboard.start_flow(STEADY)
+    try:
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    expect(_steady_row(page)).to_have_count(before + 1, timeout=15_000)  # the 5 s poll
+    expect(_steady_row(page).first).to_contain_text("⚠ 3 / ✖ 1")
+    expect(page.locator(".stream-live")).to_contain_text("stale since")
