@@ -29,9 +29,10 @@ class ServerProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
-        env = {**os.environ, "CADENZA_HOME": str(self.home), **self.env}
+        env = {**os.environ, "CADENZA_HOME": str(self.home)}
         for name in ("CADENZA_API_URL", "CADENZA_API_KEY", "CADENZA_SERVER_API_KEY"):
             env.pop(name, None)
+        env.update(self.env)  # what the test sets wins (its API key, say)
         log = open(self.home / "server.log", "ab")  # noqa: SIM115 - the child keeps it
         try:
             self.proc = subprocess.Popen(

@@ -232,7 +232,11 @@ def test_axe_finds_no_serious_violation(page, dashboard, recorded, axe_script, s
     for path in ("/", f"/runs/{recorded['etl']['id']}", f"/runs/{recorded['etl']['id']}?tab=logs",
                  "/deployments", "/variables"):  # fmt: skip
         _open(page, dashboard.base + path)
-        page.wait_for_load_state("networkidle")
+        # the live stream keeps a request open, so the network is never idle: wait for it
+        page.wait_for_load_state("load")
+        page.wait_for_function("[...document.querySelectorAll('.stream-live')]"
+                               ".every((e) => e.dataset.live !== 'stale')")  # fmt: skip
+        page.wait_for_timeout(500)
         page.evaluate(
             axe_script.read_text() + "\n;0"
         )  # not a script tag: the CSP forbids inline ones

@@ -112,7 +112,8 @@ def test_the_embedded_writer_puts_every_value_in_its_own_column(tmp_path: Path) 
          # a deployment's columns: written by the scheduler and the API, not by this writer
          "deployment_id": None, "work_pool_name": None, "work_queue_name": None,
          "expected_start_time": None, "idempotency_key": None, "auto_scheduled": 0,
-         "schedule_id": None, "job_variables": None, "worker_name": None},
+         "schedule_id": None, "job_variables": None, "worker_name": None,
+         "warning_count": 0, "error_count": 0},
     ]  # fmt: skip
     assert _rows(path, "task_runs") == [
         {"id": task.id, "flow_run_id": flow.id, "name": "task-run-name",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import sqlite3
 import sys
 import threading
@@ -98,6 +99,12 @@ def _task_row(run: TaskRun) -> tuple:
 def _artifact_row(a: dict) -> tuple:
     return (a["id"], a["key"], a["type"], a["description"], _dumps(a["data"]), a["flow_run_id"],
             a["task_run_id"], a["created"])  # fmt: skip
+
+
+def _warns(log_row: tuple) -> bool:
+    """A log line the flow run's warning count includes (level at WARNING or above)."""
+    level = log_row[2]
+    return type(level) is int and level >= logging.WARNING
 
 
 def _dumps(value: object) -> str:
@@ -232,8 +239,10 @@ class EmbeddedBackend(Recorder):
             (_UPDATE_ARTIFACT, updates),
         ]
         self._retry = []
+        warned = any(sql is _INSERT_LOG and any(_warns(row) for row in rows)
+                     for sql, rows in batches)  # fmt: skip
         try:
-            writer.write(self._conn, batches)
+            writer.write(self._conn, batches, count_logs=warned)
         except BaseException as exc:
             # Nothing accepted is dropped: keep the rows for the next attempt.
             self._retry = [b for b in batches if b[1]]

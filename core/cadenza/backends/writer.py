@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from cadenza._text import storable
 from cadenza.deadletter import quarantine
+from cadenza.store import statements
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,12 +41,20 @@ _TABLE = re.compile(r"(?:INTO|UPDATE)\s+(\w+)")
 _INT64 = range(-(2**63), 2**63)
 
 
-def write(conn: sqlite3.Connection, batches: list[tuple[str, list[tuple]]]) -> int:
+def write(
+    conn: sqlite3.Connection, batches: list[tuple[str, list[tuple]]], *, count_logs: bool = False
+) -> int:
     """Write every batch in one transaction (see the module docstring); return how many rows
-    were set aside as dead letters."""
+    were set aside as dead letters.
+
+    With `count_logs` (some batch holds log lines at WARNING or above), the flow runs' warning
+    and error counts grow by the lines this transaction stored: those above the highest log id
+    before it, so neither a refused line nor a duplicate is counted.
+    """
     refused: list[tuple[str, tuple, str]] = []
     begin(conn)
     try:
+        floor = conn.execute(statements.LOG_FLOOR).fetchone()[0] if count_logs else None
         for sql, rows in batches:
             if not rows:
                 continue
@@ -56,6 +65,8 @@ def write(conn: sqlite3.Connection, batches: list[tuple[str, list[tuple]]]) -> i
                 conn.execute("ROLLBACK TO batch")
                 _isolate(conn, sql, [clean_row(row) for row in rows], refused)
             conn.execute("RELEASE batch")
+        if floor is not None:
+            conn.execute(statements.COUNT_LOGS, (floor,) * len(statements.COUNT_LOGS_PARAMS))
         conn.execute("COMMIT")
     except BaseException:
         rollback(conn)

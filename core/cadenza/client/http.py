@@ -13,6 +13,7 @@ import email.utils
 import random
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cadenza.client.concurrency_routes import ConcurrencyRoutes
@@ -20,6 +21,7 @@ from cadenza.client.control_routes import ControlRoutes
 from cadenza.client.deployment_routes import DeploymentRoutes
 from cadenza.client.errors import ApiError, NotFound, ServerUnavailable
 from cadenza.client.event_routes import EventRoutes
+from cadenza.client.live import parse_events
 from cadenza.client.pause_routes import PauseRoutes
 from cadenza.client.record_routes import RecordRoutes
 from cadenza.client.retention_routes import RetentionRoutes
@@ -269,6 +271,39 @@ class ApiClient(_Routes, _Retrying):
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._decode(path, self.request(method, path, **kwargs))
+
+    def stream_changes(
+        self,
+        *,
+        flow_run_id: str | None = None,
+        cursor: str | None = None,
+        log_level: int | None = 0,
+        states: Sequence[str] = (),
+        flow_name: str | None = None,
+        deployment: str | None = None,
+        tags: Sequence[str] = (),
+        q: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Follow `GET /stream`: its events as `cadenza.client.live.parse_events` gives them
+        (``ready``, ``state``, ``log``, ``keep-alive``), from `cursor` (an event's ``id``) or from
+        now, until the server ends the stream (then resume from the last ``id``). Log lines from
+        `log_level` (None: none); one flow run's changes, or those of the runs the filters
+        match. `ApiError` (`NotFound`) for a refused request."""
+        params = _present({
+            "flow_run_id": flow_run_id, "state": list(states), "flow_name": flow_name,
+            "deployment": deployment, "tag": list(tags), "q": q,
+            "log_level": log_level,
+            "logs": "false" if log_level is None else None,
+        })  # fmt: skip
+        headers = {"Last-Event-ID": cursor} if cursor else {}
+        timeout = httpx.Timeout(30.0, read=None)  # quiet for a while is normal: keep-alives
+        with self._http.stream("GET", "/stream", params=params, headers=headers,
+                               timeout=timeout) as answer:  # fmt: skip
+            if answer.status_code >= 400:
+                answer.read()
+                self._attempts("GET", "/stream", False).after(answer)  # raises for a 4xx
+                raise ApiError(answer.status_code, answer.text)
+            yield from parse_events(answer.iter_raw())
 
     def check_version(self, retry: bool = True) -> dict[str, Any]:
         """GET /api/version; `ServerIncompatible` unless it is a cadenza server of API v1."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -27,6 +28,7 @@ from cadenza.server import (
     deployment_routes,
     errors,
     event_routes,
+    live_routes,
     pause_routes,
     resources,
     retention_routes,
@@ -59,9 +61,11 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
         api_key = os.environ.get(API_KEY_ENV) or None
     schema.prepare(url)
     store = Store(url)
+    closing = threading.Event()  # set when the process is asked to stop: open streams end
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        live_routes.end_streams_on_exit(closing)
         reaper = Reaper(store, spec.get("CADENZA_SERVER_REAPER_INTERVAL")).start()
         scheduler = Scheduler(store, spec.get("CADENZA_SERVER_SCHEDULER_INTERVAL")).start()
         retention = Retention(store, spec.get("CADENZA_RETENTION_INTERVAL")).start()
@@ -74,6 +78,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
             retention.stop()
             scheduler.stop()
             reaper.stop()
+            closing.set()
             store.close()
 
     app = FastAPI(
@@ -88,6 +93,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.include_router(_router(), prefix="/api")
     app.include_router(ui_routes.router(store), prefix="/api")  # before /flow_runs/{ref}
     app.include_router(ui_graph_routes.router(store), prefix="/api")
+    app.include_router(live_routes.router(store, closing), prefix="/api")
     app.include_router(run_routes.router(store), prefix="/api")
     app.include_router(resources.router(Catalog(store)), prefix="/api")
     app.include_router(deployment_routes.router(store), prefix="/api")

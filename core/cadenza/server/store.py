@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -38,6 +39,8 @@ from cadenza.store.tables import (
     run_states,
     task_runs,
 )
+
+WARNING, ERROR = logging.WARNING, logging.ERROR
 
 UNKNOWN_FLOW_RUN = (
     "no flow run with this id is recorded on the server; create it first (POST /api/flow_runs)"
@@ -129,8 +132,7 @@ class Store(SqlDatabase):
                 accepted += 1
             write_transitions(conn, rows, [r for r in runs.values() if r.dirty])
             if log_rows:  # a line whose id was seen before (a resent batch) is kept once
-                conn.execute(self._insert(logs).on_conflict_do_nothing(index_elements=["uid"]),
-                             log_rows)  # fmt: skip
+                self._insert_logs(conn, log_rows)
             if artifact_rows:
                 conn.execute(self.insert_ignore(artifacts), artifact_rows)
             if cache_rows:
@@ -145,6 +147,33 @@ class Store(SqlDatabase):
                     .values(values)
                 )
         return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
+
+    def _insert_logs(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+        """Insert log lines, skipping those whose uid is recorded, and add the lines at WARNING
+        and above that went in to their flow runs' counts (only when the batch has some: the
+        lines that went in are then told by RETURNING, which a concurrent resend of the same
+        lines cannot fool)."""
+        insert = self._insert(logs).on_conflict_do_nothing(index_elements=["uid"])
+        if not any(_warns(row) for row in rows):
+            conn.execute(insert, rows)
+            return
+        stored = conn.execute(insert.returning(logs.c.flow_run_id, logs.c.level), rows)
+        counts: dict[str, list[int]] = {}
+        for run_id, level in stored:
+            if run_id is not None and level >= WARNING:
+                count = counts.setdefault(run_id, [0, 0])
+                count[0] += 1
+                count[1] += level >= ERROR
+        if counts:  # in id order, as every writer locks flow runs
+            conn.execute(
+                flow_runs.update()
+                .where(flow_runs.c.id == sa.bindparam("run_id"))
+                .values(
+                    warning_count=flow_runs.c.warning_count + sa.bindparam("warnings"),
+                    error_count=flow_runs.c.error_count + sa.bindparam("errors"),
+                ),
+                [{"run_id": k, "warnings": w, "errors": e} for k, (w, e) in sorted(counts.items())],
+            )
 
     @staticmethod
     def _refuse_unknown_flow_runs(conn: sa.Connection, task_rows: list[dict[str, Any]]) -> None:
@@ -217,6 +246,10 @@ class Store(SqlDatabase):
     def get_task_run(self, task_run_id: str) -> dict[str, Any]:
         with self._read() as conn:
             return reads.get_task_run(conn, task_run_id)
+
+
+def _warns(row: dict[str, Any]) -> bool:
+    return row["flow_run_id"] is not None and row["level"] >= WARNING
 
 
 def dumps(value: Any) -> str:

@@ -56,7 +56,7 @@ def router(store: Store) -> APIRouter:
     ) -> dict[str, Any]:
         """A page of flow runs, newest (or oldest) created first, and a count of the matches
         capped at 10,000; ``next_cursor`` (null on the last page) reads the next one."""
-        where = _run_filter(state, flow_name, deployment, tag, since, until, q)
+        where = run_filter(state, flow_name, deployment, tag, since, until, q)
         text("cursor", cursor)
         with store.read() as conn:
             try:
@@ -79,7 +79,7 @@ def router(store: Store) -> APIRouter:
     ) -> dict[str, Any]:
         """Flow runs created in ``[since, until)`` (default: the last 24 hours) counted by state
         in equal time buckets."""
-        where = _run_filter(state, flow_name, deployment, tag, None, None, q)
+        where = run_filter(state, flow_name, deployment, tag, None, None, q)
         end = moment("until", until)
         start = moment("since", since)
         end = time.time() if end is None else end
@@ -124,7 +124,7 @@ def router(store: Store) -> APIRouter:
     return api
 
 
-def _run_filter(
+def run_filter(
     state: list[str],
     flow_name: str | None,
     deployment: str | None,

@@ -168,6 +168,29 @@ def _state_rows(conn: sa.Connection, where: EventFilter, low: int, high: int, li
     return [StreamEvent("state", row.id, transition_event(row)) for row in rows]
 
 
+FLOW_RUN = _fr
+"""The flow run a transition belongs to, as joined by `read_transitions` (its columns may be
+used in conditions)."""
+IS_FLOW = _is_flow
+"""A condition of `read_transitions`: the transition is a flow run's."""
+IS_TASK = _is_task
+"""A condition of `read_transitions`: the transition is a task run's."""
+
+
+def read_transitions(conn: sa.Connection, conditions: Sequence[Any], after: int, upto: int,
+                     limit: int) -> list[StreamEvent]:  # fmt: skip
+    """The transitions with ``run_states.id`` in ``(after, upto]`` that meet `conditions` (over
+    ``run_states``, `FLOW_RUN`, `IS_FLOW`, `IS_TASK`), oldest first, at most `limit`: the
+    stream's reading of transitions for readers with conditions of their own."""
+    query = (
+        sa.select(*_COLUMNS)
+        .select_from(_JOINED)
+        .where(run_states.c.id > after, run_states.c.id <= upto, *conditions)
+    )
+    rows = conn.execute(query.order_by(run_states.c.id).limit(limit))
+    return [StreamEvent("state", row.id, transition_event(row)) for row in rows]
+
+
 def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -320,6 +343,9 @@ def _matches(event: dict[str, Any], where: EventFilter) -> bool:
 
 __all__ = [
     "FLOW",
+    "FLOW_RUN",
+    "IS_FLOW",
+    "IS_TASK",
     "MESSAGE_LIMIT",
     "NAME",
     "TASK",
@@ -328,6 +354,7 @@ __all__ = [
     "StreamEvent",
     "head",
     "read",
+    "read_transitions",
     "stored_event",
     "transition_event",
 ]

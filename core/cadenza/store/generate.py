@@ -74,7 +74,7 @@ def _upsert(
 NOT_WRITTEN: dict[str, tuple[str, ...]] = {
     "flow_runs": ("lease_expires", "deployment_id", "work_pool_name", "work_queue_name",
                   "expected_start_time", "idempotency_key", "auto_scheduled", "schedule_id",
-                  "job_variables", "worker_name"),
+                  "job_variables", "worker_name", "warning_count", "error_count"),
 }  # fmt: skip
 
 
@@ -96,6 +96,39 @@ def _crash(table: sa.Table) -> sa.Update:
             (table.c.state_name, sa.literal_column(f"'{crashed.value.title()}'")),
             (table.c.state_message, sa.bindparam("state_message")),
             (table.c.end_time, sa.bindparam("end_time")),
+        )
+    )
+
+
+WARNING, ERROR = 30, 40
+
+
+def _int(value: int) -> sa.ColumnElement[Any]:
+    return sa.literal_column(str(int(value)))
+
+
+def _count_logs() -> sa.Update:
+    """Add to each flow run's warning and error counts its lines stored after log id `after`
+    (the highest id before this transaction's lines went in: `LOG_FLOOR`). Only the lines
+    actually stored are counted — not one refused, nor one whose uid was seen before — and the
+    reads are bounded by the lines just written (the primary key, then ``(flow_run_id, id)``)."""
+    fr, lg = tables.flow_runs, tables.logs
+    after = sa.bindparam("after")
+
+    def lines(least: int) -> sa.ScalarSelect[Any]:
+        return (
+            sa.select(sa.func.count())
+            .where(lg.c.flow_run_id == fr.c.id, lg.c.id > after, lg.c.level >= _int(least))
+            .scalar_subquery()
+        )
+
+    touched = sa.select(lg.c.flow_run_id).where(lg.c.id > after, lg.c.level >= _int(WARNING))
+    return (
+        sa.update(fr)
+        .where(fr.c.id.in_(touched))
+        .ordered_values(
+            (fr.c.warning_count, fr.c.warning_count + lines(WARNING)),
+            (fr.c.error_count, fr.c.error_count + lines(ERROR)),
         )
     )
 
@@ -133,6 +166,13 @@ def _statements() -> dict[str, tuple[sa.Executable, list[str] | None]]:
             None,
         ),
         "INSERT_LOG": (_insert(t.logs), _written(t.logs)),
+        # A flow run's warning and error counts (cadenza.backends.writer counts what a
+        # transaction stored, from the highest log id before it).
+        "LOG_FLOOR": (
+            sa.select(sa.func.coalesce(sa.func.max(t.logs.c.id), sa.literal_column("0"))),
+            None,
+        ),
+        "COUNT_LOGS": (_count_logs(), None),
         # Crash detection (cadenza.backends.recovery): a run whose process died.
         "CRASH_FLOW_RUN": (_crash(t.flow_runs), None),
         "CRASH_TASK_RUN": (_crash(t.task_runs), None),
@@ -148,7 +188,8 @@ def compile_statements() -> dict[str, tuple[str, tuple[str, ...]]]:
     compiled = {}
     for name, (stmt, columns) in _statements().items():
         done = stmt.compile(dialect=_DIALECT, column_keys=columns)
-        compiled[name] = (str(done), tuple(done.positiontup or ()))
+        text = " ".join(str(done).split())  # subqueries render on lines of their own
+        compiled[name] = (text, tuple(done.positiontup or ()))
     return compiled
 
 
@@ -190,7 +231,8 @@ def render_statements() -> str:
     exported = []
     for name, (sql, params) in compile_statements().items():
         names = "".join(f"    {_quote(p)},\n" for p in params)
-        parts.append(f"{_assignment(name, sql)}\n{name}_PARAMS = (\n{names})\n")
+        listed = f"(\n{names})" if params else "()"
+        parts.append(f"{_assignment(name, sql)}\n{name}_PARAMS = {listed}\n")
         exported += [name, f"{name}_PARAMS"]
     listed = "".join(f"    {_quote(n)},\n" for n in sorted(exported))  # all SCREAMING_CASE
     parts.append(f"\n__all__ = [\n{listed}]\n")

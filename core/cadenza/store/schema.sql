@@ -1,4 +1,4 @@
--- revision: 0012
+-- revision: 0013
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -19,7 +19,7 @@ CREATE TABLE flow_runs (
 	start_time REAL, 
 	end_time REAL, 
 	run_count INTEGER DEFAULT 0 NOT NULL, 
-	result_ref TEXT, pid INTEGER, hostname TEXT, process_start TEXT, entrypoint TEXT, resumed_from TEXT, retries INTEGER DEFAULT 0 NOT NULL, lease_expires REAL, deployment_id TEXT, work_pool_name TEXT, work_queue_name TEXT, expected_start_time REAL, idempotency_key TEXT, auto_scheduled BOOLEAN DEFAULT 0 NOT NULL, schedule_id TEXT, job_variables TEXT, worker_name TEXT, 
+	result_ref TEXT, pid INTEGER, hostname TEXT, process_start TEXT, entrypoint TEXT, resumed_from TEXT, retries INTEGER DEFAULT 0 NOT NULL, lease_expires REAL, deployment_id TEXT, work_pool_name TEXT, work_queue_name TEXT, expected_start_time REAL, idempotency_key TEXT, auto_scheduled BOOLEAN DEFAULT 0 NOT NULL, schedule_id TEXT, job_variables TEXT, worker_name TEXT, warning_count INTEGER DEFAULT 0 NOT NULL, error_count INTEGER DEFAULT 0 NOT NULL, 
 	PRIMARY KEY (id)
 );
 CREATE INDEX ix_flow_runs_state_type ON flow_runs (state_type);
@@ -249,4 +249,4 @@ CREATE TABLE flow_run_inputs (
 CREATE INDEX ix_flow_runs_deployment_created ON flow_runs (deployment_id, created, id);
 CREATE INDEX ix_flow_runs_flow_created ON flow_runs (flow_name, created, id);
 CREATE INDEX ix_flow_runs_state_created ON flow_runs (state_type, created, id);
-INSERT INTO alembic_version (version_num) VALUES ('0012');
+INSERT INTO alembic_version (version_num) VALUES ('0013');

@@ -140,6 +140,23 @@ INSERT_LOG_PARAMS = (
     "uid",
 )
 
+LOG_FLOOR = "SELECT coalesce(max(logs.id), 0) AS coalesce_1 FROM logs"
+LOG_FLOOR_PARAMS = ()
+
+COUNT_LOGS = (
+    "UPDATE flow_runs SET warning_count=(flow_runs.warning_count + (SELECT count(*) AS "
+    "count_1 FROM logs WHERE logs.flow_run_id = flow_runs.id AND logs.id > ? AND logs.level "
+    ">= 30)), error_count=(flow_runs.error_count + (SELECT count(*) AS count_2 FROM logs "
+    "WHERE logs.flow_run_id = flow_runs.id AND logs.id > ? AND logs.level >= 40)) WHERE "
+    "flow_runs.id IN (SELECT logs.flow_run_id FROM logs WHERE logs.id > ? AND logs.level >= "
+    "30)"
+)
+COUNT_LOGS_PARAMS = (
+    "after",
+    "after",
+    "after",
+)
+
 CRASH_FLOW_RUN = (
     "UPDATE flow_runs SET state_type='CRASHED', state_name='Crashed', state_message=?, "
     "end_time=? WHERE flow_runs.id = ?"
@@ -176,6 +193,8 @@ INSERT_CRASH_STATE_PARAMS = (
 
 
 __all__ = [
+    "COUNT_LOGS",
+    "COUNT_LOGS_PARAMS",
     "CRASH_FLOW_RUN",
     "CRASH_FLOW_RUN_PARAMS",
     "CRASH_TASK_RUN",
@@ -188,6 +207,8 @@ __all__ = [
     "INSERT_LOG_PARAMS",
     "INSERT_STATE",
     "INSERT_STATE_PARAMS",
+    "LOG_FLOOR",
+    "LOG_FLOOR_PARAMS",
     "UPDATE_ARTIFACT",
     "UPDATE_ARTIFACT_PARAMS",
     "UPSERT_CACHE",

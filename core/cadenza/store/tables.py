@@ -71,6 +71,11 @@ flow_runs = sa.Table(
     sa.Column("schedule_id", sa.Text),
     sa.Column("job_variables", sa.Text),
     sa.Column("worker_name", sa.Text),
+    # Its log lines at WARNING and above, and at ERROR and above: counted as the lines are
+    # stored (in the same transaction, a resent line counted once), so the runs list reads them
+    # off the row. Log lines removed by retention stay counted: they were logged.
+    sa.Column("warning_count", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("error_count", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Index("ux_flow_runs_idempotency_key", "idempotency_key", unique=True),
     # what is due: scheduled runs by time
     sa.Index("ix_flow_runs_state_expected_start", "state_type", "expected_start_time"),

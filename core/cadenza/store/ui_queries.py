@@ -5,8 +5,8 @@ Each read is bounded whatever the size of the record:
 - `flow_runs_page`: keyset pagination on ``(created, id)`` — a page starts after the cursor's
   row with ``(created, id) < (c, i)`` (``>`` ascending), never an OFFSET — and a match count
   capped at `MAX_TOTAL` (a ``LIMIT`` subquery, never an unbounded COUNT). Warning and error
-  counts are computed for the runs of the page only, by one grouped query over their log lines
-  (index ``(flow_run_id, id)``): its cost grows with the log lines of the runs shown.
+  counts are read off the rows (``warning_count``, ``error_count``: kept by the writers as log
+  lines are stored), so a page costs the same however much its runs logged.
 - `flow_run_history`: one ``GROUP BY`` bucket and state over a bounded window of ``created``.
 - `timeline`: one query over a flow run's task runs (index ``(flow_run_id, created)``), lanes
   packed here.
@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cadenza.store.queries import FLOW_COLUMNS, flow_run_item, iso
-from cadenza.store.tables import deployments, flow_runs, logs, task_runs
+from cadenza.store.tables import deployments, flow_runs, task_runs
 
 MAX_TOTAL = 10_000
 """Matches `flow_runs_page` counts at most (then ``total_capped``)."""
@@ -40,9 +40,9 @@ MAX_TIMELINE = 100_000
 """Task runs `timeline` answers at most (then ``truncated``)."""
 PREVIEW = 120
 """Characters of a run's parameters JSON in ``parameters_preview``."""
-WARNING, ERROR = 30, 40
 
 _FLOW = [flow_runs.c[name.strip()] for name in FLOW_COLUMNS.split(",")]
+_COUNTS = (flow_runs.c.warning_count, flow_runs.c.error_count)  # after _FLOW in a page's rows
 
 
 class BadCursor(ValueError):
@@ -156,7 +156,7 @@ def flow_runs_page(
     """
     conditions = run_conditions(conn, where)
     key = sa.tuple_(flow_runs.c.created, flow_runs.c.id)
-    query = sa.select(*_FLOW).where(*conditions)
+    query = sa.select(*_FLOW, *_COUNTS).where(*conditions)
     if cursor is not None:
         after = sa.tuple_(*(sa.literal(v) for v in decode_cursor(cursor)))
         query = query.where(key > after if ascending else key < after)
@@ -181,17 +181,8 @@ def flow_runs_page(
 
 
 def _run_items(conn: sa.Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """`flow_run_item` of each row plus the dashboard's fields (two queries for the page)."""
-    ids = [row[0] for row in rows]
-    counts: dict[str, tuple[int, int]] = {}
-    if ids:
-        error = sa.func.sum(sa.case((logs.c.level >= ERROR, 1), else_=0))
-        for run_id, warnings, errors in conn.execute(
-            sa.select(logs.c.flow_run_id, sa.func.count(), error)
-            .where(logs.c.flow_run_id.in_(ids), logs.c.level >= WARNING)
-            .group_by(logs.c.flow_run_id)
-        ):
-            counts[run_id] = (int(warnings), int(errors or 0))
+    """`flow_run_item` of each row plus the dashboard's fields (one more query for the
+    deployments' names)."""
     deployment_ids = sorted({row[16] for row in rows if row[16] is not None})
     names: dict[str, str] = {}
     if deployment_ids:
@@ -203,9 +194,9 @@ def _run_items(conn: sa.Connection, rows: Sequence[Any]) -> list[dict[str, Any]]
             names[dep_id] = f"{flow_name}/{name}"
     items = []
     for row in rows:
-        item = flow_run_item(tuple(row))
+        item = flow_run_item(tuple(row[: len(_FLOW)]))
         parameters = row[5] or "{}"
-        warnings, errors = counts.get(row[0], (0, 0))
+        warnings, errors = row[len(_FLOW) :]
         item.update(
             duration=item["duration_seconds"],
             deployment_name=names.get(row[16]) if row[16] is not None else None,

@@ -2,6 +2,7 @@
 // timeline with a table alternative, the logs, and the cancel and delete actions.
 import { api, missingRoute } from './api.js';
 import { logViewer } from './logs.js';
+import { liveStream, liveIndicator, debounce } from './live.js';
 import { Timeline, columnsFromTaskRuns } from './timeline.js';
 import { graphView } from './graph.js';
 import { artifactsView } from './artifacts.js';
@@ -123,16 +124,28 @@ export async function render(main, [ref], query, ctx) {
   const head = h('div');
   const body = h('div');
   const stops = [];
+  let viewer = null, tabNow = null;
+  // Live: the run's state changes and log lines from the stream; polling while it is not healthy.
+  const stream = liveStream({ flow_run_id: run.id }, {
+    state: (c) => { refreshSoon(); if (c.kind === 'task-run' && tabNow === 'timeline') timelineSoon(); },
+    log: (l) => { if (viewer) viewer.push(l); },
+    ready: () => refreshSoon(),
+  });
+  const indicator = liveIndicator(stream, { finished: () => !ACTIVE.has(run.state.type) });
   const refresh = async () => {
     if (head.querySelector('dialog[open]')) return; // do not pull a form away while it is in use
     try { run = await api(`/flow_runs/${run.id}`); } catch (e) { return; }
-    head.replaceChildren(heading(`Run ${run.name}`, ...actions(run, { ...ctx, refresh })), header(run));
+    head.replaceChildren(heading(`Run ${run.name}`, ...actions(run, { ...ctx, refresh }), indicator), header(run));
   };
-  head.append(heading(`Run ${run.name}`, ...actions(run, { ...ctx, refresh })), header(run));
+  const refreshSoon = debounce(refresh, 250);
+  const timelineSoon = debounce(() => { if (tabNow === 'timeline') show('timeline'); }, 1000);
+  head.append(heading(`Run ${run.name}`, ...actions(run, { ...ctx, refresh }), indicator), header(run));
   const tabs = h('div.tabs', { role: 'tablist', 'aria-label': 'Run views' });
   const panel = h('div', { role: 'tabpanel', id: 'run-panel' });
   const show = async (which) => {
     while (stops.length) stops.pop()();
+    tabNow = which;
+    viewer = null;
     for (const b of tabs.children) b.setAttribute('aria-selected', String(b.dataset.tab === which));
     panel.replaceChildren();
     const url = new URL(location.href);
@@ -144,7 +157,7 @@ export async function render(main, [ref], query, ctx) {
       stops.push(view.stop);
       try { await view.start(); } catch (e) { panel.append(errorBox(e)); }
     } else if (which === 'logs') {
-      const viewer = logViewer(run.id, { isActive: () => ACTIVE.has(run.state.type) });
+      viewer = logViewer(run.id, { isActive: () => ACTIVE.has(run.state.type), live: stream });
       panel.append(viewer.el);
       stops.push(viewer.stop);
       await viewer.start();
@@ -163,7 +176,7 @@ export async function render(main, [ref], query, ctx) {
   body.append(tabs, panel);
   main.append(head, body);
   await show(tab);
-  // Live: while the run is active, its header follows its state.
-  const timer = setInterval(() => { if (!document.hidden && ACTIVE.has(run.state.type)) refresh(); }, 2000);
-  return () => { clearInterval(timer); while (stops.length) stops.pop()(); };
+  // Fallback: while the run is active and the stream is not healthy, poll its header.
+  const timer = setInterval(() => { if (!document.hidden && ACTIVE.has(run.state.type) && !stream.healthy()) refresh(); }, 2000);
+  return () => { clearInterval(timer); stream.stop(); while (stops.length) stops.pop()(); };
 }

@@ -2,6 +2,7 @@
 import { api, missingRoute } from './api.js';
 import { historyChart } from './chart.js';
 import { selection } from './compare.js';
+import { liveStream, liveIndicator, debounce } from './live.js';
 import { h, link, STATES, stateBadge, fmtTime, fmtDuration, table, heading, errorBox, say, ROOT } from './ui.js';
 
 const RANGES = { '1h': 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400, all: null };
@@ -126,9 +127,12 @@ export async function render(main, _params, query, { navigate }) {
   };
   more.addEventListener('click', () => load(false).then(() => say(`${rows.length} runs shown`)));
   await load(true);
-  // Live: refresh the first page while nothing more was loaded and the tab is visible.
-  const timer = setInterval(() => {
-    if (!document.hidden && rows.length <= PAGE) load(true).catch(() => {});
-  }, 5000);
-  return () => clearInterval(timer);
+  // Live: the matching runs' state changes and warning/error lines from the stream refresh the
+  // first page (while nothing more was loaded); polling every 5 s while it is not healthy.
+  const reload = () => { if (!document.hidden && rows.length <= PAGE) load(true).catch(() => {}); };
+  const stream = liveStream({ state: f.state, flow_name: f.flow_name, deployment: f.deployment, tag: f.tag, q: f.q, since: f.since, log_level: 30 },
+    { state: debounce(reload, 300), log: debounce(reload, 300), ready: reload });
+  summary.after(liveIndicator(stream));
+  const timer = setInterval(() => { if (!stream.healthy()) reload(); }, 5000);
+  return () => { clearInterval(timer); stream.stop(); };
 }
