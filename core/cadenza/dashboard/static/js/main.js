@@ -5,6 +5,8 @@ import * as runs from './runs.js';
 import * as run from './run.js';
 import * as pages from './pages.js';
 import * as deployments from './deployments.js';
+import * as blocks from './blocks.js';
+import * as admin from './admin.js';
 
 const ROUTES = [
   [/^\/$/, 'runs', runs.render],
@@ -17,6 +19,10 @@ const ROUTES = [
   [/^\/events$/, 'events', pages.events],
   [/^\/blocks$/, 'blocks', pages.blocks],
   [/^\/variables$/, 'variables', pages.variables],
+  [/^\/blocks\/new$/, 'blocks', blocks.create],
+  [/^\/blocks\/([^/]+)\/([^/]+)$/, 'blocks', blocks.edit],
+  [/^\/plugins$/, 'plugins', admin.plugins],
+  [/^\/settings$/, 'settings', admin.settings],
 ];
 
 const main = document.getElementById('main');
