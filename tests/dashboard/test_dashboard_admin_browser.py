@@ -80,7 +80,8 @@ def test_an_edited_block_keeps_the_secret_left_empty(page, dashboard, shots) -> 
 
     secret = page.locator("#b-aws_secret_access_key")
     assert secret.input_value() == ""  # write-only: never filled
-    expect(page.locator("#b-aws_secret_access_key-help")).to_contain_text("leave this empty to keep")
+    secret_help = page.locator("#b-aws_secret_access_key-help")
+    expect(secret_help).to_contain_text("leave this empty to keep")
     page.get_by_label("Region Name").fill("us-east-2")
     page.screenshot(path=shots / "block-edit.png", full_page=True)
     page.get_by_role("button", name="Save block").click()
@@ -112,9 +113,9 @@ def test_an_edited_block_keeps_the_secret_left_empty(page, dashboard, shots) -> 
 
 
 def test_a_block_is_deleted_after_a_confirmation(page, dashboard) -> None:
-    made = dashboard.api.put("/blocks/secret/doomed", json={
-        "data": {"value": "x-doomed"},
-        "schema_checksum": dashboard.api.get("/block_types/secret").json()["schema_checksum"]})  # fmt: skip
+    checksum = dashboard.api.get("/block_types/secret").json()["schema_checksum"]
+    body = {"data": {"value": "x-doomed"}, "schema_checksum": checksum}
+    made = dashboard.api.put("/blocks/secret/doomed", json=body)
     assert made.status_code == 201, made.text
     asked: list[str] = []
     page.on("dialog", lambda dialog: asked.append(dialog.message))  # conftest accepts it
@@ -166,7 +167,8 @@ def test_the_plugins_page_lists_the_collections(page, dashboard, shots) -> None:
     expect(row.locator("code.tag", has_text="aws-credentials")).to_have_count(1)
     expect(row.locator("code.tag", has_text="s3_upload")).to_have_count(1)
     expect(row).to_contain_text("register_block_types")
-    expect(page.locator("tbody tr")).to_have_count(len(dashboard.api.get("/plugins").json()["plugins"]))
+    plugins = dashboard.api.get("/plugins").json()["plugins"]
+    expect(page.locator("tbody tr")).to_have_count(len(plugins))
     assert page.locator("#nav a[aria-current=page]").inner_text() == "Plugins"
     page.screenshot(path=shots / "plugins.png", full_page=True)
 
