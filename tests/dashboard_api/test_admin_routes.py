@@ -1,6 +1,6 @@
 """The routes that describe the server — block types with their schemas, plugins, settings —
 and saving blocks as the dashboard's forms do (plain values for secrets, masked secrets kept),
-against real server processes on SQLite."""
+against real server processes on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -27,9 +27,15 @@ BROKEN = "raise ImportError('the broken plugin cannot import its SDK')\n"
 SIGNING_KEY = "ab" * 32
 
 
+@pytest.fixture(params=["sqlite_server", "postgresql_server"])
+def server(request: pytest.FixtureRequest) -> ServerProcess:
+    """A real server process, on SQLite then on PostgreSQL (the block routes write both)."""
+    return request.getfixturevalue(request.param)
+
+
 @pytest.fixture
-def client(sqlite_server: ServerProcess) -> Iterator[ApiClient]:
-    with ApiClient(sqlite_server.url, retry_time=5) as api:
+def client(server: ServerProcess) -> Iterator[ApiClient]:
+    with ApiClient(server.url, retry_time=5) as api:
         yield api
 
 
@@ -108,7 +114,7 @@ def _checksum(client: ApiClient, slug: str) -> str:
 
 
 def test_a_block_given_plain_secret_values_is_validated_sealed_and_loads(
-    client: ApiClient, sqlite_server: ServerProcess
+    client: ApiClient, server: ServerProcess
 ) -> None:
     name = f"prod-{uuid.uuid4().hex[:8]}"
     body = {"data": {"aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "wJalr-s3cret",
@@ -117,20 +123,20 @@ def test_a_block_given_plain_secret_values_is_validated_sealed_and_loads(
     made = httpx.put(f"{client.url}/blocks/aws-credentials/{name}", json=body)
     assert made.status_code == 201, made.text
 
-    stored = sqlite_server.stored_block_data("aws-credentials", name)
+    stored = server.stored_block_data("aws-credentials", name)
     assert "wJalr-s3cret" not in stored and '"token"' in stored  # sealed by the server
     masked = client.request("GET", f"/blocks/aws-credentials/{name}").json()["data"]
     assert masked["aws_secret_access_key"] == {"$cadenza-secret": "str", "masked": True}
     assert masked["aws_client_parameters"]["use_ssl"] is True  # stored as the type saves it
 
-    loaded = _load_in_fresh_process(sqlite_server, f"aws-credentials/{name}")
+    loaded = _load_in_fresh_process(server, f"aws-credentials/{name}")
     assert loaded["type"] == "AwsCredentials"
     assert loaded["fields"]["region_name"] == "eu-west-1"
     assert loaded["secrets"] == ["wJalr-s3cret"]
 
 
 def test_data_read_masked_and_saved_back_keeps_its_secrets(
-    client: ApiClient, sqlite_server: ServerProcess
+    client: ApiClient, server: ServerProcess
 ) -> None:
     name = f"keep-{uuid.uuid4().hex[:8]}"
     url = f"{client.url}/blocks/aws-credentials/{name}"
@@ -142,7 +148,7 @@ def test_data_read_masked_and_saved_back_keeps_its_secrets(
     data["region_name"] = "us-east-2"
     again = httpx.put(url, json={"data": data, "schema_checksum": checksum, "overwrite": True})
     assert again.status_code == 200, again.text
-    loaded = _load_in_fresh_process(sqlite_server, f"aws-credentials/{name}")
+    loaded = _load_in_fresh_process(server, f"aws-credentials/{name}")
     assert loaded["fields"]["region_name"] == "us-east-2"
     assert loaded["secrets"] == ["first-s3cret"]  # kept, not overwritten with the mask
 
@@ -151,9 +157,7 @@ def test_data_read_masked_and_saved_back_keeps_its_secrets(
     refused = httpx.put(url, json={"data": data, "schema_checksum": checksum, "overwrite": True})
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["loc"] == ["body", "data", "aws_session_token"]
-    assert _load_in_fresh_process(sqlite_server, f"aws-credentials/{name}")["secrets"] == [
-        "first-s3cret"
-    ]
+    assert _load_in_fresh_process(server, f"aws-credentials/{name}")["secrets"] == ["first-s3cret"]
     # a new value replaces the secret
     data["aws_session_token"] = None
     data["aws_secret_access_key"] = "second-s3cret"
