@@ -1,6 +1,6 @@
 """A flow run's warning and error counts: kept on the run as its log lines are stored (by the
 server's batch ingest and by the embedded writer), a resent line counted once, and read by the
-runs page off the row; migration 0012 counts the lines of runs recorded before it."""
+runs page off the row; migration 0013 counts the lines of runs recorded before it."""
 
 from __future__ import annotations
 

@@ -409,6 +409,17 @@ def _from_stored(data: Any, what: str) -> Any:
     return data
 
 
+def validate_data(cls: type[Block], data: Any) -> Any:
+    """``data`` validated as block type ``cls`` and given back as ``cls`` saves it.
+
+    ``data`` is a block's fields with each secret in the open form of `cadenza.blocks.sealing`
+    or as its plain value (what a form sends); the answer has every secret in the open form with
+    its kind. Raises pydantic's ``ValidationError`` (whose errors never repeat the input) when
+    the fields do not validate, and `BlockError` for a secret given masked or sealed.
+    """
+    return _to_stored(cls.model_validate(_from_stored(data, f"a {cls.__name__}")))
+
+
 def secret_values(value: Any) -> list[str]:
     """The clear-text value of every secret in a block (or any field value), as strings.
 
@@ -460,4 +471,5 @@ __all__ = [
     "kebab",
     "secret_values",
     "validate_block_name",
+    "validate_data",
 ]

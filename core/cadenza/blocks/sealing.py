@@ -10,7 +10,8 @@ masked ``{"$cadenza-secret": kind, "masked": true}`` — what a reader gets with
 
 The store that writes the database seals (the embedded record with the local key, the server
 with its own key), so a secret is only ever encrypted by the process that owns the database.
-``kind`` (``str``, ``bytes``, ``dict``, ``json``) says how to rebuild the value.
+``kind`` (``str``, ``bytes``, ``dict``, ``json``) says how to rebuild the value. A masked
+secret written back (`keep_masked`) keeps the value saved at the same place.
 """
 
 from __future__ import annotations
@@ -123,4 +124,58 @@ def is_masked(data: Any) -> bool:
     return found
 
 
-__all__ = ["SECRET_MARKER", "has_secrets", "is_masked", "is_sealed", "mask", "seal", "unseal"]
+class MaskedSecretError(ValueError):
+    """A masked secret stands where the stored block has no secret to keep; ``path`` is where
+    (keys and list indexes under the block's data), ``reason`` the message without it."""
+
+    reason = (
+        "a masked secret keeps the saved value, but the saved block has no secret here; give "
+        "the value"
+    )
+
+    def __init__(self, path: tuple[str | int, ...]) -> None:
+        where = ".".join(str(p) for p in path) or "(data)"
+        super().__init__(f"{where}: {self.reason}")
+        self.path = path
+
+
+def keep_masked(data: Any, stored: Any) -> Any:
+    """``data`` with each masked secret replaced by the secret at the same place in ``stored``
+    (the block as saved, sealed or open), so that data read with its secrets masked can be
+    written back without losing them. `MaskedSecretError` naming the place if ``stored`` has no
+    secret of the same kind there."""
+    return _keep(data, stored, ())
+
+
+def _keep(data: Any, stored: Any, path: tuple[str | int, ...]) -> Any:
+    if isinstance(data, dict):
+        if SECRET_MARKER in data:
+            if not data.get("masked"):
+                return data
+            if (
+                isinstance(stored, dict)
+                and stored.get(SECRET_MARKER) == data[SECRET_MARKER]
+                and ("token" in stored or "value" in stored)
+            ):
+                return stored
+            raise MaskedSecretError(path)
+        below = stored if isinstance(stored, dict) and SECRET_MARKER not in stored else {}
+        return {k: _keep(v, below.get(k), (*path, k)) for k, v in data.items()}
+    if isinstance(data, list):
+        below = stored if isinstance(stored, list) else []
+        padded = [*below, *([None] * (len(data) - len(below)))]
+        return [_keep(v, padded[i], (*path, i)) for i, v in enumerate(data)]
+    return data
+
+
+__all__ = [
+    "SECRET_MARKER",
+    "MaskedSecretError",
+    "has_secrets",
+    "is_masked",
+    "is_sealed",
+    "keep_masked",
+    "mask",
+    "seal",
+    "unseal",
+]

@@ -1,6 +1,7 @@
-"""The dashboard's read routes, as methods of both HTTP clients (a base of
-`cadenza.client.http.ApiClient` and `AsyncApiClient`): each returns ``self._json(...)``, the
-decoded answer (an awaitable of it from the async client). See docs/reference/http-api.md."""
+"""The dashboard's read routes (and those describing the server), as methods of both HTTP
+clients (a base of `cadenza.client.http.ApiClient` and `AsyncApiClient`): each returns
+``self._json(...)``, the decoded answer (an awaitable of it from the async client). See
+docs/reference/http-api.md."""
 
 from __future__ import annotations
 
@@ -128,6 +129,26 @@ class UiRoutes:
             "before": before,
         }
         return self._json("GET", "/logs", params=params)
+
+    def read_block_types(self) -> Any:
+        """Every block type the server knows, with its JSON schema, secret fields, description
+        and the plugin and distribution it comes from (`GET /block_types`)."""
+        return self._json("GET", "/block_types")
+
+    def read_block_type(self, slug: str) -> Any:
+        """One block type (`GET /block_types/{slug}`); `NotFound` if the server has none."""
+        return self._json("GET", f"/block_types/{segment(slug)}")
+
+    def read_plugins(self) -> Any:
+        """The server's plugins and collections (`GET /plugins`): ``{"plugins": [{"name",
+        "version", "distribution", "entry_point", "hooks", "registered", "status", "error",
+        "note"}], "conflicts": [...]}``."""
+        return self._json("GET", "/plugins")
+
+    def read_server_settings(self) -> Any:
+        """The settings in effect in the server's process, secrets masked (`GET /settings`):
+        ``[{"name", "value", "source", "default", "type", "secret", "description", "error"}]``."""
+        return self._json("GET", "/settings")
 
 
 __all__ = ["UiRoutes"]

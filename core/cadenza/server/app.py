@@ -23,6 +23,7 @@ from cadenza.dashboard import serve as dashboard
 from cadenza.exceptions import ObjectAlreadyExists
 from cadenza.server import (
     API_VERSION,
+    admin_routes,
     concurrency_routes,
     control_routes,
     deployment_routes,
@@ -34,6 +35,7 @@ from cadenza.server import (
     retention_routes,
     run_routes,
     ui_graph_routes,
+    settings_view,
     ui_routes,
 )
 from cadenza.server.automations import AutomationService
@@ -57,8 +59,13 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     at a schema revision newer than this code's.
     """
     url = database_url or schema.default_database_url()
+    key_source = settings_view.source_of(api_key, API_KEY_ENV)
     if api_key is None:
         api_key = os.environ.get(API_KEY_ENV) or None
+        key_source = spec.ENV if api_key else spec.DEFAULT
+    db_source = settings_view.source_of(
+        database_url, settings_view.DATABASE_URL_ENV, schema.default_database_url()
+    )
     schema.prepare(url)
     store = Store(url)
     closing = threading.Event()  # set when the process is asked to stop: open streams end
@@ -102,6 +109,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.include_router(control_routes.router(store), prefix="/api")
     app.include_router(pause_routes.router(store), prefix="/api")
     app.include_router(retention_routes.router(store), prefix="/api")
+    app.include_router(admin_routes.router(url, db_source, api_key, key_source), prefix="/api")
     _error_handlers(app)
     app.add_middleware(Guard, api_key=api_key)
     dashboard.install(app)  # after the /api routes and outside the guard: `/` is the dashboard

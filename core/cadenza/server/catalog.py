@@ -13,14 +13,23 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from cadenza.blocks.crypto import check_key
-from cadenza.blocks.sealing import SEALED_PATTERN, has_secrets, mask, seal, sealed_names, unseal
+from cadenza.blocks.sealing import (
+    SEALED_PATTERN,
+    has_secrets,
+    is_masked,
+    keep_masked,
+    mask,
+    seal,
+    sealed_names,
+    unseal,
+)
 from cadenza.blocks.store import exists_message as block_exists
 from cadenza.server.store import DatabaseBusy, Store
 from cadenza.store.tables import artifacts, blocks, cache_entries, variables
@@ -114,22 +123,36 @@ class Catalog:
         return found[0] if found else None
 
     def put_block(
-        self, type_slug: str, name: str, data: dict, checksum: str, overwrite: bool
+        self,
+        type_slug: str,
+        name: str,
+        data: dict,
+        checksum: str,
+        overwrite: bool,
+        check: Callable[[Any], Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Save a block (``data`` open); (its info, True if created). `Conflict` if it exists
-        and not ``overwrite``."""
+        and not ``overwrite``. A masked secret in ``data`` keeps the secret saved at the same
+        place (`keep_masked`: `MaskedSecretError` if there is none). ``check``, if given, gets
+        the data with every secret open and answers the data to save (see
+        `cadenza.server.block_types.checker`)."""
 
-        if has_secrets(data):  # never seal with a new key while secrets sealed before remain
-            check_key(self._first_sealed)
-        text = json.dumps(seal(data), sort_keys=True, separators=(",", ":"))
+        if check is not None or has_secrets(data):  # never seal with a new key while secrets
+            check_key(self._first_sealed)  # sealed before remain (`check` may add secrets)
         now = time.time()
         where = (blocks.c.type_slug == type_slug, blocks.c.name == name)
         with self.store._write() as conn:
             existing = conn.execute(
-                sa.select(blocks.c.id, blocks.c.created).where(*where).with_for_update()
-            ).first()
+                sa.select(blocks.c.id, blocks.c.created, blocks.c.data).where(*where)
+                .with_for_update()
+            ).first()  # fmt: skip
             if existing is not None and not overwrite:
                 raise Conflict(block_exists(type_slug, name))
+            if is_masked(data):
+                data = keep_masked(data, json.loads(existing.data) if existing else None)
+            if check is not None:
+                data = check(unseal(data, f"block '{type_slug}/{name}'"))
+            text = json.dumps(seal(data), sort_keys=True, separators=(",", ":"))
             values = {"data": text, "schema_checksum": checksum, "updated": now}
             if existing is None:
                 values.update(id=str(uuid.uuid4()), type_slug=type_slug, name=name, created=now)

@@ -4,7 +4,10 @@
 Block data crosses the API in the open form of `cadenza.blocks.sealing`. ``GET`` of one block
 masks its secrets unless the request says ``include_secrets=true``; when the server has an API
 key every request carrying it is authorised to ask (without a key, anyone who can reach the
-server is).
+server is). ``PUT`` keeps the saved value of each secret sent back masked, and — when the server
+has the block's type with the schema the request names — validates the data against it (a 422
+naming each field) and stores it as the type saves it, so a form may send plain values for
+secret fields.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from fastapi import APIRouter, Path, Query, Response
 
 from cadenza._text import storable
 from cadenza.blocks.exceptions import BlockDecryptionError
+from cadenza.blocks.sealing import MaskedSecretError
+from cadenza.server import block_types
 from cadenza.server.catalog import Catalog
 from cadenza.server.errors import CONFLICT, NOT_FOUND, Refused
 from cadenza.server.models import ArtifactIn, BlockIn, VariableIn
@@ -48,12 +53,15 @@ def router(catalog: Catalog) -> APIRouter:
     def put_block(
         body: BlockIn, response: Response, type_slug: str = Slug, name: str = BlockName
     ) -> dict[str, Any]:
+        check = block_types.checker(type_slug, body.schema_checksum)
         try:
             info, created = catalog.put_block(
-                type_slug, name, body.data, body.schema_checksum, body.overwrite
+                type_slug, name, body.data, body.schema_checksum, body.overwrite, check
             )
         except BlockDecryptionError:  # the server's own key: answered 409 (app.py)
             raise
+        except MaskedSecretError as exc:  # masked where nothing is saved to keep
+            raise Refused([(("body", "data", *exc.path), exc.reason)]) from None
         except ValueError as exc:  # a malformed secret in the data
             raise Refused([(("body", "data"), str(exc))]) from None
         response.status_code = 201 if created else 200

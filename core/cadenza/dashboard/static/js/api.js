@@ -9,9 +9,11 @@ export const auth = {
 };
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  // errors: the answer's [{loc, msg}] (a 422 names each field), for forms to show in place.
+  constructor(status, detail, errors = []) {
     super(detail);
     this.status = status;
+    this.errors = errors;
   }
 }
 
@@ -40,12 +42,14 @@ export async function api(path, { method = 'GET', query, body, signal } = {}) {
   }
   if (!r.ok) {
     let detail = `${r.status} ${r.statusText}`;
+    let errors = [];
     try {
       const j = await r.json();
       if (j.detail) detail = typeof j.detail === 'string' ? j.detail : JSON.stringify(j.detail);
-      if (j.errors && j.errors.length) detail += ` (${j.errors.map((e) => `${(e.loc || []).join('.')}: ${e.msg}`).join('; ')})`;
+      if (Array.isArray(j.errors)) errors = j.errors;
+      if (errors.length) detail += ` (${errors.map((e) => `${(e.loc || []).join('.')}: ${e.msg}`).join('; ')})`;
     } catch (_) { /* not JSON */ }
-    throw new ApiError(r.status, detail);
+    throw new ApiError(r.status, detail, errors);
   }
   return r.status === 204 ? null : r.json();
 }

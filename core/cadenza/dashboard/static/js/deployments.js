@@ -1,7 +1,8 @@
 // Deployments: list, pause/resume, and a run form generated from each one's parameter_schema
-// (with a raw JSON fallback). The server checks the parameters again.
+// (forms.js, with a raw JSON fallback). The server checks the parameters again.
 import { api } from './api.js';
 import { h, link, fmtTime, table, heading, say, errorBox } from './ui.js';
+import { schemaForm } from './forms.js';
 
 function schedules(d) {
   return (d.schedules || []).map((s) => {
@@ -11,40 +12,13 @@ function schedules(d) {
   });
 }
 
-// One input per property of a flat JSON schema; anything nested is edited as JSON.
-function field(name, prop, value, required) {
-  const id = `p-${name}`;
-  const type = Array.isArray(prop.type) ? prop.type.find((t) => t !== 'null') : prop.type;
-  let input;
-  if (prop.enum) {
-    input = h('select', { id, name }, prop.enum.map((v) => h('option', { value: JSON.stringify(v), selected: v === value }, String(v))));
-  } else if (type === 'boolean') {
-    input = h('input', { id, name, type: 'checkbox', checked: Boolean(value) });
-  } else if (type === 'integer' || type === 'number') {
-    input = h('input', { id, name, type: 'number', step: type === 'integer' ? '1' : 'any', value: value ?? '', required });
-  } else if (type === 'string') {
-    input = h('input', { id, name, value: value ?? '', required });
-  } else {
-    input = h('textarea', { id, name, 'data-json': true }, value === undefined ? '' : JSON.stringify(value, null, 2));
-  }
-  input.dataset.kind = prop.enum ? 'enum' : type || 'json';
-  return h('div.field', {}, h('label', { for: id }, `${prop.title || name}${required ? ' (required)' : ''}`), input);
-}
-
-function readField(el) {
-  const kind = el.dataset.kind;
-  if (kind === 'boolean') return el.checked;
-  if (el.value === '') return undefined;
-  if (kind === 'integer' || kind === 'number') return Number(el.value);
-  if (kind === 'string') return el.value;
-  return JSON.parse(el.value);
-}
-
 function runForm(d, done) {
   const schema = d.parameter_schema || {};
-  const props = schema.properties || {};
-  const required = new Set(schema.required || []);
-  const fields = Object.entries(props).map(([n, p]) => field(n, p, (d.parameters || {})[n] ?? p.default, required.has(n) && (d.parameters || {})[n] === undefined));
+  const given = d.parameters || {};
+  // a parameter the deployment gives is not required of the form
+  const required = new Set((schema.required || []).filter((n) => given[n] === undefined));
+  const generated = schemaForm(schema, given, { prefix: 'p', required });
+  const fields = generated.nodes;
   const raw = h('textarea', { id: 'p-raw' }, JSON.stringify(d.parameters || {}, null, 2));
   const useRaw = h('input', { id: 'p-use-raw', type: 'checkbox', checked: !fields.length });
   const out = h('div', { role: 'status' });
@@ -56,12 +30,22 @@ function runForm(d, done) {
       try {
         let parameters = {};
         if (useRaw.checked) parameters = JSON.parse(raw.value || '{}');
-        else for (const el of form.querySelectorAll('[data-kind]')) { const v = readField(el); if (v !== undefined) parameters[el.name] = v; }
+        else {
+          const { values, problems } = generated.read();
+          generated.showErrors(problems.map((p) => ({ loc: [p.name], msg: p.msg })));
+          if (problems.length) return;
+          parameters = values;
+        }
         const run = await api(`/deployments/${d.id}/create_flow_run`, { method: 'POST', body: { parameters } });
         say(`Run ${run.name} scheduled`);
         out.replaceChildren(h('p', {}, 'Scheduled: ', link(`/runs/${run.id}`, run.name)));
         done(run);
-      } catch (e) { out.replaceChildren(errorBox(e)); }
+      } catch (e) {
+        // 422s name ["body", "parameters", <name>, ...]: shown at the field when there is one
+        const mine = (e.errors || []).filter((x) => x.loc && x.loc[1] === 'parameters' && x.loc.length > 2);
+        if (!useRaw.checked) generated.showErrors(mine.map((x) => ({ loc: x.loc.slice(2), msg: x.msg })));
+        out.replaceChildren(errorBox(e));
+      }
     },
   },
   h('h2', {}, `Run ${d.full_name}`),

@@ -7,6 +7,8 @@ import * as pages from './pages.js';
 import * as deployments from './deployments.js';
 import * as taskrun from './taskrun.js';
 import * as compare from './compare.js';
+import * as blocks from './blocks.js';
+import * as admin from './admin.js';
 
 const ROUTES = [
   [/^\/$/, 'runs', runs.render],
@@ -21,6 +23,10 @@ const ROUTES = [
   [/^\/events$/, 'events', pages.events],
   [/^\/blocks$/, 'blocks', pages.blocks],
   [/^\/variables$/, 'variables', pages.variables],
+  [/^\/blocks\/new$/, 'blocks', blocks.create],
+  [/^\/blocks\/([^/]+)\/([^/]+)$/, 'blocks', blocks.edit],
+  [/^\/plugins$/, 'plugins', admin.plugins],
+  [/^\/settings$/, 'settings', admin.settings],
 ];
 
 const main = document.getElementById('main');

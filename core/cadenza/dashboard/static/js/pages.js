@@ -1,7 +1,8 @@
-// The list pages: flows, work pools and workers, concurrency limits, automations, events,
-// blocks and variables. Each reads one or two /api routes and shows a table.
+// The list pages: flows, work pools and workers, concurrency limits, automations, events
+// (blocks and variables are in blocks.js and variables.js). Each reads one or two /api routes
+// and shows a table.
 import { api } from './api.js';
-import { h, link, stateBadge, fmtTime, table, heading, json, say } from './ui.js';
+import { h, link, stateBadge, fmtTime, table, heading } from './ui.js';
 
 const linkToRuns = (params) => link(`/?${new URLSearchParams(params)}`, 'runs');
 
@@ -65,41 +66,6 @@ export async function events(main, _p, query) {
   ], got.events || [], 'No events.'));
 }
 
-export async function blocks(main) {
-  const rows = await api('/blocks');
-  const detail = h('div', { id: 'block-detail' });
-  main.append(heading('Blocks'), table('Blocks', [
-    { label: 'Type', cell: (b) => b.type_slug },
-    { label: 'Name', cell: (b) => h('button', { type: 'button', onclick: () => show(b) }, b.name) },
-    { label: 'Updated', cell: (b) => fmtTime(b.updated) },
-  ], rows, 'No blocks.'), detail);
-  async function show(b) {
-    const full = await api(`/blocks/${encodeURIComponent(b.type_slug)}/${encodeURIComponent(b.name)}`);
-    detail.replaceChildren(h('h2', {}, `${b.type_slug}/${b.name}`), h('p.muted', {}, 'Secret fields are shown masked; they are never sent to the browser.'), json(full.data));
-  }
-}
-
-export async function variables(main) {
-  const rows = await api('/variables');
-  const name = h('input', { id: 'var-name', required: true, pattern: '[a-z0-9_-]+' });
-  const value = h('textarea', { id: 'var-value', required: true }, '""');
-  const form = h('form.card.stack', {
-    'aria-label': 'Set a variable',
-    onsubmit: async (ev) => {
-      ev.preventDefault();
-      try {
-        await api(`/variables/${encodeURIComponent(name.value)}`, { method: 'PUT', body: { value: JSON.parse(value.value), overwrite: true } });
-        say('Variable saved');
-        main.replaceChildren();
-        await variables(main);
-      } catch (e) { form.append(h('p.error', { role: 'alert' }, e.message)); }
-    },
-  }, h('h2', {}, 'Set a variable'), h('label', { for: 'var-name' }, 'Name'), name,
-  h('label', { for: 'var-value' }, 'Value (JSON)'), value, h('button.primary', { type: 'submit' }, 'Save'));
-  main.append(heading('Variables'), table('Variables', [
-    { label: 'Name', cell: (v) => v.name },
-    { label: 'Value', cell: (v) => h('code.preview', {}, JSON.stringify(v.value).slice(0, 200)) },
-    { label: 'Tags', cell: (v) => (v.tags || []).map((t) => h('span.tag', {}, t)) },
-    { label: 'Updated', cell: (v) => fmtTime(v.updated) },
-  ], rows, 'No variables.'), form);
-}
+// Blocks and variables can be edited, so they have modules of their own.
+export { render as blocks } from './blocks.js';
+export { render as variables } from './variables.js';
