@@ -34,8 +34,8 @@ from cadenza.server import (
     resources,
     retention_routes,
     run_routes,
-    ui_graph_routes,
     settings_view,
+    ui_graph_routes,
     ui_routes,
 )
 from cadenza.server.automations import AutomationService
