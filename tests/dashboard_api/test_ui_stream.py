@@ -233,3 +233,31 @@ def test_the_client_follows_the_stream_and_resumes(server: ServerProcess, client
         with pytest.raises(ApiError) as refused:
             next(api.stream_changes(cursor="nonsense"))
         assert refused.value.status == 422
+
+
+def test_the_async_client_follows_the_stream_and_resumes(server: ServerProcess, client) -> None:
+    import asyncio
+
+    from cadenza.client.errors import ApiError
+    from cadenza.client.http import AsyncApiClient
+
+    run = _run(client)
+
+    async def follow() -> None:
+        async with AsyncApiClient(server.url, api_key=KEY) as api:
+            events = api.stream_changes(flow_run_id=run, log_level=30)
+            assert (await anext(events))["event"] == "ready"
+            _ok(client.post("/batch", json={"logs": [_line(run, "i"), _line(run, "w", 30)]}))
+            got = await anext(events)
+            await events.aclose()
+            assert (got["event"], got["data"]["message"]) == ("log", "w")
+            _ok(client.post("/batch", json={"logs": [_line(run, "e", 40)]}))
+            resumed = api.stream_changes(flow_run_id=run, cursor=got["id"])
+            assert (await anext(resumed))["event"] == "ready"
+            assert (await anext(resumed))["data"]["message"] == "e"
+            await resumed.aclose()
+            with pytest.raises(ApiError) as refused:
+                await anext(api.stream_changes(cursor="nonsense"))
+            assert refused.value.status == 422
+
+    asyncio.run(follow())

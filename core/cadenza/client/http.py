@@ -13,15 +13,15 @@ import email.utils
 import random
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any, NoReturn
 
 from cadenza.client.concurrency_routes import ConcurrencyRoutes
 from cadenza.client.control_routes import ControlRoutes
 from cadenza.client.deployment_routes import DeploymentRoutes
 from cadenza.client.errors import ApiError, NotFound, ServerUnavailable
 from cadenza.client.event_routes import EventRoutes
-from cadenza.client.live import parse_events
+from cadenza.client.live import EventParser, parse_events, stream_request
 from cadenza.client.pause_routes import PauseRoutes
 from cadenza.client.record_routes import RecordRoutes
 from cadenza.client.retention_routes import RetentionRoutes
@@ -59,6 +59,7 @@ API_VERSION = 1
 CONNECT_TIMEOUT = 10.0
 """At most this long to connect: a server that does not accept a connection is unreachable."""
 _JSON_HEADERS = {"Content-Type": "application/json"}
+_STREAM_TIMEOUT = httpx.Timeout(30.0, read=None)  # a quiet stream is normal: keep-alives
 DEFAULT_RETRY_TIME = 10.0
 
 
@@ -167,6 +168,11 @@ class _Retrying:
 
     def _attempts(self, method: str, path: str, retry: bool) -> _Attempts:
         return _Attempts(self, method, path, retry)
+
+    def _refused_stream(self, answer: httpx.Response) -> NoReturn:
+        """Raise for a `GET /stream` answered with an error (its body read)."""
+        self._attempts("GET", "/stream", False).after(answer)  # raises for a 4xx
+        raise ApiError(answer.status_code, answer.text)
 
     def _decode(self, path: str, response: httpx.Response) -> Any:
         if response.status_code == 204:
@@ -284,25 +290,20 @@ class ApiClient(_Routes, _Retrying):
         tags: Sequence[str] = (),
         q: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Follow `GET /stream`: its events as `cadenza.client.live.parse_events` gives them
+        """Follow `GET /stream`: its events as `cadenza.client.live.EventParser` gives them
         (``ready``, ``state``, ``log``, ``keep-alive``), from `cursor` (an event's ``id``) or from
         now, until the server ends the stream (then resume from the last ``id``). Log lines from
         `log_level` (None: none); one flow run's changes, or those of the runs the filters
         match. `ApiError` (`NotFound`) for a refused request."""
-        params = _present({
-            "flow_run_id": flow_run_id, "state": list(states), "flow_name": flow_name,
-            "deployment": deployment, "tag": list(tags), "q": q,
-            "log_level": log_level,
-            "logs": "false" if log_level is None else None,
-        })  # fmt: skip
-        headers = {"Last-Event-ID": cursor} if cursor else {}
-        timeout = httpx.Timeout(30.0, read=None)  # quiet for a while is normal: keep-alives
+        params, headers = stream_request(
+            flow_run_id=flow_run_id, cursor=cursor, log_level=log_level, states=states,
+            flow_name=flow_name, deployment=deployment, tags=tags, q=q,
+        )  # fmt: skip
         with self._http.stream("GET", "/stream", params=params, headers=headers,
-                               timeout=timeout) as answer:  # fmt: skip
+                               timeout=_STREAM_TIMEOUT) as answer:  # fmt: skip
             if answer.status_code >= 400:
                 answer.read()
-                self._attempts("GET", "/stream", False).after(answer)  # raises for a 4xx
-                raise ApiError(answer.status_code, answer.text)
+                self._refused_stream(answer)
             yield from parse_events(answer.iter_raw())
 
     def check_version(self, retry: bool = True) -> dict[str, Any]:
@@ -379,6 +380,34 @@ class AsyncApiClient(_Routes, _Retrying):
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._decode(path, await self.request(method, path, **kwargs))
+
+    async def stream_changes(
+        self,
+        *,
+        flow_run_id: str | None = None,
+        cursor: str | None = None,
+        log_level: int | None = 0,
+        states: Sequence[str] = (),
+        flow_name: str | None = None,
+        deployment: str | None = None,
+        tags: Sequence[str] = (),
+        q: str | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """`ApiClient.stream_changes` for asyncio code: ``async for event in
+        client.stream_changes(flow_run_id=...)``."""
+        params, headers = stream_request(
+            flow_run_id=flow_run_id, cursor=cursor, log_level=log_level, states=states,
+            flow_name=flow_name, deployment=deployment, tags=tags, q=q,
+        )  # fmt: skip
+        async with self._http.stream("GET", "/stream", params=params, headers=headers,
+                                     timeout=_STREAM_TIMEOUT) as answer:  # fmt: skip
+            if answer.status_code >= 400:
+                await answer.aread()
+                self._refused_stream(answer)
+            parser = EventParser()
+            async for chunk in answer.aiter_raw():
+                for event in parser.feed(chunk):
+                    yield event
 
     async def check_version(self, retry: bool = True) -> dict[str, Any]:
         try:
