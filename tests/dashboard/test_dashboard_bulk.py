@@ -20,18 +20,28 @@ def bulky():
     return 1
 bulky()
 """
-PATHS = {"RUNNING": ["PENDING", "RUNNING"], "SCHEDULED": ["SCHEDULED"],
-         "COMPLETED": ["PENDING", "RUNNING", "COMPLETED"]}  # fmt: skip
+PATHS = {
+    "RUNNING": ["PENDING", "RUNNING"],
+    "SCHEDULED": ["SCHEDULED"],
+    "COMPLETED": ["PENDING", "RUNNING", "COMPLETED"],
+}
 
 
 def _record(dashboard, flow: str, state: str, tags: list[str] | None = None) -> str:
     run = str(uuid.uuid4())
-    body = {"id": run, "name": f"{flow}-{state.lower()}-{run[:4]}", "flow_name": flow,
-            "tags": tags or [], "created": time.time()}  # fmt: skip
+    body = {
+        "id": run,
+        "name": f"{flow}-{state.lower()}-{run[:4]}",
+        "flow_name": flow,
+        "tags": tags or [],
+        "created": time.time(),
+    }
     assert dashboard.api.post("/flow_runs", json=body).status_code == 201
     for step in PATHS[state]:
-        move = {"transition_id": str(uuid.uuid4()),
-                "state": {"type": step, "name": step.title(), "timestamp": time.time()}}  # fmt: skip
+        move = {
+            "transition_id": str(uuid.uuid4()),
+            "state": {"type": step, "name": step.title(), "timestamp": time.time()},
+        }
         answer = dashboard.api.post(f"/flow_runs/{run}/set_state", json=move)
         assert answer.json()["decision"] == "ACCEPT", answer.text
     return run
@@ -44,16 +54,21 @@ def _state(dashboard, run: str) -> str:
 def _axe(page, axe_script) -> list[str]:
     page.evaluate(axe_script.read_text() + "\n;0")  # not a script tag: the CSP forbids them
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]  # fmt: skip
+    return [
+        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def test_cancel_every_matching_run_from_the_page(page, dashboard, shots, axe_script) -> None:
     proc = dashboard.run_flow(ETL)  # a real flow run: Completed
     assert proc.returncode == 0, proc.stderr[-2000:]
     (completed,) = [r["id"] for r in dashboard.runs(flow_name="bulky")]
-    active = [_record(dashboard, "bulky", s) for s in ("RUNNING", "RUNNING", "RUNNING",
-                                                        "SCHEDULED", "SCHEDULED")]  # fmt: skip
+    active = [
+        _record(dashboard, "bulky", s)
+        for s in ("RUNNING", "RUNNING", "RUNNING", "SCHEDULED", "SCHEDULED")
+    ]
     outside = _record(dashboard, "elsewhere", "RUNNING")
     page.goto(dashboard.base + "/?flow=bulky&range=all")
     expect(page.locator("#runs-summary")).to_have_text("6 of 6 runs shown.")

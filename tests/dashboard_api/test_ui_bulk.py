@@ -15,9 +15,13 @@ from cadenza.server import bulk_routes
 
 def _run(api, state: str | None, flow: str = "etl", **fields) -> str:
     run = create_run(api, flow_name=flow, **fields)
-    path = {"RUNNING": ["PENDING", "RUNNING"], "COMPLETED": ["PENDING", "RUNNING", "COMPLETED"],
-            "FAILED": ["PENDING", "RUNNING", "FAILED"], "SCHEDULED": ["SCHEDULED"],
-            None: []}[state]  # fmt: skip
+    path = {
+        "RUNNING": ["PENDING", "RUNNING"],
+        "COMPLETED": ["PENDING", "RUNNING", "COMPLETED"],
+        "FAILED": ["PENDING", "RUNNING", "FAILED"],
+        "SCHEDULED": ["SCHEDULED"],
+        None: [],
+    }[state]
     for step in path:
         set_state(api, run, step, time.time())
     return run
@@ -28,8 +32,12 @@ def _state(api, run: str) -> str:
 
 
 def _deployment_run(api, final: str) -> str:
-    dep = ok(api.post("/api/deployments", json={"name": "nightly", "flow_name": "etl",
-                                            "entrypoint": "etl.py:etl"}))["id"]  # fmt: skip
+    dep = ok(
+        api.post(
+            "/api/deployments",
+            json={"name": "nightly", "flow_name": "etl", "entrypoint": "etl.py:etl"},
+        )
+    )["id"]
     run = ok(api.post(f"/api/deployments/{dep}/create_flow_run", json={}))["id"]
     ok(api.post("/api/deployments/claim", json={"claimant": "w1", "deployment_ids": [dep]}))
     set_state(api, run, "RUNNING", time.time())
@@ -44,8 +52,9 @@ def test_a_filter_cancels_exactly_the_runs_it_matches(api) -> None:
     untagged = _run(api, "RUNNING")
     other_flow = _run(api, "RUNNING", flow="reports", tags=["nightly"])
     flt = {"flow_name": "etl", "tag": ["nightly"]}
-    preview = ok(api.post("/api/flow_runs/bulk", json={"action": "cancel", "filter": flt,
-                                                     "dry_run": True}))  # fmt: skip
+    preview = ok(
+        api.post("/api/flow_runs/bulk", json={"action": "cancel", "filter": flt, "dry_run": True})
+    )
     assert (preview["matched"], preview["capped"], preview["results"]) == (7, False, [])
     assert _state(api, running[0]) == "RUNNING"  # a dry run changes nothing
     answer = ok(api.post("/api/flow_runs/bulk", json={"action": "cancel", "filter": flt}))
@@ -81,8 +90,9 @@ def test_deleting_ids_reports_each_run(api) -> None:
     done = _run(api, "COMPLETED")
     running = _run(api, "RUNNING")
     ghost = new_id()
-    answer = ok(api.post("/api/flow_runs/bulk", json={"action": "delete",
-                                                     "ids": [done, running, ghost]}))  # fmt: skip
+    answer = ok(
+        api.post("/api/flow_runs/bulk", json={"action": "delete", "ids": [done, running, ghost]})
+    )
     got = {r["id"]: (r["outcome"], r["reason"]) for r in answer["results"]}
     assert got[done] == ("done", "deleted")
     assert got[running][0] == "skipped" and "not in a final state" in got[running][1]
@@ -96,8 +106,9 @@ def test_retry_applies_to_failed_deployment_runs_only(api) -> None:
     failed = _deployment_run(api, "FAILED")
     completed = _deployment_run(api, "COMPLETED")
     plain = _run(api, "FAILED")
-    answer = ok(api.post("/api/flow_runs/bulk", json={"action": "retry",
-                                                     "ids": [failed, completed, plain]}))  # fmt: skip
+    answer = ok(
+        api.post("/api/flow_runs/bulk", json={"action": "retry", "ids": [failed, completed, plain]})
+    )
     got = {r["id"]: (r["outcome"], r["reason"]) for r in answer["results"]}
     assert got[failed][0] == "done" and got[failed][1].startswith("AwaitingRetry")
     assert got[completed][0] == "skipped" and got[completed][1].startswith("is Completed")
@@ -122,8 +133,10 @@ def test_the_cap_bounds_a_request_and_says_so(api, monkeypatch) -> None:
         ({"action": "cancel", "filter": {"since": "yesterday"}}, ["body", "filter", "since"]),
         ({"action": "cancel", "filter": {"q": "a\u0000b"}}, ["body", "filter", "q"]),
         ({"action": "cancel", "filter": {"colour": "red"}}, ["body", "filter", "colour"]),
-        ({"action": "cancel", "filter": {"deployment": "no/such"}},
-         ["body", "filter", "deployment"]),  # fmt: skip
+        (
+            {"action": "cancel", "filter": {"deployment": "no/such"}},
+            ["body", "filter", "deployment"],
+        ),
         ({"action": "cancel", "filter": {}, "ids": []}, ["body", "filter"]),
         ({"action": "cancel"}, ["body", "filter"]),
         ({"action": "explode", "ids": []}, ["body", "action"]),
@@ -142,8 +155,13 @@ def test_runs_changing_meanwhile_are_reported_not_fatal(api) -> None:
     answers: list[dict] = []
 
     def bulk() -> None:
-        answers.append(ok(api.post("/api/flow_runs/bulk",
-                                   json={"action": "cancel", "filter": {"tag": ["race"]}})))  # fmt: skip
+        answers.append(
+            ok(
+                api.post(
+                    "/api/flow_runs/bulk", json={"action": "cancel", "filter": {"tag": ["race"]}}
+                )
+            )
+        )
 
     worker = threading.Thread(target=bulk)
     worker.start()

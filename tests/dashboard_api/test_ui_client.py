@@ -81,8 +81,8 @@ def test_bulk_actions_through_the_client(client) -> None:
     flow = f"bulk-{uuid.uuid4().hex[:8]}"
     runs = [str(uuid.uuid4()) for _ in range(3)]
     for i, run in enumerate(runs):
-        client.request("POST", "/flow_runs",
-                       json={"id": run, "name": f"r{i}", "flow_name": flow, "created": T0 + i})  # fmt: skip
+        body = {"id": run, "name": f"r{i}", "flow_name": flow, "created": T0 + i}
+        client.request("POST", "/flow_runs", json=body)
     ended = [transition(runs[0], None, "PENDING", T0), transition(runs[0], None, "COMPLETED", T0)]
     client.request("POST", "/batch", json={"transitions": ended})
     preview = client.bulk_flow_runs("cancel", filter={"flow_name": flow}, dry_run=True)

@@ -154,7 +154,7 @@ class UiRoutes:
         self,
         action: str,
         *,
-        filter: dict[str, Any] | None = None,  # noqa: A002 - the route's field name
+        filter: dict[str, Any] | None = None,
         ids: Sequence[str] | None = None,
         dry_run: bool = False,
         reason: str | None = None,

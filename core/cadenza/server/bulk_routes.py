@@ -14,7 +14,7 @@ it never fails the others. ``dry_run`` only counts the matches.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -132,7 +132,7 @@ def _cancel(store: Store, runs: Runs, body: BulkIn) -> list[RunOutcome]:
         except run_control.NoSuchRun:
             out.append(RunOutcome(id=run_id, name=name, outcome="skipped", reason="not recorded"))
             continue
-        except Exception as exc:  # noqa: BLE001 - one run's failure is its outcome, not all's
+        except Exception as exc:  # one run's failure is its outcome, not the others'
             out.append(_failed(run_id, name, exc))
             continue
         state = got["state"].get("name") or got["state"].get("type") or "not started"
@@ -151,7 +151,7 @@ def _cancel(store: Store, runs: Runs, body: BulkIn) -> list[RunOutcome]:
 def _delete(store: Store, runs: Runs, _body: BulkIn) -> list[RunOutcome]:
     try:
         report = run_deletion.delete_flow_runs(store, [run_id for run_id, _ in runs])
-    except Exception as exc:  # noqa: BLE001 - reported per run, as the other actions do
+    except Exception as exc:  # reported per run, as the other actions do
         return [_failed(run_id, name, exc) for run_id, name in runs]
     skipped = {s["id"]: s["reason"] for s in report.skipped}
     missing = set(report.missing)
@@ -178,7 +178,7 @@ def _retry(store: Store, runs: Runs, _body: BulkIn) -> list[RunOutcome]:
             if exc.field == "deployment_id":
                 why = "not a deployment run: nothing would run it again"
             out.append(RunOutcome(id=run_id, name=name, outcome="skipped", reason=why))
-        except Exception as exc:  # noqa: BLE001 - one run's failure is its outcome, not all's
+        except Exception as exc:  # one run's failure is its outcome, not the others'
             out.append(_failed(run_id, name, exc))
         else:
             why = f"{got['state']['name']}: a worker of its deployment runs it again"
