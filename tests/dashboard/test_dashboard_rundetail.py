@@ -325,8 +325,8 @@ def test_the_markdown_renderer_leaves_hostile_input_as_text(page, dashboard):
 def test_compare_two_runs(page, dashboard, recorded, shots):
     ok, failed = recorded["ok"], recorded["failed"]
     _open(page, dashboard.base + "/")
-    page.get_by_role("checkbox", name=f"Select run {ok['name']} to compare").check()
-    page.get_by_role("checkbox", name=f"Select run {failed['name']} to compare").check()
+    page.get_by_role("checkbox", name=f"Select run {ok['name']}", exact=True).check()
+    page.get_by_role("checkbox", name=f"Select run {failed['name']}", exact=True).check()
     page.get_by_role("button", name="Compare selected").click()
     expect(page.locator("main h1")).to_have_text("Compare runs")
     expect(page.locator("#first-divergence")).to_contain_text("c-2")

@@ -75,3 +75,21 @@ def test_retry_through_the_client(client) -> None:
         client.request("POST", f"/flow_runs/{run}/set_state", json=body)
     answer = client.retry_flow_run(run)
     assert answer["state"]["name"] == "AwaitingRetry"
+
+
+def test_bulk_actions_through_the_client(client) -> None:
+    flow = f"bulk-{uuid.uuid4().hex[:8]}"
+    runs = [str(uuid.uuid4()) for _ in range(3)]
+    for i, run in enumerate(runs):
+        body = {"id": run, "name": f"r{i}", "flow_name": flow, "created": T0 + i}
+        client.request("POST", "/flow_runs", json=body)
+    ended = [transition(runs[0], None, "PENDING", T0), transition(runs[0], None, "COMPLETED", T0)]
+    client.request("POST", "/batch", json={"transitions": ended})
+    preview = client.bulk_flow_runs("cancel", filter={"flow_name": flow}, dry_run=True)
+    assert (preview["matched"], preview["results"]) == (3, [])
+    done = client.bulk_flow_runs("cancel", filter={"flow_name": flow}, reason="maintenance")
+    outcomes = {r["id"]: r["outcome"] for r in done["results"]}
+    assert outcomes == {runs[0]: "skipped", runs[1]: "done", runs[2]: "done"}
+    gone = client.bulk_flow_runs("delete", ids=runs[:2])
+    assert gone["counts"] == {"done": 2, "skipped": 0, "failed": 0}
+    assert client.read_flow_runs_page(flow_name=flow)["total"] == 1

@@ -150,5 +150,28 @@ class UiRoutes:
         ``[{"name", "value", "source", "default", "type", "secret", "description", "error"}]``."""
         return self._json("GET", "/settings")
 
+    def bulk_flow_runs(
+        self,
+        action: str,
+        *,
+        filter: dict[str, Any] | None = None,
+        ids: Sequence[str] | None = None,
+        dry_run: bool = False,
+        reason: str | None = None,
+    ) -> Any:
+        """Cancel, delete or retry (`action`) the flow runs a runs-list `filter` matches
+        (``state``, ``flow_name``, ``deployment``, ``tag``, ``since``, ``until``, ``q``), or
+        those of `ids` — exactly one of the two (`POST /flow_runs/bulk`): ``{"action",
+        "dry_run", "matched", "capped", "counts", "results": [{"id", "name", "outcome",
+        "reason"}]}``."""
+        body: dict[str, Any] = {"action": action, "dry_run": dry_run}
+        if filter is not None:
+            body["filter"] = filter
+        if ids is not None:
+            body["ids"] = list(ids)
+        if reason is not None:
+            body["reason"] = reason
+        return self._json("POST", "/flow_runs/bulk", json=body)
+
 
 __all__ = ["UiRoutes"]

@@ -24,6 +24,7 @@ from cadenza.exceptions import ObjectAlreadyExists
 from cadenza.server import (
     API_VERSION,
     admin_routes,
+    bulk_routes,
     concurrency_routes,
     control_routes,
     deployment_routes,
@@ -99,6 +100,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.state.store = store
     app.include_router(_router(), prefix="/api")
     app.include_router(ui_routes.router(store), prefix="/api")  # before /flow_runs/{ref}
+    app.include_router(bulk_routes.router(store), prefix="/api")
     app.include_router(ui_graph_routes.router(store), prefix="/api")
     app.include_router(live_routes.router(store, closing), prefix="/api")
     app.include_router(run_routes.router(store), prefix="/api")

@@ -104,23 +104,30 @@ export async function render(main, _params, query, { navigate }) {
     ...(c.rows.length > 2000 ? [h('p.muted', {}, `The first 2,000 of ${c.rows.length} task runs are listed.`)] : []));
 }
 
-// The runs page's entry point: a checkbox per run and a "Compare selected" button for two.
+// The runs page's row selection: a checkbox per run, a "Compare selected" button for two; the
+// bulk actions (bulk.js) act on the same selection.
 export function selection(navigate) {
   const chosen = new Set();
+  const listeners = [];
   const button = h('button', { type: 'button', id: 'compare-selected', disabled: true, onclick: () => {
     const [x, y] = [...chosen];
     navigate(`/compare?a=${encodeURIComponent(x)}&b=${encodeURIComponent(y)}`);
   } }, 'Compare selected');
+  const changed = () => { button.disabled = chosen.size !== 2; for (const f of listeners) f(chosen); };
   const column = {
     label: h('span.visually-hidden', {}, 'Select'),
     cell: (r) => h('input', {
-      type: 'checkbox', 'aria-label': `Select run ${r.name} to compare`, checked: chosen.has(r.id),
+      type: 'checkbox', 'aria-label': `Select run ${r.name}`, checked: chosen.has(r.id), 'data-run': r.id,
       onchange: (ev) => {
         if (ev.target.checked) chosen.add(r.id); else chosen.delete(r.id);
-        button.disabled = chosen.size !== 2;
-        if (chosen.size > 2) say('Select exactly two runs to compare');
+        changed();
       },
     }),
   };
-  return { column, button };
+  const clear = () => {
+    chosen.clear();
+    for (const box of document.querySelectorAll('input[data-run]')) box.checked = false;
+    changed();
+  };
+  return { column, button, chosen, clear, onChange: (f) => listeners.push(f) };
 }

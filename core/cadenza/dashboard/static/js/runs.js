@@ -1,6 +1,7 @@
 // The runs page (home): filters kept in the URL, keyset "load more", the history chart on top.
 import { api, missingRoute } from './api.js';
 import { historyChart } from './chart.js';
+import { bulkBar } from './bulk.js';
 import { selection } from './compare.js';
 import { liveStream, liveIndicator, debounce } from './live.js';
 import { h, link, STATES, stateBadge, fmtTime, fmtDuration, table, heading, errorBox, say, ROOT } from './ui.js';
@@ -44,6 +45,9 @@ async function readPage(f, cursor) {
     total: null,
   };
 }
+
+// The list's filters as POST /api/flow_runs/bulk takes them ("all matching").
+const bulkFilter = (f) => ({ state: f.state, flow_name: f.flow_name || null, deployment: f.deployment || null, tag: f.tag, q: f.q || null, since: f.since });
 
 async function readHistory(f) {
   try {
@@ -104,8 +108,9 @@ export async function render(main, _params, query, { navigate }) {
   const list = h('section', { id: 'runs-list', 'aria-label': 'Flow runs' });
   const more = h('button', { type: 'button', hidden: true }, 'Load more');
   const summary = h('p.muted', { id: 'runs-summary' });
-  const pick = selection(navigate); // compare two runs
-  main.append(heading('Runs', pick.button, h('a.button', { href: `${ROOT}/api/docs` }, 'API docs')), filterForm(f, flows, go), chart, summary, list, more);
+  const pick = selection(navigate); // compare two runs, or act on the chosen ones
+  const bulk = bulkBar(pick, () => bulkFilter(f), () => load(true).catch(() => {}));
+  main.append(heading('Runs', pick.button, h('a.button', { href: `${ROOT}/api/docs` }, 'API docs')), filterForm(f, flows, go), chart, summary, bulk.bar, bulk.results, list, more);
 
   readHistory(f).then((hist) => {
     chart.replaceChildren(hist ? historyChart(hist) : h('p.muted', {}, 'The runs-over-time chart needs a newer server (GET /api/flow_runs/history).'));
@@ -123,6 +128,7 @@ export async function render(main, _params, query, { navigate }) {
     more.hidden = !cursor || page.items.length < PAGE;
     const total = page.total == null ? '' : ` of ${page.total_capped ? `${page.total.toLocaleString()}+` : page.total.toLocaleString()}`;
     summary.textContent = `${rows.length}${total} runs shown.`;
+    bulk.setTotal(page.total, page.total_capped);
     draw();
   };
   more.addEventListener('click', () => load(false).then(() => say(`${rows.length} runs shown`)));
