@@ -155,8 +155,8 @@ def test_a_line_permalink_from_a_run_page_and_a_missing_line(page, dashboard, re
 def test_axe_on_the_logs_views(page, dashboard, recorded, axe_script, scheme) -> None:
     page.emulate_media(color_scheme=scheme)
     found = {}
-    views = {"/logs?q=needle": "#log-results tbody tr",
-             f"/runs/{recorded['long']['id']}?tab=logs&line={recorded['deep']}": ".line[aria-current]"}  # fmt: skip
+    deep_link = f"/runs/{recorded['long']['id']}?tab=logs&line={recorded['deep']}"
+    views = {"/logs?q=needle": "#log-results tbody tr", deep_link: ".line[aria-current]"}
     for path, ready in views.items():
         _open(page, dashboard.base + path)
         page.wait_for_selector(ready)
