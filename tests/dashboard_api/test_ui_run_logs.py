@@ -10,7 +10,7 @@ from dashboard_writes import T0, batch, create_run, log, ok, task
 @pytest.fixture
 def recorded(api) -> dict:
     run = create_run(api, name="nightly-load")
-    other = create_run(api, name="other-run")
+    other = create_run(api, name="other-run", flow_name="other-flow")
     t = task(run, name="extract")
     lines = [
         log(
@@ -97,6 +97,16 @@ def test_search_across_runs_newest_first_with_a_cursor(api, recorded) -> None:
     assert [i["message"] for i in by_task["items"]] == ["line 30", "line 0"]
     timed = ok(api.get("/api/logs", params={"since": str(T0 + 48), "until": str(T0 + 61)}))
     assert [i["message"] for i in timed["items"]] == ["100% done_now", "line 49", "line 48"]
+
+
+def test_search_by_flow_name_and_task_run_names(api, recorded) -> None:
+    of_flow = ok(api.get("/api/logs", params={"flow_name": "other-flow", "q": "disk"}))
+    assert [i["message"] for i in of_flow["items"]] == ["disk full elsewhere"]
+    assert ok(api.get("/api/logs", params={"flow_name": "no-such-flow"}))["items"] == []
+    of_task = ok(api.get("/api/logs", params={"task_run_id": recorded["task"], "limit": 2}))
+    assert {i["task_run_name"] for i in of_task["items"]} == {"extract"}
+    outside = ok(api.get("/api/logs", params={"flow_run_id": recorded["other"]}))["items"]
+    assert [i["task_run_name"] for i in outside] == [None]
 
 
 @pytest.mark.parametrize(

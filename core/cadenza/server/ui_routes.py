@@ -103,6 +103,7 @@ def router(store: Store) -> APIRouter:
         flow_run_id: Name = None,
         task_run_id: Name = None,
         logger: Name = None,
+        flow_name: Name = None,
         since: Time = None,
         until: Time = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LOGS_PAGE)] = 200,
@@ -115,6 +116,7 @@ def router(store: Store) -> APIRouter:
             flow_run_id=text("flow_run_id", flow_run_id),
             task_run_id=text("task_run_id", task_run_id),
             logger=text("logger", logger),
+            flow_name=text("flow_name", flow_name),
             since=moment("since", since),
             until=moment("until", until),
         )

@@ -4,7 +4,8 @@ on SQLite and PostgreSQL.
 Newest first from an id cursor (the primary key: no OFFSET). A text search (``LIKE``, no index)
 reads lines until the page is full, so a rare word costs a scan of the lines older than the
 cursor; ``since``/``until`` filter on the line's timestamp, which has no index either (ids follow
-arrival). Lines are shaped by `cadenza.store.queries.log_item`.
+arrival); ``flow_name`` keeps the lines of that flow's runs (``flow_run_id IN`` the ids the
+``(flow_name, created, id)`` index gives). Lines are shaped by `cadenza.store.queries.log_item`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cadenza.store.queries import LOG_COLUMNS, log_item
-from cadenza.store.tables import flow_runs, logs
+from cadenza.store.tables import flow_runs, logs, task_runs
 from cadenza.store.ui_queries import contains_ci
 
 _LOG = [logs.c[name.strip()] for name in LOG_COLUMNS.split(",")]
@@ -30,6 +31,7 @@ class LogFilter:
     flow_run_id: str | None = None
     task_run_id: str | None = None
     logger: str | None = None
+    flow_name: str | None = None
     since: float | None = None
     until: float | None = None
 
@@ -44,6 +46,9 @@ def log_conditions(where: LogFilter) -> list[Any]:
         out.append(logs.c.level >= where.level)
     if where.logger is not None:
         out.append(logs.c.logger == where.logger)
+    if where.flow_name is not None:
+        runs_of_flow = sa.select(flow_runs.c.id).where(flow_runs.c.flow_name == where.flow_name)
+        out.append(logs.c.flow_run_id.in_(runs_of_flow))
     if where.since is not None:
         out.append(logs.c.timestamp >= where.since)
     if where.until is not None:
@@ -57,7 +62,8 @@ def search_logs(
     conn: sa.Connection, where: LogFilter, *, limit: int = 200, before: int | None = None
 ) -> dict[str, Any]:
     """Log lines of any run, newest first, with an id below `before` (when given), each with its
-    ``flow_run_id`` and ``flow_run_name``; ``next_cursor`` is the `before` of the next page."""
+    ``flow_run_id``, ``flow_run_name`` and ``task_run_name`` (null outside a task run);
+    ``next_cursor`` is the `before` of the next page."""
     query = sa.select(*_LOG, logs.c.flow_run_id).where(*log_conditions(where))
     if before is not None:
         query = query.where(logs.c.id < before)
@@ -69,8 +75,18 @@ def search_logs(
     if run_ids:
         query = sa.select(flow_runs.c.id, flow_runs.c.name).where(flow_runs.c.id.in_(run_ids))
         names = {run_id: name for run_id, name in conn.execute(query)}
+    task_ids = sorted({row[5] for row in rows if row[5] is not None})
+    task_names: dict[str, str] = {}
+    if task_ids:
+        query = sa.select(task_runs.c.id, task_runs.c.name).where(task_runs.c.id.in_(task_ids))
+        task_names = {task_id: name for task_id, name in conn.execute(query)}
     items = [
-        {**log_item(tuple(row[:6])), "flow_run_id": row[6], "flow_run_name": names.get(row[6])}
+        {
+            **log_item(tuple(row[:6])),
+            "flow_run_id": row[6],
+            "flow_run_name": names.get(row[6]),
+            "task_run_name": task_names.get(row[5]) if row[5] is not None else None,
+        }
         for row in rows
     ]
     return {"items": items, "next_cursor": rows[-1][0] if more and rows else None}

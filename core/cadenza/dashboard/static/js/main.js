@@ -9,12 +9,14 @@ import * as taskrun from './taskrun.js';
 import * as compare from './compare.js';
 import * as blocks from './blocks.js';
 import * as admin from './admin.js';
+import * as logsearch from './logsearch.js';
 
 const ROUTES = [
   [/^\/$/, 'runs', runs.render],
   [/^\/runs\/([^/]+)$/, 'runs', run.render],
   [/^\/runs\/([^/]+)\/tasks\/([^/]+)$/, 'runs', taskrun.render],
   [/^\/compare$/, 'runs', compare.render],
+  [/^\/logs$/, 'logs', logsearch.render],
   [/^\/flows$/, 'flows', pages.flows],
   [/^\/deployments$/, 'deployments', deployments.render],
   [/^\/work-pools$/, 'work-pools', pages.workPools],

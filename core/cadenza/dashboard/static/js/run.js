@@ -150,6 +150,7 @@ export async function render(main, [ref], query, ctx) {
     panel.replaceChildren();
     const url = new URL(location.href);
     url.searchParams.set('tab', which);
+    if (which !== 'logs') url.searchParams.delete('line');
     history.replaceState(null, '', url);
     if (VIEWS[which]) {
       const view = VIEWS[which]();
@@ -157,7 +158,7 @@ export async function render(main, [ref], query, ctx) {
       stops.push(view.stop);
       try { await view.start(); } catch (e) { panel.append(errorBox(e)); }
     } else if (which === 'logs') {
-      viewer = logViewer(run.id, { isActive: () => ACTIVE.has(run.state.type), live: stream });
+      viewer = logViewer(run.id, { isActive: () => ACTIVE.has(run.state.type), live: stream, line: url.searchParams.get('line') });
       panel.append(viewer.el);
       stops.push(viewer.stop);
       await viewer.start();

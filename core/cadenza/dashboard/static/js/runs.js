@@ -6,7 +6,7 @@ import { selection } from './compare.js';
 import { liveStream, liveIndicator, debounce } from './live.js';
 import { h, link, STATES, stateBadge, fmtTime, fmtDuration, table, heading, errorBox, say, ROOT } from './ui.js';
 
-const RANGES = { '1h': 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400, all: null };
+export const RANGES = { '1h': 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400, all: null };
 const PAGE = 50;
 let compat = false; // this server lacks GET /api/flow_runs/page: read GET /api/flow_runs
 
