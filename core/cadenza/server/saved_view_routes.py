@@ -29,6 +29,7 @@ MAX_NAME = 200
 MAX_LIST = 50  # states or tags in one view
 PAGES = ("runs",)
 RANGES = ("1h", "24h", "7d", "30d", "all")
+_STATES = " ".join(VALID_STATE_TYPES)
 
 Text = Annotated[str, Field(max_length=MAX_QUERY_TEXT)]
 ViewId = Annotated[str, Path(max_length=200)]
@@ -62,7 +63,7 @@ class RunsQuery(BaseModel):
         normal = [v.strip().upper() for v in values]
         for value in normal:
             if value not in VALID_STATE_TYPES:
-                raise ValueError("unknown state type; expected any of " + " ".join(VALID_STATE_TYPES))
+                raise ValueError("unknown state type; expected any of " + _STATES)
         return list(dict.fromkeys(normal))
 
     @field_validator("flow_name", "deployment", "q")
@@ -81,7 +82,7 @@ class RunsQuery(BaseModel):
         try:
             moment("time", None if value is None else str(value))
         except Refused:
-            raise ValueError("must be epoch seconds or an ISO 8601 time within years 1-9999") from None
+            raise ValueError("must be epoch seconds or an ISO 8601 time (years 1-9999)") from None
         return value
 
     def stored(self) -> dict[str, Any]:
