@@ -120,7 +120,8 @@ def test_save_make_default_reload_rename_and_delete(
 
 def test_hostile_names_are_text_and_the_control_fits_a_phone(page, dashboard, recorded) -> None:
     hostile = '<img src=x onerror="document.title=1">Évaluation 🙂 ' + "w" * 120
-    made = dashboard.api.post("/saved_views", json={"name": hostile, "query": {"state": ["FAILED"]}})
+    body = {"name": hostile, "query": {"state": ["FAILED"]}}
+    made = dashboard.api.post("/saved_views", json=body)
     assert made.status_code == 201, made.text
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(dashboard.base + "/?view=" + made.json()["id"] + "&state=FAILED")

@@ -369,9 +369,12 @@ saved_views = sa.Table(
     sa.UniqueConstraint("name", name="uq_saved_views_name"),
     # at most one default per page: a partial unique index (SQLite and PostgreSQL both have them)
     sa.Index(
-        "ux_saved_views_default_page", "page", unique=True,
-        sqlite_where=sa.text("is_default"), postgresql_where=sa.text("is_default"),
-    ),  # fmt: skip
+        "ux_saved_views_default_page",
+        "page",
+        unique=True,
+        sqlite_where=sa.text("is_default"),
+        postgresql_where=sa.text("is_default"),
+    ),
 )
 
 
