@@ -5,7 +5,7 @@ docs/reference/http-api.md."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cadenza.client.paths import segment
@@ -174,6 +174,40 @@ class UiRoutes:
         if reason is not None:
             body["reason"] = reason
         return self._json("POST", "/flow_runs/bulk", json=body)
+
+    # -- saved views (named filters of a dashboard page; docs/reference/http-api.md) ---------------
+    def read_saved_views(self, page: str | None = None) -> Any:
+        """Saved views by name (`GET /saved_views`), only `page`'s if given; the page's default
+        has ``is_default: true``."""
+        return self._json("GET", "/saved_views", params={"page": page})
+
+    def create_saved_view(
+        self, name: str, query: Mapping[str, Any] | None = None, *, page: str = "runs",
+        is_default: bool = False,
+    ) -> Any:  # fmt: skip
+        """Save a view of `page` with the runs list's filters `query` (`POST /saved_views`);
+        `ApiError` with status 409 if the name is taken."""
+        body = {"name": name, "page": page, "query": dict(query or {}), "is_default": is_default}
+        return self._json("POST", "/saved_views", json=body)
+
+    def read_saved_view(self, view_id: str) -> Any:
+        """One saved view (`GET /saved_views/{id}`)."""
+        return self._json("GET", f"/saved_views/{segment(view_id)}")
+
+    def update_saved_view(
+        self, view_id: str, *, name: str | None = None, query: Mapping[str, Any] | None = None,
+        is_default: bool | None = None,
+    ) -> Any:  # fmt: skip
+        """Rename, replace the filters, or make the view its page's default (clearing the
+        previous one) or not (`PUT /saved_views/{id}`); what is None stays."""
+        changes = {"name": name, "query": None if query is None else dict(query),
+                   "is_default": is_default}  # fmt: skip
+        body = {k: v for k, v in changes.items() if v is not None}
+        return self._json("PUT", f"/saved_views/{segment(view_id)}", json=body)
+
+    def delete_saved_view(self, view_id: str) -> Any:
+        """Delete a saved view (`DELETE /saved_views/{id}`); the view as it was."""
+        return self._json("DELETE", f"/saved_views/{segment(view_id)}")
 
 
 __all__ = ["UiRoutes"]

@@ -35,6 +35,7 @@ from cadenza.server import (
     resources,
     retention_routes,
     run_routes,
+    saved_view_routes,
     settings_view,
     ui_graph_routes,
     ui_routes,
@@ -102,6 +103,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.include_router(ui_routes.router(store), prefix="/api")  # before /flow_runs/{ref}
     app.include_router(bulk_routes.router(store), prefix="/api")
     app.include_router(ui_graph_routes.router(store), prefix="/api")
+    app.include_router(saved_view_routes.router(store), prefix="/api")
     app.include_router(live_routes.router(store, closing), prefix="/api")
     app.include_router(run_routes.router(store), prefix="/api")
     app.include_router(resources.router(Catalog(store)), prefix="/api")

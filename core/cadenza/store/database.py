@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Connection
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 """The newest schema revision this code knows; equal to the Alembic script head (tested)."""
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -1,4 +1,4 @@
--- revision: 0013
+-- revision: 0014
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -249,4 +249,16 @@ CREATE TABLE flow_run_inputs (
 CREATE INDEX ix_flow_runs_deployment_created ON flow_runs (deployment_id, created, id);
 CREATE INDEX ix_flow_runs_flow_created ON flow_runs (flow_name, created, id);
 CREATE INDEX ix_flow_runs_state_created ON flow_runs (state_type, created, id);
-INSERT INTO alembic_version (version_num) VALUES ('0013');
+CREATE TABLE saved_views (
+	id TEXT NOT NULL, 
+	name TEXT NOT NULL, 
+	page TEXT NOT NULL, 
+	"query" TEXT DEFAULT '{}' NOT NULL, 
+	is_default BOOLEAN DEFAULT 0 NOT NULL, 
+	created REAL NOT NULL, 
+	updated REAL NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_saved_views_name UNIQUE (name)
+);
+CREATE UNIQUE INDEX ux_saved_views_default_page ON saved_views (page) WHERE is_default;
+INSERT INTO alembic_version (version_num) VALUES ('0014');

@@ -356,6 +356,27 @@ automations = sa.Table(
     sa.Column("updated", Epoch, nullable=False),
 )
 
+saved_views = sa.Table(
+    "saved_views",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("page", sa.Text, nullable=False),  # the dashboard page it filters: "runs"
+    sa.Column("query", sa.Text, nullable=False, server_default="{}"),  # JSON: filter fields
+    sa.Column("is_default", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created", Epoch, nullable=False),
+    sa.Column("updated", Epoch, nullable=False),
+    sa.UniqueConstraint("name", name="uq_saved_views_name"),
+    # at most one default per page: a partial unique index (SQLite and PostgreSQL both have them)
+    sa.Index(
+        "ux_saved_views_default_page",
+        "page",
+        unique=True,
+        sqlite_where=sa.text("is_default"),
+        postgresql_where=sa.text("is_default"),
+    ),
+)
+
 
 __all__ = [
     "COMPARE_OPTIONS",
@@ -374,6 +395,7 @@ __all__ = [
     "logs",
     "metadata",
     "run_states",
+    "saved_views",
     "task_runs",
     "variables",
     "work_pools",

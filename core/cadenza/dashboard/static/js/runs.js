@@ -4,6 +4,7 @@ import { historyChart } from './chart.js';
 import { bulkBar } from './bulk.js';
 import { selection } from './compare.js';
 import { liveStream, liveIndicator, debounce } from './live.js';
+import { savedViews } from './views.js';
 import { h, link, STATES, stateBadge, fmtTime, fmtDuration, table, heading, errorBox, say, ROOT } from './ui.js';
 
 export const RANGES = { '1h': 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400, all: null };
@@ -96,7 +97,8 @@ function filterForm(f, flows, go) {
 }
 
 export async function render(main, _params, query, { navigate }) {
-  const f = filtersFrom(query);
+  const views = await savedViews(query); // a bare `/` opens with the default view
+  const f = filtersFrom(views.query);
   const go = (form) => {
     const data = new FormData(form);
     const q = new URLSearchParams();
@@ -110,7 +112,7 @@ export async function render(main, _params, query, { navigate }) {
   const summary = h('p.muted', { id: 'runs-summary' });
   const pick = selection(navigate); // compare two runs, or act on the chosen ones
   const bulk = bulkBar(pick, () => bulkFilter(f), () => load(true).catch(() => {}));
-  main.append(heading('Runs', pick.button, h('a.button', { href: `${ROOT}/api/docs` }, 'API docs')), filterForm(f, flows, go), chart, summary, bulk.bar, bulk.results, list, more);
+  main.append(heading('Runs', pick.button, h('a.button', { href: `${ROOT}/api/docs` }, 'API docs')), views.control(navigate), filterForm(f, flows, go), chart, summary, bulk.bar, bulk.results, list, more);
 
   readHistory(f).then((hist) => {
     chart.replaceChildren(hist ? historyChart(hist) : h('p.muted', {}, 'The runs-over-time chart needs a newer server (GET /api/flow_runs/history).'));
