@@ -11,6 +11,7 @@ three big runs: ``big-run`` (N_TASKS task runs), ``huge-run`` (N_HUGE_TASKS task
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -123,3 +124,19 @@ def fill(store: Any, n_runs: int, n_tasks: int, n_huge: int, n_lines: int) -> No
             raw.commit()
     finally:
         raw.close()
+
+
+def main() -> None:
+    """``python dashboard_fill.py DATABASE_URL N_RUNS N_TASKS N_HUGE_TASKS N_LOG_LINES``: create
+    the record (the app migrates it) and fill it, unless it already holds it."""
+    from cadenza.server.app import create_app  # lazily: only the command line needs the app
+
+    url = sys.argv[1]
+    n_runs, n_tasks, n_huge, n_lines = (int(a) for a in sys.argv[2:6])
+    store = create_app(url, api_key="").state.store
+    if not filled(store, n_runs):
+        fill(store, n_runs, n_tasks, n_huge, n_lines)
+
+
+if __name__ == "__main__":
+    main()
