@@ -6,7 +6,8 @@ BASE_URL is a running ``cadenza server`` whose record dashboard_fill.py filled (
 10,000 task runs, ``huge-run``: 50,000). Measures, each page in a fresh browser context (no
 cache): the runs page's first paint and first contentful paint (`performance.getEntriesByType
 ('paint')`), when its first rows are in the table, and the bytes it transferred (every resource,
-compressed as sent: `transferSize`, headers included; and `encodedBodySize`, bodies only); each
+compressed as sent: `transferSize`, headers included — all of them, and the shell and assets
+without the `/api` answers — and `encodedBodySize`, bodies only); each
 timeline's draws (the initial one and five zooms, `data-draw-ms`) and the time from navigation to
 its first draw (fetch, parse and draw); and a pan of the 50,000-task timeline (a mouse drag of
 120 moves, zoomed in 8x): the time between animation frames during it. Prints one BENCH_RESULT
@@ -29,8 +30,12 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 LOAD = """() => {
   const paint = Object.fromEntries(performance.getEntriesByType('paint').map((e) => [e.name, e.startTime]));
   const all = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
-  return { paint, rows_ms: performance.now(), requests: all.length,
+  const resources = all.map((e) => [e.name.replace(location.origin, ''), e.transferSize,
+    e.encodedBodySize, Math.round(e.startTime), Math.round(e.responseEnd)]);
+  return { paint, rows_ms: performance.now(), requests: all.length, resources,
     transfer: all.reduce((n, e) => n + e.transferSize, 0),
+    static_transfer: all.filter((e) => !new URL(e.name).pathname.startsWith('/api/'))
+      .reduce((n, e) => n + e.transferSize, 0),
     encoded: all.reduce((n, e) => n + e.encodedBodySize, 0),
     decoded: all.reduce((n, e) => n + e.decodedBodySize, 0) };
 }"""
@@ -139,6 +144,7 @@ def main() -> None:
                 ),
                 "rows_ms": max(x["rows_ms"] for x in loads_),
                 "transfer_bytes": max(x["transfer"] for x in loads_),
+                "static_transfer_bytes": max(x["static_transfer"] for x in loads_),
                 "encoded_bytes": max(x["encoded"] for x in loads_),
                 "decoded_bytes": max(x["decoded"] for x in loads_),
                 "timeline_10k": timeline(browser, base, "big-run"),

@@ -94,11 +94,13 @@ def _insert(raw: Any, pg: bool, table: str, cols: tuple[str, ...], rows: Iterato
     raw.commit()
 
 
-def filled(store: Any, n_runs: int) -> bool:
-    """Whether the record already holds this benchmark's runs (a reused file)."""
+def filled(store: Any, n_runs: int, n_tasks: int, n_huge: int) -> bool:
+    """Whether the record already holds this benchmark's runs (a reused file). The task runs go
+    in last, so a fill that was stopped half-way does not count."""
     with store.engine.connect() as conn:
-        n = conn.exec_driver_sql("SELECT COUNT(*) FROM flow_runs").scalar()
-    return n == n_runs + len(BIG)
+        runs = conn.exec_driver_sql("SELECT COUNT(*) FROM flow_runs").scalar()
+        tasks = conn.exec_driver_sql("SELECT COUNT(*) FROM task_runs").scalar()
+    return runs == n_runs + len(BIG) and tasks == n_tasks + n_huge
 
 
 def fill(store: Any, n_runs: int, n_tasks: int, n_huge: int, n_lines: int) -> None:
@@ -134,7 +136,7 @@ def main() -> None:
     url = sys.argv[1]
     n_runs, n_tasks, n_huge, n_lines = (int(a) for a in sys.argv[2:6])
     store = create_app(url, api_key="").state.store
-    if not filled(store, n_runs):
+    if not filled(store, n_runs, n_tasks, n_huge):
         fill(store, n_runs, n_tasks, n_huge, n_lines)
 
 

@@ -26,6 +26,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+
 def timed(client: TestClient, path: str, params: dict[str, Any], repeats: int) -> dict[str, Any]:
     times, answer = [], None
     for _ in range(repeats + 2):  # two untimed warm-ups
@@ -45,7 +46,7 @@ def main() -> None:
     n_runs, n_tasks, repeats, n_huge, n_lines = (int(a) for a in sys.argv[2:7])
     app = create_app(url, api_key="")
     t0 = time.perf_counter()
-    reused = filled(app.state.store, n_runs)
+    reused = filled(app.state.store, n_runs, n_tasks, n_huge)
     if not reused:
         fill(app.state.store, n_runs, n_tasks, n_huge, n_lines)
     out: dict[str, Any] = {"runs": n_runs, "tasks": n_tasks, "huge_tasks": n_huge,

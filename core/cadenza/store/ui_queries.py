@@ -230,8 +230,16 @@ def timeline(conn: sa.Connection, run_id: str) -> dict[str, Any]:
         raise LookupError(f"No flow run with id {run_id!r}")
     t = task_runs.c
     query = (
-        sa.select(t.id, t.name, t.task_name, t.start_time, t.end_time, t.state_type,
-                  t.state_name, t.run_count)  # fmt: skip
+        sa.select(
+            t.id,
+            t.name,
+            t.task_name,
+            t.start_time,
+            t.end_time,
+            t.state_type,
+            t.state_name,
+            t.run_count,
+        )  # fmt: skip
         .where(t.flow_run_id == run_id)
         .order_by(t.start_time.is_(None), t.start_time, t.created, t.id)
         .limit(MAX_TIMELINE + 1)
@@ -271,7 +279,9 @@ def _plain_rows(conn: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, .
     query itself. The query runs on `conn`'s own DBAPI connection, in its transaction."""
     compiled = query.compile(dialect=conn.dialect)
     params = compiled.params
-    args: Any = tuple(params[k] for k in compiled.positiontup or ()) if compiled.positional else params
+    args: Any = (
+        tuple(params[k] for k in compiled.positiontup or ()) if compiled.positional else params
+    )
     cursor = conn.connection.cursor()
     try:
         cursor.execute(str(compiled), args)
