@@ -83,7 +83,7 @@ def bench(cfg: Config) -> BenchResult:
     runs = int(os.environ.get("BENCH_DASHBOARD_RUNS", "0") or 0)
     size = (10_000, 2_000, 10_000, 100_000) if cfg.quick else (100_000, 10_000, 50_000, 1_000_000)
     size = (runs or size[0], *size[1:])
-    runs, tasks, huge, lines = size
+    runs = size[0]
     repeats = 10 if cfg.quick else 40
     found: dict[str, dict[str, Any] | None] = {"SQLite": None, "PostgreSQL": None}
     try:

@@ -16,6 +16,7 @@ line; ``{"skipped": reason}`` when Chromium or Playwright is absent.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import sys
 from pathlib import Path
@@ -28,8 +29,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 LOAD = """() => {
-  const paint = Object.fromEntries(performance.getEntriesByType('paint').map((e) => [e.name, e.startTime]));
-  const all = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+  const by = (type) => performance.getEntriesByType(type);
+  const paint = Object.fromEntries(by('paint').map((e) => [e.name, e.startTime]));
+  const all = [...by('navigation'), ...by('resource')];
   const resources = all.map((e) => [e.name.replace(location.origin, ''), e.transferSize,
     e.encodedBodySize, Math.round(e.startTime), Math.round(e.responseEnd)]);
   return { paint, rows_ms: performance.now(), requests: all.length, resources,
@@ -113,7 +115,7 @@ def pan(browser: Any, base: str, run_id: str) -> dict[str, Any]:
             draws.append(float(canvas.get_attribute("data-draw-ms") or "nan"))
         page.mouse.up()
         frames = page.evaluate("() => { window.__stop = true; return window.__frames; }")
-        gaps = [b - a for a, b in zip(frames, frames[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(frames)]
         return {"frames": len(frames), "p95_frame_ms": p95(gaps), "max_frame_ms": max(gaps),
                 "median_frame_ms": statistics.median(gaps), "max_draw_ms": max(draws),
                 "p95_draw_ms": p95(draws)}  # fmt: skip

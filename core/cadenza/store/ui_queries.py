@@ -239,7 +239,7 @@ def timeline(conn: sa.Connection, run_id: str) -> dict[str, Any]:
             t.state_type,
             t.state_name,
             t.run_count,
-        )  # fmt: skip
+        )
         .where(t.flow_run_id == run_id)
         .order_by(t.start_time.is_(None), t.start_time, t.created, t.id)
         .limit(MAX_TIMELINE + 1)
