@@ -7,9 +7,9 @@ browser contexts: the runs page's first paint / first contentful paint and its f
 (compressed, as transferred), the draw times of the two timelines, and the animation frames
 during a drag that pans the 50,000-task one. Targets (issue 16): first paint ≤ 300 ms, first load
 ≤ 60 KB (61,440 bytes) compressed (the shell and its assets, headers included; the `/api`
-answers, sent uncompressed, are reported beside it), a 10,000-task timeline drawn in ≤ 150 ms and a
-50,000-task one in ≤ 400 ms, and a smooth pan: p95 frame time ≤ 50 ms during the drag. Skipped (with the
-reason) when /usr/bin/chromium or Playwright is absent. Cadenza only.
+answers, sent uncompressed, are reported beside it), a 10,000-task timeline drawn in ≤ 150 ms
+and a 50,000-task one in ≤ 400 ms, and a smooth pan: p95 frame time ≤ 50 ms during the drag.
+Skipped (with the reason) when /usr/bin/chromium or Playwright is absent. Cadenza only.
 """
 
 from __future__ import annotations
