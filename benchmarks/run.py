@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import dashboard_browser
 import dashboard_queries
 import dask_map_1k
 import flow_process
@@ -57,6 +58,7 @@ BENCHES: dict[str, Callable[[Config], BenchResult]] = {
     server_ingest_pg.NAME: server_ingest_pg.bench,
     server_overhead.NAME: server_overhead.bench,
     dashboard_queries.NAME: dashboard_queries.bench,
+    dashboard_browser.NAME: dashboard_browser.bench,
 }
 RESULTS = BENCH_DIR / "results" / "latest.json"
 

@@ -1,135 +1,30 @@
 """Workload of benchmarks/dashboard_queries.py: fill a record, then time the dashboard's routes.
 
-    python dashboard_reads.py DATABASE_URL N_RUNS N_TASKS REPEATS
+    python dashboard_reads.py DATABASE_URL N_RUNS N_TASKS REPEATS N_HUGE_TASKS N_LOG_LINES
 
-Creates the record at DATABASE_URL (the app migrates it), bulk-inserts N_RUNS flow runs over the
-last 30 days (20 flows, 10 deployments, mixed states and tags, 2 log lines each) and one flow run
-with N_TASKS task runs, then times each route REPEATS times through the app in-process (ASGI,
-no network): the server's time to answer, JSON included. Prints one BENCH_RESULT line.
+Creates the record at DATABASE_URL (the app migrates it) and fills it (workloads/dashboard_fill.py:
+N_RUNS flow runs, a run of N_TASKS task runs, one of N_HUGE_TASKS, one of N_LOG_LINES log lines)
+unless it already holds that record (a reused SQLite file), then times each route REPEATS times
+through the app in-process (ASGI, no network): the server's time to answer, JSON included.
+Prints one BENCH_RESULT line.
 """
 
 from __future__ import annotations
 
-import random
 import statistics
 import sys
 import time
 import warnings
 from typing import Any
 
+from dashboard_fill import fill, filled
 from wl_common import emit
 
 from cadenza.server.app import create_app
-from cadenza.store.tables import deployments, flow_runs, logs, task_runs
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-STATES = ["COMPLETED"] * 14 + ["FAILED", "FAILED", "CRASHED", "CANCELLED", "RUNNING", "SCHEDULED"]
-CHUNK = 10_000
-
-
-def fill(store: Any, n_runs: int, n_tasks: int) -> str:
-    rng = random.Random(16)
-    now = time.time()
-    deps = [
-        {
-            "id": f"dep-{i}",
-            "name": f"d{i}",
-            "flow_name": f"flow-{i}",
-            "created": now,
-            "updated": now,
-        }
-        for i in range(10)
-    ]
-    runs, lines = [], []
-    for i in range(n_runs):
-        created = now - rng.random() * 30 * 86_400
-        state = rng.choice(STATES)
-        start = created + 1 if state != "SCHEDULED" else None
-        end = start + rng.random() * 60 if start and state != "RUNNING" else None
-        run_id = f"{i:08d}-run"
-        runs.append(
-            {
-                "id": run_id,
-                "name": f"run-{i}",
-                "flow_name": f"flow-{i % 20}",
-                "parameters": f'{{"n": {i}, "label": "x"}}',
-                "tags": '["nightly"]' if i % 3 else '["adhoc", "eu"]',
-                "state_type": state,
-                "state_name": state.title(),
-                "created": created,
-                "start_time": start,
-                "end_time": end,
-                "run_count": 1,
-                "retries": 0,
-                "auto_scheduled": False,
-                "deployment_id": f"dep-{i % 10}" if i % 3 == 0 else None,
-            }
-        )
-        lines.append(
-            {
-                "flow_run_id": run_id,
-                "level": 20,
-                "logger": "l",
-                "message": "started",
-                "timestamp": created,
-            }
-        )
-        lines.append(
-            {
-                "flow_run_id": run_id,
-                "level": 40 if state == "FAILED" else 30,
-                "logger": "l",
-                "message": f"finished {state}",
-                "timestamp": created,
-            }
-        )
-    big = "big-run"
-    runs.append(
-        {
-            **runs[0],
-            "id": big,
-            "name": "big",
-            "created": now - 3600,
-            "start_time": now - 3600,
-            "end_time": now,
-        }
-    )
-    tasks = []
-    for i in range(n_tasks):
-        start = now - 3600 + rng.random() * 3500
-        tasks.append(
-            {
-                "id": f"task-{i:06d}",
-                "flow_run_id": big,
-                "name": f"t-{i}",
-                "task_name": f"t{i % 50}",
-                "task_key": "k",
-                "tags": "[]",
-                "state_type": "COMPLETED",
-                "state_name": "Cached" if i % 17 == 0 else "Completed",
-                "created": start,
-                "start_time": start,
-                "end_time": start + rng.random() * 30,
-                "run_count": 1,
-                "retries": 0,
-            }
-        )
-    with store.write() as conn:
-        conn.execute(deployments.insert(), deps)
-        for table, rows in ((flow_runs, runs), (logs, lines), (task_runs, tasks)):
-            for at in range(0, len(rows), CHUNK):
-                conn.execute(table.insert(), rows[at : at + CHUNK])
-    if store.engine.dialect.name == "postgresql":
-        with store.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
-            conn.commit()
-    else:
-        with store.write() as conn:
-            conn.exec_driver_sql("ANALYZE")
-    return big
 
 
 def timed(client: TestClient, path: str, params: dict[str, Any], repeats: int) -> dict[str, Any]:
@@ -147,17 +42,17 @@ def timed(client: TestClient, path: str, params: dict[str, Any], repeats: int) -
 
 
 def main() -> None:
-    url, n_runs, n_tasks, repeats = (
-        sys.argv[1],
-        int(sys.argv[2]),
-        int(sys.argv[3]),
-        int(sys.argv[4]),
-    )
+    url = sys.argv[1]
+    n_runs, n_tasks, repeats, n_huge, n_lines = (int(a) for a in sys.argv[2:7])
     app = create_app(url, api_key="")
     t0 = time.perf_counter()
-    big = fill(app.state.store, n_runs, n_tasks)
-    fill_s = time.perf_counter() - t0
-    out: dict[str, Any] = {"runs": n_runs, "tasks": n_tasks, "fill_s": fill_s}
+    reused = filled(app.state.store, n_runs, n_tasks, n_huge)
+    if not reused:
+        fill(app.state.store, n_runs, n_tasks, n_huge, n_lines)
+    out: dict[str, Any] = {"runs": n_runs, "tasks": n_tasks, "huge_tasks": n_huge,
+                           "log_lines": n_lines, "fill_s": time.perf_counter() - t0,
+                           "reused": reused}  # fmt: skip
+    big, lp, end = "big-run", {"limit": 1000}, str(2**63 - 1)
     with TestClient(app) as client:
         first = timed(client, "/api/flow_runs/page", {"limit": 50}, repeats)
         cursor = first["answer"]["next_cursor"]
@@ -200,8 +95,23 @@ def main() -> None:
             "logs_search": timed(
                 client, "/api/logs", {"q": "finished failed", "limit": 100}, repeats
             ),
+            "timeline_huge": timed(client, "/api/flow_runs/huge-run/timeline", {}, repeats),
+            "run_logs_open": timed(client, "/api/flow_runs/log-run/logs", lp, repeats),
+            "run_logs_tail": timed(
+                client, "/api/flow_runs/log-run/logs", {**lp, "before": end}, repeats
+            ),
+            "run_logs_search": timed(
+                client, "/api/flow_runs/log-run/logs", {**lp, "q": "NEEDLE"}, repeats
+            ),
+            "run_logs_search_none": timed(
+                client, "/api/flow_runs/log-run/logs", {**lp, "q": "absent"}, repeats
+            ),
         }
     assert cases["timeline"]["answer"]["count"] == n_tasks
+    assert cases["timeline_huge"]["answer"]["count"] == n_huge
+    assert len(cases["run_logs_open"]["answer"]) == min(1000, n_lines)
+    assert len(cases["run_logs_search"]["answer"]) == min(1000, n_lines // 1000)
+    assert cases["run_logs_search_none"]["answer"] == []
     assert len(cases["page_first"]["answer"]["items"]) == 50
     for name, case in cases.items():
         answer = case.pop("answer")
