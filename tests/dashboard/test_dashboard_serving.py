@@ -93,6 +93,15 @@ def test_responses_are_gzipped(client: TestClient) -> None:
     assert r.headers["content-encoding"] == "gzip"
 
 
+def test_large_api_reads_are_gzipped(client: TestClient) -> None:
+    """A first load is mostly JSON (a page of runs): GET answers of the API are compressed too."""
+    r = client.get("/api/openapi.json", headers={"accept-encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert r.json()["openapi"]  # decoded as any client does
+    r = client.get("/api/openapi.json", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in r.headers
+
+
 def test_the_api_is_unaffected(client: TestClient) -> None:
     assert client.get("/api/health").json() == {"status": "ok"}
     assert client.get("/api/flow_runs").json() == []

@@ -96,16 +96,25 @@ _VERSION = version()
 
 
 class Dashboard:
-    """ASGI middleware: ``/api`` goes to the API, everything else to the dashboard's files."""
+    """ASGI middleware: ``/api`` goes to the API, everything else to the dashboard's files.
+
+    The API's GET answers are gzipped when the client accepts it (a page of runs is tens of KB of
+    JSON, most of a first load); the live stream is not (it must flush each event), nor are the
+    answers to writes, the ingest's hot path."""
 
     def __init__(self, app: Any) -> None:
         self.api = app
+        self.api_gzipped = GZipMiddleware(app, minimum_size=1024)
         self.site = GZipMiddleware(self._site, minimum_size=512)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = _local_path(scope) if scope["type"] == "http" else "/api"
         if path == "/api" or path.startswith("/api/"):
-            await self.api(scope, receive, send)
+            compress = scope["type"] == "http" and scope["method"] == "GET"
+            if compress and path != "/api/stream":
+                await self.api_gzipped(scope, receive, send)
+            else:
+                await self.api(scope, receive, send)
             return
         await self.site(scope, receive, send)
 
