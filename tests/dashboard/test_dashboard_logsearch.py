@@ -133,6 +133,16 @@ def test_a_result_opens_its_line_far_from_the_tail(page, dashboard, recorded, sh
     assert "line=" not in page.url
 
 
+def test_a_long_log_opens_at_its_tail_in_two_requests(page, dashboard, recorded) -> None:
+    """A run's log view reads its newest page backwards from the end and what follows it, not
+    every page from the start (20 pages here, 1,000 for a million-line run)."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/logs?" in r.url else None)
+    _open(page, f"{dashboard.base}/runs/{recorded['long']['id']}?tab=logs")
+    expect(page.locator(".logs")).to_contain_text("line 19999")
+    assert len(asked) <= 3, asked  # the tail, then anything after it (and a poll, at most)
+
+
 def test_a_line_permalink_from_a_run_page_and_a_missing_line(page, dashboard, recorded) -> None:
     run = recorded["noisy"]["id"]
     _open(page, f"{dashboard.base}/runs/{run}?tab=logs")

@@ -115,9 +115,17 @@ export function logViewer(runId, { isActive, taskRunId = null, live: stream = nu
     if (!stopped && isActive()) timer = setTimeout(tick, POLL_MS);
   }
 
+  // From the newest lines: a page read backwards from the end, then whatever came after it, so
+  // a run of a million lines opens with two requests rather than reading it all from the start.
   async function reload() {
     lines = []; after = null;
     newer.hidden = latest.hidden = pinned == null;
+    loading++;
+    try {
+      const tail = await api(`/flow_runs/${runId}/logs`, { query: { before: Number.MAX_SAFE_INTEGER, limit: PAGE, level: level || null, q: q || null, task_run_id: taskRunId } });
+      if (tail.length) after = tail[tail.length - 1].id;
+      lines = tail.filter(keep);
+    } finally { loading--; }
     await fetchMore();
     indicator();
   }
