@@ -234,7 +234,8 @@ def test_axe_finds_no_serious_violation(page, dashboard, recorded, axe_script, s
         _open(page, dashboard.base + path)
         # the live stream keeps a request open, so the network is never idle: wait for it
         page.wait_for_load_state("load")
-        page.wait_for_function("[...document.querySelectorAll('.stream-live')]"
+        # a function, not an expression: Playwright would eval an expression, which the CSP forbids
+        page.wait_for_function("() => [...document.querySelectorAll('.stream-live')]"
                                ".every((e) => e.dataset.live !== 'stale')")  # fmt: skip
         page.wait_for_timeout(500)
         page.evaluate(

@@ -111,6 +111,15 @@ def _open(page, url: str) -> None:
     page.wait_for_selector("main h1")
 
 
+def _settle(page) -> None:
+    """The page loaded and its live stream (if any) connected: the stream keeps a request open,
+    so the network is never idle."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => [...document.querySelectorAll('.stream-live')]"
+                           ".every((e) => e.dataset.live !== 'stale')")  # fmt: skip
+    page.wait_for_timeout(300)
+
+
 def _task_runs(dashboard, run_id: str) -> dict[str, dict]:
     got = dashboard.api.get(f"/flow_runs/{run_id}/task_runs", params={"limit": 100}).json()
     return {t["name"]: t for t in got}
@@ -429,7 +438,7 @@ def test_axe_on_the_new_views(page, dashboard, recorded, axe_script, scheme) -> 
                  f"/runs/{run}?tab=artifacts", f"/compare?a={run}&b={recorded['failed']['id']}",
                  f"/compare?a={run}", "/"):  # fmt: skip
         _open(page, dashboard.base + path)
-        page.wait_for_load_state("networkidle")
+        _settle(page)
         page.evaluate(axe_script.read_text() + "\n;0")  # the CSP forbids inline script tags
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         bad = [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]
@@ -452,7 +461,7 @@ def test_the_new_views_at_phone_width_in_the_dark_theme(chromium, dashboard, rec
                  }  # fmt: skip
         for name, path in views.items():
             _open(page, dashboard.base + path)
-            page.wait_for_load_state("networkidle")
+            _settle(page)
             # wide parts (graph, tables) scroll inside their own box, never the whole page
             overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
             assert overflow <= 1, (path, overflow)

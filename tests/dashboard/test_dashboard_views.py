@@ -110,7 +110,7 @@ def test_save_make_default_reload_rename_and_delete(
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_selector("#view-note:has-text('Only failures')")
 
-    page.get_by_role("button", name="Delete").click()  # the page fixture accepts the confirm
+    page.get_by_role("button", name="Delete", exact=True).click()  # confirm accepted by the fixture
     page.wait_for_selector("#view-note", state="detached")
     assert [v["name"] for v in dashboard.api.get("/saved_views").json()] == ["Taken"]
     page.goto(dashboard.base + "/")

@@ -1,34 +1,34 @@
 // The app shell: History API routing, the API key prompt, theme and time-zone preferences.
 import { api, auth, ApiError } from './api.js';
 import { h, ROOT, prefs, errorBox } from './ui.js';
-import * as runs from './runs.js';
-import * as run from './run.js';
-import * as pages from './pages.js';
-import * as deployments from './deployments.js';
-import * as taskrun from './taskrun.js';
-import * as compare from './compare.js';
-import * as blocks from './blocks.js';
-import * as admin from './admin.js';
-import * as logsearch from './logsearch.js';
+
+// Each page's module is loaded when a page of it is first opened: the runs page (the usual
+// first load) needs none of the others' code.
+const page = (load, name) => async (...args) => (await load())[name](...args);
+const runs = () => import('./runs.js');
+const run = () => import('./run.js');
+const pages = () => import('./pages.js');
+const blocks = () => import('./blocks.js');
+const admin = () => import('./admin.js');
 
 const ROUTES = [
-  [/^\/$/, 'runs', runs.render],
-  [/^\/runs\/([^/]+)$/, 'runs', run.render],
-  [/^\/runs\/([^/]+)\/tasks\/([^/]+)$/, 'runs', taskrun.render],
-  [/^\/compare$/, 'runs', compare.render],
-  [/^\/logs$/, 'logs', logsearch.render],
-  [/^\/flows$/, 'flows', pages.flows],
-  [/^\/deployments$/, 'deployments', deployments.render],
-  [/^\/work-pools$/, 'work-pools', pages.workPools],
-  [/^\/concurrency$/, 'concurrency', pages.concurrency],
-  [/^\/automations$/, 'automations', pages.automations],
-  [/^\/events$/, 'events', pages.events],
-  [/^\/blocks$/, 'blocks', pages.blocks],
-  [/^\/variables$/, 'variables', pages.variables],
-  [/^\/blocks\/new$/, 'blocks', blocks.create],
-  [/^\/blocks\/([^/]+)\/([^/]+)$/, 'blocks', blocks.edit],
-  [/^\/plugins$/, 'plugins', admin.plugins],
-  [/^\/settings$/, 'settings', admin.settings],
+  [/^\/$/, 'runs', page(runs, 'render')],
+  [/^\/runs\/([^/]+)$/, 'runs', page(run, 'render')],
+  [/^\/runs\/([^/]+)\/tasks\/([^/]+)$/, 'runs', page(() => import('./taskrun.js'), 'render')],
+  [/^\/compare$/, 'runs', page(() => import('./compare.js'), 'render')],
+  [/^\/logs$/, 'logs', page(() => import('./logsearch.js'), 'render')],
+  [/^\/flows$/, 'flows', page(pages, 'flows')],
+  [/^\/deployments$/, 'deployments', page(() => import('./deployments.js'), 'render')],
+  [/^\/work-pools$/, 'work-pools', page(pages, 'workPools')],
+  [/^\/concurrency$/, 'concurrency', page(pages, 'concurrency')],
+  [/^\/automations$/, 'automations', page(pages, 'automations')],
+  [/^\/events$/, 'events', page(pages, 'events')],
+  [/^\/blocks$/, 'blocks', page(pages, 'blocks')],
+  [/^\/variables$/, 'variables', page(pages, 'variables')],
+  [/^\/blocks\/new$/, 'blocks', page(blocks, 'create')],
+  [/^\/blocks\/([^/]+)\/([^/]+)$/, 'blocks', page(blocks, 'edit')],
+  [/^\/plugins$/, 'plugins', page(admin, 'plugins')],
+  [/^\/settings$/, 'settings', page(admin, 'settings')],
 ];
 
 const main = document.getElementById('main');
