@@ -19,12 +19,13 @@ import sys
 import time
 from typing import Any
 
-from dashboard_reads import CHUNK, TestClient, timed
+from dashboard_reads import TestClient, timed
 from wl_common import emit
 
 from cadenza.server.app import create_app
 from cadenza.store.tables import flow_runs, logs
 
+CHUNK = 10_000  # rows per insert
 N_RUNS = 1_000
 WORDS = ["rows loaded", "retrying request", "cache hit", "wrote batch", "connection reset"]
 
