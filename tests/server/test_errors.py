@@ -45,6 +45,13 @@ MALFORMED = [
      {"prefix": "p", "limit": SECRET}),
     ("/api/flow_runs/states", "/api/flow_runs/states", {"flow_run_ids": [SECRET, "x\x00y"]}),
     ("/api/flow_runs/{run_id}/cancel", "/api/flow_runs/r1/cancel", {"force": SECRET}),
+    ("/api/flow_runs/{run_id}/retry", "/api/flow_runs/bad%00id/retry", {}),
+    ("/api/flow_runs/bulk", "/api/flow_runs/bulk", {"action": SECRET, "ids": ["r1"]}),
+    ("/api/flow_runs/bulk", "/api/flow_runs/bulk",
+     {"action": "cancel", "filter": {"state": [SECRET] * 21}}),
+    ("/api/saved_views", "/api/saved_views", {"name": "v", "query": {"state": SECRET}}),
+    ("/api/saved_views", "/api/saved_views", {"name": "v", "query": {SECRET: 1}}),
+    ("/api/saved_views/{view_id}", "/api/saved_views/v1", {"is_default": SECRET}),
     ("/api/concurrency_limits", "/api/concurrency_limits", {"name": "db", "limit": SECRET}),
     ("/api/concurrency_limits/increment-with-lease",
      "/api/concurrency_limits/increment-with-lease", {"names": ["db"], "slots": SECRET}),
@@ -90,7 +97,8 @@ MALFORMED = [
 
 @pytest.mark.parametrize(("template", "path", "body"), MALFORMED)
 def test_a_malformed_body_gets_the_declared_422(client, document, template, path, body) -> None:
-    put = path.startswith(("/api/blocks", "/api/variables")) or template.endswith("{automation_id}")
+    put = path.startswith(("/api/blocks", "/api/variables"))
+    put = put or template.endswith(("{automation_id}", "{view_id}"))
     method = "put" if put else "post"
     response = client.request(method.upper(), path, json=body)
     assert response.status_code == 422, response.text
@@ -183,3 +191,13 @@ def test_401_has_the_same_shape(authed) -> None:
     response = authed.get("/api/flow_runs", headers={"Authorization": "Bearer wrong"})
     assert response.status_code == 401
     _conforms(document, "/api/flow_runs", "get", response)
+
+
+def test_an_unknown_key_is_named_when_it_reads_as_a_field_name(client) -> None:
+    typo = client.post("/api/saved_views", json={"name": "v", "query": {"flow_nmae": "etl"}})
+    assert typo.status_code == 422
+    assert typo.json()["errors"][0]["loc"] == ["body", "query", "flow_nmae"]
+    hostile = client.post("/api/saved_views", json={"name": "v", "query": {"k" * 100_000: 1}})
+    assert hostile.status_code == 422
+    assert hostile.json()["errors"][0]["loc"] == ["body", "query", "<unknown key>"]
+    assert len(hostile.content) < 1_000

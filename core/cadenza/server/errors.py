@@ -11,6 +11,7 @@ Neither part ever repeats a submitted value: values may hold secrets.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,8 +71,26 @@ def error_response(
 
 
 def _pydantic_problems(errors: Sequence[dict[str, Any]]) -> list[tuple[Loc, str]]:
-    """(loc, msg) of pydantic errors; their ``input`` (the value sent) is left out."""
-    return [(tuple(e.get("loc", ())), str(e.get("msg", "invalid"))) for e in errors]
+    """(loc, msg) of pydantic errors; their ``input`` (the value sent) is left out, and so is a
+    key the client chose that is not a field name (see `_shown_loc`)."""
+    return [(_shown_loc(e), str(e.get("msg", "invalid"))) for e in errors]
+
+
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_MAX_LOC_PART = 64
+
+
+def _shown_loc(error: dict[str, Any]) -> Loc:
+    """The error's place. An unknown key (``extra_forbidden``) is the client's text, as much as
+    a value is: it is named only when it reads as a field name (a typo such as ``flow_nmae``),
+    else shown as ``<unknown key>``; any other part is cut at 64 characters."""
+    loc = [p if isinstance(p, int) or len(p) <= _MAX_LOC_PART else p[:_MAX_LOC_PART] + "…"
+           for p in error.get("loc", ())]  # fmt: skip
+    last = loc[-1] if loc else None
+    unknown = error.get("type") == "extra_forbidden" and isinstance(last, str)
+    if unknown and not _FIELD_NAME.fullmatch(str(last)):
+        loc[-1] = "<unknown key>"
+    return tuple(loc)
 
 
 def _refused(problems: list[tuple[Loc, str]]) -> JSONResponse:
