@@ -7,6 +7,15 @@ class CadenzaError(Exception):
     """Base class of every error cadenza raises on its own account."""
 
 
+class EventTooLarge(CadenzaError, ValueError):
+    """An event (`cadenza.events.emit_event`) is larger, encoded as JSON, than the record takes."""
+
+    def __init__(self, size: int, maximum: int) -> None:
+        super().__init__(f"Event is too large to emit ({size} > {maximum} bytes)")
+        self.size = size
+        self.maximum = maximum
+
+
 class FailedRun(CadenzaError):
     """A run failed without an exception object to re-raise (e.g. loaded from the record)."""
 
@@ -180,6 +189,7 @@ __all__ = [
     "CancelledRun",
     "CrashedRun",
     "EntrypointError",
+    "EventTooLarge",
     "FailedRun",
     "FlowPauseTimeout",
     "FlowRunNotRunnable",

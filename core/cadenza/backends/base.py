@@ -7,7 +7,7 @@ sends the same calls to a coordination server. Run records are the in-memory `Fl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from cadenza.orchestration import Decision
@@ -42,6 +42,10 @@ class Backend(Protocol):
         timestamp: float,
     ) -> None:
         """Record one log line of a run."""
+
+    def record_event(self, event: dict[str, Any]) -> None:
+        """Record one event (`cadenza.events.Event.record`'s dict); an id recorded before is
+        kept once."""
 
     def read_cache(self, key: str) -> tuple[str, float | None] | None:
         """(result_ref, expiration) of the cache entry for `key`, or None."""

@@ -17,8 +17,9 @@ class CaptureBackend(Recorder):
     def close(self) -> None:
         pass
 
-    def drain(self) -> tuple[list, list[tuple], list[tuple], list[tuple], list[dict]]:
-        """Remove and return (runs, states, logs, cache entries, artifacts) captured so far, for
+    def drain(self) -> tuple[list, list[tuple], list[tuple], list[tuple], list[dict], list[dict]]:
+        """Remove and return (runs, states, logs, cache entries, artifacts, events) captured so
+        far, for
         `Recorder.ingest`. (Cache hits for remote runs are served before launch, by the
         submitting process, which can read the store.)"""
         return (
@@ -27,6 +28,7 @@ class CaptureBackend(Recorder):
             pop_all(self._logs),
             pop_all(self._cache),
             pop_all(self._artifacts),
+            pop_all(self._events),
         )
 
 

@@ -43,6 +43,7 @@ _UPSERT_CACHE = statements.UPSERT_CACHE
 _INSERT_ARTIFACT = statements.INSERT_ARTIFACT
 _UPDATE_ARTIFACT = statements.UPDATE_ARTIFACT
 _INSERT_LOG = statements.INSERT_LOG
+_INSERT_EVENT = statements.INSERT_EVENT
 
 
 def _flow_row(run: FlowRun) -> tuple:
@@ -99,6 +100,12 @@ def _task_row(run: TaskRun) -> tuple:
 def _artifact_row(a: dict) -> tuple:
     return (a["id"], a["key"], a["type"], a["description"], _dumps(a["data"]), a["flow_run_id"],
             a["task_run_id"], a["created"])  # fmt: skip
+
+
+def _event_row(e: dict) -> tuple:
+    return (e["id"], e["occurred"], e["event"], e["resource"]["cadenza.resource.id"],
+            json.dumps(e["resource"], sort_keys=True), json.dumps(e["related"]),
+            _dumps(e["payload"]))  # fmt: skip
 
 
 def _warns(log_row: tuple) -> bool:
@@ -223,8 +230,9 @@ class EmbeddedBackend(Recorder):
         logs = pop_all(self._logs)
         cache = pop_all(self._cache)
         queued = pop_all(self._artifacts)
+        events = pop_all(self._events)
         runs = take_runs(self._runs)
-        if not (runs or states or logs or cache or queued or self._retry):
+        if not (runs or states or logs or cache or queued or events or self._retry):
             return True
         artifacts = [_artifact_row(a) for a in queued if "update" not in a]
         updates = [(_dumps(a["data"]), a["description"], a["id"]) for a in queued if "update" in a]
@@ -237,6 +245,7 @@ class EmbeddedBackend(Recorder):
             (_UPSERT_CACHE, cache),
             (_INSERT_ARTIFACT, artifacts),
             (_UPDATE_ARTIFACT, updates),
+            (_INSERT_EVENT, [_event_row(e) for e in events]),
         ]
         self._retry = []
         warned = any(sql is _INSERT_LOG and any(_warns(row) for row in rows)

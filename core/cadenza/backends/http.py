@@ -23,7 +23,8 @@ docs/reference/http-api.md).
   (`cadenza.backends.heartbeat`); a process that dies leaves a run the server marks Crashed.
   A flow run adopted from the server (created there ahead of time; `cadenza.engine.adoption`)
   is created as any other — the server ignores a run it has — and its lease renewed at once.
-- Cache entries and artifacts travel in the same batches (and journal); `read_cache` asks the
+- Cache entries, artifacts and events (`cadenza.events.emit_event`) travel in the same batches
+  (and journal); `read_cache` asks the
   server (`GET /api/cache_entries`) for a key this process has not written itself, and counts
   an unreachable server as a miss.
 """
@@ -197,9 +198,12 @@ class HttpBackend(Recorder):
         logs = pop_all(self._logs)
         cache = pop_all(self._cache)
         artifacts = pop_all(self._artifacts)
+        events = pop_all(self._events)
         runs = take_runs(self._runs)
         held, self._held = self._held, []
-        return held + wire.requests(runs, states, logs, cache, artifacts, self._created)
+        return held + wire.requests(
+            runs, states, logs, cache, artifacts, self._created, events=events
+        )
 
     def _send_queued(self) -> None:
         """Send what is queued; on ServerUnavailable the requests not sent are journaled."""

@@ -33,7 +33,8 @@ _ACCEPT = DecisionKind.ACCEPT
 
 
 class Recorder:
-    """Orchestrates proposals in memory; accepted work waits in `_runs`, `_states`, `_logs`."""
+    """Orchestrates proposals in memory; accepted work waits in `_runs`, `_states`, `_logs` (and
+    cache entries, artifacts, events)."""
 
     #: Transitions waiting beyond this make the proposing thread write them itself
     #: (`relieve`), so a writer that falls behind a fast map cannot grow memory without bound.
@@ -50,6 +51,7 @@ class Recorder:
         self._logs: deque[tuple] = deque()
         self._cache: deque[tuple] = deque()
         self._artifacts: deque[dict] = deque()
+        self._events: deque[dict] = deque()
         self._cache_written: dict[str, tuple[str, float | None]] = {}
 
     def create_flow_run(self, run: FlowRun) -> None:
@@ -141,6 +143,11 @@ class Recorder:
             {"id": artifact_id, "data": data, "description": description, "update": True}
         )
 
+    def record_event(self, event: dict[str, Any]) -> None:
+        """Queue an event (`cadenza.events.Event.record`'s dict: id, event, occurred, resource,
+        related, payload); a store keeps an id it has seen once."""
+        self._events.append(event)
+
     def read_cache(self, key: str) -> tuple[str, float | None] | None:
         """(result_ref, expiration) of the entry for `key`, or None. Entries this recorder
         wrote are seen at once; stores add what is on disk."""
@@ -153,6 +160,7 @@ class Recorder:
         logs: list[tuple],
         cache: Sequence[tuple[Any, ...]] = (),
         artifacts: Sequence[dict[str, Any]] = (),
+        events: Sequence[dict[str, Any]] = (),
     ) -> None:
         """Queue what another recorder captured (see `CaptureBackend.drain`)."""
         for run in runs:
@@ -163,6 +171,7 @@ class Recorder:
             self._cache_written[row[0]] = (row[1], row[5])
         self._cache.extend(cache)
         self._artifacts.extend(artifacts)
+        self._events.extend(events)
 
 
 class _LogIds:

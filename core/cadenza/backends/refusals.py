@@ -26,7 +26,7 @@ logger = logging.getLogger("cadenza.client")
 #: What one record of each batch list is called in a dead letter.
 KINDS = {"task_runs": "task_run", "transitions": "transition", "logs": "log",
          "artifacts": "artifact", "artifact_updates": "artifact_update",
-         "cache_entries": "cache_entry"}  # fmt: skip
+         "cache_entries": "cache_entry", "events": "event"}  # fmt: skip
 
 Letter = tuple  # (source, kind, record, reason): the arguments of `set_aside`
 

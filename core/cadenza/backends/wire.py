@@ -2,7 +2,7 @@
 (docs/reference/http-api.md).
 
 A `Request` is one call to the server: ``flow_run`` (create a flow run), ``set_state`` (a flow
-run's transition) or ``batch`` (task runs, their transitions, logs, artifacts, cache entries).
+run's transition) or ``batch`` (task runs, their transitions, logs, artifacts, cache entries, events).
 Its body is encoded to JSON once, when it is made, and its `entry` is what the journal keeps.
 
 `requests` turns one drain of the queues into requests in the order the server must see them:
@@ -28,7 +28,7 @@ MAX_BATCH_BYTES = 4 * 1024 * 1024
 
 #: The lists of a batch body, in the order the server applies them.
 BATCH_LISTS = ("task_runs", "transitions", "logs", "artifacts", "artifact_updates",
-               "cache_entries")  # fmt: skip
+               "cache_entries", "events")  # fmt: skip
 
 _CACHE_FIELDS = ("key", "result_ref", "task_key", "task_run_id", "created", "expiration")
 _LOG_FIELDS = ("flow_run_id", "task_run_id", "level", "logger", "message", "timestamp", "id")
@@ -104,6 +104,7 @@ def requests(
     queued: list[dict],
     created: set[str],
     limit: int | None = None,
+    events: list[dict] | None = None,
 ) -> list[Request]:
     """The requests for one drain of a recorder's queues (see the module docstring).
     ``created`` (flow runs the server knows) is updated."""
@@ -142,6 +143,7 @@ def requests(
         else:
             lists["artifacts"].append(a)
     lists["cache_entries"] = [dict(zip(_CACHE_FIELDS, row, strict=True)) for row in cache]
+    lists["events"] = list(events or ())
     records = [(name, row, encode(row)) for name in BATCH_LISTS for row in lists[name]]
     out.extend(batches(records, limit))
     out.extend(flow_transitions)

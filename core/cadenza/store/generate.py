@@ -166,6 +166,8 @@ def _statements() -> dict[str, tuple[sa.Executable, list[str] | None]]:
             None,
         ),
         "INSERT_LOG": (_insert(t.logs), _written(t.logs)),
+        # An event (cadenza.events.emit_event) is kept once under its id.
+        "INSERT_EVENT": (_insert(t.events, "OR IGNORE"), _written(t.events)),
         # A flow run's warning and error counts (cadenza.backends.writer counts what a
         # transaction stored, from the highest log id before it).
         "LOG_FLOOR": (

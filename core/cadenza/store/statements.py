@@ -140,6 +140,20 @@ INSERT_LOG_PARAMS = (
     "uid",
 )
 
+INSERT_EVENT = (
+    "INSERT OR IGNORE INTO events (id, occurred, event, resource_id, resource, related, "
+    "payload) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_EVENT_PARAMS = (
+    "id",
+    "occurred",
+    "event",
+    "resource_id",
+    "resource",
+    "related",
+    "payload",
+)
+
 LOG_FLOOR = "SELECT coalesce(max(logs.id), 0) AS coalesce_1 FROM logs"
 LOG_FLOOR_PARAMS = ()
 
@@ -203,6 +217,8 @@ __all__ = [
     "INSERT_ARTIFACT_PARAMS",
     "INSERT_CRASH_STATE",
     "INSERT_CRASH_STATE_PARAMS",
+    "INSERT_EVENT",
+    "INSERT_EVENT_PARAMS",
     "INSERT_LOG",
     "INSERT_LOG_PARAMS",
     "INSERT_STATE",

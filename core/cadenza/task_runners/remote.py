@@ -80,14 +80,14 @@ def run_packed(payload: bytes) -> bytes:
     finally:
         if token is not None:
             _flow_run_ctx.reset(token)
-    _, states, logs, cache, artifacts = backend.drain()  # the run itself travels back whole
+    _, states, logs, cache, artifacts, events = backend.drain()  # the run itself travels back whole
     try:
-        sent: bytes = cloudpickle.dumps((state, run, states, logs, cache, artifacts))
+        sent: bytes = cloudpickle.dumps((state, run, states, logs, cache, artifacts, events))
         return sent
     except Exception as exc:  # the result itself cannot travel back
         message = f"Task run result could not be sent back: {type(exc).__name__}: {exc}"
         failed = State(StateType.FAILED, None, message, RuntimeError(message), state.state_details)
-        sent = cloudpickle.dumps((failed, run, states, logs, cache, artifacts))
+        sent = cloudpickle.dumps((failed, run, states, logs, cache, artifacts, events))
         return sent
 
 
@@ -96,14 +96,14 @@ def unpack_into(payload: bytes, run: TaskRun, backend: Backend) -> State[Any]:
     import cloudpickle
 
     state: State[Any]  # what run_packed sent back
-    state, remote_run, states, logs, cache, artifacts = cloudpickle.loads(payload)
+    state, remote_run, states, logs, cache, artifacts, events = cloudpickle.loads(payload)
     for field in ("state", "start_time", "end_time", "run_count", "result_ref", "cache_key"):
         setattr(run, field, getattr(remote_run, field))
     run.state = state
     ingest = getattr(backend, "ingest", None)
     if ingest is None:
         raise TypeError(f"{type(backend).__name__} cannot record remote task runs (no ingest)")
-    ingest([run], states, logs, cache, artifacts)
+    ingest([run], states, logs, cache, artifacts, events)
     return state
 
 

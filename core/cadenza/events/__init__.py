@@ -1,0 +1,51 @@
+"""Events and automations at Prefect 3's path (``prefect.events``).
+
+    from cadenza.events import emit_event
+
+    emit_event(
+        event="acme.order.placed",
+        resource={"cadenza.resource.id": "acme.order.1234"},  # or Prefect's prefect.resource.id
+        payload={"total": 42},
+    )
+
+`emit_event` records a custom event (docs/concepts/automations.md); an automation's
+`EventTrigger` on a server fires on it like on the events cadenza makes itself. The automation
+names are `cadenza.automations`'.
+"""
+
+from __future__ import annotations
+
+from cadenza.automations import (
+    Automation,
+    AutomationCore,
+    CallWebhook,
+    CancelFlowRun,
+    DoNothing,
+    EventTrigger,
+    PauseDeployment,
+    Posture,
+    ResumeDeployment,
+    RunDeployment,
+    SendNotification,
+)
+from cadenza.events.schemas import Event, ReceivedEvent, RelatedResource, Resource
+from cadenza.events.utilities import emit_event
+
+__all__ = [
+    "Automation",
+    "AutomationCore",
+    "CallWebhook",
+    "CancelFlowRun",
+    "DoNothing",
+    "Event",
+    "EventTrigger",
+    "PauseDeployment",
+    "Posture",
+    "ReceivedEvent",
+    "RelatedResource",
+    "Resource",
+    "ResumeDeployment",
+    "RunDeployment",
+    "SendNotification",
+    "emit_event",
+]
