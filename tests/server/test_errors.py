@@ -89,6 +89,8 @@ MALFORMED = [
      {"name": "w", "lease_seconds": SECRET}),
     ("/api/work_pools/{name}/claim", "/api/work_pools/p/claim", {"worker": "w", "limit": SECRET}),
     ("/api/events/filter", "/api/events/filter", {"limit": SECRET, "cursor": SECRET}),
+    ("/api/events", "/api/events",
+     [{"event": "e", "resource": {"cadenza.resource.id": "r"}, "occurred": SECRET}]),
     ("/api/automations", "/api/automations", {"name": "n", "trigger": {"threshold": SECRET}}),
     ("/api/automations/{automation_id}", "/api/automations/a1",
      {"name": "n", "trigger": {}, "actions": [{"type": SECRET}]}),

@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 
 from cadenza.backends import wire
 from cadenza.backends.capture import CaptureBackend
+from cadenza.events import Event
 from cadenza.runs import FlowRun, TaskRun
 from cadenza.server.models import BatchIn, FlowRunIn, SetStateIn
 from cadenza.states import Completed, Pending, Running, Scheduled
@@ -28,7 +29,7 @@ def unread_fields(model: type[BaseModel], value: Any, where: str = "body") -> li
             out.append(f"{where}.{key}")
             continue
         nested = _model_of(field.annotation)
-        if nested is None:
+        if nested is None or issubclass(nested, RootModel):  # a RootModel's keys are data
             continue
         for i, element in enumerate(item if isinstance(item, list) else [item]):
             if isinstance(element, dict):
@@ -67,8 +68,11 @@ def every_kind_of_request() -> list[wire.Request]:
                               "data": "# hi", "flow_run_id": flow.id, "task_run_id": task.id,
                               "created": 1.0})  # fmt: skip
     recorder.update_artifact("a1", 50.0, "half")
-    runs, states, logs, cache, artifacts = recorder.drain()
-    return wire.requests(runs, states, logs, cache, artifacts, created=set())
+    recorder.record_event(Event(event="acme.placed", resource={"prefect.resource.id": "a.1"},
+                                related=[{"cadenza.resource.id": "x", "cadenza.resource.role": "y"}],
+                                payload={"n": 1}).record())  # fmt: skip
+    runs, states, logs, cache, artifacts, events = recorder.drain()
+    return wire.requests(runs, states, logs, cache, artifacts, created=set(), events=events)
 
 
 def test_every_request_the_client_makes_is_valid_and_fully_read() -> None:

@@ -11,6 +11,18 @@ from typing import Any
 
 RESOURCE_ID = "cadenza.resource.id"
 ROLE = "cadenza.resource.role"
+_PREFECT = "prefect.resource."
+_OURS = "cadenza.resource."
+
+
+def label_key(key: str) -> str:
+    """A label's key as cadenza writes it: Prefect's ``prefect.resource.*`` (``.id``, ``.name``,
+    ``.role``, ...) as ``cadenza.resource.*``; any other key as it is. A ``related:<role>:``
+    prefix (`for_each`) is kept."""
+    head, sep, tail = key.rpartition(":")
+    if tail.startswith(_PREFECT):
+        return f"{head}{sep}{_OURS}{tail[len(_PREFECT) :]}"
+    return key
 
 
 def matches(expected: str, value: str | None) -> bool:
@@ -94,6 +106,7 @@ def sql_prefixes(patterns: Sequence[str]) -> list[str] | None:
 
 __all__ = [
     "any_name",
+    "label_key",
     "bucket_key",
     "covers",
     "expects",

@@ -34,6 +34,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from cadenza.automations.matching import label_key
+
 _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MAX_WITHIN = timedelta(days=366)
 MIN_PROACTIVE_WITHIN = timedelta(seconds=1)
@@ -60,12 +62,31 @@ Seconds = Annotated[
     PlainSerializer(lambda d: d.total_seconds(), return_type=float),
 ]
 """A duration: seconds, or an ISO 8601 duration (``PT2H``); given back as seconds."""
+
+
+def _cadenza_keys(value: object) -> object:
+    """Prefect's ``prefect.resource.*`` label keys as cadenza's (`label_key`)."""
+    if isinstance(value, dict):
+        return {label_key(k) if isinstance(k, str) else k: v for k, v in value.items()}
+    return value
+
+
+def _cadenza_names(value: object) -> object:
+    if isinstance(value, (set, list, tuple, frozenset)):
+        return {label_key(k) if isinstance(k, str) else k for k in value}
+    return value
+
+
 Labels = Annotated[
-    dict[Label, Label | Annotated[list[Label], Field(max_length=100)]], Field(max_length=100)
+    dict[Label, Label | Annotated[list[Label], Field(max_length=100)]],
+    Field(max_length=100),
+    BeforeValidator(_cadenza_keys),
 ]
 """Labels a resource must have: each value one of those given (``*`` ends a prefix, ``!``
-starts a negation), as Prefect's ``ResourceSpecification``."""
+starts a negation), as Prefect's ``ResourceSpecification``; Prefect's ``prefect.resource.*``
+keys are taken as ``cadenza.resource.*``."""
 Names = Annotated[set[Label], Field(max_length=100)]
+LabelNames = Annotated[set[Label], Field(max_length=100), BeforeValidator(_cadenza_names)]
 
 
 class _Model(BaseModel):
@@ -84,7 +105,7 @@ class EventTrigger(_Model):
     match_related: Labels | Annotated[list[Labels], Field(max_length=20)] = Field(
         default_factory=dict, description="Labels of a related resource (each spec of a list)."
     )
-    for_each: Names = Field(
+    for_each: LabelNames = Field(
         default_factory=set,
         description="Evaluate separately for each value of these labels "
         "(`related:<role>:<label>` for a related resource's).",

@@ -17,6 +17,11 @@ class EventRoutes:
         raise NotImplementedError
 
     # events
+    def emit_events(self, events: list[dict[str, Any]]) -> Any:
+        """Record events (`cadenza.events.Event` as JSON: ``model_dump(mode="json")``):
+        ``{"stored": n, "duplicates": m}``; an id recorded before is kept once."""
+        return self._json("POST", "/events", json=events)
+
     def read_events(self, **filters: Any) -> Any:
         """A page of the event stream: ``{"events": [...], "cursor": "..."}``.
 

@@ -32,6 +32,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, to_jsonable_python
 
+from cadenza.automations.matching import label_key
+
 MAX_EVENT_BYTES = 512 * 1024
 """The largest event, as JSON: a larger one raises `EventTooLarge` (the API refuses it, 422)."""
 MAX_LABELS = 500
@@ -41,16 +43,8 @@ MAX_NAME = 1024
 ID = "cadenza.resource.id"
 NAME = "cadenza.resource.name"
 ROLE = "cadenza.resource.role"
-_PREFECT = "prefect.resource."
-_OURS = "cadenza.resource."
 _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _BAD_PAYLOAD_TEXT = re.compile("[\x00\ud800-\udfff]")
-
-
-def label_key(key: str) -> str:
-    """A label's key as cadenza writes it: Prefect's ``prefect.resource.*`` as
-    ``cadenza.resource.*``; any other key as it is."""
-    return _OURS + key[len(_PREFECT) :] if key.startswith(_PREFECT) else key
 
 
 def _text(value: object) -> object:
@@ -154,21 +148,21 @@ class RelatedResource(Resource):
         return self.root[ROLE]
 
 
-def _clean_payload(value: Any, path: str = "") -> None:
+def _clean_payload(value: Any) -> None:
+    """Refuse NUL and lone surrogates in the payload's text (keys too). Where is not said: the
+    payload's keys are the sender's text, and may be secrets."""
     if isinstance(value, str):
         if _BAD_PAYLOAD_TEXT.search(value):
             raise PydanticCustomError(
-                "payload_text",
-                "text{where} must not contain NUL or lone surrogates",
-                {"where": f" at {path}" if path else ""},
+                "payload_text", "text in the payload must not contain NUL or lone surrogates"
             )
     elif isinstance(value, dict):
         for key, item in value.items():
-            _clean_payload(key, path)
-            _clean_payload(item, f"{path}.{key}" if path else str(key))
+            _clean_payload(key)
+            _clean_payload(item)
     elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _clean_payload(item, f"{path}[{index}]")
+        for item in value:
+            _clean_payload(item)
 
 
 def _now() -> datetime:
@@ -256,10 +250,8 @@ class ReceivedEvent(Event):
 
 
 class EventIn(Event):
-    """An event sent to ``POST /api/events``: as `Event`, refusing unknown fields and an event
-    larger than `MAX_EVENT_BYTES`."""
-
-    model_config = ConfigDict(extra="forbid")
+    """An event sent to the API (``POST /api/events``, a batch's ``events``): as `Event`,
+    refusing an event larger than `MAX_EVENT_BYTES`."""
 
     @model_validator(mode="after")
     def _bounded(self) -> EventIn:

@@ -1,5 +1,7 @@
 """Routes of the event stream and of automations (docs/reference/http-api.md).
 
+``POST /events`` records events sent to the server (a list of at most `MAX_EVENTS`, each a
+`cadenza.events.schemas.EventIn`: validated whole before any is written, each id kept once).
 ``GET /events`` and ``POST /events/filter`` read one page of the stream
 (`cadenza.store.event_stream`): without a cursor the newest events, newest first, and the cursor
 of the stream's head; with one, the events after it, oldest first, and the cursor to read on
@@ -12,21 +14,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from cadenza.automations.schemas import AutomationCore, Label, Ref
+from cadenza.events.schemas import EventIn
 from cadenza.server.errors import NOT_FOUND, Refused
 from cadenza.server.models import Epoch, Id
 from cadenza.server.run_routes import epoch
 from cadenza.store import automations as store_automations
 from cadenza.store import deployments as store_deployments
 from cadenza.store import event_stream
+from cadenza.store import events as store_events
 from cadenza.store.sql import SqlDatabase
 from cadenza.store.tables import blocks
 
 MAX_EVENTS = 1_000
-"""The most events one page holds."""
+"""The most events one page holds, and one `POST /events` takes."""
 AutomationRef = Annotated[Id, Path(description="an automation's id")]
 
 
@@ -62,6 +66,17 @@ def router(db: SqlDatabase) -> APIRouter:
     api = APIRouter()
 
     # -- events ---------------------------------------------------------------------------------
+    @api.post("/events")
+    def create_events(
+        body: Annotated[list[EventIn], Body(max_length=MAX_EVENTS)],
+    ) -> dict[str, int]:
+        """Record events (`cadenza.events.emit_event` sends them in batches; this route takes
+        them from anything else). Each is validated before any is written; an id recorded
+        before is kept once (counted in `duplicates`)."""
+        with db.write() as conn:
+            stored = store_events.ingest(conn, [e.record() for e in body])
+        return {"stored": stored, "duplicates": len(body) - stored}
+
     @api.post("/events/filter", responses=NOT_FOUND)
     def filter_events(body: EventFilterIn) -> dict[str, Any]:
         """A page of events and the cursor to read on from."""

@@ -21,6 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from cadenza._text import storable, storable_value
+from cadenza.events.schemas import EventIn
 from cadenza.states import StateType
 
 _NOT_AN_ID = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -232,6 +233,7 @@ class BatchIn(_Model):
     artifacts: list[ArtifactIn] = Field(default_factory=list)
     artifact_updates: list[ArtifactUpdateIn] = Field(default_factory=list)
     cache_entries: list[CacheEntryIn] = Field(default_factory=list)
+    events: list[EventIn] = Field(default_factory=list)
 
 
 class BlockIn(_Model):

@@ -69,7 +69,8 @@ def router(store: Store) -> APIRouter:
             Query(gt=0, le=MAX_LEASE, description="renew the leases of the batch's flow runs"),
         ] = None,
     ) -> BatchOut:
-        """Record a batch of task runs, transitions, logs, artifacts and cache entries. A batch
+        """Record a batch of task runs, transitions, logs, artifacts, cache entries and events
+        (`cadenza.events.emit_event`'s; an event id seen before is kept once). A batch
         sent live by the process running its flow runs (`lease_seconds` given) is as good as a
         heartbeat for them, noted as it arrives (`cadenza.server.sightings`): under load a batch
         and a heartbeat may wait for the database longer than the lease they renew."""
@@ -87,6 +88,7 @@ def router(store: Store) -> APIRouter:
                 [a.row() for a in body.artifacts],
                 [c.model_dump() for c in body.cache_entries],
                 [u.model_dump() for u in body.artifact_updates],
+                [e.record() for e in body.events],
             )
             if live and lease_seconds is not None:
                 leases.renew(store, live, lease_seconds)

@@ -19,6 +19,7 @@ from cadenza.orchestration import Decision, DecisionKind
 from cadenza.server import reads
 from cadenza.server.errors import Refused
 from cadenza.server.sightings import Sightings
+from cadenza.store import events as store_events
 from cadenza.store import run_records as transitions
 from cadenza.store.run_records import ALREADY_APPLIED
 from cadenza.store.sql import (
@@ -91,9 +92,10 @@ class Store(SqlDatabase):
         artifact_rows: Sequence[dict[str, Any]] = (),
         cache_rows: Sequence[dict[str, Any]] = (),
         artifact_updates: Sequence[dict[str, Any]] = (),
+        event_records: Sequence[dict[str, Any]] = (),
     ) -> dict[str, Any]:
-        """Create task runs, apply `proposals` in order, insert logs and artifacts (an id seen
-        before is skipped), record cache entries: one transaction.
+        """Create task runs, apply `proposals` in order, insert logs, artifacts and events (an
+        id seen before is skipped), record cache entries: one transaction.
 
         `Refused` (nothing written) if a task run names a flow run this server does not know.
         """
@@ -146,6 +148,8 @@ class Store(SqlDatabase):
                     .where(artifacts.c.id == update["id"], artifacts.c.type == "progress")
                     .values(values)
                 )
+            if event_records:
+                store_events.ingest(conn, event_records)
         return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
 
     def _insert_logs(self, conn: sa.Connection, rows: list[dict[str, Any]]) -> None:

@@ -86,6 +86,23 @@ def emit(
     return conn.execute(insert).first() is not None
 
 
+def ingest(conn: sa.Connection, records: Iterable[Mapping[str, Any]]) -> int:
+    """Write events sent to the record (`cadenza.events.Event.record`'s dicts) in the caller's
+    transaction, each id once; return how many were new."""
+    rows = [
+        {"id": e["id"], "occurred": e["occurred"], "event": e["event"],
+         "resource_id": e["resource"][ID], "resource": json.dumps(e["resource"], sort_keys=True),
+         "related": json.dumps(e["related"]), "payload": json.dumps(e["payload"])}
+        for e in records
+    ]  # fmt: skip
+    stored = 0
+    for row in rows:  # one by one: RETURNING of a many-row insert is not portable
+        insert = dialect_insert(conn.dialect.name, events).values(row)
+        insert = insert.on_conflict_do_nothing(index_elements=["id"]).returning(events.c.seq)
+        stored += conn.execute(insert).first() is not None
+    return stored
+
+
 # -- deployments, work pools, workers ------------------------------------------------------------
 
 
@@ -174,6 +191,7 @@ __all__ = [
     "ROLE",
     "deployment_changed",
     "emit",
+    "ingest",
     "related",
     "resource",
     "tags",
