@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cadenza.events.schemas import MAX_EVENT_BYTES
+from cadenza.events.schemas.events import MAX_EVENT_BYTES
 
 
 def event(**fields: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from cadenza.automations import (
     RunDeployment,
     SendNotification,
 )
-from cadenza.events.schemas import Event, ReceivedEvent, RelatedResource, Resource
+from cadenza.events.schemas.events import Event, ReceivedEvent, RelatedResource, Resource
 from cadenza.events.utilities import emit_event
 
 __all__ = [

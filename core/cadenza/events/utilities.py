@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from cadenza.backends import get_backend
 from cadenza.context import _flow_run_ctx, _task_run_ctx
-from cadenza.events.schemas import (
+from cadenza.events.schemas.events import (
     ID,
     MAX_EVENT_BYTES,
     MAX_RELATED,

@@ -1,7 +1,7 @@
 """Routes of the event stream and of automations (docs/reference/http-api.md).
 
 ``POST /events`` records events sent to the server (a list of at most `MAX_EVENTS`, each a
-`cadenza.events.schemas.EventIn`: validated whole before any is written, each id kept once).
+`cadenza.events.schemas.events.EventIn`: validated whole before any is written, each id kept once).
 ``GET /events`` and ``POST /events/filter`` read one page of the stream
 (`cadenza.store.event_stream`): without a cursor the newest events, newest first, and the cursor
 of the stream's head; with one, the events after it, oldest first, and the cursor to read on
@@ -18,7 +18,7 @@ from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from cadenza.automations.schemas import AutomationCore, Label, Ref
-from cadenza.events.schemas import EventIn
+from cadenza.events.schemas.events import EventIn
 from cadenza.server.errors import NOT_FOUND, Refused
 from cadenza.server.models import Epoch, Id
 from cadenza.server.run_routes import epoch

@@ -21,7 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from cadenza._text import storable, storable_value
-from cadenza.events.schemas import EventIn
+from cadenza.events.schemas.events import EventIn
 from cadenza.states import StateType
 
 _NOT_AN_ID = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")

@@ -1,0 +1,2 @@
+"""The models of events and automations, at Prefect 3's paths: `.events` (`Event`, `Resource`,
+...), `.automations` (`EventTrigger`, `Automation`, ...)."""

@@ -1,0 +1,257 @@
+"""`emit_event` and automations as Prefect's documentation uses them (``prefect.events``):
+custom events recorded in the embedded record and on a real server, the run they were emitted
+in related to them, and a custom event firing an automation's `EventTrigger` end to end."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backends.server_process import ServerProcess
+from cadenza import flow, task
+from cadenza.events import Event, emit_event
+from cadenza.exceptions import EventTooLarge
+
+
+def stored_events(home: Path) -> list[dict[str, Any]]:
+    with sqlite3.connect(home / "cadenza.db") as conn:
+        rows = conn.execute(
+            "SELECT id, event, resource_id, resource, related, payload FROM events ORDER BY seq"
+        ).fetchall()
+    return [
+        {"id": r[0], "event": r[1], "resource_id": r[2], "resource": json.loads(r[3]),
+         "related": json.loads(r[4]), "payload": json.loads(r[5])}
+        for r in rows
+    ]  # fmt: skip
+
+
+# -- embedded --------------------------------------------------------------------------------------
+
+
+def test_a_custom_event_as_the_docs_emit_it_is_recorded(cadenza_home: Path) -> None:
+    # Prefect 3.9.1: emit_event returns the Event it sent (a UUID id, `occurred` now in UTC);
+    # prefect.resource.* labels name the resource.
+    def some_function(name: str = "kiki") -> Event | None:
+        print(f"hi {name}!")
+        return emit_event(
+            event=f"{name}.sent.event!",
+            resource={"prefect.resource.id": f"coder.{name}", "prefect.resource.name": name},
+            payload={"greeting": "hi"},
+        )
+
+    sent = some_function()
+    assert isinstance(sent, Event) and isinstance(sent.id, uuid.UUID)
+    assert sent.resource.id == "coder.kiki" and sent.resource["prefect.resource.id"] == "coder.kiki"
+    assert abs(sent.occurred - datetime.now(timezone.utc)) < timedelta(seconds=30)
+    (row,) = stored_events(cadenza_home)
+    assert row["id"] == str(sent.id) and row["event"] == "kiki.sent.event!"
+    assert row["resource"] == {"cadenza.resource.id": "coder.kiki", "cadenza.resource.name": "kiki"}
+    assert row["payload"] == {"greeting": "hi"} and row["related"] == []
+
+
+def test_an_invalid_event_is_logged_and_none_is_returned(cadenza_home: Path, caplog) -> None:
+    # Prefect 3.9.1: a resource without prefect.resource.id, a related resource without a role, a
+    # resource that is not a dict or a label that is not text: the validation error is logged
+    # ("Error emitting event: ...") and emit_event returns None; nothing is sent.
+    with caplog.at_level(logging.ERROR, logger="cadenza.events"):
+        assert emit_event("my.event", {"foo": "bar"}) is None
+        assert emit_event("my.event", "abc") is None  # type: ignore[arg-type]
+        assert emit_event("my.event", {"prefect.resource.id": "r", "n": 5}) is None  # type: ignore[dict-item]
+        assert (
+            emit_event("my.event", {"prefect.resource.id": "r"}, related=[{"prefect.resource.id": "x"}])
+            is None
+        )
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 4
+    assert "resource: Resources must include a non-empty cadenza.resource.id" in messages[0]
+    assert "related.0: Related resources must include" in messages[3]
+    assert stored_events(cadenza_home) == []
+
+
+def test_an_event_over_the_size_limit_raises(cadenza_home: Path) -> None:
+    # Prefect 3.9.1: an event larger than the server's maximum (1.5 MB there; 512 KiB here)
+    # raises EventTooLarge from emit_event instead of being logged.
+    with pytest.raises(EventTooLarge, match="Event is too large to emit"):
+        emit_event("big", {"prefect.resource.id": "r"}, payload={"blob": "x" * 1_000_000})
+    assert stored_events(cadenza_home) == []
+
+
+def test_extra_keywords_are_ignored_and_follows_is_kept_when_close(cadenza_home: Path) -> None:
+    # Prefect 3.9.1: unknown keyword arguments are ignored; `follows` takes the preceding
+    # event's id when the two are less than 5 minutes apart, and is dropped otherwise.
+    first = emit_event("a", {"prefect.resource.id": "r"}, extra_kw=1)
+    assert first is not None
+    second = emit_event("b", {"prefect.resource.id": "r"}, follows=first)
+    late = emit_event("c", {"prefect.resource.id": "r"}, follows=first,
+                      occurred=first.occurred + timedelta(minutes=10))  # fmt: skip
+    assert second is not None and second.follows == first.id
+    assert late is not None and late.follows is None
+    assert [e["event"] for e in stored_events(cadenza_home)] == ["a", "b", "c"]
+
+
+def test_events_emitted_in_a_flow_and_a_task_relate_their_runs(cadenza_home: Path) -> None:
+    # Prefect 3.9.1: inside a run the event's related resources gain the flow run, the task run
+    # (in a task), the flow and the runs' tags (role "tag"), after those the caller gave.
+    @task(tags=["nightly"])
+    def load() -> Event | None:
+        return emit_event("acme.loaded", {"prefect.resource.id": "acme.table.orders"})
+
+    @flow(name="etl-events")
+    def etl() -> tuple[Event | None, Event | None]:
+        given = [{"prefect.resource.id": "acme.db", "prefect.resource.role": "database"}]
+        started = emit_event("acme.started", {"prefect.resource.id": "acme.job"}, related=given)
+        return started, load()
+
+    started, loaded = etl()
+    assert started is not None and loaded is not None
+    flow_run = started.related[1]
+    assert [r.role for r in started.related] == ["database", "flow-run", "flow"]
+    assert flow_run.id.startswith("cadenza.flow-run.") and flow_run.name
+    assert started.related[2].id == "cadenza.flow.etl-events"
+    assert [r.role for r in loaded.related] == ["flow-run", "task-run", "flow", "tag"]
+    assert loaded.related[0].id == flow_run.id
+    assert loaded.related[3].id == "cadenza.tag.nightly"
+    rows = {e["event"]: e for e in stored_events(cadenza_home)}
+    assert rows["acme.loaded"]["related"] == [dict(r.root) for r in loaded.related]
+
+
+# -- a real server -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def events_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server whose automation service runs every 0.2 s."""
+    home = tmp_path_factory.mktemp("events-server")
+    env = {"CADENZA_SERVER_AUTOMATIONS_INTERVAL": "0.2"}
+    server = ServerProcess(f"sqlite:///{home / 'server.db'}", home, env=env).start()
+    yield server
+    server.stop()
+
+
+def _reset() -> None:
+    from cadenza.backends import reset_backend
+    from cadenza.client.remote import reset_remote
+    from cadenza.settings import spec
+
+    spec.reset_cache()
+    reset_backend()
+    reset_remote()
+
+
+@pytest.fixture
+def on_server(events_server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """This process reports to `events_server`; yields an API client of it."""
+    from cadenza.client.http import ApiClient
+
+    monkeypatch.setenv("CADENZA_API_URL", events_server.url)
+    monkeypatch.delenv("CADENZA_API_KEY", raising=False)
+    _reset()
+    with ApiClient(events_server.url) as client:
+        yield client
+    _reset()
+
+
+def wait_for(check: Any, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s")
+        time.sleep(0.1)
+    return value
+
+
+def server_events(client: Any, prefix: str, **filters: Any) -> list[dict[str, Any]]:
+    return list(reversed(client.read_events(event=[prefix], limit=1000, **filters)["events"]))
+
+
+@pytest.mark.integration
+def test_emit_event_reaches_a_server(on_server: Any) -> None:
+    # Prefect 3.9.1: with PREFECT_API_URL set, emit_event sends the event to that server, where
+    # it is read back with the labels it was sent with.
+    name = f"acme.{uuid.uuid4().hex[:8]}"
+
+    @flow(name="emits")
+    def emits() -> Event | None:
+        return emit_event(f"{name}.inside", {"prefect.resource.id": "acme.thing"})
+
+    outside = emit_event(f"{name}.outside", {"prefect.resource.id": "acme.thing"}, payload={"n": 1})
+    inside = emits()
+    assert outside is not None and inside is not None
+    got = {e["event"]: e for e in server_events(on_server, name)}
+    assert got[f"{name}.outside"]["id"] == str(outside.id)
+    assert got[f"{name}.outside"]["payload"] == {"n": 1}
+    assert got[f"{name}.inside"]["resource"] == {"cadenza.resource.id": "acme.thing"}
+    roles = [r["cadenza.resource.role"] for r in got[f"{name}.inside"]["related"]]
+    assert roles == ["flow-run", "flow"]
+
+
+@pytest.mark.integration
+def test_a_custom_event_fires_an_automation(on_server: Any) -> None:
+    # Prefect 3.9.1 (docs, "Custom triggers"): an EventTrigger expecting a custom event name and
+    # matching the resource's labels fires once `threshold` such events arrive; here the
+    # automation is written with Prefect's import paths and prefect.resource.* labels.
+    from cadenza.events.actions import DoNothing
+    from cadenza.events.schemas.automations import Automation, EventTrigger
+
+    walked = f"animal.{uuid.uuid4().hex[:8]}.walked"
+    automation = Automation(
+        name="woodchonk",
+        trigger=EventTrigger(
+            expect={walked},
+            match={"prefect.resource.id": "woodchuck*", "genus": "Marmota", "species": "monax"},
+            posture="Reactive",
+            threshold=3,
+            within=60,
+        ),
+        actions=[DoNothing()],
+    ).create()
+    try:
+        marmot = {"prefect.resource.id": "woodchuck.1", "genus": "Marmota", "species": "monax"}
+        squirrel = {"prefect.resource.id": "woodchuck.2", "genus": "Sciurus"}
+        for _ in range(2):
+            emit_event(walked, resource=marmot)
+        emit_event(walked, resource=squirrel)  # not matched: no firing at three events
+        time.sleep(1.5)  # several rounds of the automation service
+        mine = {"resource": [f"cadenza.automation.{automation.id}"]}
+        assert server_events(on_server, "cadenza.automation.triggered", **mine) == []
+
+        emit_event(walked, resource=marmot)  # the third matching one
+        (firing,) = wait_for(lambda: server_events(on_server, "cadenza.automation.triggered", **mine))
+        assert firing["payload"]["triggering_event"]["event"] == walked
+    finally:
+        automation.delete()
+
+
+@pytest.mark.integration
+def test_events_emitted_while_the_server_is_down_are_journaled_then_delivered(
+    events_server: ServerProcess, on_server: Any, cadenza_home: Path, monkeypatch
+) -> None:
+    # Prefect 3.9.1 keeps events in memory and drops them if the process exits before the
+    # server answers; here they go to the journal, as the runs' records do, and are replayed.
+    import cadenza.backends.http as http_backend
+    from cadenza.backends import get_backend
+
+    monkeypatch.setattr(http_backend, "DEFAULT_RETRY_TIME", 0.5)
+    _reset()
+    name = f"outage.{uuid.uuid4().hex[:8]}"
+    backend = get_backend()
+    events_server.stop()
+    try:
+        sent = emit_event(f"{name}.during", {"prefect.resource.id": "acme.thing"})
+        assert sent is not None
+        journals = list((cadenza_home / "spool").glob("*.jsonl"))
+        assert journals and str(sent.id) in "".join(p.read_text() for p in journals)
+    finally:
+        events_server.start()
+    backend.flush()  # the server answers again: the journal is replayed
+    (got,) = wait_for(lambda: server_events(on_server, name))
+    assert got["id"] == str(sent.id)
