@@ -67,7 +67,9 @@ def test_an_invalid_event_is_logged_and_none_is_returned(cadenza_home: Path, cap
         assert emit_event("my.event", "abc") is None  # type: ignore[arg-type]
         assert emit_event("my.event", {"prefect.resource.id": "r", "n": 5}) is None  # type: ignore[dict-item]
         assert (
-            emit_event("my.event", {"prefect.resource.id": "r"}, related=[{"prefect.resource.id": "x"}])
+            emit_event(
+                "my.event", {"prefect.resource.id": "r"}, related=[{"prefect.resource.id": "x"}]
+            )
             is None
         )
     messages = [r.getMessage() for r in caplog.records]
@@ -124,7 +126,7 @@ def test_events_emitted_in_a_flow_and_a_task_relate_their_runs(cadenza_home: Pat
     assert rows["acme.loaded"]["related"] == [dict(r.root) for r in loaded.related]
 
 
-# -- a real server -----------------------------------------------------------------------------------
+# -- a real server ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +227,9 @@ def test_a_custom_event_fires_an_automation(on_server: Any) -> None:
         assert server_events(on_server, "cadenza.automation.triggered", **mine) == []
 
         emit_event(walked, resource=marmot)  # the third matching one
-        (firing,) = wait_for(lambda: server_events(on_server, "cadenza.automation.triggered", **mine))
+        (firing,) = wait_for(
+            lambda: server_events(on_server, "cadenza.automation.triggered", **mine)
+        )
         assert firing["payload"]["triggering_event"]["event"] == walked
     finally:
         automation.delete()

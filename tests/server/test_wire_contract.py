@@ -68,9 +68,9 @@ def every_kind_of_request() -> list[wire.Request]:
                               "data": "# hi", "flow_run_id": flow.id, "task_run_id": task.id,
                               "created": 1.0})  # fmt: skip
     recorder.update_artifact("a1", 50.0, "half")
+    related = [{"cadenza.resource.id": "x", "cadenza.resource.role": "y"}]
     recorder.record_event(Event(event="acme.placed", resource={"prefect.resource.id": "a.1"},
-                                related=[{"cadenza.resource.id": "x", "cadenza.resource.role": "y"}],
-                                payload={"n": 1}).record())  # fmt: skip
+                                related=related, payload={"n": 1}).record())  # fmt: skip
     runs, states, logs, cache, artifacts, events = recorder.drain()
     return wire.requests(runs, states, logs, cache, artifacts, created=set(), events=events)
 

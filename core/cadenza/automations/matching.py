@@ -106,11 +106,11 @@ def sql_prefixes(patterns: Sequence[str]) -> list[str] | None:
 
 __all__ = [
     "any_name",
-    "label_key",
     "bucket_key",
     "covers",
     "expects",
     "find_label",
+    "label_key",
     "labels_match",
     "matches",
     "sql_prefixes",

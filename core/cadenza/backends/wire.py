@@ -2,7 +2,8 @@
 (docs/reference/http-api.md).
 
 A `Request` is one call to the server: ``flow_run`` (create a flow run), ``set_state`` (a flow
-run's transition) or ``batch`` (task runs, their transitions, logs, artifacts, cache entries, events).
+run's transition) or ``batch`` (task runs, their transitions, logs, artifacts, cache entries,
+events).
 Its body is encoded to JSON once, when it is made, and its `entry` is what the journal keeps.
 
 `requests` turns one drain of the queues into requests in the order the server must see them:
