@@ -126,6 +126,31 @@ def test_events_emitted_in_a_flow_and_a_task_relate_their_runs(cadenza_home: Pat
     assert rows["acme.loaded"]["related"] == [dict(r.root) for r in loaded.related]
 
 
+@task(tags=["remote"])
+def emit_in_a_worker(n: int) -> str:
+    sent = emit_event(f"acme.worker.{n}", {"prefect.resource.id": f"acme.item.{n}"})
+    assert sent is not None
+    return str(sent.id)
+
+
+def test_an_event_emitted_in_a_process_pool_task_is_recorded_by_its_flow(
+    cadenza_home: Path,
+) -> None:
+    # Prefect 3.9.1: events emitted in a ProcessPoolTaskRunner's worker are forwarded to the
+    # parent process and sent from there, related to the task run.
+    from cadenza.task_runners import ProcessPoolTaskRunner
+
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=1))
+    def fan() -> list[str]:
+        return [f.result() for f in emit_in_a_worker.map(range(2))]
+
+    ids = fan()
+    rows = {e["id"]: e for e in stored_events(cadenza_home)}
+    assert set(ids) <= set(rows)
+    roles = [r["cadenza.resource.role"] for r in rows[ids[0]]["related"]]
+    assert roles == ["flow-run", "task-run", "flow", "tag"]
+
+
 # -- a real server ---------------------------------------------------------------------------------
 
 

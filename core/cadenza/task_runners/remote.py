@@ -26,15 +26,19 @@ if TYPE_CHECKING:
 
 
 class _FlowRunRef:
-    """What a worker knows of the flow run: its id and name (for logs and records), and the
-    result options its task inherits (only when the task has none of its own)."""
+    """What a worker knows of the flow run: its id, name, flow name and tags (for logs, records
+    and the events it emits), and the result options its task inherits (only when the task has
+    none of its own)."""
 
-    __slots__ = ("id", "name", "result_options")
+    __slots__ = ("flow_name", "id", "name", "result_options", "tags")
 
-    def __init__(self, id: str | None, name: str | None, result_options: Any = None) -> None:
+    def __init__(self, id: str | None, name: str | None, result_options: Any = None,
+                 flow_name: str | None = None, tags: tuple[str, ...] = ()) -> None:  # fmt: skip
         self.id = id
         self.name = name
         self.result_options = result_options
+        self.flow_name = flow_name
+        self.tags = tags
 
 
 def pack(
@@ -51,7 +55,8 @@ def pack(
     flow_run = None
     if ctx is not None:
         inherited = ctx.flow_run.result_options if task.persist_result is None else None
-        flow_run = _FlowRunRef(ctx.flow_run.id, ctx.flow_run.name, inherited)
+        fr = ctx.flow_run
+        flow_run = _FlowRunRef(fr.id, fr.name, inherited, fr.flow_name, tuple(fr.tags or ()))
     payload: bytes = cloudpickle.dumps((task, run, log_prints, args, kwargs, flow_run))
     return payload
 
