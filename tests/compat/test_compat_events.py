@@ -284,3 +284,58 @@ def test_events_emitted_while_the_server_is_down_are_journaled_then_delivered(
     backend.flush()  # the server answers again: the journal is replayed
     (got,) = wait_for(lambda: server_events(on_server, name))
     assert got["id"] == str(sent.id)
+
+
+@pytest.mark.integration
+def test_custom_events_pause_and_resume_a_work_pool(on_server: Any) -> None:
+    # Prefect 3.9.1: PauseWorkPool / ResumeWorkPool pause the selected pool (`work_pool_id`), or
+    # with source="inferred" the pool the triggering event relates to (cadenza names its pools,
+    # so `work_pool_id` holds the name).
+    from cadenza.events import Automation, EventTrigger, PauseWorkPool, ResumeWorkPool
+
+    tag = uuid.uuid4().hex[:8]
+    pool = f"pool-{tag}"
+    on_server.create_work_pool(pool, type="process")
+    pause = Automation(name="pause pool", trigger=EventTrigger(expect={f"acme.{tag}.overloaded"}),
+                       actions=[PauseWorkPool(work_pool_id=pool)]).create()  # fmt: skip
+    resume = Automation(name="resume pool", trigger=EventTrigger(expect={f"acme.{tag}.calm"}),
+                        actions=[ResumeWorkPool(source="inferred")]).create()  # fmt: skip
+    try:
+        emit_event(f"acme.{tag}.overloaded", {"prefect.resource.id": "acme.cluster"})
+        wait_for(lambda: on_server.read_work_pool(pool)["paused"])
+        the_pool = {"prefect.resource.id": f"cadenza.work-pool.{pool}",
+                    "prefect.resource.role": "work-pool"}  # fmt: skip
+        emit_event(f"acme.{tag}.calm", {"prefect.resource.id": "acme.cluster"}, related=[the_pool])
+        wait_for(lambda: not on_server.read_work_pool(pool)["paused"])
+    finally:
+        pause.delete()
+        resume.delete()
+
+
+@pytest.mark.integration
+def test_custom_events_pause_and_resume_an_automation(on_server: Any) -> None:
+    # Prefect 3.9.1: PauseAutomation disables the selected automation (`automation_id`);
+    # ResumeAutomation with source="inferred" enables the automation the event is about.
+    from cadenza.events import (
+        Automation,
+        DoNothing,
+        EventTrigger,
+        PauseAutomation,
+        ResumeAutomation,
+    )
+
+    tag = uuid.uuid4().hex[:8]
+    target = Automation(name="target", trigger=EventTrigger(expect={f"acme.{tag}.x"}),
+                        actions=[DoNothing()]).create()  # fmt: skip
+    stop = Automation(name="stop", trigger=EventTrigger(expect={f"acme.{tag}.stop"}),
+                      actions=[PauseAutomation(automation_id=target.id)]).create()  # fmt: skip
+    start = Automation(name="start", trigger=EventTrigger(expect={f"acme.{tag}.start"}),
+                       actions=[ResumeAutomation(source="inferred")]).create()  # fmt: skip
+    try:
+        emit_event(f"acme.{tag}.stop", {"prefect.resource.id": "acme.ops"})
+        wait_for(lambda: not Automation.read(id=target.id).enabled)
+        emit_event(f"acme.{tag}.start", {"prefect.resource.id": f"cadenza.automation.{target.id}"})
+        wait_for(lambda: Automation.read(id=target.id).enabled)
+    finally:
+        for automation in (target, stop, start):
+            automation.delete()

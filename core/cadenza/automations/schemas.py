@@ -12,7 +12,8 @@ labels of a related resource), and a posture:
   state followed within 30 min".
 
 Actions: `CancelFlowRun`, `PauseDeployment`, `ResumeDeployment`, `RunDeployment`,
-`SendNotification`, `CallWebhook`, `DoNothing`. Every model refuses fields it does not know, so a
+`SendNotification`, `CallWebhook`, `DoNothing`, `PauseAutomation`, `ResumeAutomation`,
+`PauseWorkPool`, `ResumeWorkPool`. Every model refuses fields it does not know, so a
 misspelt filter is an error, not an automation that matches everything.
 """
 
@@ -177,6 +178,65 @@ class ResumeDeployment(_DeploymentAction):
     type: Literal["resume-deployment"] = "resume-deployment"
 
 
+class _SelectedOrInferred(_Action):
+    """An action on one object: the one named by its id field (``source: selected``), or the
+    one the triggering event is about (``inferred``)."""
+
+    source: Literal["selected", "inferred"] = "selected"
+
+    def _target(self) -> str | None:
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _selected_needs_id(self) -> _SelectedOrInferred:
+        field = next(name for name in type(self).model_fields if name.endswith("_id"))
+        if (self.source == "selected") != (self._target() is not None):
+            raise ValueError(
+                f"{field} is " + ("required" if self.source == "selected" else "not allowed")
+                + " when source is " + repr(self.source)
+            )  # fmt: skip
+        return self
+
+
+class _AutomationAction(_SelectedOrInferred):
+    automation_id: Ref | None = None
+
+    def _target(self) -> str | None:
+        return self.automation_id
+
+
+class PauseAutomation(_AutomationAction):
+    """Disables an automation (the selected one, or the one whose event fired this)."""
+
+    type: Literal["pause-automation"] = "pause-automation"
+
+
+class ResumeAutomation(_AutomationAction):
+    """Enables an automation again: it watches the events from then on."""
+
+    type: Literal["resume-automation"] = "resume-automation"
+
+
+class _WorkPoolAction(_SelectedOrInferred):
+    work_pool_id: Ref | None = Field(
+        None, description="The work pool's name (cadenza names its pools; Prefect's field name)."
+    )
+
+    def _target(self) -> str | None:
+        return self.work_pool_id
+
+
+class PauseWorkPool(_WorkPoolAction):
+    """Pauses a work pool (the selected one, or the triggering event's): its workers claim
+    nothing until it is resumed."""
+
+    type: Literal["pause-work-pool"] = "pause-work-pool"
+
+
+class ResumeWorkPool(_WorkPoolAction):
+    type: Literal["resume-work-pool"] = "resume-work-pool"
+
+
 class CancelFlowRun(_Action):
     """Cancels the flow run the triggering event is about (it goes Cancelling)."""
 
@@ -203,7 +263,8 @@ class CallWebhook(_Action):
 
 
 _ACTIONS = (CancelFlowRun, PauseDeployment, ResumeDeployment, RunDeployment, SendNotification,
-            CallWebhook, DoNothing)  # fmt: skip
+            CallWebhook, DoNothing, PauseAutomation, ResumeAutomation, PauseWorkPool,
+            ResumeWorkPool)  # fmt: skip
 ACTION_TYPES = tuple(cls.model_fields["type"].default for cls in _ACTIONS)
 
 
@@ -218,7 +279,11 @@ ActionTypes = Annotated[
     | Annotated[RunDeployment, Tag("run-deployment")]
     | Annotated[SendNotification, Tag("send-notification")]
     | Annotated[CallWebhook, Tag("call-webhook")]
-    | Annotated[DoNothing, Tag("do-nothing")],
+    | Annotated[DoNothing, Tag("do-nothing")]
+    | Annotated[PauseAutomation, Tag("pause-automation")]
+    | Annotated[ResumeAutomation, Tag("resume-automation")]
+    | Annotated[PauseWorkPool, Tag("pause-work-pool")]
+    | Annotated[ResumeWorkPool, Tag("resume-work-pool")],
     Discriminator(
         _action_type, custom_error_type="action_type",
         custom_error_message="unknown action type; expected one of: " + ", ".join(ACTION_TYPES),
@@ -245,8 +310,12 @@ __all__ = [
     "CancelFlowRun",
     "DoNothing",
     "EventTrigger",
+    "PauseAutomation",
     "PauseDeployment",
+    "PauseWorkPool",
+    "ResumeAutomation",
     "ResumeDeployment",
+    "ResumeWorkPool",
     "RunDeployment",
     "SendNotification",
 ]

@@ -31,8 +31,12 @@ from cadenza.automations.schemas import (
     CallWebhook,
     CancelFlowRun,
     DoNothing,
+    PauseAutomation,
     PauseDeployment,
+    PauseWorkPool,
+    ResumeAutomation,
     ResumeDeployment,
+    ResumeWorkPool,
     RunDeployment,
     SendNotification,
 )
@@ -41,9 +45,11 @@ from cadenza.blocks.registry import get_block_type
 from cadenza.blocks.sealing import unseal
 from cadenza.blocks.store import BlockRow
 from cadenza.server.triggers import Firing
+from cadenza.store import automations as store_automations
 from cadenza.store import deployments as store_deployments
 from cadenza.store import events as record_events
 from cadenza.store import run_control
+from cadenza.store import work_pools as store_pools
 from cadenza.store.sql import SqlDatabase
 from cadenza.store.tables import blocks
 
@@ -150,6 +156,23 @@ def execute(
         return {"deployment_id": found["id"]}
     if isinstance(action, RunDeployment):
         return _run_deployment(db, automation, firing, action)
+    if isinstance(action, (PauseAutomation, ResumeAutomation)):
+        automation_id = action.automation_id or _inferred(firing, "automation")
+        enabled = isinstance(action, ResumeAutomation)
+        with db.write() as conn:
+            try:
+                store_automations.set_enabled(conn, automation_id, enabled)
+            except LookupError as exc:
+                raise ActionFailed(str(exc)) from None
+        return {"automation_id": automation_id, "enabled": enabled}
+    if isinstance(action, (PauseWorkPool, ResumeWorkPool)):
+        pool = action.work_pool_id or _inferred(firing, "work-pool")
+        with db.write() as conn:
+            try:
+                store_pools.set_pool_paused(conn, pool, isinstance(action, PauseWorkPool))
+            except LookupError as exc:
+                raise ActionFailed(str(exc)) from None
+        return {"work_pool": pool}
     if isinstance(action, (SendNotification, CallWebhook)):
         return _notify(db, automation, firing, action)
     raise ActionFailed(f"unknown action {action!r}")
