@@ -206,9 +206,7 @@ class RemoteVariableStore:
             if len(page) < 1000:
                 return out
 
-    def set(
-        self, name: str, value: Any, tags: builtins.list[str], overwrite: bool
-    ) -> Variable:
+    def set(self, name: str, value: Any, tags: builtins.list[str], overwrite: bool) -> Variable:
         try:
             return Variable(**self.client.set_variable(name, value, tags, overwrite))
         except ApiError as exc:

@@ -339,3 +339,41 @@ def test_custom_events_pause_and_resume_an_automation(on_server: Any) -> None:
     finally:
         for automation in (target, stop, start):
             automation.delete()
+
+
+@pytest.mark.integration
+def test_a_trigger_written_with_prefect_s_event_names_fires(on_server: Any) -> None:
+    # Prefect 3.9.1: built-in events are named prefect.flow-run.<state> and relate the flow as
+    # prefect.flow.<id>; a trigger written with those names (a flow's id is its name here) fires
+    # on cadenza's cadenza.flow-run.Failed events.
+    from cadenza.events import Automation, DoNothing, EventTrigger
+
+    flow_name = f"prefect-names-{uuid.uuid4().hex[:8]}"
+    automation = Automation(
+        name="failures",
+        trigger=EventTrigger(
+            expect={"prefect.flow-run.Failed"},
+            match_related={
+                "prefect.resource.role": "flow",
+                "prefect.resource.id": f"prefect.flow.{flow_name}",
+            },
+        ),
+        actions=[DoNothing()],
+    ).create()
+
+    @flow(name=flow_name)
+    def breaks() -> None:
+        raise RuntimeError("the load failed")
+
+    try:
+        breaks(return_state=True)
+        from cadenza.backends import get_backend
+
+        get_backend().flush()
+        mine = {"resource": [f"cadenza.automation.{automation.id}"]}
+        (firing,) = wait_for(
+            lambda: server_events(on_server, "cadenza.automation.triggered", **mine)
+        )
+        assert firing["payload"]["triggering_event"]["event"] == "cadenza.flow-run.Failed"
+    finally:
+        automation.delete()

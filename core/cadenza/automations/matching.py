@@ -25,6 +25,23 @@ def label_key(key: str) -> str:
     return key
 
 
+#: Kinds of event and resource: ``prefect.<kind>.`` in Prefect, ``cadenza.<kind>.`` here.
+KINDS = ("flow-run", "task-run", "flow", "deployment", "work-pool", "work-queue", "worker",
+         "automation", "tag")  # fmt: skip
+_PREFECT_KINDS = tuple(f"prefect.{kind}." for kind in KINDS)
+
+
+def cadenza_name(pattern: str) -> str:
+    """An event name or resource id pattern of Prefect's built-in kinds as cadenza's:
+    ``prefect.flow-run.Failed`` as ``cadenza.flow-run.Failed`` (a leading ``!`` kept); any other
+    pattern as it is."""
+    negated = pattern.startswith("!")
+    body = pattern[1:] if negated else pattern
+    if body.startswith(_PREFECT_KINDS):
+        return ("!" if negated else "") + "cadenza." + body[len("prefect.") :]
+    return pattern
+
+
 def matches(expected: str, value: str | None) -> bool:
     """`value` against one pattern (``x``, ``x*``, ``!x``, ``!x*``)."""
     if value is None:
@@ -105,8 +122,10 @@ def sql_prefixes(patterns: Sequence[str]) -> list[str] | None:
 
 
 __all__ = [
+    "KINDS",
     "any_name",
     "bucket_key",
+    "cadenza_name",
     "covers",
     "expects",
     "find_label",

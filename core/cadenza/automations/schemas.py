@@ -35,7 +35,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from cadenza.automations.matching import label_key
+from cadenza.automations.matching import cadenza_name, label_key
 
 _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MAX_WITHIN = timedelta(days=366)
@@ -65,10 +65,28 @@ Seconds = Annotated[
 """A duration: seconds, or an ISO 8601 duration (``PT2H``); given back as seconds."""
 
 
+def _cadenza_value(value: object) -> object:
+    if isinstance(value, str):
+        return cadenza_name(value)
+    if isinstance(value, list):
+        return [cadenza_name(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
 def _cadenza_keys(value: object) -> object:
-    """Prefect's ``prefect.resource.*`` label keys as cadenza's (`label_key`)."""
+    """Prefect's ``prefect.resource.*`` label keys as cadenza's (`label_key`), and resource ids
+    of Prefect's built-in kinds (``prefect.flow-run.*``) as cadenza's (`cadenza_name`)."""
     if isinstance(value, dict):
-        return {label_key(k) if isinstance(k, str) else k: v for k, v in value.items()}
+        return {
+            label_key(k) if isinstance(k, str) else k: _cadenza_value(v) for k, v in value.items()
+        }
+    return value
+
+
+def _cadenza_event_names(value: object) -> object:
+    """Prefect's built-in event names (``prefect.flow-run.Failed``) as cadenza's."""
+    if isinstance(value, (set, list, tuple, frozenset)):
+        return {cadenza_name(v) if isinstance(v, str) else v for v in value}
     return value
 
 
@@ -87,6 +105,7 @@ Labels = Annotated[
 starts a negation), as Prefect's ``ResourceSpecification``; Prefect's ``prefect.resource.*``
 keys are taken as ``cadenza.resource.*``."""
 Names = Annotated[set[Label], Field(max_length=100)]
+EventNames = Annotated[set[Label], Field(max_length=100), BeforeValidator(_cadenza_event_names)]
 LabelNames = Annotated[set[Label], Field(max_length=100), BeforeValidator(_cadenza_names)]
 
 
@@ -98,8 +117,8 @@ class EventTrigger(_Model):
     """Fires on the presence (``Reactive``) or absence (``Proactive``) of events."""
 
     type: Literal["event"] = "event"
-    expect: Names = Field(default_factory=set, description="Event names this trigger counts.")
-    after: Names = Field(
+    expect: EventNames = Field(default_factory=set, description="Event names this trigger counts.")
+    after: EventNames = Field(
         default_factory=set, description="Event names that open a window (Proactive) or arm it."
     )
     match: Labels = Field(default_factory=dict, description="Labels of the event's resource.")

@@ -21,6 +21,8 @@ import click
 from cadenza.cli._common import USAGE_ERROR, die, server_only
 
 DEFAULT_BODY = "{{ event.event }}: {{ event.resource['cadenza.resource.name'] }} ({{ reason }})"
+
+
 def server() -> contextlib.AbstractContextManager[Any]:
     return server_only("Automations")
 

@@ -12,5 +12,4 @@ plugin manager is first used.
   runners, tasks and serializers by name.
 """
 
-
 __all__: list[str] = []  # the modules of this package are its API
