@@ -377,3 +377,46 @@ def test_a_trigger_written_with_prefect_s_event_names_fires(on_server: Any) -> N
         assert firing["payload"]["triggering_event"]["event"] == "cadenza.flow-run.Failed"
     finally:
         automation.delete()
+
+
+@pytest.mark.integration
+def test_a_completed_flow_run_is_deleted_by_an_automation(on_server: Any) -> None:
+    # Prefect 3.9.1: DeleteFlowRun deletes the flow run the triggering event is about.
+    from cadenza.client.errors import NotFound
+    from cadenza.events import Automation, DeleteFlowRun, EventTrigger
+
+    flow_name = f"throwaway-{uuid.uuid4().hex[:8]}"
+    automation = Automation(
+        name="clean up",
+        trigger=EventTrigger(
+            expect={"prefect.flow-run.Completed"},
+            match_related={"prefect.resource.id": f"prefect.flow.{flow_name}"},
+        ),
+        actions=[DeleteFlowRun()],
+    ).create()
+
+    @flow(name=flow_name)
+    def throwaway() -> int:
+        return 1
+
+    def gone(run_id: str) -> bool:
+        try:
+            on_server.get_flow_run(run_id)
+        except NotFound:
+            return True
+        return False
+
+    try:
+        state = throwaway(return_state=True)
+        from cadenza.backends import get_backend
+
+        get_backend().flush()
+        run_id = str(state.state_details.flow_run_id)
+        mine = {"resource": [f"cadenza.automation.{automation.id}"]}
+        (done,) = wait_for(
+            lambda: server_events(on_server, "cadenza.automation.action.executed", **mine)
+        )
+        assert done["payload"]["result"] == {"flow_run_id": run_id}
+        assert gone(run_id)
+    finally:
+        automation.delete()

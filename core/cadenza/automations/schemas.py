@@ -13,8 +13,8 @@ labels of a related resource), and a posture:
 
 Actions: `CancelFlowRun`, `PauseDeployment`, `ResumeDeployment`, `RunDeployment`,
 `SendNotification`, `CallWebhook`, `DoNothing`, `PauseAutomation`, `ResumeAutomation`,
-`PauseWorkPool`, `ResumeWorkPool`. Every model refuses fields it does not know, so a
-misspelt filter is an error, not an automation that matches everything.
+`PauseWorkPool`, `ResumeWorkPool`, `DeleteFlowRun`. Every model refuses fields it does not know,
+so a misspelt filter is an error, not an automation that matches everything.
 """
 
 from __future__ import annotations
@@ -262,6 +262,14 @@ class CancelFlowRun(_Action):
     type: Literal["cancel-flow-run"] = "cancel-flow-run"
 
 
+class DeleteFlowRun(_Action):
+    """Deletes the flow run the triggering event is about, with everything recorded under it
+    (as `cadenza runs delete` does); a run not in a final state is left alone (the action fails
+    saying so)."""
+
+    type: Literal["delete-flow-run"] = "delete-flow-run"
+
+
 class SendNotification(_Action):
     """Sends `body` through a saved notification block (`subject` and `body` may hold
     ``{{ event.event }}``-style placeholders)."""
@@ -283,7 +291,7 @@ class CallWebhook(_Action):
 
 _ACTIONS = (CancelFlowRun, PauseDeployment, ResumeDeployment, RunDeployment, SendNotification,
             CallWebhook, DoNothing, PauseAutomation, ResumeAutomation, PauseWorkPool,
-            ResumeWorkPool)  # fmt: skip
+            ResumeWorkPool, DeleteFlowRun)  # fmt: skip
 ACTION_TYPES = tuple(cls.model_fields["type"].default for cls in _ACTIONS)
 
 
@@ -302,7 +310,8 @@ ActionTypes = Annotated[
     | Annotated[PauseAutomation, Tag("pause-automation")]
     | Annotated[ResumeAutomation, Tag("resume-automation")]
     | Annotated[PauseWorkPool, Tag("pause-work-pool")]
-    | Annotated[ResumeWorkPool, Tag("resume-work-pool")],
+    | Annotated[ResumeWorkPool, Tag("resume-work-pool")]
+    | Annotated[DeleteFlowRun, Tag("delete-flow-run")],
     Discriminator(
         _action_type, custom_error_type="action_type",
         custom_error_message="unknown action type; expected one of: " + ", ".join(ACTION_TYPES),
@@ -327,6 +336,7 @@ __all__ = [
     "AutomationCore",
     "CallWebhook",
     "CancelFlowRun",
+    "DeleteFlowRun",
     "DoNothing",
     "EventTrigger",
     "PauseAutomation",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from cadenza.automations.schemas import (
     CallWebhook,
     CancelFlowRun,
+    DeleteFlowRun,
     DoNothing,
     PauseAutomation,
     PauseDeployment,
@@ -20,6 +21,7 @@ from cadenza.automations.schemas import (
 __all__ = [
     "CallWebhook",
     "CancelFlowRun",
+    "DeleteFlowRun",
     "DoNothing",
     "PauseAutomation",
     "PauseDeployment",

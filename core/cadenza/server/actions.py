@@ -30,6 +30,7 @@ from cadenza.automations.schemas import (
     ActionTypes,
     CallWebhook,
     CancelFlowRun,
+    DeleteFlowRun,
     DoNothing,
     PauseAutomation,
     PauseDeployment,
@@ -50,6 +51,7 @@ from cadenza.store import deployments as store_deployments
 from cadenza.store import events as record_events
 from cadenza.store import run_control
 from cadenza.store import work_pools as store_pools
+from cadenza.store.run_deletion import delete_flow_runs
 from cadenza.store.sql import SqlDatabase
 from cadenza.store.tables import blocks
 
@@ -148,6 +150,16 @@ def execute(
         except LookupError as exc:
             raise ActionFailed(str(exc)) from None
         return {"flow_run_id": run_id, "state": answer["state"]["type"]}
+    if isinstance(action, DeleteFlowRun):
+        run_id = _inferred(firing, "flow-run")
+        deletion = delete_flow_runs(db, [run_id])
+        if deletion.missing:
+            raise ActionFailed(f"no flow run with id {run_id!r} is recorded")
+        if deletion.skipped:
+            raise ActionFailed(
+                f"flow run {run_id!r} is not deleted: {deletion.skipped[0]['reason']}"
+            )
+        return {"flow_run_id": run_id}
     if isinstance(action, (PauseDeployment, ResumeDeployment)):
         deployment_id = action.deployment_id or _inferred(firing, "deployment")
         with db.write() as conn:
