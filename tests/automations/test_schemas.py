@@ -47,7 +47,10 @@ def test_a_proactive_trigger_has_a_window_of_at_least_a_second():
     ("data", "problem"),
     [
         ({"trigger": {"expect": "cadenza.flow-run.Failed", "typo": 1}}, "Extra inputs"),
-        ({"trigger": {"type": "compound"}}, "'event'"),
+        ({"trigger": {"type": "sequence"}}, "'event'"),
+        ({"trigger": {"type": "compound"}}, "trigger.triggers"),
+        ({"trigger": {"type": "compound", "triggers": [{}], "require": 2}}, "only 1 triggers"),
+        ({"trigger": {"type": "compound", "triggers": [{"threshold": 0}]}}, "triggers.0.threshold"),
         ({"trigger": {"threshold": 0}}, "greater than or equal to 1"),
         ({"trigger": {"within": -1}}, "greater than or equal to 0"),
         ({"trigger": {"posture": "Sometimes"}}, "'Reactive' or 'Proactive'"),

@@ -420,3 +420,39 @@ def test_a_completed_flow_run_is_deleted_by_an_automation(on_server: Any) -> Non
         assert gone(run_id)
     finally:
         automation.delete()
+
+
+@pytest.mark.integration
+def test_a_compound_trigger_fires_when_all_its_triggers_have(on_server: Any) -> None:
+    # Prefect 3.9.1: a CompoundTrigger with require="all" fires once each of its triggers has
+    # fired within `within`; one of them alone does not fire it.
+    from cadenza.events import Automation, CompoundTrigger, DoNothing, EventTrigger
+
+    tag = uuid.uuid4().hex[:8]
+    automation = Automation(
+        name="both",
+        trigger=CompoundTrigger(
+            require="all",
+            within=60,
+            triggers=[
+                EventTrigger(expect={f"acme.{tag}.extracted"}),
+                EventTrigger(expect={f"acme.{tag}.validated"}, threshold=2),
+            ],
+        ),
+        actions=[DoNothing()],
+    ).create()
+    mine = {"resource": [f"cadenza.automation.{automation.id}"]}
+    try:
+        emit_event(f"acme.{tag}.extracted", {"prefect.resource.id": "acme.batch.1"})
+        emit_event(f"acme.{tag}.validated", {"prefect.resource.id": "acme.batch.1"})
+        time.sleep(1.5)  # several rounds: the second trigger has seen one of its two events
+        assert server_events(on_server, "cadenza.automation.triggered", **mine) == []
+
+        emit_event(f"acme.{tag}.validated", {"prefect.resource.id": "acme.batch.1"})
+        (firing,) = wait_for(
+            lambda: server_events(on_server, "cadenza.automation.triggered", **mine)
+        )
+        assert firing["payload"]["reason"] == "2 of 2 triggers fired"
+        assert firing["payload"]["triggering_event"]["event"] == f"acme.{tag}.validated"
+    finally:
+        automation.delete()

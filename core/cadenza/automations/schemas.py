@@ -31,6 +31,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     Tag,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -151,6 +152,41 @@ class EventTrigger(_Model):
             return f"Reactive: {self.threshold} x {expect}{window}"
         after = f" after {', '.join(sorted(self.after))}" if self.after else ""
         return f"Proactive: fewer than {self.threshold} x {expect}{window}{after}"
+
+
+class CompoundTrigger(_Model):
+    """Fires when `require` of its `triggers` (``"any"``, ``"all"`` or a number) have each fired
+    within `within` seconds of one another (0: however far apart), as Prefect's."""
+
+    type: Literal["compound"] = "compound"
+    triggers: Annotated[list[EventTrigger], Field(min_length=1, max_length=20)]
+    require: Annotated[int, Field(ge=1)] | Literal["any", "all"] = "all"
+    within: Seconds = timedelta(0)
+
+    @model_validator(mode="after")
+    def _requirable(self) -> CompoundTrigger:
+        if isinstance(self.require, int) and self.require > len(self.triggers):
+            raise ValueError(
+                f"require is {self.require} but the compound trigger has only "
+                f"{len(self.triggers)} triggers"
+            )
+        return self
+
+    @property
+    def needed(self) -> int:
+        """How many of the triggers must fire."""
+        if self.require == "any":
+            return 1
+        return len(self.triggers) if self.require == "all" else self.require
+
+    def describe(self) -> str:
+        window = f" within {self.within.total_seconds():g} s" if self.within else ""
+        parts = "; ".join(t.describe() for t in self.triggers)
+        return f"Compound: {self.needed} of [{parts}]{window}"
+
+
+TriggerTypes = EventTrigger | CompoundTrigger
+"""A trigger: an `EventTrigger`, or a `CompoundTrigger` (``"type": "compound"``)."""
 
 
 # -- actions -----------------------------------------------------------------------------------
@@ -326,7 +362,19 @@ class AutomationCore(_Model):
     name: Name
     description: Text = ""
     enabled: bool = True
-    trigger: EventTrigger
+    trigger: TriggerTypes
+
+    @field_validator("trigger", mode="wrap")
+    @classmethod
+    def _one_trigger(cls, value: Any, handler: Any) -> Any:
+        """A compound trigger by its ``type``, anything else as an event trigger: a problem is
+        named where it is (``trigger.threshold``), not under each kind of trigger."""
+        if isinstance(value, (EventTrigger, CompoundTrigger)):
+            return value
+        if isinstance(value, dict) and value.get("type") == "compound":
+            return CompoundTrigger.model_validate(value)
+        return EventTrigger.model_validate(value)
+
     actions: Annotated[list[ActionTypes], Field(max_length=50)] = Field(default_factory=list)
 
 
@@ -336,6 +384,7 @@ __all__ = [
     "AutomationCore",
     "CallWebhook",
     "CancelFlowRun",
+    "CompoundTrigger",
     "DeleteFlowRun",
     "DoNothing",
     "EventTrigger",
@@ -347,4 +396,5 @@ __all__ = [
     "ResumeWorkPool",
     "RunDeployment",
     "SendNotification",
+    "TriggerTypes",
 ]

@@ -75,12 +75,10 @@ def ls(as_json: bool) -> None:
         _echo_json(found)
         return
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from cadenza.automations.schemas import EventTrigger
     from cadenza.cli._common import plain_table
 
     rows = [
-        (a["id"], a["name"], "yes" if a["enabled"] else "no",
-         EventTrigger.model_validate(a["trigger"]).describe(),
+        (a["id"], a["name"], "yes" if a["enabled"] else "no", _describe(a["trigger"]),
          ", ".join(x["type"] for x in a["actions"]) or "-")
         for a in found
     ]  # fmt: skip
@@ -97,16 +95,22 @@ def inspect(ref: str, as_json: bool) -> None:
     if as_json:
         _echo_json(found)
         return
-    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from cadenza.automations.schemas import EventTrigger
-
     click.echo(f"{found['name']}  ({found['id']})")
     click.echo(f"  enabled: {'yes' if found['enabled'] else 'no'}")
     if found.get("description"):
         click.echo(f"  description: {found['description']}")
-    click.echo(f"  trigger: {EventTrigger.model_validate(found['trigger']).describe()}")
+    click.echo(f"  trigger: {_describe(found['trigger'])}")
     for action in found["actions"]:
         click.echo(f"  action: {json.dumps(action, sort_keys=True)}")
+
+
+def _describe(trigger: dict[str, Any]) -> str:
+    """One line for a trigger (an event or a compound trigger)."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.automations.schemas import CompoundTrigger, EventTrigger
+
+    kind = CompoundTrigger if trigger.get("type") == "compound" else EventTrigger
+    return kind.model_validate(trigger).describe()
 
 
 def _set_enabled(ref: str, enabled: bool) -> None:

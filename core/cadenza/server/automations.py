@@ -28,11 +28,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cadenza.automations.matching import covers, sql_prefixes
-from cadenza.automations.schemas import AutomationCore, EventTrigger
+from cadenza.automations.matching import sql_prefixes
+from cadenza.automations.schemas import AutomationCore, CompoundTrigger, EventTrigger
 from cadenza.server.actions import ActionRunner
 from cadenza.server.service import ServiceLoop
-from cadenza.server.triggers import Firing, Seen, due, evaluate, relevant
+from cadenza.server.triggers import Firing, Seen, due, evaluate, parts, watches
 from cadenza.store import automations as store_automations
 from cadenza.store import event_stream
 from cadenza.store import events as record_events
@@ -41,6 +41,8 @@ from cadenza.store.sql import DatabaseBusy, SqlDatabase
 from cadenza.store.tables import workers
 
 logger = logging.getLogger("cadenza.server")
+
+Trigger = EventTrigger | CompoundTrigger
 
 GRACE = 10.0
 """Seconds (PostgreSQL) within which a row may still commit below the highest id read."""
@@ -59,7 +61,7 @@ class AutomationService(ServiceLoop):
         self._seen_until: dict[str, Cursor] = {}  # how far this process looked, per automation
         self._saved_at: dict[str, float] = {}
         self._done: dict[str, set[tuple[str, int]]] = {}  # evaluated above the cursor
-        self._triggers: dict[str, tuple[str, EventTrigger, list[Any]]] = {}
+        self._triggers: dict[str, tuple[str, Trigger, list[Any]]] = {}
         self._offline_since = time.time() - OFFLINE_LOOKBACK
         super().__init__("automation service", interval, self.run_round)
 
@@ -94,7 +96,7 @@ class AutomationService(ServiceLoop):
             except Exception:  # one automation's trouble must not stop the others
                 logger.exception("Evaluating automation %r failed", automation["name"])
 
-    def _consider(self, automation: dict[str, Any], trigger: EventTrigger, actions: list[Any],
+    def _consider(self, automation: dict[str, Any], trigger: Trigger, actions: list[Any],
                   items: list[StreamEvent], looked: Cursor, reached: Cursor,
                   now: float) -> None:  # fmt: skip
         """Evaluate one automation if it has new events, a window ran out, or its saved cursor
@@ -105,7 +107,7 @@ class AutomationService(ServiceLoop):
         new = [
             i for i in items
             if _after(i, mine) and (i.source, i.position) not in done
-            and relevant(trigger, i.event["event"]) and covers(trigger, i.event)
+            and watches(trigger, i.event)
         ]  # fmt: skip
         stale = now - self._saved_at.get(aid, 0.0) > PERSIST_EVERY and mine != reached
         if new or due(trigger, automation["evaluation"], now) or stale:
@@ -116,7 +118,7 @@ class AutomationService(ServiceLoop):
         self._seen_until[aid] = ahead
         done.difference_update([p for p in done if not _after(StreamEvent(*p, {}), ahead)])
 
-    def _parse(self, automation: dict[str, Any]) -> tuple[EventTrigger | None, list[Any]]:
+    def _parse(self, automation: dict[str, Any]) -> tuple[Trigger | None, list[Any]]:
         """The automation's trigger and actions as models (cached while unchanged); (None, [])
         for one that no longer validates (it is skipped, and said so once)."""
         key = repr((automation["trigger"], automation["actions"]))
@@ -156,9 +158,10 @@ class AutomationService(ServiceLoop):
         return settled
 
     def _read(self, start: Cursor, top: Cursor,
-              triggers: list[EventTrigger]) -> tuple[list[StreamEvent], Cursor]:  # fmt: skip
-        patterns = [p for t in triggers for p in (*t.expect, *t.after)]
-        prefixes = None if any(not t.expect for t in triggers) else sql_prefixes(patterns)
+              triggers: list[Trigger]) -> tuple[list[StreamEvent], Cursor]:  # fmt: skip
+        flat = [part for t in triggers for part in parts(t)]
+        patterns = [p for t in flat for p in (*t.expect, *t.after)]
+        prefixes = None if any(not t.expect for t in flat) else sql_prefixes(patterns)
         where = EventFilter(prefixes=prefixes or ())
         items: list[StreamEvent] = []
         cursor = start
@@ -172,7 +175,7 @@ class AutomationService(ServiceLoop):
                 cursor = after
         return items, cursor
 
-    def _evaluate(self, automation: dict[str, Any], trigger: EventTrigger, actions: list[Any],
+    def _evaluate(self, automation: dict[str, Any], trigger: Trigger, actions: list[Any],
                   items: list[StreamEvent], settled: Cursor, now: float) -> bool:  # fmt: skip
         """Evaluate under the row lock; False if another process holds it (or it changed)."""
         recorded: list[Firing] = []

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadenza.automations.matching import bucket_key, covers, expects, starts_after
-from cadenza.automations.schemas import EventTrigger
+from cadenza.automations.schemas import CompoundTrigger, EventTrigger
 from cadenza.store.event_stream import Cursor, StreamEvent
 
 MAX_BUCKETS = 10_000
@@ -68,9 +68,22 @@ class Seen:
         self.evaluation["recent"] = [list(p) for p in recent[-MAX_RECENT:]]
 
 
-def relevant(trigger: EventTrigger, name: str) -> bool:
-    """Whether an event of this name is one the trigger counts or opens a window with."""
-    return expects(trigger, name) or starts_after(trigger, name)
+def parts(trigger: EventTrigger | CompoundTrigger) -> list[EventTrigger]:
+    """The event triggers a trigger is made of (itself, for an event trigger)."""
+    return list(trigger.triggers) if isinstance(trigger, CompoundTrigger) else [trigger]
+
+
+def relevant(trigger: EventTrigger | CompoundTrigger, name: str) -> bool:
+    """Whether an event of this name is one the trigger (one of its parts) counts or opens a
+    window with."""
+    return any(expects(t, name) or starts_after(t, name) for t in parts(trigger))
+
+
+def watches(trigger: EventTrigger | CompoundTrigger, event: dict[str, Any]) -> bool:
+    """Whether `event` is one the trigger (one of its parts) looks at."""
+    name = event["event"]
+    return any((expects(t, name) or starts_after(t, name)) and covers(t, event)
+               for t in parts(trigger))  # fmt: skip
 
 
 def _compact(event: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +96,48 @@ def _implicit_window(trigger: EventTrigger) -> bool:
 
 
 def evaluate(
+    trigger: EventTrigger | CompoundTrigger,
+    evaluation: dict[str, Any],
+    events: list[StreamEvent],
+    now: float,
+) -> list[Firing]:
+    """What fired: `evaluate_event` of an event trigger, `_compound` of a compound one."""
+    if isinstance(trigger, CompoundTrigger):
+        return _compound(trigger, evaluation, events, now)
+    return evaluate_event(trigger, evaluation, events, now)
+
+
+def _compound(trigger: CompoundTrigger, evaluation: dict[str, Any], events: list[StreamEvent],
+              now: float) -> list[Firing]:  # fmt: skip
+    """Each part is evaluated on its own (its evaluation in ``parts``); when it fires, when and
+    with which event is kept in ``fired`` (by part). The compound fires once `needed` parts have
+    fired within `within` of the latest, and starts counting afresh."""
+    kept = evaluation.get("parts")
+    if not isinstance(kept, list) or len(kept) != len(trigger.triggers):
+        kept = evaluation["parts"] = [{} for _ in trigger.triggers]
+    fired: dict[str, dict[str, Any]] = evaluation.setdefault("fired", {})
+    for index, part in enumerate(trigger.triggers):
+        kept[index].setdefault("started", evaluation.get("started", now))
+        for firing in evaluate_event(part, kept[index], events, now):
+            event = firing.event
+            at = float(event["occurred"]) if event and part.posture == "Reactive" else now
+            fired[str(index)] = {"at": at, "key": firing.key,
+                                 "event": _compact(event) if event else None}  # fmt: skip
+    within = trigger.within.total_seconds()
+    if within and fired:
+        latest = max(f["at"] for f in fired.values())
+        for index in [i for i, f in fired.items() if f["at"] < latest - within]:
+            del fired[index]
+    if len(fired) < trigger.needed:
+        return []
+    last = max(fired.values(), key=lambda f: f["at"])
+    key = "compound|" + "|".join(fired[i]["key"] for i in sorted(fired))
+    reason = f"{len(fired)} of {len(trigger.triggers)} triggers fired"
+    fired.clear()
+    return [Firing(key, last["event"], reason)]
+
+
+def evaluate_event(
     trigger: EventTrigger, evaluation: dict[str, Any], events: list[StreamEvent], now: float
 ) -> list[Firing]:
     """Count `events` (new to this automation, in order) into the buckets and check the
@@ -165,9 +220,15 @@ def _deadlines(trigger: EventTrigger, buckets: dict, now: float, within: float) 
     return out
 
 
-def due(trigger: EventTrigger, evaluation: dict[str, Any], now: float) -> bool:
-    """Whether a Proactive window of the automation has run out (so it must be evaluated even
-    without new events)."""
+def due(trigger: EventTrigger | CompoundTrigger, evaluation: dict[str, Any], now: float) -> bool:
+    """Whether a Proactive window of the automation (of one of its parts) has run out, so it
+    must be evaluated even without new events."""
+    if isinstance(trigger, CompoundTrigger):
+        kept = evaluation.get("parts") or [{} for _ in trigger.triggers]
+        if len(kept) != len(trigger.triggers):
+            return False
+        return any(due(part, {"started": evaluation.get("started", now), **kept[i]}, now)
+                   for i, part in enumerate(trigger.triggers))  # fmt: skip
     if trigger.posture != "Proactive":
         return False
     within = trigger.within.total_seconds()
@@ -177,4 +238,14 @@ def due(trigger: EventTrigger, evaluation: dict[str, Any], now: float) -> bool:
     return any(now >= b["start"] + within for b in buckets.values())
 
 
-__all__ = ["MAX_BUCKETS", "Firing", "Seen", "due", "evaluate", "relevant"]
+__all__ = [
+    "MAX_BUCKETS",
+    "Firing",
+    "Seen",
+    "due",
+    "evaluate",
+    "evaluate_event",
+    "parts",
+    "relevant",
+    "watches",
+]

@@ -3,6 +3,12 @@ the models are `cadenza.automations`'."""
 
 from __future__ import annotations
 
-from cadenza.automations import Automation, AutomationCore, EventTrigger, Posture
+from cadenza.automations import (
+    Automation,
+    AutomationCore,
+    CompoundTrigger,
+    EventTrigger,
+    Posture,
+)
 
-__all__ = ["Automation", "AutomationCore", "EventTrigger", "Posture"]
+__all__ = ["Automation", "AutomationCore", "CompoundTrigger", "EventTrigger", "Posture"]
