@@ -220,6 +220,12 @@ def test_emit_event_reaches_a_server(on_server: Any) -> None:
     roles = [r["cadenza.resource.role"] for r in got[f"{name}.inside"]["related"]]
     assert roles == ["flow-run", "flow"]
 
+    # the client's method for the ingestion route (an API user's, not a flow's): kept once per id
+    direct = Event(event=f"{name}.direct", resource={"prefect.resource.id": "acme.thing"})
+    assert on_server.emit_events([direct.model_dump(mode="json")]) == {"stored": 1, "duplicates": 0}
+    assert on_server.emit_events([direct.model_dump(mode="json")]) == {"stored": 0, "duplicates": 1}
+    assert [e["id"] for e in server_events(on_server, f"{name}.direct")] == [str(direct.id)]
+
 
 @pytest.mark.integration
 def test_a_custom_event_fires_an_automation(on_server: Any) -> None:
