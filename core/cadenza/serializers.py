@@ -13,12 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from cadenza import registries
-from cadenza.exceptions import CadenzaError
+from cadenza.exceptions import SerializationError
 from cadenza.settings import spec
-
-
-class SerializationError(CadenzaError, ValueError):
-    """A value could not be serialized, or stored bytes could not be deserialized."""
 
 
 class PickleSerializer:

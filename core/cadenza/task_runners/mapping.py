@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cadenza.annotations import BaseAnnotation, quote, unmapped
+from cadenza.exceptions import MappingLengthMismatch, MappingMissingIterable
 from cadenza.futures import CadenzaFuture
 from cadenza.states import State
 
@@ -38,14 +39,14 @@ def expand(task: Task[..., Any], parameters: dict[str, Any]) -> Iterator[dict[st
         items = list(inner)
         mapped[name] = [type(annotation)(v) for v in items] if annotation is not None else items
     if not mapped:
-        raise ValueError(
+        raise MappingMissingIterable(
             f"Task {task.name!r}.map() needs at least one iterable argument to map over; "
             "wrap arguments passed whole to every call in unmapped()"
         )
     lengths = {name: len(items) for name, items in mapped.items()}
     if len(set(lengths.values())) > 1:
         shown = ", ".join(f"{name}={n}" for name, n in lengths.items())
-        raise ValueError(
+        raise MappingLengthMismatch(
             f"Task {task.name!r}.map() got iterables of different lengths ({shown}); "
             "use unmapped() for an argument that is the same in every call"
         )
