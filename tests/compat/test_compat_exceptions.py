@@ -31,7 +31,7 @@ def pair(a: int, b: int) -> int:
 
 def test_a_call_the_signature_cannot_take_is_a_parameter_bind_error() -> None:
     # Prefect 3.9.1: f(1, y=2) raises ParameterBindError, a TypeError and a PrefectException
-    with pytest.raises(ParameterBindError, match="needs_x|needs-x") as caught:
+    with pytest.raises(ParameterBindError, match=r"needs[_-]x") as caught:
         needs_x(1, y=2)
     assert isinstance(caught.value, TypeError) and isinstance(caught.value, PrefectException)
 
