@@ -76,7 +76,8 @@ def test_a_serializer_subclass_registers_itself_by_type(tmp_path: Path) -> None:
 
 def test_results_written_with_a_user_serializer_load_in_another_process(tmp_path: Path) -> None:
     module = tmp_path / "shouting.py"
-    module.write_text(textwrap.dedent("""
+    module.write_text(
+        textwrap.dedent("""
         from cadenza.serializers import Serializer
 
         class Shouting(Serializer):
@@ -87,7 +88,8 @@ def test_results_written_with_a_user_serializer_load_in_another_process(tmp_path
 
             def loads(self, data):
                 return data.decode() + "!"
-    """))
+    """)
+    )
     writer = textwrap.dedent("""
         import shouting
         from cadenza import flow, task
