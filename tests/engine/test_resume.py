@@ -110,7 +110,11 @@ def test_python_api_resume_with_a_flow_object(record):
     assert bodies == [0, 1, 2, 2, 3]  # 0 and 1 were reused
 
 
-def test_calls_without_persisted_results_run_again():
+def test_calls_without_persisted_results_run_again_when_keeping_is_off(monkeypatch):
+    from cadenza.settings import spec
+
+    monkeypatch.setenv("CADENZA_RESULTS_PERSIST_FOR_RESUME", "off")
+    spec.reset_cache()
     bodies = []
 
     @task

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cadenza.tasks import Task
 
 _outside_flow_counter = itertools.count()
+_COMPLETED = StateType.COMPLETED
 
 
 def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for: Any) -> Any:
@@ -76,7 +77,7 @@ def execute(
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
         with tag_slots(run, backend):  # tag concurrency limits: waits Pending for a slot
-            return drive_sync(
+            state = drive_sync(
                 lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
@@ -86,6 +87,9 @@ def execute(
             )
     finally:
         _task_run_ctx.reset(token)
+    if state.type is _COMPLETED and state.result_ref is None:
+        keep_for_resume(run, state)
+    return state
 
 
 async def execute_async(
@@ -94,7 +98,7 @@ async def execute_async(
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
         async with atag_slots(run, backend):  # tag concurrency limits, as in `execute`
-            return await drive_async(
+            state = await drive_async(
                 lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
@@ -104,6 +108,17 @@ async def execute_async(
             )
     finally:
         _task_run_ctx.reset(token)
+    if state.type is _COMPLETED and state.result_ref is None:
+        keep_for_resume(run, state)
+    return state
+
+
+def keep_for_resume(run: TaskRun, state: State) -> None:
+    """Hand a completed, unpersisted result to the flow run's keeper
+    (`cadenza.engine.resume_store`), which saves it only if the flow run fails."""
+    flow_ctx = _flow_run_ctx.get()
+    if flow_ctx is not None and flow_ctx.kept is not None:
+        flow_ctx.kept.add(run, state.raw_data)
 
 
 async def _run_async(
@@ -173,7 +188,11 @@ def new_task_run(
     )
     run.task_inputs = inputs
     if flow_ctx is not None and flow_ctx.resume is not None:
-        run.reuse_ref = flow_ctx.resume.take(task.task_key)
+        run.reuse_ref, why = flow_ctx.resume.take(task.task_key)
+        backend.create_task_run(run)
+        if why is not None:  # it completed before, but its result cannot be reused
+            run_logger(run).info("Running again: %s", why)
+        return run, backend, log_prints
     backend.create_task_run(run)
     return run, backend, log_prints
 
@@ -191,4 +210,12 @@ def _loop_running() -> bool:
     return True
 
 
-__all__ = ["execute", "execute_async", "new_task_run", "not_ready", "reused", "run_task"]
+__all__ = [
+    "execute",
+    "execute_async",
+    "keep_for_resume",
+    "new_task_run",
+    "not_ready",
+    "reused",
+    "run_task",
+]

@@ -1,0 +1,128 @@
+"""Keeping completed task results for `cadenza runs resume`, without ``persist_result``.
+
+A flow run's completed task calls whose results were not persisted are held in memory (a
+reference, no copy) by the run's `ResultKeeper`. Only when the flow run ends Failed, Crashed or
+Cancelled are they written — serialized, signed and stored like persisted results — to the
+flow's result storage (the default one unless the flow sets ``result_storage``), under
+``resume/<flow run id>/<task run id>``; `cadenza.engine.resume` finds them there. A flow run
+that completes writes nothing. ``CADENZA_RESULTS_PERSIST_FOR_RESUME`` chooses:
+
+- ``on-failure`` (the default): as above. A process killed with SIGKILL (or the OOM killer)
+  cannot save anything; its tasks run again on resume unless their results were persisted.
+- ``each-task``: each result is written when its task completes, so nothing is lost to
+  SIGKILL; the writes are deleted again when the flow run completes.
+- ``off``: nothing is kept; resuming reuses persisted results only.
+
+The task run's record is not changed: its result stays unavailable to `State.result()` in
+another process (``persist_result=False`` keeps meaning that); only a resume reads it. A result
+that cannot be serialized is not kept: the reason is logged on the task run and written beside
+the key (``.unkept``), and the resumed run logs it when it runs the task again.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from cadenza.logging.loggers import run_logger
+from cadenza.results import resolve_storage, store_value
+from cadenza.settings import spec
+from cadenza.states import StateType
+
+if TYPE_CHECKING:
+    from cadenza.context import FlowRunContext
+    from cadenza.flows import Flow
+    from cadenza.runs import TaskRun
+
+PREFIX = "resume"
+UNKEPT = ".unkept"
+_SAVE_ON = (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
+
+
+def resume_prefix(flow_run_id: str) -> str:
+    """The storage prefix of the results kept for flow run ``flow_run_id`` (and its subflows)."""
+    return f"{PREFIX}/{flow_run_id}/"
+
+
+class ResultKeeper:
+    """The completed, unpersisted task results of one flow run and its subflows."""
+
+    __slots__ = ("_lock", "_storage", "each_task", "flow", "flow_run_id", "kept")
+
+    def __init__(self, flow: Flow[..., Any], flow_run_id: str, each_task: bool) -> None:
+        self.flow = flow
+        self.flow_run_id = flow_run_id
+        self.each_task = each_task
+        self.kept: list[tuple[TaskRun, Any]] = []
+        self._storage: Any = None
+        self._lock = threading.Lock()
+
+    def add(self, run: TaskRun, value: Any) -> None:
+        """Keep ``value``, the result of task run ``run`` (written now under ``each-task``)."""
+        if self.each_task:
+            self._save(run, value)
+        else:
+            self.kept.append((run, value))
+
+    def settle(self, state_type: StateType) -> None:
+        """At the end of the flow run: save what is kept if it did not complete; forget it."""
+        kept, self.kept = self.kept, []
+        if state_type in _SAVE_ON:
+            for run, value in kept:
+                self._save(run, value)
+        elif self.each_task and state_type is StateType.COMPLETED:
+            self._discard()
+
+    def storage(self) -> Any:
+        with self._lock:
+            if self._storage is None:
+                self._storage = resolve_storage(self.flow.result_storage)
+            return self._storage
+
+    def _save(self, run: TaskRun, value: Any) -> None:
+        key = resume_prefix(self.flow_run_id) + run.id
+        try:
+            storage = self.storage()
+        except Exception as exc:  # no storage at all: say so once per result, never fail
+            run_logger(run).warning("Result not kept for resume: %s", exc)
+            return
+        try:
+            store_value(value, storage, key, self.flow.result_serializer)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            run_logger(run).warning("Result not kept for resume (it will run again): %s", reason)
+            try:
+                storage.write_path(key + UNKEPT, reason.encode("utf-8", "replace"))
+            except Exception:  # the log line above is the record then
+                pass
+
+    def _discard(self) -> None:
+        try:
+            storage = self.storage()
+            for key in storage.list_keys(resume_prefix(self.flow_run_id)):
+                storage.delete(key)
+        except Exception:  # leftovers are harmless: no resume of a completed run reads them
+            pass
+
+
+def keeper_for(flow: Flow[..., Any], flow_run_id: str, parent: FlowRunContext | None) -> Any:
+    """The keeper of a new flow run: its parent's for a subflow (kept until the outermost run
+    ends), a new one for a flow run, None when ``CADENZA_RESULTS_PERSIST_FOR_RESUME=off``."""
+    if parent is not None:
+        return parent.kept
+    mode = str(spec.get("CADENZA_RESULTS_PERSIST_FOR_RESUME")).upper()
+    if mode == "OFF":
+        return None
+    return ResultKeeper(flow, flow_run_id, mode == "EACH-TASK")
+
+
+def settle(ctx: FlowRunContext) -> None:
+    """Called when flow run ``ctx`` ends: the outermost run saves or forgets what was kept."""
+    keeper = ctx.kept
+    state = ctx.flow_run.state
+    if keeper is None or state is None or keeper.flow_run_id != ctx.flow_run.id:
+        return
+    keeper.settle(state.type)
+
+
+__all__ = ["PREFIX", "UNKEPT", "ResultKeeper", "keeper_for", "resume_prefix", "settle"]
