@@ -170,13 +170,13 @@ class _Planner:
         return ResumePlan(run_id, calls, subflows)
 
     def _call(self, task_id: str, state_type: str, result_ref: str | None) -> Call:
+        key = self.prefix + task_id
+        if key in self.kept:  # only a completed result is kept, even if a process killed
+            return self.ref(key), None  # before its record was written says otherwise
         if state_type != "COMPLETED":
             return None, None
         if result_ref is not None:
             return result_ref, None
-        key = self.prefix + task_id
-        if key in self.kept:
-            return self.ref(key), None
         if key + UNKEPT in self.kept:
             try:
                 why = self.storage.read_path(key + UNKEPT).decode("utf-8", "replace")

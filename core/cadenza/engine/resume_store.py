@@ -1,7 +1,7 @@
 """Keeping completed task results for `cadenza runs resume`, without ``persist_result``.
 
-A flow run's completed task calls whose results were not persisted are held in memory (a
-reference, no copy) by the run's `ResultKeeper`. Only when the flow run ends Failed, Crashed or
+A flow run's completed task calls whose results were not persisted are held in memory (their
+task runs, whose final states reference the values: no copy) by the run's `ResultKeeper`. Only when the flow run ends Failed, Crashed or
 Cancelled are they written — serialized, signed and stored like persisted results — to the
 flow's result storage (the default one unless the flow sets ``result_storage``), under
 ``resume/<flow run id>/<task run id>``; `cadenza.engine.resume` finds them there. A flow run
@@ -10,7 +10,8 @@ that completes writes nothing. ``CADENZA_RESULTS_PERSIST_FOR_RESUME`` chooses:
 - ``on-failure`` (the default): as above. A process killed with SIGKILL (or the OOM killer)
   cannot save anything; its tasks run again on resume unless their results were persisted.
 - ``each-task``: each result is written when its task completes, so nothing is lost to
-  SIGKILL; the writes are deleted again when the flow run completes.
+  SIGKILL (the record is flushed after each write too, so the task runs are on record); the
+  writes are deleted again when the flow run completes.
 - ``off``: nothing is kept; resuming reuses persisted results only.
 
 The task run's record is not changed: its result stays unavailable to `State.result()` in
@@ -27,15 +28,17 @@ from typing import TYPE_CHECKING, Any
 from cadenza.logging.loggers import run_logger
 from cadenza.results import resolve_storage, store_value
 from cadenza.settings import spec
-from cadenza.states import StateType
+from cadenza.states import _NO_RESULT, State, StateType
 
 if TYPE_CHECKING:
+    from cadenza.backends.base import Backend
     from cadenza.context import FlowRunContext
     from cadenza.flows import Flow
     from cadenza.runs import TaskRun
 
 PREFIX = "resume"
 UNKEPT = ".unkept"
+_COMPLETED = StateType.COMPLETED
 _SAVE_ON = (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
 
 
@@ -44,33 +47,63 @@ def resume_prefix(flow_run_id: str) -> str:
     return f"{PREFIX}/{flow_run_id}/"
 
 
-class ResultKeeper:
-    """The completed, unpersisted task results of one flow run and its subflows."""
+class _Switch:
+    """How many flow runs in this process save each result as it completes (``each-task``):
+    the task engine checks it after each call, one attribute read while it is zero."""
 
-    __slots__ = ("_lock", "_storage", "each_task", "flow", "flow_run_id", "kept")
+    __slots__ = ("on",)
+
+    def __init__(self) -> None:
+        self.on = 0
+
+
+each_task_runs = _Switch()
+
+
+def _keepable(state: State[Any] | None) -> bool:
+    return (
+        state is not None
+        and state.type is _COMPLETED
+        and state.result_ref is None
+        and state.raw_data is not _NO_RESULT
+    )
+
+
+class ResultKeeper:
+    """The task runs of one flow run and its subflows, whose completed, unpersisted results
+    are saved if the flow run does not complete. Holding the run holds its final state, so the
+    result stays in memory (no copy) until the flow run ends."""
+
+    __slots__ = ("_lock", "_storage", "each_task", "flow", "flow_run_id", "runs", "saved")
 
     def __init__(self, flow: Flow[..., Any], flow_run_id: str, each_task: bool) -> None:
         self.flow = flow
         self.flow_run_id = flow_run_id
         self.each_task = each_task
-        self.kept: list[tuple[TaskRun, Any]] = []
+        self.runs: list[TaskRun] = []  # appended by the task engine when a task run is created
+        self.saved: set[str] = set()
         self._storage: Any = None
         self._lock = threading.Lock()
+        if each_task:
+            each_task_runs.on += 1
 
-    def add(self, run: TaskRun, value: Any) -> None:
-        """Keep ``value``, the result of task run ``run`` (written now under ``each-task``)."""
-        if self.each_task:
-            self._save(run, value)
-        else:
-            self.kept.append((run, value))
+    def completed(self, run: TaskRun, backend: Backend) -> None:
+        """Under ``each-task``: save ``run``'s result now and flush the record, so that a
+        process killed next leaves the task run on record for the resume to match."""
+        if self.each_task and _keepable(run.state):
+            self._save(run)
+            backend.flush()
 
     def settle(self, state_type: StateType) -> None:
         """At the end of the flow run: save what is kept if it did not complete; forget it."""
-        kept, self.kept = self.kept, []
+        runs, self.runs = self.runs, []
+        if self.each_task:
+            each_task_runs.on -= 1
         if state_type in _SAVE_ON:
-            for run, value in kept:
-                self._save(run, value)
-        elif self.each_task and state_type is StateType.COMPLETED:
+            for run in runs:
+                if run.id not in self.saved and _keepable(run.state):
+                    self._save(run)
+        elif self.each_task and state_type is _COMPLETED:
             self._discard()
 
     def storage(self) -> Any:
@@ -79,15 +112,16 @@ class ResultKeeper:
                 self._storage = resolve_storage(self.flow.result_storage)
             return self._storage
 
-    def _save(self, run: TaskRun, value: Any) -> None:
+    def _save(self, run: TaskRun) -> None:
         key = resume_prefix(self.flow_run_id) + run.id
+        self.saved.add(run.id)
         try:
             storage = self.storage()
-        except Exception as exc:  # no storage at all: say so once per result, never fail
+        except Exception as exc:  # no storage at all: say so, never fail the run
             run_logger(run).warning("Result not kept for resume: %s", exc)
             return
         try:
-            store_value(value, storage, key, self.flow.result_serializer)
+            store_value(run.state.raw_data, storage, key, self.flow.result_serializer)  # type: ignore[union-attr]  # _keepable: a state
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             run_logger(run).warning("Result not kept for resume (it will run again): %s", reason)
@@ -125,4 +159,12 @@ def settle(ctx: FlowRunContext) -> None:
     keeper.settle(state.type)
 
 
-__all__ = ["PREFIX", "UNKEPT", "ResultKeeper", "keeper_for", "resume_prefix", "settle"]
+__all__ = [
+    "PREFIX",
+    "UNKEPT",
+    "ResultKeeper",
+    "each_task_runs",
+    "keeper_for",
+    "resume_prefix",
+    "settle",
+]

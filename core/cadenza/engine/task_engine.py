@@ -17,6 +17,7 @@ from cadenza.engine.drivers import drive_async, drive_sync, run_coroutine_sync
 from cadenza.engine.inputs import UpstreamFailure, call_inputs, needs_resolution, resolve_call
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.resume import reuse
+from cadenza.engine.resume_store import each_task_runs
 from cadenza.exceptions import CancelledRun, UpstreamTaskError
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from cadenza.tasks import Task
 
 _outside_flow_counter = itertools.count()
-_COMPLETED = StateType.COMPLETED
 
 
 def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for: Any) -> Any:
@@ -87,8 +87,8 @@ def execute(
             )
     finally:
         _task_run_ctx.reset(token)
-    if state.type is _COMPLETED and state.result_ref is None:
-        keep_for_resume(run, state)
+    if each_task_runs.on:  # CADENZA_RESULTS_PERSIST_FOR_RESUME=each-task
+        save_for_resume(run)
     return state
 
 
@@ -108,17 +108,16 @@ async def execute_async(
             )
     finally:
         _task_run_ctx.reset(token)
-    if state.type is _COMPLETED and state.result_ref is None:
-        keep_for_resume(run, state)
+    if each_task_runs.on:  # CADENZA_RESULTS_PERSIST_FOR_RESUME=each-task
+        save_for_resume(run)
     return state
 
 
-def keep_for_resume(run: TaskRun, state: State) -> None:
-    """Hand a completed, unpersisted result to the flow run's keeper
-    (`cadenza.engine.resume_store`), which saves it only if the flow run fails."""
+def save_for_resume(run: TaskRun) -> None:
+    """Save a completed, unpersisted result now, if its flow run keeps results each task."""
     flow_ctx = _flow_run_ctx.get()
     if flow_ctx is not None and flow_ctx.kept is not None:
-        flow_ctx.kept.add(run, state.raw_data)
+        flow_ctx.kept.completed(run, flow_ctx.backend)
 
 
 async def _run_async(
@@ -187,6 +186,8 @@ def new_task_run(
         task.retries,
     )
     run.task_inputs = inputs
+    if flow_ctx is not None and flow_ctx.kept is not None:  # see cadenza.engine.resume_store
+        flow_ctx.kept.runs.append(run)
     if flow_ctx is not None and flow_ctx.resume is not None:
         run.reuse_ref, why = flow_ctx.resume.take(task.task_key)
         backend.create_task_run(run)
@@ -213,9 +214,9 @@ def _loop_running() -> bool:
 __all__ = [
     "execute",
     "execute_async",
-    "keep_for_resume",
     "new_task_run",
     "not_ready",
     "reused",
     "run_task",
+    "save_for_resume",
 ]
