@@ -152,9 +152,9 @@ def _bodies(project: dict[str, Path]) -> list[str]:
     return text.split()
 
 
-def _fail_then_resume(project: dict[str, Path], flow_name: str, **env: str) -> tuple[list, str, str]:
-    """Run `flow_name` failing, then resume it with the failure fixed: (bodies run by the
-    first run, by the resume) and the output of the resume."""
+def _fail_then_resume(project: dict[str, Path], flow_name: str, **env: str) -> tuple:
+    """Run `flow_name` failing, then resume it with the failure fixed: ([bodies run by the
+    first run, by the resume], the failed run's id, the new run's id)."""
     project["flag"].touch()
     first = _cadenza(project, "run", f"{project['file']}:{flow_name}", **env)
     assert first.returncode == 1, first.stdout + first.stderr

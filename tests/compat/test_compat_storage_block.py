@@ -53,7 +53,7 @@ class StrangerStore(Block):
         return sorted(k for k in keys if k.startswith(prefix))
 '''
 
-PLUGIN = '''
+PLUGIN = """
 from cadenza import hookimpl
 
 
@@ -62,7 +62,7 @@ def register_storage_backends():
     from stranger_storage.blocks import StrangerStore
 
     return [StrangerStore]
-'''
+"""
 
 
 @pytest.fixture
@@ -163,7 +163,7 @@ def test_an_unsaved_stranger_block_carries_its_fields(run_python, stranger):
 def test_an_unsaved_block_holding_a_secret_is_refused_clearly(run_python, stranger):
     setup = f"storage = StrangerStore(root={str(stranger)!r}, token='s3cr3t')"
     script = FLOW.format(setup=setup).replace(
-        'print(json.dumps({"run"', 'print(state.type.value, state.message)\n#'
+        'print(json.dumps({"run"', "print(state.type.value, state.message)\n#"
     )
     written = run_python(script)
     assert written.returncode == 0, written.stdout + written.stderr

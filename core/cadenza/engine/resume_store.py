@@ -1,11 +1,12 @@
 """Keeping completed task results for `cadenza runs resume`, without ``persist_result``.
 
-A flow run's completed task calls whose results were not persisted are held in memory (their
-task runs, whose final states reference the values: no copy) by the run's `ResultKeeper`. Only when the flow run ends Failed, Crashed or
-Cancelled are they written — serialized, signed and stored like persisted results — to the
-flow's result storage (the default one unless the flow sets ``result_storage``), under
-``resume/<flow run id>/<task run id>``; `cadenza.engine.resume` finds them there. A flow run
-that completes writes nothing. ``CADENZA_RESULTS_PERSIST_FOR_RESUME`` chooses:
+A flow run's completed task calls whose results were not persisted are held in memory by the
+run's `ResultKeeper` (their task runs, whose final states reference the values: no copy). Only
+when the flow run ends Failed, Crashed or Cancelled are they written — serialized, signed and
+stored like persisted results — to the flow's result storage (the default one unless the flow
+sets ``result_storage``), under ``resume/<flow run id>/<task run id>``;
+`cadenza.engine.resume` finds them there. A flow run that completes writes nothing.
+``CADENZA_RESULTS_PERSIST_FOR_RESUME`` chooses:
 
 - ``on-failure`` (the default): as above. A process killed with SIGKILL (or the OOM killer)
   cannot save anything; its tasks run again on resume unless their results were persisted.
