@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from cadenza import flow, task
+from cadenza.task_runners import ProcessPoolTaskRunner
 
 LOG = Path(os.environ["BODY_LOG"])
 FAIL = Path(os.environ["FAIL_FLAG"])
@@ -87,6 +88,12 @@ def square(x: int) -> int:
 @flow
 def mapped() -> int:
     squares = square.map(range(4))
+    return load({"rows": [s.result() for s in squares]})
+
+
+@flow(task_runner=ProcessPoolTaskRunner(max_workers=2))
+def in_processes() -> int:
+    squares = square.map(range(3))
     return load({"rows": [s.result() for s in squares]})
 
 
@@ -191,6 +198,13 @@ def test_resume_reuses_mapped_task_runs(project, backend):
     assert again == ["load"]
 
 
+@pytest.mark.integration
+def test_resume_reuses_task_runs_of_a_process_pool(project):
+    (first, again), _, _ = _fail_then_resume(project, "in_processes")
+    assert sorted(first) == ["load", "square-0", "square-1", "square-2"]
+    assert again == ["load"]
+
+
 # Prefect 3.9.1: subflows are runs of their own; on retry of the parent they run again, and
 # their tasks' results are re-used only when persisted.
 def test_resume_reuses_tasks_inside_subflows(project, backend):
@@ -272,3 +286,37 @@ def test_after_sigkill_each_task_mode_keeps_what_completed(project):
     )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert _bodies(project) == ["waiting", "load"]
+
+
+def test_an_async_flow_resumes_the_same_way():
+    import asyncio
+
+    from cadenza import flow, task
+    from cadenza.engine.resume import resume_flow_run
+
+    calls: list[str] = []
+    broken = [True]
+
+    @task
+    async def fetch(i: int) -> int:
+        calls.append(f"fetch-{i}")
+        return i
+
+    @task
+    async def publish(values: list[int]) -> int:
+        calls.append("publish")
+        if broken[0]:
+            raise RuntimeError("not yet")
+        return sum(values)
+
+    @flow
+    async def nightly() -> int:
+        return await publish([await fetch(i) for i in range(3)])
+
+    failed = asyncio.run(nightly(return_state=True))
+    assert failed.is_failed()
+    broken[0] = False
+    calls.clear()
+    state = resume_flow_run(failed.state_details.flow_run_id, flow=nightly)
+    assert state.is_completed() and state.result() == 3
+    assert calls == ["publish"]
