@@ -17,8 +17,8 @@ sets ``result_storage``), under ``resume/<flow run id>/<task run id>``;
 
 The task run's record is not changed: its result stays unavailable to `State.result()` in
 another process (``persist_result=False`` keeps meaning that); only a resume reads it. A result
-that cannot be serialized is not kept: the reason is logged on the task run and written beside
-the key (``.unkept``), and the resumed run logs it when it runs the task again.
+that cannot be serialized is not kept: the reason is logged on the flow run and written beside
+the key (``.unkept``), and the resumed run logs it on the task run it runs again.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from cadenza.logging.loggers import run_logger
+from cadenza.logging.loggers import for_context
 from cadenza.results import resolve_storage, store_value
 from cadenza.settings import spec
 from cadenza.states import _NO_RESULT, State, StateType
@@ -70,40 +70,89 @@ def _keepable(state: State[Any] | None) -> bool:
     )
 
 
+COMPACT_EVERY = 10_000
+"""Task runs created between two compactions of a keeper's list (see `ResultKeeper.compact`)."""
+
+Kept = tuple[str, str, Any]
+"""A compacted entry: (task run id, task run name, result)."""
+
+
 class ResultKeeper:
     """The task runs of one flow run and its subflows, whose completed, unpersisted results
-    are saved if the flow run does not complete. Holding the run holds its final state, so the
-    result stays in memory (no copy) until the flow run ends."""
+    are saved if the flow run does not complete. Holding a run holds its final state, so the
+    result stays in memory (no copy) until the flow run ends; every `COMPACT_EVERY` runs the
+    list is compacted, so a long flow holds a small tuple per completed call, not its run."""
 
-    __slots__ = ("_lock", "_storage", "each_task", "flow", "flow_run_id", "runs", "saved")
+    __slots__ = (
+        "_lock",
+        "_storage",
+        "compact_at",
+        "each_task",
+        "flow",
+        "flow_run_id",
+        "runs",
+        "saved",
+    )
 
     def __init__(self, flow: Flow[..., Any], flow_run_id: str, each_task: bool) -> None:
         self.flow = flow
         self.flow_run_id = flow_run_id
         self.each_task = each_task
-        self.runs: list[TaskRun] = []  # appended by the task engine when a task run is created
+        # Appended by the task engine when a task run is created (`cadenza.engine.task_engine`).
+        self.runs: list[TaskRun | Kept] = []
+        self.compact_at = COMPACT_EVERY
         self.saved: set[str] = set()
         self._storage: Any = None
         self._lock = threading.Lock()
         if each_task:
             each_task_runs.on += 1
 
-    def completed(self, run: TaskRun, backend: Backend) -> None:
+    def compact(self) -> None:
+        """Replace the ended runs at the head of the list by what is kept of them. In place
+        (one slice assignment), so that runs appended meanwhile by other threads stay."""
+        if not self._lock.acquire(blocking=False):
+            return  # another thread compacts
+        try:
+            runs = self.runs
+            n = len(runs)
+            kept: list[TaskRun | Kept] = []
+            for item in runs[:n]:
+                if type(item) is tuple:
+                    kept.append(item)
+                    continue
+                state = item.state  # type: ignore[union-attr]  # not a tuple: a TaskRun
+                if state is None or not state.is_final():
+                    kept.append(item)
+                elif _keepable(state):
+                    kept.append((item.id, item.name, state.raw_data))  # type: ignore[union-attr]
+            runs[:n] = kept
+            self.compact_at = 2 * len(runs) + COMPACT_EVERY
+        finally:
+            self._lock.release()
+
+    def completed(self, run: TaskRun, backend: Backend, logger: Any) -> None:
         """Under ``each-task``: save ``run``'s result now and flush the record, so that a
         process killed next leaves the task run on record for the resume to match."""
-        if self.each_task and _keepable(run.state):
-            self._save(run)
+        state = run.state
+        if self.each_task and _keepable(state):
+            self._save(run.id, run.name, state.raw_data, logger)  # type: ignore[union-attr]
             backend.flush()
 
-    def settle(self, state_type: StateType) -> None:
+    def settle(self, state_type: StateType, logger: Any) -> None:
         """At the end of the flow run: save what is kept if it did not complete; forget it."""
         runs, self.runs = self.runs, []
         if self.each_task:
             each_task_runs.on -= 1
         if state_type in _SAVE_ON:
-            for run in runs:
-                if run.id not in self.saved and _keepable(run.state):
-                    self._save(run)
+            for item in runs:
+                if type(item) is not tuple:
+                    state = item.state  # type: ignore[union-attr]  # a TaskRun
+                    if not _keepable(state):
+                        continue
+                    item = (item.id, item.name, state.raw_data)  # type: ignore[union-attr]
+                run_id, name, value = item  # type: ignore[misc]
+                if run_id not in self.saved:
+                    self._save(run_id, name, value, logger)
         elif self.each_task and state_type is _COMPLETED:
             self._discard()
 
@@ -113,19 +162,17 @@ class ResultKeeper:
                 self._storage = resolve_storage(self.flow.result_storage)
             return self._storage
 
-    def _save(self, run: TaskRun) -> None:
-        key = resume_prefix(self.flow_run_id) + run.id
-        self.saved.add(run.id)
+    def _save(self, run_id: str, name: str, value: Any, logger: Any) -> None:
+        key = resume_prefix(self.flow_run_id) + run_id
+        self.saved.add(run_id)
         try:
             storage = self.storage()
-        except Exception as exc:  # no storage at all: say so, never fail the run
-            run_logger(run).warning("Result not kept for resume: %s", exc)
-            return
-        try:
-            store_value(run.state.raw_data, storage, key, self.flow.result_serializer)  # type: ignore[union-attr]  # _keepable: a state
-        except Exception as exc:
+            store_value(value, storage, key, self.flow.result_serializer)
+        except Exception as exc:  # never fails the run: the task runs again on resume
             reason = f"{type(exc).__name__}: {exc}"
-            run_logger(run).warning("Result not kept for resume (it will run again): %s", reason)
+            logger.warning(
+                "Result of task run %r not kept for resume (it will run again): %s", name, reason
+            )
             try:
                 storage.write_path(key + UNKEPT, reason.encode("utf-8", "replace"))
             except Exception:  # the log line above is the record then
@@ -157,10 +204,11 @@ def settle(ctx: FlowRunContext) -> None:
     state = ctx.flow_run.state
     if keeper is None or state is None or keeper.flow_run_id != ctx.flow_run.id:
         return
-    keeper.settle(state.type)
+    keeper.settle(state.type, for_context(ctx))
 
 
 __all__ = [
+    "COMPACT_EVERY",
     "PREFIX",
     "UNKEPT",
     "ResultKeeper",

@@ -21,7 +21,7 @@ from cadenza.engine.resume_store import each_task_runs
 from cadenza.exceptions import CancelledRun, UpstreamTaskError
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
-from cadenza.logging.loggers import run_logger
+from cadenza.logging.loggers import for_context, run_logger
 from cadenza.runs import TaskRun
 from cadenza.states import State, StateDetails, StateType
 
@@ -117,7 +117,7 @@ def save_for_resume(run: TaskRun) -> None:
     """Save a completed, unpersisted result now, if its flow run keeps results each task."""
     flow_ctx = _flow_run_ctx.get()
     if flow_ctx is not None and flow_ctx.kept is not None:
-        flow_ctx.kept.completed(run, flow_ctx.backend)
+        flow_ctx.kept.completed(run, flow_ctx.backend, for_context(flow_ctx))
 
 
 async def _run_async(
@@ -186,8 +186,10 @@ def new_task_run(
         task.retries,
     )
     run.task_inputs = inputs
-    if flow_ctx is not None and flow_ctx.kept is not None:  # see cadenza.engine.resume_store
-        flow_ctx.kept.runs.append(run)
+    if flow_ctx is not None and (kept := flow_ctx.kept) is not None:  # engine.resume_store
+        kept.runs.append(run)
+        if len(kept.runs) >= kept.compact_at:
+            kept.compact()
     if flow_ctx is not None and flow_ctx.resume is not None:
         run.reuse_ref, why = flow_ctx.resume.take(task.task_key)
         backend.create_task_run(run)
