@@ -106,8 +106,8 @@ print(json.dumps({{"run": state.state_details.task_run_id, "ref": state.result_r
 """
 
 READ = """
-from cadenza.results import load_run_result
-print(load_run_result({run!r}))
+from cadenza.results import load_result
+print(load_result({ref!r}))
 """
 
 
@@ -115,7 +115,7 @@ def _write_then_read(run_python, setup: str) -> dict:
     written = run_python(FLOW.format(setup=textwrap.dedent(setup)))
     assert written.returncode == 0, written.stdout + written.stderr
     out = json.loads(written.stdout.strip().splitlines()[-1])
-    read = run_python(READ.format(run=out["run"]))  # a fresh process finds the block again
+    read = run_python(READ.format(ref=out["ref"]))  # a fresh process finds the block again
     assert read.returncode == 0, read.stdout + read.stderr
     assert read.stdout.strip() == "{'rows': [1, 2, 3]}"
     return json.loads(out["ref"])
@@ -125,7 +125,7 @@ def _write_then_read(run_python, setup: str) -> dict:
 # result metadata by its block document id (`ResultStore.result_storage_block_id`), and another
 # process reads the result through the block loaded by that id (`ResultRecord._from_metadata`);
 # the block subclass needs nothing beyond read_path/write_path (checked in prefect/results.py).
-def test_a_saved_stranger_block_is_named_in_the_reference(run_python, stranger):
+def test_a_saved_stranger_block_is_named_in_the_reference(run_python, stranger, backend):
     ref = _write_then_read(
         run_python,
         f"""
@@ -138,7 +138,7 @@ def test_a_saved_stranger_block_is_named_in_the_reference(run_python, stranger):
     assert (stranger / ref["key"]).is_file()
 
 
-def test_a_saved_stranger_block_works_by_name(run_python, stranger):
+def test_a_saved_stranger_block_works_by_name(run_python, stranger, backend):
     ref = _write_then_read(
         run_python,
         f"""
