@@ -263,8 +263,9 @@ def _kill_mid_run(project: dict[str, Path], **env: str) -> str:
     return _newest_flow_run(project)
 
 
-# Prefect 3.9.1: a process killed with SIGKILL leaves its flow run Running until something
-# marks it Crashed; results that were not persisted are lost with the process.
+# Prefect 3.9.1: a task's result is written when it completes only if it is persisted
+# (`write_result=should_persist_result()` in prefect/task_engine.py): what a process killed
+# with SIGKILL did not persist is lost with it, and those tasks run again.
 @pytest.mark.integration
 def test_after_sigkill_unpersisted_results_run_again_by_default(project):
     killed_id = _kill_mid_run(project)
