@@ -191,7 +191,7 @@ def test_resume_runs_only_the_task_that_failed(project, backend):
     assert [t["state"]["name"] for t in latest["task_runs"]] == ["Resumed"] * 5 + ["Completed"]
 
 
-# Prefect 3.9.1: as above; mapped task runs are task runs like the others.
+# Prefect 3.9.1: as above (mapped task runs are task runs like the others; not run separately).
 def test_resume_reuses_mapped_task_runs(project, backend):
     (first, again), _, _ = _fail_then_resume(project, "mapped")
     assert sorted(first) == ["load", "square-0", "square-1", "square-2", "square-3"]
@@ -205,8 +205,9 @@ def test_resume_reuses_task_runs_of_a_process_pool(project):
     assert again == ["load"]
 
 
-# Prefect 3.9.1: subflows are runs of their own; on retry of the parent they run again, and
-# their tasks' results are re-used only when persisted.
+# Prefect 3.9.1: on a retry of the parent flow run (`retries=1`), a subflow runs again as a new
+# run and its tasks run again even with `persist_result=True` (the default cache key holds the
+# run id): calls [0, 1, "last", 0, 1, "last"]. cadenza's resume reuses them.
 def test_resume_reuses_tasks_inside_subflows(project, backend):
     (first, again), failed_id, new_id = _fail_then_resume(project, "parent")
     assert first == ["extract", "double", "enrich"] * 2 + ["validate", "load"]
