@@ -198,6 +198,7 @@ def test_resume_reuses_mapped_task_runs(project, backend):
     assert again == ["load"]
 
 
+# Prefect 3.9.1: no equivalent; its retry runs unpersisted tasks again (checked above).
 @pytest.mark.integration
 def test_resume_reuses_task_runs_of_a_process_pool(project):
     (first, again), _, _ = _fail_then_resume(project, "in_processes")
@@ -217,6 +218,7 @@ def test_resume_reuses_tasks_inside_subflows(project, backend):
     assert [s["resumed_from"] is not None for s in latest["subflow_runs"]] == [True, True]
 
 
+# Prefect 3.9.1: no equivalent; its retry runs unpersisted tasks again (checked above).
 def test_a_result_that_cannot_be_pickled_runs_again_and_says_why(project, backend):
     (first, again), _, new_id = _fail_then_resume(project, "unpicklable")
     assert first == ["handle", "load"]
@@ -226,12 +228,14 @@ def test_a_result_that_cannot_be_pickled_runs_again_and_says_why(project, backen
     assert "lock" in logs
 
 
+# Prefect 3.9.1: no equivalent; its retry runs unpersisted tasks again (checked above).
 def test_nothing_is_saved_when_the_flow_run_completes(project, cadenza_home):
     done = _cadenza(project, "run", f"{project['file']}:six_steps")
     assert done.returncode == 0, done.stdout + done.stderr
     assert not (cadenza_home / "storage" / "resume").exists()
 
 
+# Prefect 3.9.1: no equivalent; its retry runs unpersisted tasks again (checked above).
 def test_results_kept_for_resume_are_not_results_of_the_task_run(project, cadenza_home):
     # persist_result stays off: the failed run's task runs have no result to read back
     project["flag"].touch()
@@ -278,6 +282,7 @@ def test_after_sigkill_unpersisted_results_run_again_by_default(project):
     assert _bodies(project) == ["extract", "clean", "double", "waiting", "load"]
 
 
+# Prefect 3.9.1: no equivalent; its retry runs unpersisted tasks again (checked above).
 @pytest.mark.integration
 def test_after_sigkill_each_task_mode_keeps_what_completed(project):
     killed_id = _kill_mid_run(project, CADENZA_RESULTS_PERSIST_FOR_RESUME="each-task")
@@ -290,6 +295,7 @@ def test_after_sigkill_each_task_mode_keeps_what_completed(project):
     assert _bodies(project) == ["waiting", "load"]
 
 
+# Prefect 3.9.1: no equivalent; its retry runs unpersisted tasks again (checked above).
 def test_an_async_flow_resumes_the_same_way():
     import asyncio
 
