@@ -138,6 +138,7 @@ def test_a_saved_stranger_block_is_named_in_the_reference(run_python, stranger, 
     assert (stranger / ref["key"]).is_file()
 
 
+# Prefect 3.9.1: `result_storage="slug/name"` loads the saved block (`Block.aload`).
 def test_a_saved_stranger_block_works_by_name(run_python, stranger, backend):
     ref = _write_then_read(
         run_python,
@@ -160,6 +161,7 @@ def test_an_unsaved_stranger_block_carries_its_fields(run_python, stranger):
     }
 
 
+# Prefect 3.9.1: no equivalent: an unsaved block is recorded by nothing (see above).
 def test_an_unsaved_block_holding_a_secret_is_refused_clearly(run_python, stranger):
     setup = f"storage = StrangerStore(root={str(stranger)!r}, token='s3cr3t')"
     script = FLOW.format(setup=setup).replace(
