@@ -45,6 +45,7 @@ class FlowRunContext:
         "backend",
         "flow",
         "flow_run",
+        "kept",
         "log_prints",
         "pauses",
         "resume",
@@ -69,6 +70,7 @@ class FlowRunContext:
         # Set when the flow run ended (timed out) while its body may still run in a thread.
         self.abandoned: str | None = None
         self.resume: Any = None  # a ResumePlan when this run resumes an earlier one
+        self.kept: Any = None  # a ResultKeeper: completed results saved if the run fails
         self.pauses = 0  # pause_flow_run / suspend_flow_run calls so far: their default keys
         self._logger: RunLoggerAdapter | None = None  # see cadenza.logging.loggers.for_context
         self._runner: TaskRunner | None = None

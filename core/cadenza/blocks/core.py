@@ -360,6 +360,61 @@ class Block(BaseModel):
             for r in get_block_store().list()
         ]
 
+    # -- describing itself as result storage (`cadenza.storage`) -------------------------------
+    @classmethod
+    def get_storage_type_slug(cls) -> str:
+        """The ``"type"`` of this class's result references: its ``slug`` or ``type`` class
+        attribute, else its block type slug — the slug `register_storage_backends` files it
+        under."""
+        for attr in ("slug", "type"):
+            value = getattr(cls, attr, None)
+            if isinstance(value, str):
+                return value
+        return cls.get_block_type_slug()
+
+    def to_ref(self) -> dict[str, Any]:
+        """How a result reference finds this block again, in any process (`cadenza.storage`).
+
+        A saved or loaded block is named: ``{"type", "block": "type-slug/name"}``, and
+        `from_ref` loads it. An unsaved block carries its fields, ``{"type", "data"}``; the
+        reference is kept in clear text in the run record, so an unsaved block holding a
+        secret is refused (`TypeError`): save it, or its credentials, first. Storage classes
+        override both methods when they know better (`LocalFileSystem`: its directory).
+        """
+        slug = type(self).get_storage_type_slug()
+        if self._block_document_name is not None:
+            saved = f"{type(self).get_block_type_slug()}/{self._block_document_name}"
+            return {"type": slug, "block": saved}
+        if secret_values(self):
+            raise TypeError(
+                f"This {type(self).__name__} holds a secret and is not saved, so a result "
+                "reference cannot name it without writing the secret in clear text: save it "
+                f"(block.save('name')) and use the saved block as result_storage"
+            )
+        return {"type": slug, "data": self.model_dump(mode="json")}
+
+    @classmethod
+    def from_ref(cls: type[B], desc: dict[str, Any]) -> B:
+        """The block `to_ref` described: the saved block it names (loaded now), or one made
+        from its fields."""
+        name = desc.get("block")
+        if isinstance(name, str):
+            slug, short = cls._split_name(name)
+            target = cls._type_for(slug, f"{slug}/{short}")
+            store = get_block_store()
+            row = store.get(slug, short)
+            if row is None:
+                raise BlockNotFoundError(
+                    f"Result storage block {name!r} is no longer saved (in {store.where})"
+                )
+            return target._from_row(row)  # type: ignore[return-value]  # cls or a subclass
+        data = desc.get("data")
+        if not isinstance(data, dict):
+            raise ValueError(
+                f"A {cls.__name__} storage reference needs a saved block name or its data: {desc!r}"
+            )
+        return cls.model_validate(data)
+
 
 # -- secrets in stored data ---------------------------------------------------------------------
 

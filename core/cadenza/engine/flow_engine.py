@@ -19,6 +19,7 @@ from cadenza.engine.drivers import drive_async, drive_sync
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.parameters import bind_parameters, jsonable_parameters, validate_parameters
 from cadenza.engine.resume import pending_plan
+from cadenza.engine.resume_store import keeper_for, settle
 from cadenza.engine.signals import install_termination_handler
 from cadenza.exceptions import CancellationRequested, ParameterTypeError
 from cadenza.futures import resolve_wait_for
@@ -145,14 +146,18 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
     run.entrypoint = flow.entrypoint
     run.result_options = (flow.persist_result, flow.result_storage, flow.result_serializer)
     ctx = FlowRunContext(flow, run, backend, bool(flow.log_prints), flow.task_runner)
+    ctx.kept = keeper_for(flow, run.id, parent)
     if parent is None:
         observers.prepare()
 
         plan = pending_plan.get()
-        if plan is not None:  # this call resumes an earlier run; its subflows do not
+        if plan is not None:  # this call resumes an earlier run
             pending_plan.set(None)
-            ctx.resume = plan
-            run.resumed_from = plan.flow_run_id
+    else:  # a subflow resumes the matching subflow run of the run its parent resumes
+        plan = parent.resume.take_subflow(flow.name) if parent.resume is not None else None
+    if plan is not None:
+        ctx.resume = plan
+        run.resumed_from = plan.flow_run_id
     backend.create_flow_run(run)
     if error is not None:
         state = Failed(str(error), data=error)
@@ -229,6 +234,7 @@ def _end(ctx: FlowRunContext, restore: Any) -> None:
     # A run that timed out, crashed or was cancelled does not wait for its task runs.
     interrupted = state is None or state.name == "TimedOut" or state.type in _INTERRUPTED
     ctx.close_task_runner(wait=not interrupted)
+    settle(ctx)  # results kept for a resume: saved if the run did not complete
     if state is not None and state.is_final():
         ctx.abandoned = f"ended {state.name}"
         for_context(ctx).info("Finished in state %r", state)

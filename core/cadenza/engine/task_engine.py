@@ -17,10 +17,11 @@ from cadenza.engine.drivers import drive_async, drive_sync, run_coroutine_sync
 from cadenza.engine.inputs import UpstreamFailure, call_inputs, needs_resolution, resolve_call
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.resume import reuse
+from cadenza.engine.resume_store import each_task_runs
 from cadenza.exceptions import CancelledRun, UpstreamTaskError
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
-from cadenza.logging.loggers import run_logger
+from cadenza.logging.loggers import for_context, run_logger
 from cadenza.runs import TaskRun
 from cadenza.states import State, StateDetails, StateType
 
@@ -76,7 +77,7 @@ def execute(
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
         with tag_slots(run, backend):  # tag concurrency limits: waits Pending for a slot
-            return drive_sync(
+            state = drive_sync(
                 lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
@@ -86,6 +87,9 @@ def execute(
             )
     finally:
         _task_run_ctx.reset(token)
+    if each_task_runs.on:  # CADENZA_RESULTS_PERSIST_FOR_RESUME=each-task
+        save_for_resume(run)
+    return state
 
 
 async def execute_async(
@@ -94,7 +98,7 @@ async def execute_async(
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
         async with atag_slots(run, backend):  # tag concurrency limits, as in `execute`
-            return await drive_async(
+            state = await drive_async(
                 lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
@@ -104,6 +108,16 @@ async def execute_async(
             )
     finally:
         _task_run_ctx.reset(token)
+    if each_task_runs.on:  # CADENZA_RESULTS_PERSIST_FOR_RESUME=each-task
+        save_for_resume(run)
+    return state
+
+
+def save_for_resume(run: TaskRun) -> None:
+    """Save a completed, unpersisted result now, if its flow run keeps results each task."""
+    flow_ctx = _flow_run_ctx.get()
+    if flow_ctx is not None and flow_ctx.kept is not None:
+        flow_ctx.kept.completed(run, flow_ctx.backend, for_context(flow_ctx))
 
 
 async def _run_async(
@@ -172,8 +186,16 @@ def new_task_run(
         task.retries,
     )
     run.task_inputs = inputs
+    if flow_ctx is not None and (kept := flow_ctx.kept) is not None:  # engine.resume_store
+        kept.runs.append(run)
+        if len(kept.runs) >= kept.compact_at:
+            kept.compact()
     if flow_ctx is not None and flow_ctx.resume is not None:
-        run.reuse_ref = flow_ctx.resume.take(task.task_key)
+        run.reuse_ref, why = flow_ctx.resume.take(task.task_key)
+        backend.create_task_run(run)
+        if why is not None:  # it completed before, but its result cannot be reused
+            run_logger(run).info("Running again: %s", why)
+        return run, backend, log_prints
     backend.create_task_run(run)
     return run, backend, log_prints
 
@@ -191,4 +213,12 @@ def _loop_running() -> bool:
     return True
 
 
-__all__ = ["execute", "execute_async", "new_task_run", "not_ready", "reused", "run_task"]
+__all__ = [
+    "execute",
+    "execute_async",
+    "new_task_run",
+    "not_ready",
+    "reused",
+    "run_task",
+    "save_for_resume",
+]

@@ -170,6 +170,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Persist task and flow results unless a task says otherwise.",
     ),
     Setting(
+        "CADENZA_RESULTS_PERSIST_FOR_RESUME",
+        str,
+        "on-failure",
+        "When results that were not persisted are saved so that `cadenza runs resume` need not "
+        "run their tasks again: `on-failure` (kept in memory, saved when the flow run ends "
+        "Failed, Crashed or Cancelled), `each-task` (saved as each task completes, so a process "
+        "killed with SIGKILL loses none; deleted when the flow run completes) or `off`.",
+        choices=("ON-FAILURE", "EACH-TASK", "OFF"),
+    ),
+    Setting(
         "CADENZA_RESULTS_DEFAULT_SERIALIZER",
         str,
         "cloudpickle",
