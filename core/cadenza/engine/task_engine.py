@@ -21,6 +21,7 @@ from cadenza.exceptions import CancelledRun, UpstreamTaskError
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
 from cadenza.logging.loggers import run_logger
+from cadenza.logging.run_lines import task_run_finished
 from cadenza.runs import TaskRun
 from cadenza.states import State, StateDetails, StateType
 
@@ -76,7 +77,7 @@ def execute(
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
         with tag_slots(run, backend):  # tag concurrency limits: waits Pending for a slot
-            return drive_sync(
+            state = drive_sync(
                 lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
@@ -84,6 +85,8 @@ def execute(
                 task.timeout_seconds,
                 "Task",
             )
+        task_run_finished(run, state)
+        return state
     finally:
         _task_run_ctx.reset(token)
 
@@ -94,7 +97,7 @@ async def execute_async(
     token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
     try:
         async with atag_slots(run, backend):  # tag concurrency limits, as in `execute`
-            return await drive_async(
+            state = await drive_async(
                 lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
@@ -102,6 +105,8 @@ async def execute_async(
                 task.timeout_seconds,
                 "Task",
             )
+        task_run_finished(run, state)
+        return state
     finally:
         _task_run_ctx.reset(token)
 

@@ -1,0 +1,112 @@
+"""The lines the engine logs about runs, worded as Prefect 3 words them (users' tests assert on
+them): ``Beginning flow run 'x' for flow 'y'``, ``Beginning subflow run ...``,
+``Finished in state Completed()``.
+
+A task's end is logged for every task run, so it has a cheap path: while the console echo is
+the only handler that would see the line (no root handler, no ``caplog``), the line is written
+to the console directly, without building a `logging.LogRecord`. A task's end line is shown,
+not stored: the record already holds the task run's final state (and a failure's traceback).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from cadenza.logging.handlers import ConsoleHandler, MaskingFilter, RecordHandler
+from cadenza.logging.loggers import (
+    TASK_RUNS,
+    attach_extra_loggers,
+    ensure_configured,
+    for_context,
+    run_logger,
+)
+from cadenza.states import StateType
+
+if TYPE_CHECKING:
+    from cadenza.context import FlowRunContext
+    from cadenza.runs import TaskRun
+    from cadenza.states import State
+
+_INFO = logging.INFO
+_ERROR = logging.ERROR
+_COMPLETED = StateType.COMPLETED
+_NOT_STORED = {"send_to_api": False}  # Prefect's key for "show, do not store"
+_COMPLETED_LINE = "Finished in state Completed()"
+_task_logger = logging.getLogger(TASK_RUNS)
+# Who shows a task's end line, looked up at each flow run's start rather than at each task's end
+# (a handler added in the middle of a flow run shows its task lines from the next flow run on).
+_tasks_console: ConsoleHandler | bool | None = None
+
+
+def display_state(state: State[Any]) -> str:
+    """A state as Prefect's ``str(state)`` shows it: ``Completed()``, ``Failed('message')``,
+    ``Cached(type=COMPLETED)``."""
+    parts = [repr(state.message)] if state.message else []
+    if state.name.upper() != state.type.value:
+        parts.append(f"type={state.type.value}")
+    return f"{state.name}({', '.join(parts)})"
+
+
+def flow_run_beginning(ctx: FlowRunContext, subflow: bool) -> None:
+    """``Beginning flow run 'x' for flow 'y'`` (``subflow run`` for a subflow)."""
+    global _tasks_console
+    ensure_configured()
+    attach_extra_loggers()
+    _tasks_console = _sole_console()
+    kind = "subflow" if subflow else "flow"
+    for_context(ctx).info(f"Beginning {kind} run {ctx.flow_run.name!r} for flow {ctx.flow.name!r}")
+
+
+def flow_run_finished(ctx: FlowRunContext, state: State[Any]) -> None:
+    for_context(ctx).info(f"Finished in state {display_state(state)}")
+
+
+def task_run_finished(run: TaskRun, state: State[Any]) -> None:
+    """``Finished in state ...`` of a task run: INFO when it completed, ERROR otherwise."""
+    if state.type is _COMPLETED:
+        if not _task_logger.isEnabledFor(_INFO):
+            return
+        console = _tasks_console if run.flow_run_id is not None else _sole_console()
+        if console is False:  # nothing would show the line: do not make it
+            return
+        if state.name == "Completed" and not state.message:
+            message = _COMPLETED_LINE
+        else:
+            message = f"Finished in state {display_state(state)}"
+        if console is None:  # another handler listens: a real record, shown but not stored
+            run_logger(run).info(message, extra=_NOT_STORED)
+        else:
+            batch = run.flow_run_id is not None
+            console.write_task_end(time.time(), run.name, message, batch)  # type: ignore[union-attr]
+    elif _task_logger.isEnabledFor(_ERROR):
+        run_logger(run).error(f"Finished in state {display_state(state)}", extra=_NOT_STORED)
+
+
+def _sole_console() -> ConsoleHandler | bool | None:
+    """The console handler when it is the only handler besides the record's that an INFO line
+    of ``cadenza.task_runs`` reaches; False when none does; None when any other does (or a
+    filter of the application's own could change the line)."""
+    logger: logging.Logger | None = _task_logger
+    for f in _task_logger.filters:
+        if not isinstance(f, MaskingFilter):
+            return None
+    found: ConsoleHandler | bool = False
+    while logger is not None:
+        for handler in logger.handlers:
+            kind = type(handler)
+            if kind is RecordHandler:
+                continue
+            if kind is ConsoleHandler and found is False and not handler.filters:
+                if handler.level <= _INFO:
+                    found = handler  # type: ignore[assignment]
+                continue
+            return None
+        if not logger.propagate:
+            break
+        logger = logger.parent
+    return found
+
+
+__all__ = ["display_state", "flow_run_beginning", "flow_run_finished", "task_run_finished"]
