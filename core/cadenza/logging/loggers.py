@@ -102,8 +102,9 @@ def task_run_logger(
         "task_run_id": str(task_run.id),
         "flow_run_id": str(flow_run_id) if flow_run_id is not None else None,
         "task_run_name": task_run.name,
-        "task_name": task.name if task is not None else getattr(task_run, "task_name", None)
-        or "<unknown>",
+        "task_name": task.name
+        if task is not None
+        else getattr(task_run, "task_name", None) or "<unknown>",
         "flow_run_name": flow_run.name if flow_run is not None else "<unknown>",
         "flow_name": flow.name if flow is not None else "<unknown>",
     }

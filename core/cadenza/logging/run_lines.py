@@ -66,11 +66,13 @@ def flow_run_finished(ctx: FlowRunContext, state: State[Any]) -> None:
 def task_run_finished(run: TaskRun, state: State[Any]) -> None:
     """``Finished in state ...`` of a task run: INFO when it completed, ERROR otherwise."""
     if state.type is _COMPLETED:
-        if not _task_logger.isEnabledFor(_INFO):
-            return
-        console = _tasks_console if run.flow_run_id is not None else _sole_console()
-        if console is False:  # nothing would show the line: do not make it
-            return
+        if run.flow_run_id is not None:
+            console = _tasks_console
+        else:  # a task called outside any flow: maybe the process's first run
+            ensure_configured()
+            console = _sole_console()
+        if console is False or not _task_logger.isEnabledFor(_INFO):
+            return  # nothing would show the line: do not make it
         if state.name == "Completed" and not state.message:
             message = _COMPLETED_LINE
         else:
@@ -80,8 +82,11 @@ def task_run_finished(run: TaskRun, state: State[Any]) -> None:
         else:
             batch = run.flow_run_id is not None
             console.write_task_end(time.time(), run.name, message, batch)  # type: ignore[union-attr]
-    elif _task_logger.isEnabledFor(_ERROR):
-        run_logger(run).error(f"Finished in state {display_state(state)}", extra=_NOT_STORED)
+    else:
+        ensure_configured()
+        if _task_logger.isEnabledFor(_ERROR):
+            message = f"Finished in state {display_state(state)}"
+            run_logger(run).error(message, extra=_NOT_STORED)
 
 
 def _sole_console() -> ConsoleHandler | bool | None:

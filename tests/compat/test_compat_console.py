@@ -1,0 +1,161 @@
+"""The engine's console lines, worded as Prefect 3 words them (users' tests assert on them)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+
+from cadenza import flow, task
+from cadenza.cache_policies import INPUTS
+from cadenza.context import FlowRunContext
+
+LINE = re.compile(
+    r"^\d{2}:\d{2}:\d{2}\.\d{3} \| (?P<level>[A-Z]+) *\| (?P<label>(?:Flow|Task) run '[^']*') - "
+    r"(?P<message>.*)$"
+)
+
+
+def _lines(err: str) -> list[tuple[str, str, str]]:
+    """(level, label, message) of each console line of a run."""
+    return [(m["level"], m["label"], m["message"]) for m in map(LINE.match, err.splitlines()) if m]
+
+
+@task(task_run_name="add-one")
+def add_one(x: int) -> int:
+    return x + 1
+
+
+@flow(flow_run_name="child-run")
+def child(x: int) -> int:
+    return add_one(x)
+
+
+@flow(flow_run_name="parent-run")
+def parent(x: int = 1) -> int:
+    return child(x)
+
+
+EXPECTED = [
+    ("INFO", "Flow run 'parent-run'", "Beginning flow run 'parent-run' for flow 'parent'"),
+    ("INFO", "Flow run 'child-run'", "Beginning subflow run 'child-run' for flow 'child'"),
+    ("INFO", "Task run 'add-one'", "Finished in state Completed()"),
+    ("INFO", "Flow run 'child-run'", "Finished in state Completed()"),
+    ("INFO", "Flow run 'parent-run'", "Finished in state Completed()"),
+]
+
+
+# Prefect 3.9.1, a flow with a subflow calling a task, on stderr at INFO:
+#   HH:MM:SS.mmm | INFO    | Flow run 'parent-run' - Beginning flow run 'parent-run' for flow ...
+#   ... | INFO    | Flow run 'child-run' - Beginning subflow run 'child-run' for flow 'child'
+#   ... | INFO    | Task run 'add-one' - Finished in state Completed()
+#   ... | INFO    | Flow run 'child-run' - Finished in state Completed()
+#   ... | INFO    | Flow run 'parent-run' - Finished in state Completed()
+# (Prefect also prints "View at <url>" when it has a UI URL; cadenza has none to show.)
+def test_console_lines_of_a_flow_with_a_subflow_and_a_task(console, capsys):
+    assert parent() == 2
+    assert _lines(capsys.readouterr().err) == EXPECTED
+
+
+# Prefect 3.9.1: the same lines as records: caplog.messages holds them verbatim.
+def test_caplog_holds_the_same_lines(caplog):
+    with caplog.at_level(logging.INFO):
+        parent()
+    assert [m for m in caplog.messages if m.startswith(("Beginning", "Finished"))] == [
+        message for _, _, message in EXPECTED
+    ]
+
+
+# Prefect 3.9.1: same lines when nothing but the console listens (a plain script: no root
+# handler). Cadenza writes task lines in batches then; they keep their order with the others.
+def test_console_lines_without_any_other_handler(console, capsys, monkeypatch):
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # as in a script, not under pytest
+
+    @flow(flow_run_name="many-tasks")
+    def many() -> None:
+        for i in range(3):
+            add_one(i)
+        add_one.submit(10).result()
+
+    many()
+    assert _lines(capsys.readouterr().err) == [
+        ("INFO", "Flow run 'many-tasks'", "Beginning flow run 'many-tasks' for flow 'many'"),
+        *[("INFO", "Task run 'add-one'", "Finished in state Completed()")] * 4,
+        ("INFO", "Flow run 'many-tasks'", "Finished in state Completed()"),
+    ]
+    parent()
+    assert _lines(capsys.readouterr().err) == EXPECTED
+
+
+# Prefect 3.9.1: a task called outside any flow prints its end line too.
+def test_a_task_outside_a_flow_prints_its_end(console, capsys, monkeypatch):
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    assert add_one(1) == 2
+    assert _lines(capsys.readouterr().err) == [
+        ("INFO", "Task run 'add-one'", "Finished in state Completed()")
+    ]
+
+
+# Prefect 3.9.1: a failing task ends with, at ERROR,
+#   Task run 'boom' - Finished in state Failed('Task run encountered an exception ValueError: boom')
+# and its flow run with INFO "Finished in state Failed('...')".
+def test_failure_lines(console, capsys):
+    @task(task_run_name="boom")
+    def explodes() -> None:
+        raise ValueError("boom")
+
+    @flow(flow_run_name="failing-run")
+    def failing() -> None:
+        explodes()
+
+    with pytest.raises(ValueError):
+        failing()
+    lines = _lines(capsys.readouterr().err)
+    assert (
+        "ERROR",
+        "Task run 'boom'",
+        "Finished in state Failed('Task run encountered an exception ValueError: boom')",
+    ) in lines
+    level, label, message = lines[-1]
+    assert (level, label) == ("INFO", "Flow run 'failing-run'")
+    assert message.startswith("Finished in state Failed('Flow run encountered an exception")
+
+
+# Prefect 3.9.1: a cache hit ends "Finished in state Cached(type=COMPLETED)".
+def test_cache_hit_line(console, capsys):
+    @task(cache_policy=INPUTS, task_run_name="cached-add")
+    def cached_add(x: int) -> int:
+        return x + 1
+
+    @flow(flow_run_name="cache-run")
+    def caches() -> None:
+        cached_add(41)
+        cached_add(41)
+
+    caches()
+    task_lines = [
+        m for level, label, m in _lines(capsys.readouterr().err) if label.startswith("Task")
+    ]
+    assert task_lines == [
+        "Finished in state Completed()",
+        "Finished in state Cached(type=COMPLETED)",
+    ]
+
+
+# Prefect 3.9.1 stores the run lines with the run. Cadenza stores the flow run's beginning and
+# end lines as before; a task run's end line is shown, not stored: the record holds its state.
+def test_which_lines_the_record_keeps(record):
+    @flow(flow_run_name="recorded-run")
+    def recorded() -> str:
+        add_one(1)
+        return FlowRunContext.get().flow_run.id
+
+    flow_run_id = recorded()
+    rows = record(
+        "SELECT task_run_id, message FROM logs WHERE flow_run_id = ? ORDER BY id", flow_run_id
+    )
+    assert rows == [
+        (None, "Beginning flow run 'recorded-run' for flow 'recorded'"),
+        (None, "Finished in state Completed()"),
+    ]
