@@ -97,11 +97,17 @@ def test_a_task_outside_a_flow_prints_its_end(console, capsys, monkeypatch):
     ]
 
 
-# Prefect 3.9.1: a failing task ends with, at ERROR,
-#   Task run 'boom' - Finished in state Failed('Task run encountered an exception ValueError: boom')
-# and its flow run with INFO "Finished in state Failed('...')".
-def test_failure_lines(console, capsys):
-    @task(task_run_name="boom")
+# Prefect 3.9.1, a task with retries=1 that raises ValueError("boom") in a flow:
+#   INFO  | Task run 'boom' - Task run failed with exception: ValueError('boom') - Retry 1/1 will
+#           start immediately
+#   ERROR | Task run 'boom' - Task run failed with exception: ValueError('boom') - Retries are
+#           exhausted  (and the traceback)
+#   ERROR | Task run 'boom' - Finished in state Failed('Task run encountered an exception
+#           ValueError: boom')
+#   ERROR | Flow run 'failing-run' - Encountered exception during execution: ValueError('boom')
+#   INFO  | Flow run 'failing-run' - Finished in state Failed('Flow run encountered an ...')
+def test_failure_and_retry_lines(console, capsys):
+    @task(task_run_name="boom", retries=1)
     def explodes() -> None:
         raise ValueError("boom")
 
@@ -112,14 +118,47 @@ def test_failure_lines(console, capsys):
     with pytest.raises(ValueError):
         failing()
     lines = _lines(capsys.readouterr().err)
-    assert (
-        "ERROR",
-        "Task run 'boom'",
-        "Finished in state Failed('Task run encountered an exception ValueError: boom')",
-    ) in lines
-    level, label, message = lines[-1]
-    assert (level, label) == ("INFO", "Flow run 'failing-run'")
+    task_lines = [(level, message) for level, label, message in lines if label == "Task run 'boom'"]
+    assert task_lines == [
+        (
+            "INFO",
+            "Task run failed with exception: ValueError('boom') - Retry 1/1 will start immediately",
+        ),
+        ("ERROR", "Task run failed with exception: ValueError('boom') - Retries are exhausted"),
+        ("ERROR", "Finished in state Failed('Task run encountered an exception ValueError: boom')"),
+    ]
+    flow_lines = [(level, message) for level, label, message in lines if label.startswith("Flow")]
+    assert flow_lines[1] == ("ERROR", "Encountered exception during execution: ValueError('boom')")
+    level, message = flow_lines[2]
+    assert level == "INFO"
     assert message.startswith("Finished in state Failed('Flow run encountered an exception")
+
+
+# Prefect 3.9.1: a retry with retry_delay_seconds=N says "Retry 1/2 will start N second(s) from
+# now"; without retries the failure line has no "Retries are exhausted".
+def test_retry_delay_and_no_retries_lines(console, capsys, caplog):
+    @task(task_run_name="slow-retry", retries=1, retry_delay_seconds=0.01)
+    def flaky() -> None:
+        raise KeyError("k")
+
+    @task(task_run_name="no-retry")
+    def once() -> None:
+        raise KeyError("k")
+
+    @flow
+    def both() -> None:
+        flaky(return_state=True)
+        once(return_state=True)
+
+    with caplog.at_level(logging.INFO):
+        both()
+    assert (
+        "Task run failed with exception: KeyError('k') - Retry 1/1 will start 0.01 second(s) "
+        "from now"
+    ) in caplog.messages
+    assert "Task run failed with exception: KeyError('k')" in caplog.messages
+    failure = next(r for r in caplog.records if r.getMessage().endswith("Retries are exhausted"))
+    assert failure.levelno == logging.ERROR and failure.exc_info is not None
 
 
 # Prefect 3.9.1: a cache hit ends "Finished in state Cached(type=COMPLETED)".

@@ -26,7 +26,7 @@ from cadenza.states import StateType
 
 if TYPE_CHECKING:
     from cadenza.context import FlowRunContext
-    from cadenza.runs import TaskRun
+    from cadenza.runs import FlowRun, TaskRun
     from cadenza.states import State
 
 _INFO = logging.INFO
@@ -89,6 +89,46 @@ def task_run_finished(run: TaskRun, state: State[Any]) -> None:
             run_logger(run).error(message, extra=_NOT_STORED)
 
 
+def retrying(
+    run: FlowRun | TaskRun,
+    state: State[Any],
+    exc: BaseException | None,
+    retry: int,
+    retries: int,
+    delay: float,
+    message: str,
+) -> None:
+    """A failed attempt that will be retried: Prefect's INFO line for a task run,
+    ``Task run failed with exception: ValueError('boom') - Retry 1/3 will start immediately``;
+    a flow run keeps cadenza's WARNING with the state's message."""
+    if run.kind == "flow":
+        run_logger(run).warning("%s - %s", state.message, message)
+        return
+    when = f"{delay:g} second(s) from now" if delay else "immediately"
+    failure = f"exception: {exc!r}" if exc is not None else f"state: {display_state(state)}"
+    run_logger(run).info(
+        f"Task run failed with {failure} - Retry {retry}/{retries} will start {when}"
+    )
+
+
+def failed(
+    run: FlowRun | TaskRun, state: State[Any], exc: BaseException | None, retries: int
+) -> None:
+    """A run failed for good (ERROR, with the traceback), worded as Prefect words it:
+    ``Task run failed with exception: ValueError('boom') - Retries are exhausted`` (without the
+    last part when it had no retries) and ``Encountered exception during execution: ...`` for a
+    flow run."""
+    logger = run_logger(run)
+    if exc is None or state.name == "TimedOut":
+        kind = "Flow" if run.kind == "flow" else "Task"
+        logger.error("%s run ended %s: %s", kind, state.name, state.message)
+    elif run.kind == "flow":
+        logger.error(f"Encountered exception during execution: {exc!r}", exc_info=exc)
+    else:
+        exhausted = " - Retries are exhausted" if retries > 0 else ""
+        logger.error(f"Task run failed with exception: {exc!r}{exhausted}", exc_info=exc)
+
+
 def _sole_console() -> ConsoleHandler | bool | None:
     """The console handler when it is the only handler besides the record's that an INFO line
     of ``cadenza.task_runs`` reaches; False when none does; None when any other does (or a
@@ -114,4 +154,11 @@ def _sole_console() -> ConsoleHandler | bool | None:
     return found
 
 
-__all__ = ["display_state", "flow_run_beginning", "flow_run_finished", "task_run_finished"]
+__all__ = [
+    "display_state",
+    "failed",
+    "flow_run_beginning",
+    "flow_run_finished",
+    "retrying",
+    "task_run_finished",
+]
