@@ -99,6 +99,18 @@ def clock(created: float) -> str:
     return prefix + _MILLIS[int((created - second) * 1000)]
 
 
+def display_state(state: Any) -> str:
+    """A state as Prefect's ``str(state)`` shows it: ``Completed()``, ``Failed('message')``,
+    ``Cached(type=COMPLETED)``."""
+    name, message, type_name = state.name, state.message, state.type.value
+    if not message and name == "Completed":
+        return "Completed()"
+    parts = [repr(message)] if message else []
+    if name.upper() != type_name:
+        parts.append(f"type={type_name}")
+    return f"{name}({', '.join(parts)})"
+
+
 def run_label(record: logging.LogRecord) -> str:
     """``Flow run 'brave-otter'``, ``Task run 'add-0'``, else the logger's name (as Prefect)."""
     name = record.name
@@ -143,7 +155,7 @@ class ConsoleHandler(logging.StreamHandler):
     def __init__(self) -> None:
         super().__init__(sys.stderr)
         self.setFormatter(ConsoleFormatter())
-        self._pending: collections.deque[tuple[Any, float, str, str]] = collections.deque()
+        self._pending: collections.deque[tuple[Any, str, Any]] = collections.deque()
         self._timer: threading.Timer | None = None
         self._timer_lock = threading.Lock()
 
@@ -156,9 +168,10 @@ class ConsoleHandler(logging.StreamHandler):
     def format(self, record: logging.LogRecord) -> str:
         return mask(super().format(record))
 
-    def write_task_end(self, created: float, task_run_name: str, message: str, batch: bool) -> None:
-        """Show ``message`` (INFO) of task run `task_run_name`, now or with the next batch."""
-        self._pending.append((sys.stderr, created, task_run_name, message))  # deque: atomic
+    def write_task_end(self, task_run_name: str, state: Any, batch: bool) -> None:
+        """Show ``Finished in state ...`` (INFO) of task run `task_run_name`, stamped with its
+        final `state`'s time, now or with the next batch."""
+        self._pending.append((sys.stderr, task_run_name, state))  # deque: atomic
         if not batch:
             self.flush_pending()
         elif self._timer is None:
@@ -179,12 +192,15 @@ class ConsoleHandler(logging.StreamHandler):
             pending = self._pending
             stream, lines = None, []
             while pending:
-                target, created, name, message = pending.popleft()
+                target, name, state = pending.popleft()
                 if target is not stream and lines:
                     _write(stream, lines)
                     lines = []
                 stream = target
-                lines.append(f"{clock(created)} | INFO    | Task run {name!r} - {message}\n")
+                lines.append(
+                    f"{clock(state.ts)} | INFO    | Task run {name!r} - "
+                    f"Finished in state {display_state(state)}\n"
+                )
             if lines:
                 _write(stream, lines)
 
@@ -213,5 +229,6 @@ __all__ = [
     "MaskingFilter",
     "RecordHandler",
     "clock",
+    "display_state",
     "run_label",
 ]

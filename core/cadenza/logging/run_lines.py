@@ -11,10 +11,9 @@ not stored: the record already holds the task run's final state (and a failure's
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
-from cadenza.logging.handlers import ConsoleHandler, MaskingFilter, RecordHandler
+from cadenza.logging.handlers import ConsoleHandler, MaskingFilter, RecordHandler, display_state
 from cadenza.logging.loggers import (
     TASK_RUNS,
     attach_extra_loggers,
@@ -33,20 +32,10 @@ _INFO = logging.INFO
 _ERROR = logging.ERROR
 _COMPLETED = StateType.COMPLETED
 _NOT_STORED = {"send_to_api": False}  # Prefect's key for "show, do not store"
-_COMPLETED_LINE = "Finished in state Completed()"
 _task_logger = logging.getLogger(TASK_RUNS)
 # Who shows a task's end line, looked up at each flow run's start rather than at each task's end
 # (a handler added in the middle of a flow run shows its task lines from the next flow run on).
 _tasks_console: ConsoleHandler | bool | None = None
-
-
-def display_state(state: State[Any]) -> str:
-    """A state as Prefect's ``str(state)`` shows it: ``Completed()``, ``Failed('message')``,
-    ``Cached(type=COMPLETED)``."""
-    parts = [repr(state.message)] if state.message else []
-    if state.name.upper() != state.type.value:
-        parts.append(f"type={state.type.value}")
-    return f"{state.name}({', '.join(parts)})"
 
 
 def flow_run_beginning(ctx: FlowRunContext, subflow: bool) -> None:
@@ -73,15 +62,11 @@ def task_run_finished(run: TaskRun, state: State[Any]) -> None:
             console = _sole_console()
         if console is False or not _task_logger.isEnabledFor(_INFO):
             return  # nothing would show the line: do not make it
-        if state.name == "Completed" and not state.message:
-            message = _COMPLETED_LINE
-        else:
-            message = f"Finished in state {display_state(state)}"
         if console is None:  # another handler listens: a real record, shown but not stored
+            message = f"Finished in state {display_state(state)}"
             run_logger(run).info(message, extra=_NOT_STORED)
         else:
-            batch = run.flow_run_id is not None
-            console.write_task_end(time.time(), run.name, message, batch)  # type: ignore[union-attr]
+            console.write_task_end(run.name, state, run.flow_run_id is not None)  # type: ignore[union-attr]
     else:
         ensure_configured()
         if _task_logger.isEnabledFor(_ERROR):
