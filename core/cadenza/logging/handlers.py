@@ -144,7 +144,7 @@ class ConsoleHandler(logging.StreamHandler):
     """Writes to whatever `sys.stderr` is at the time (so redirection and capture work):
     Prefect's console stream.
 
-    `write_task_end` is the engine's cheap path for the one line of every task run: inside a
+    `batch_task_end` is the engine's cheap path for the one line of every task run: inside a
     flow run the lines are formatted and written together, within `BATCH_SECONDS` or before
     the next other line, so that 10,000 tasks cost neither 10,000 formattings on their own
     thread nor 10,000 writes; each goes to the stream that was current when it was logged.
@@ -168,19 +168,25 @@ class ConsoleHandler(logging.StreamHandler):
     def format(self, record: logging.LogRecord) -> str:
         return mask(super().format(record))
 
-    def write_task_end(self, task_run_name: str, state: Any, batch: bool) -> None:
+    def write_task_end(self, task_run_name: str, state: Any) -> None:
         """Show ``Finished in state ...`` (INFO) of task run `task_run_name`, stamped with its
-        final `state`'s time, now or with the next batch."""
+        final `state`'s time, now."""
+        self._pending.append((sys.stderr, task_run_name, state))
+        self.flush_pending()
+
+    def batch_task_end(self, task_run_name: str, state: Any) -> None:
+        """`write_task_end` with the next batch (once per task run: kept to the minimum)."""
         self._pending.append((sys.stderr, task_run_name, state))  # deque: atomic
-        if not batch:
-            self.flush_pending()
-        elif self._timer is None:
-            with self._timer_lock:
-                if self._timer is None:
-                    _pending_handlers.add(self)
-                    self._timer = threading.Timer(self.BATCH_SECONDS, self.flush_pending)
-                    self._timer.daemon = True
-                    self._timer.start()
+        if self._timer is None:
+            self._start_timer()
+
+    def _start_timer(self) -> None:
+        with self._timer_lock:
+            if self._timer is None:
+                _pending_handlers.add(self)
+                self._timer = threading.Timer(self.BATCH_SECONDS, self.flush_pending)
+                self._timer.daemon = True
+                self._timer.start()
 
     def flush_pending(self) -> None:
         """Write the pending lines now, in order, each to its stream."""

@@ -24,6 +24,8 @@ from cadenza.logging.loggers import (
 from cadenza.states import StateType
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cadenza.context import FlowRunContext
     from cadenza.runs import FlowRun, TaskRun
     from cadenza.states import State
@@ -36,14 +38,17 @@ _task_logger = logging.getLogger(TASK_RUNS)
 # Who shows a task's end line, looked up at each flow run's start rather than at each task's end
 # (a handler added in the middle of a flow run shows its task lines from the next flow run on).
 _tasks_console: ConsoleHandler | bool | None = None
+_tasks_batch: Callable[[str, Any], None] | None = None  # its `batch_task_end`, while INFO shows
 
 
 def flow_run_beginning(ctx: FlowRunContext, subflow: bool) -> None:
     """``Beginning flow run 'x' for flow 'y'`` (``subflow run`` for a subflow)."""
-    global _tasks_console
+    global _tasks_console, _tasks_batch
     ensure_configured()
     attach_extra_loggers()
-    _tasks_console = _sole_console()
+    _tasks_console = console = _sole_console()
+    shown = isinstance(console, ConsoleHandler) and _task_logger.isEnabledFor(_INFO)
+    _tasks_batch = console.batch_task_end if shown else None  # type: ignore[union-attr]
     kind = "subflow" if subflow else "flow"
     for_context(ctx).info(f"Beginning {kind} run {ctx.flow_run.name!r} for flow {ctx.flow.name!r}")
 
@@ -56,6 +61,10 @@ def task_run_finished(run: TaskRun, state: State[Any]) -> None:
     """``Finished in state ...`` of a task run: INFO when it completed, ERROR otherwise."""
     if state.type is _COMPLETED:
         if run.flow_run_id is not None:
+            batch = _tasks_batch
+            if batch is not None and not _task_logger.disabled:
+                batch(run.name, state)  # the usual case: only the console shows the line
+                return
             console = _tasks_console
         else:  # a task called outside any flow: maybe the process's first run
             ensure_configured()
@@ -66,7 +75,7 @@ def task_run_finished(run: TaskRun, state: State[Any]) -> None:
             message = f"Finished in state {display_state(state)}"
             run_logger(run).info(message, extra=_NOT_STORED)
         else:
-            console.write_task_end(run.name, state, run.flow_run_id is not None)  # type: ignore[union-attr]
+            console.write_task_end(run.name, state)  # type: ignore[union-attr]
     else:
         ensure_configured()
         if _task_logger.isEnabledFor(_ERROR):
