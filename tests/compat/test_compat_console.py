@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 import pytest
 
 from cadenza import flow, task
 from cadenza.cache_policies import INPUTS
 from cadenza.context import FlowRunContext
+from cadenza.logging import disable_run_logger
 
 LINE = re.compile(
     r"^\d{2}:\d{2}:\d{2}\.\d{3} \| (?P<level>[A-Z]+) *\| (?P<label>(?:Flow|Task) run '[^']*') - "
@@ -86,6 +88,37 @@ def test_console_lines_without_any_other_handler(console, capsys, monkeypatch):
     ]
     parent()
     assert _lines(capsys.readouterr().err) == EXPECTED
+
+
+# Prefect 3.9.1: a task's end line is on the console right after the task, before the flow goes
+# on (cadenza's batch is written within 50 ms).
+def test_a_task_end_line_shows_while_the_flow_still_runs(console, capsys, monkeypatch):
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    seen = {}
+
+    @flow(flow_run_name="slow-flow")
+    def slow() -> None:
+        add_one(1)
+        time.sleep(0.5)
+        seen["err"] = capsys.readouterr().err
+
+    slow()
+    assert ("INFO", "Task run 'add-one'", "Finished in state Completed()") in _lines(seen["err"])
+
+
+# Prefect 3.9.1: inside `with disable_run_logger():` the task-run logger is disabled, so a task
+# run's end line is not shown.
+def test_disable_run_logger_hides_task_end_lines(console, capsys, monkeypatch):
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+
+    @flow(flow_run_name="quiet-tasks")
+    def quiet() -> None:
+        with disable_run_logger():
+            add_one(1)
+
+    quiet()
+    labels = [label for _, label, _ in _lines(capsys.readouterr().err)]
+    assert labels == ["Flow run 'quiet-tasks'", "Flow run 'quiet-tasks'"]
 
 
 # Prefect 3.9.1: a task called outside any flow prints its end line too.

@@ -3,9 +3,10 @@ them): ``Beginning flow run 'x' for flow 'y'``, ``Beginning subflow run ...``,
 ``Finished in state Completed()``.
 
 A task's end is logged for every task run, so it has a cheap path: while the console echo is
-the only handler that would see the line (no root handler, no ``caplog``), the line is written
-to the console directly, without building a `logging.LogRecord`. A task's end line is shown,
-not stored: the record already holds the task run's final state (and a failure's traceback).
+the only handler that would see the line (no root handler, no ``caplog``), the task's name and
+final state are handed to the console's batch (`ConsoleHandler.batch_task_end`), without a
+`logging.LogRecord`. A task's end line is shown, not stored: the record already holds the task
+run's final state (and a failure's traceback).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ _NOT_STORED = {"send_to_api": False}  # Prefect's key for "show, do not store"
 _task_logger = logging.getLogger(TASK_RUNS)
 # Who shows a task's end line, looked up at each flow run's start rather than at each task's end
 # (a handler added in the middle of a flow run shows its task lines from the next flow run on).
-_tasks_console: ConsoleHandler | bool | None = None
+_NOBODY = "nobody"  # no handler would show the line
+_OTHERS = "others"  # handlers other than the console would: make a real record
+_tasks_console: ConsoleHandler | str = _OTHERS
 _tasks_batch: Callable[[str, Any], None] | None = None  # its `batch_task_end`, while INFO shows
 
 
@@ -47,8 +50,9 @@ def flow_run_beginning(ctx: FlowRunContext, subflow: bool) -> None:
     ensure_configured()
     attach_extra_loggers()
     _tasks_console = console = _sole_console()
-    shown = isinstance(console, ConsoleHandler) and _task_logger.isEnabledFor(_INFO)
-    _tasks_batch = console.batch_task_end if shown else None  # type: ignore[union-attr]
+    _tasks_batch = None
+    if isinstance(console, ConsoleHandler) and _task_logger.isEnabledFor(_INFO):
+        _tasks_batch = console.batch_task_end
     kind = "subflow" if subflow else "flow"
     for_context(ctx).info(f"Beginning {kind} run {ctx.flow_run.name!r} for flow {ctx.flow.name!r}")
 
@@ -69,13 +73,13 @@ def task_run_finished(run: TaskRun, state: State[Any]) -> None:
         else:  # a task called outside any flow: maybe the process's first run
             ensure_configured()
             console = _sole_console()
-        if console is False or not _task_logger.isEnabledFor(_INFO):
+        if console is _NOBODY or not _task_logger.isEnabledFor(_INFO):
             return  # nothing would show the line: do not make it
-        if console is None:  # another handler listens: a real record, shown but not stored
+        if isinstance(console, ConsoleHandler):
+            console.write_task_end(run.name, state)
+        else:  # another handler listens: a real record, shown but not stored
             message = f"Finished in state {display_state(state)}"
             run_logger(run).info(message, extra=_NOT_STORED)
-        else:
-            console.write_task_end(run.name, state)  # type: ignore[union-attr]
     else:
         ensure_configured()
         if _task_logger.isEnabledFor(_ERROR):
@@ -123,25 +127,24 @@ def failed(
         logger.error(f"Task run failed with exception: {exc!r}{exhausted}", exc_info=exc)
 
 
-def _sole_console() -> ConsoleHandler | bool | None:
+def _sole_console() -> ConsoleHandler | str:
     """The console handler when it is the only handler besides the record's that an INFO line
-    of ``cadenza.task_runs`` reaches; False when none does; None when any other does (or a
-    filter of the application's own could change the line)."""
-    logger: logging.Logger | None = _task_logger
+    of ``cadenza.task_runs`` reaches; `_NOBODY` when none does; `_OTHERS` when any other does
+    (or a filter of the application's own could change the line)."""
     for f in _task_logger.filters:
         if not isinstance(f, MaskingFilter):
-            return None
-    found: ConsoleHandler | bool = False
+            return _OTHERS
+    found: ConsoleHandler | str = _NOBODY
+    logger: logging.Logger | None = _task_logger
     while logger is not None:
         for handler in logger.handlers:
-            kind = type(handler)
-            if kind is RecordHandler:
+            if type(handler) is RecordHandler:
                 continue
-            if kind is ConsoleHandler and found is False and not handler.filters:
+            if isinstance(handler, ConsoleHandler) and found is _NOBODY and not handler.filters:
                 if handler.level <= _INFO:
-                    found = handler  # type: ignore[assignment]
+                    found = handler
                 continue
-            return None
+            return _OTHERS
         if not logger.propagate:
             break
         logger = logger.parent
