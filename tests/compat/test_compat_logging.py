@@ -301,3 +301,31 @@ def test_get_logger_names_and_import_paths():
     assert callable(cadenza.logging.get_run_logger)
     assert callable(cadenza.logging.loggers.get_run_logger)
     assert callable(cadenza.logging.disable_run_logger)
+
+
+# Prefect 3.9.1: after logging.basicConfig(level=INFO, format="USER %(name)s %(message)s") and
+# then a flow run, the run lines are printed once, by the application's handler:
+#   USER prefect.flow_runs Beginning flow run 'user-run' for flow 'f'
+#   USER prefect.flow_runs hello
+#   USER prefect.flow_runs Finished in state Completed()
+def test_an_application_s_root_handler_replaces_the_console_echo(console, capsys):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("USER %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+
+        @flow(name="f", flow_run_name="user-run")
+        def user_configured():
+            get_run_logger().info("hello")
+
+        user_configured()
+    finally:
+        root.removeHandler(handler)
+    assert stream.getvalue().splitlines() == [
+        "USER cadenza.flow_runs Beginning flow run 'user-run' for flow 'f'",
+        "USER cadenza.flow_runs hello",
+        "USER cadenza.flow_runs Finished in state Completed()",
+    ]
+    assert "hello" not in capsys.readouterr().err  # no second copy from cadenza's console
