@@ -25,6 +25,7 @@ from cadenza.exceptions import CancellationRequested, ParameterTypeError
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
 from cadenza.logging.loggers import for_context
+from cadenza.logging.run_lines import flow_run_beginning, flow_run_finished
 from cadenza.masking import mask
 from cadenza.naming import random_run_name
 from cadenza.runs import FlowRun
@@ -171,8 +172,7 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
     restore = None
     if parent is None:
         restore = install_termination_handler()
-    label = f"subflow of {parent.flow_run.name!r}" if parent is not None else "flow"
-    for_context(ctx).info("Beginning %s run %r for flow %r", label, run.name, flow.name)
+    flow_run_beginning(ctx, subflow=parent is not None)
     return ctx, bound.args, bound.kwargs, restore
 
 
@@ -237,7 +237,7 @@ def _end(ctx: FlowRunContext, restore: Any) -> None:
     settle(ctx)  # results kept for a resume: saved if the run did not complete
     if state is not None and state.is_final():
         ctx.abandoned = f"ended {state.name}"
-        for_context(ctx).info("Finished in state %r", state)
+        flow_run_finished(ctx, state)
     if restore is not None:
         restore()
     ctx.backend.flush()

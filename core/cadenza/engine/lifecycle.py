@@ -17,6 +17,7 @@ from cadenza._options import inherited_persist
 from cadenza.engine.caching import cache_key_for, cached_state, record_entry
 from cadenza.engine.signals import by_request, interruption
 from cadenza.exceptions import InvalidTransition, Pause, TaskTimeoutError
+from cadenza.logging import run_lines
 from cadenza.logging.loggers import run_logger
 from cadenza.orchestration import Decision, DecisionKind
 from cadenza.results import persist_state
@@ -117,7 +118,7 @@ def lifecycle(
             retry = run.run_count
             message = f"Retry {retry}/{owner.retries} will start {delay:g} second(s) from now"
             backend.propose(run, AwaitingRetry(message, scheduled_time=_now() + delay))
-            run_logger(run).warning("%s - %s", state.message, message)
+            run_lines.retrying(run, state, exc, retry, owner.retries, delay, message)
             continue
         backend.propose(run, state)
         if cache_key is not None and state.result_ref is not None and state.type is _COMPLETED:
@@ -126,7 +127,7 @@ def lifecycle(
             if owner.on_completion_hooks:
                 yield from run_hooks(owner, run, state, owner.on_completion_hooks)
         else:
-            _log_failure(run, state, exc, kind)
+            run_lines.failed(run, state, exc, owner.retries)
             if owner.on_failure_hooks:
                 yield from run_hooks(owner, run, state, owner.on_failure_hooks)
         return state
@@ -224,14 +225,6 @@ def record_interruption(run: Run, backend: Backend, exc: BaseException, kind: st
     state = State(state_type, None, message, data, details)
     backend.propose(run, state)
     return state
-
-
-def _log_failure(run: Run, state: State, exc: BaseException | None, kind: str) -> None:
-    logger = run_logger(run)
-    if exc is not None and state.name != "TimedOut":
-        logger.error("%s run failed: %s", kind, state.message, exc_info=exc)
-    else:
-        logger.error("%s run ended %s: %s", kind, state.name, state.message)
 
 
 def run_hooks(owner: Any, run: Run, state: State, hooks: Any) -> Generator[Any, Any, None]:

@@ -22,6 +22,7 @@ from cadenza.exceptions import CancelledRun, UpstreamTaskError
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
 from cadenza.logging.loggers import for_context, run_logger
+from cadenza.logging.run_lines import task_run_finished
 from cadenza.runs import TaskRun
 from cadenza.states import State, StateDetails, StateType
 
@@ -85,6 +86,7 @@ def execute(
                 task.timeout_seconds,
                 "Task",
             )
+        task_run_finished(run, state)
     finally:
         _task_run_ctx.reset(token)
     if each_task_runs.on:  # CADENZA_RESULTS_PERSIST_FOR_RESUME=each-task
@@ -106,6 +108,7 @@ async def execute_async(
                 task.timeout_seconds,
                 "Task",
             )
+        task_run_finished(run, state)
     finally:
         _task_run_ctx.reset(token)
     if each_task_runs.on:  # CADENZA_RESULTS_PERSIST_FOR_RESUME=each-task

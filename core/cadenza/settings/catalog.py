@@ -52,6 +52,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CADENZA_LOGGING_CONSOLE", bool, True, "Echo run logs to the console."),
     Setting(
+        "CADENZA_LOGGING_EXTRA_LOGGERS",
+        str,
+        None,
+        "Comma-separated names of other libraries' loggers whose lines, logged while a run "
+        "runs, are recorded with that run (Prefect's PREFECT_LOGGING_EXTRA_LOGGERS).",
+        optional=True,
+    ),
+    Setting(
         "CADENZA_FLUSH_INTERVAL",
         float,
         0.05,
