@@ -304,9 +304,9 @@ class S3Bucket(Block):
         if not isinstance(creds, dict):
             raise ValueError(f"An s3-bucket reference has invalid credentials: {creds!r}")
         if "block" in creds:
-            credentials = AwsCredentials.load(creds["block"])
+            credentials = AwsCredentials.load(creds["block"], _sync=True)
         elif "s3_bucket_block" in creds:
-            credentials = cls.load(creds["s3_bucket_block"]).credentials
+            credentials = cls.load(creds["s3_bucket_block"], _sync=True).credentials
         else:
             credentials = AwsCredentials(**creds)
         return cls(
