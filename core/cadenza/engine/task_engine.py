@@ -73,7 +73,7 @@ def execute(
     """Drive a created task run to its final state in this thread."""
     if task.isasync:
         return run_coroutine_sync(execute_async(task, run, backend, log_prints, args, kwargs))
-    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
+    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints, (args, kwargs)))
     try:
         with tag_slots(run, backend):  # tag concurrency limits: waits Pending for a slot
             return drive_sync(
@@ -91,7 +91,7 @@ def execute(
 async def execute_async(
     task: Task, run: TaskRun, backend: Backend, log_prints: bool, args: tuple, kwargs: dict
 ) -> State:
-    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
+    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints, (args, kwargs)))
     try:
         async with atag_slots(run, backend):  # tag concurrency limits, as in `execute`
             return await drive_async(
