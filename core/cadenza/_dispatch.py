@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast, overload
 
 from cadenza.context import _flow_run_ctx, _task_run_ctx
 
@@ -52,11 +52,20 @@ def in_async_context() -> bool:
     return True
 
 
-def dual(fn: Callable[P, R] | None = None, *, thread: bool = True) -> Any:
+@overload
+def dual(fn: Callable[P, R], /) -> Callable[P, R]: ...
+
+
+@overload
+def dual(*, thread: bool = True) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+
+def dual(fn: Callable[P, R] | None = None, /, *, thread: bool = True) -> Any:
     """Make the sync function ``fn`` dispatch on its caller (see the module docstring).
 
     The wrapper pops a ``_sync`` keyword (True/False force a side) and carries the async form
-    as ``.aio``. ``thread=False``: the async form calls ``fn`` inline (it never blocks)."""
+    as ``.aio`` (`async_form`). ``thread=False``: the async form calls ``fn`` inline (it never
+    blocks). Type checkers see ``fn``'s own signature: the sync call, the common one."""
     if fn is None:
         return functools.partial(dual, thread=thread)
     body = fn
@@ -83,7 +92,7 @@ def dual(fn: Callable[P, R] | None = None, *, thread: bool = True) -> Any:
 
 
 def async_form(method: Any) -> Any:
-    """The async form of a `dual` function or of a classmethod wrapping one, ready to be
+    """The async form of a `dual` function, or of a classmethod wrapping one, ready to be
     bound in a class body (``aget = async_form(get)``)."""
     if isinstance(method, classmethod):
         return classmethod(method.__func__.aio)

@@ -212,12 +212,12 @@ def create_image_artifact(
     return _create("image", image_url, key, description)
 
 
-acreate_markdown_artifact = create_markdown_artifact.aio
-acreate_table_artifact = create_table_artifact.aio
-acreate_link_artifact = create_link_artifact.aio
-acreate_progress_artifact = create_progress_artifact.aio
-aupdate_progress_artifact = update_progress_artifact.aio
-acreate_image_artifact = create_image_artifact.aio
+acreate_markdown_artifact = async_form(create_markdown_artifact)
+acreate_table_artifact = async_form(create_table_artifact)
+acreate_link_artifact = async_form(create_link_artifact)
+acreate_progress_artifact = async_form(create_progress_artifact)
+aupdate_progress_artifact = async_form(update_progress_artifact)
+acreate_image_artifact = async_form(create_image_artifact)
 
 
 class ArtifactStore(LocalRecord):

@@ -38,6 +38,7 @@ import functools
 import json
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -338,9 +339,10 @@ class Block(BaseModel):
         if self is not None and self._block_document_name == name:
             self._block_document_name = self._block_document_id = None
 
-    asave = async_form(save)
-    aload = async_form(load)
-    adelete = _hybridmethod(delete.func.aio)
+    # the async forms (ClassVar: not pydantic fields)
+    asave: ClassVar[Callable[..., Any]] = async_form(save)
+    aload: ClassVar[Callable[..., Any]] = async_form(load)
+    adelete: ClassVar[Any] = _hybridmethod(async_form(delete.func))
 
     @classmethod
     def delete_by_name(cls, name: str) -> None:

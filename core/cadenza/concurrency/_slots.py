@@ -65,8 +65,10 @@ def take(
     suppress_warnings: bool = False, cancel: Any = None,
 ) -> Taken:  # fmt: skip
     """Acquire `occupy` slots of each limit in `names` (see the module docstring)."""
-    given = lease_duration is not DEFAULT_LEASE and lease_duration is not None
-    lease_seconds = float(lease_duration if given else spec.get(LEASE_SETTING))
+    if lease_duration is DEFAULT_LEASE or lease_duration is None:
+        lease_seconds = float(spec.get(LEASE_SETTING))
+    else:
+        lease_seconds = float(lease_duration)
     if not 0 < lease_seconds <= MAX_LEASE:
         raise ConcurrencySlotAcquisitionError(
             f"lease_duration must be more than 0 and at most {MAX_LEASE} seconds, not "

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from cadenza._dispatch import dual
+from cadenza._dispatch import async_form, dual
 from cadenza.context import _flow_run_ctx, _task_run_ctx
 from cadenza.deployments.api import deployments_api
 from cadenza.states import TERMINAL_STATES, State, StateType
@@ -112,6 +112,6 @@ def run_deployment(
         api.close()
 
 
-arun_deployment = run_deployment.aio
+arun_deployment = async_form(run_deployment)
 
 __all__ = ["DeploymentFlowRun", "arun_deployment", "run_deployment"]

@@ -303,10 +303,12 @@ class S3Bucket(Block):
         creds = desc.get("credentials") or {}
         if not isinstance(creds, dict):
             raise ValueError(f"An s3-bucket reference has invalid credentials: {creds!r}")
+        # _sync=True: a value even when the caller is async code (cadenza's dual functions)
         if "block" in creds:
-            credentials = AwsCredentials.load(creds["block"], _sync=True)
+            credentials = AwsCredentials.load(creds["block"], _sync=True)  # type: ignore[call-arg]
         elif "s3_bucket_block" in creds:
-            credentials = cls.load(creds["s3_bucket_block"], _sync=True).credentials
+            bucket = cls.load(creds["s3_bucket_block"], _sync=True)  # type: ignore[call-arg]
+            credentials = bucket.credentials
         else:
             credentials = AwsCredentials(**creds)
         return cls(
