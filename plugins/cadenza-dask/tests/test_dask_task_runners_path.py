@@ -18,7 +18,8 @@ def where(x: int) -> tuple[int, int]:
 
 
 # Prefect 3.9.1: with prefect-dask 0.3.7, `from prefect_dask.task_runners import
-# DaskTaskRunner` is the documented import; `DaskTaskRunner(address=...)` sends the flow's task runs to that cluster.
+# DaskTaskRunner` is the documented import; `DaskTaskRunner(address=...)` sends the flow's
+# task runs to that cluster.
 def test_prefect_dask_path_runs_tasks_on_the_cluster(dask_address: str) -> None:
     from cadenza_dask import DaskTaskRunner as same
     from cadenza_dask.task_runners import DaskTaskRunner
