@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ParamSpec, TypeVar, cast, overload
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar, overload
 
 from cadenza.context import _flow_run_ctx, _task_run_ctx
 
@@ -87,7 +87,7 @@ def dual(fn: Callable[P, R] | None = None, /, *, thread: bool = True) -> Any:
     functools.update_wrapper(aio, fn)
     aio.__name__ = aio.__qualname__ = f"a{fn.__name__}"
     aio.__doc__ = f"The async form of `{fn.__qualname__}`: ``await`` it for the same answer."
-    wrapper.aio = aio  # type: ignore[attr-defined]
+    wrapper.__dict__["aio"] = aio
     return wrapper
 
 
@@ -99,60 +99,4 @@ def async_form(method: Any) -> Any:
     return method.aio
 
 
-def run_coro_as_sync(
-    coroutine: Coroutine[Any, Any, R], *, force_new_thread: bool = False,
-    wait_for_result: bool = True,
-) -> R | None:  # fmt: skip
-    """Run ``coroutine`` to its end and return its result, from sync code (Prefect's
-    ``run_coro_as_sync``). With no event loop running in this thread it runs on a new loop
-    here; otherwise (or with ``force_new_thread``) on a new loop in a thread of its own, so a
-    sync function called from async code can still wait for it. ``wait_for_result=False``
-    starts it and returns None at once."""
-    # lazily: asyncio is for async callers
-    import asyncio
-    import contextvars
-    import threading
-
-    try:
-        asyncio.get_running_loop()
-        in_loop = True
-    except RuntimeError:
-        in_loop = False
-    if not (in_loop or force_new_thread or not wait_for_result):
-        return asyncio.run(coroutine)
-    box: dict[str, Any] = {}
-    context = contextvars.copy_context()
-
-    def run() -> None:
-        try:
-            box["value"] = context.run(asyncio.run, coroutine)
-        except BaseException as exc:  # handed to the caller
-            box["error"] = exc
-
-    worker = threading.Thread(target=run, name="cadenza-run-coro", daemon=True)
-    worker.start()
-    if not wait_for_result:
-        return None
-    worker.join()
-    if "error" in box:
-        raise box["error"]
-    return cast(R, box["value"])
-
-
-def sync_compatible(async_fn: Callable[P, Awaitable[R]]) -> Callable[P, Any]:
-    """Prefect's ``sync_compatible``: an ``async def`` function that, called from sync code,
-    runs to its result (`run_coro_as_sync`); from async code it returns the coroutine. Takes
-    ``_sync`` as `dual` does; ``.aio`` is the async function itself."""
-
-    @functools.wraps(async_fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        force = kwargs.pop("_sync", None)
-        run_sync = bool(force) if force is not None else not in_async_context()
-        coroutine = async_fn(*args, **kwargs)
-        return run_coro_as_sync(coroutine) if run_sync else coroutine  # type: ignore[arg-type]
-
-    wrapper.aio = async_fn  # type: ignore[attr-defined]
-    return wrapper
-
-
-__all__ = ["async_form", "dual", "in_async_context", "run_coro_as_sync", "sync_compatible"]
+__all__ = ["async_form", "dual", "in_async_context"]

@@ -12,6 +12,7 @@ import inspect
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -299,10 +300,10 @@ def test_runtime_in_a_deployment_run(tmp_path: Path) -> None:
     assert seen["sub"] == {"deployment": "nightly", "parent_deployment": deployment_id}
 
 
-def _shape(fn: object) -> list[tuple[str, str, object]]:
+def _shape(fn: Any) -> list[tuple[str, str, object]]:
     return [
         (p.name, p.kind.name, "<required>" if p.default is inspect.Parameter.empty else p.default)
-        for p in inspect.signature(fn).parameters.values()  # type: ignore[arg-type]
+        for p in inspect.signature(fn).parameters.values()
     ]
 
 
@@ -332,7 +333,7 @@ def test_concurrency_signatures_are_prefects() -> None:
         assert _shape(module.rate_limit) == RATE_LIMIT, module.__name__
     assert inspect.iscoroutinefunction(aconcurrency.rate_limit)
     with pytest.raises(TypeError, match="create_if_missing"):
-        sync.rate_limit("api", create_if_missing=True)  # type: ignore[call-arg]
+        sync.rate_limit("api", create_if_missing=True)  # type: ignore[call-arg]  # on purpose
 
 
 # Prefect 3.9.1: `@flow(task_runner=ThreadPoolTaskRunner)` (the class) is instantiated; so

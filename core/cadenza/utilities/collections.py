@@ -11,7 +11,7 @@ import enum
 import inspect
 import itertools
 from collections.abc import Callable, Generator, Hashable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from cadenza.annotations import BaseAnnotation
 
@@ -117,7 +117,7 @@ def ensure_iterable(obj: T | Iterable[T]) -> Iterable[T]:
     """``obj`` if it is a list, tuple or set, else ``[obj]``."""
     if isinstance(obj, (list, tuple, set, frozenset)):
         return obj
-    return [obj]  # type: ignore[list-item]
+    return cast(Iterable[T], [obj])
 
 
 def distinct(iterable: Iterable[T], key: Callable[[T], Any] | None = None) -> Generator[T]:
