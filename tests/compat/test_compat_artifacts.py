@@ -40,9 +40,9 @@ def nightly(day: int) -> str:
     return export(day)
 
 
-# Prefect 3.9.1: each `create_*_artifact(key=K)` adds a version of K (the versions of a key
-# are listed by `read_artifacts(key=K)`, two for two creations); `Artifact.get(K)` and the
-# "latest" view return the newest version's data and description.
+# Prefect 3.9.1: each `create_*_artifact(key=K)` adds a version of K (`read_artifacts` with a
+# key filter lists two for two creations); `Artifact.get(K)` and `read_latest_artifacts` give
+# the newest version's data. Cadenza lists the history newest first.
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_each_run_adds_a_version_and_the_key_reads_the_newest(backend) -> None:
     runs = [nightly(day, return_state=True) for day in (1, 2, 3)]
@@ -114,8 +114,9 @@ def test_reading_the_newest_version_from_async_code() -> None:
     assert asyncio.run(main()) == ("# Report of day 2", "# Report of day 2")
 
 
-# Prefect 3.9.1: the API lists a key's versions newest first (`/artifacts/filter` with a key
-# filter) — here ``GET /api/artifacts?key=K``, whose first item is the newest.
+# Prefect 3.9.1: the API lists every version of a key (`POST /artifacts/filter` with a key
+# filter) and its newest (`/artifacts/latest/filter`); here ``GET /api/artifacts?key=K`` lists
+# them newest first, so ``limit=1`` is the newest, and a bad query parameter is a 422.
 @pytest.mark.integration
 @pytest.mark.parametrize("backend", ["server-sqlite"], indirect=True)
 def test_the_api_lists_a_keys_versions_newest_first(backend) -> None:
