@@ -72,7 +72,7 @@ if TYPE_CHECKING:
         retry_delay_seconds: RetryDelay | None
         retry_jitter_factor: float | None
         retry_condition_fn: FlowStateHook | None
-        task_runner: TaskRunner | None
+        task_runner: TaskRunner | type[TaskRunner] | None
         description: str | None
         timeout_seconds: float | None
         validate_parameters: bool

@@ -122,13 +122,35 @@ class FlowRunContext:
 class TaskRunContext:
     """The task run in progress."""
 
-    __slots__ = ("_logger", "log_prints", "task", "task_run")
+    __slots__ = ("_call", "_logger", "log_prints", "task", "task_run")
 
-    def __init__(self, task: Task[..., Any], task_run: TaskRun, log_prints: bool = False) -> None:
+    def __init__(
+        self,
+        task: Task[..., Any],
+        task_run: TaskRun,
+        log_prints: bool = False,
+        call: tuple[tuple[Any, ...], dict[str, Any]] | None = None,
+    ) -> None:
         self.task = task
         self.task_run = task_run
         self.log_prints = log_prints
+        self._call = call  # the (args, kwargs) the task's function is called with
         self._logger: RunLoggerAdapter | None = None
+
+    def parameters(self) -> dict[str, Any]:
+        """The task's parameters by name, defaults included (`cadenza.runtime.task_run`)."""
+        if self._call is None:
+            return {}
+        # lazily: only `task_run.parameters` needs the signature
+        import inspect
+
+        args, kwargs = self._call
+        try:
+            bound = inspect.signature(self.task.fn).bind(*args, **kwargs)
+        except (TypeError, ValueError):
+            return dict(kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
 
     @staticmethod
     def get() -> TaskRunContext | None:

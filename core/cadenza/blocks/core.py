@@ -24,6 +24,10 @@ Secret fields (`SecretStr`, `SecretBytes`, `SecretDict`, pydantic's ``Secret[T]`
 of nested models, lists and dicts) are encrypted with the Fernet key of `cadenza.blocks.crypto`
 before they are stored, never shown by ``repr``/``str``/JSON dumps, and masked in run logs once
 the block has been saved or loaded in the process (`cadenza.masking`).
+
+As in Prefect 3, `save`, `load` and `delete` return awaitables when called from async code
+(``await Warehouse.load("prod")`` in an ``async def`` flow or task), and ``asave``, ``aload``
+and ``adelete`` are their async forms (`cadenza._dispatch`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import functools
 import json
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -41,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, Secret, SecretBytes, Se
 from pydantic import ValidationError as PydanticValidationError
 
 from cadenza import masking
+from cadenza._dispatch import async_form, dual
 from cadenza.blocks.exceptions import (
     BlockError,
     BlockNotFoundError,
@@ -220,6 +226,7 @@ class Block(BaseModel):
             )
         return target
 
+    @dual
     def save(self, name: str, overwrite: bool = False) -> str:
         """Save this block as ``name`` (``"name"`` or ``"type-slug/name"``); return its id.
 
@@ -246,6 +253,7 @@ class Block(BaseModel):
         return block_id
 
     @classmethod
+    @dual
     def load(cls: type[B], name: str) -> B:
         """The block saved as ``name``: ``"name"`` on a block type, ``"type-slug/name"`` on
         `Block` (any registered type) or on a type.
@@ -314,6 +322,7 @@ class Block(BaseModel):
             masking.register(*secret_values(self))
 
     @_hybridmethod
+    @dual
     def delete(cls: type[Block], self: Block | None, name: str | None = None) -> None:
         """``block.delete()`` deletes the saved block this one was saved or loaded as;
         ``SomeBlock.delete("name")`` / ``Block.delete("slug/name")`` delete by name (as
@@ -329,6 +338,11 @@ class Block(BaseModel):
         cls.delete_by_name(name)
         if self is not None and self._block_document_name == name:
             self._block_document_name = self._block_document_id = None
+
+    # the async forms (ClassVar: not pydantic fields)
+    asave: ClassVar[Callable[..., Any]] = async_form(save)
+    aload: ClassVar[Callable[..., Any]] = async_form(load)
+    adelete: ClassVar[Any] = _hybridmethod(async_form(delete.func))
 
     @classmethod
     def delete_by_name(cls, name: str) -> None:

@@ -2,14 +2,15 @@
 
 Futures and states may appear anywhere in a call's arguments, inside lists, tuples, sets and
 dict values. `allow_failure(x)` lets a failed upstream through (its exception becomes the value);
-`quote(x)` passes `x` untouched; `unmapped(x)` is `x` outside `map`.
+`quote(x)` passes `x` untouched; `opaque(x)` resolves `x` only if it is itself a future or a
+state, never looking inside it; `unmapped(x)` is `x` outside `map`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from cadenza.annotations import BaseAnnotation, allow_failure, quote
+from cadenza.annotations import BaseAnnotation, allow_failure, opaque, quote
 from cadenza.futures import CadenzaFuture
 from cadenza.states import State, StateType
 
@@ -26,7 +27,10 @@ def collect_futures(value: Any, found: list[CadenzaFuture] | None = None) -> lis
     if isinstance(value, CadenzaFuture):
         found.append(value)
     elif isinstance(value, BaseAnnotation):
-        if not isinstance(value, quote):
+        if isinstance(value, opaque):
+            if isinstance(value.value, CadenzaFuture):
+                found.append(value.value)
+        elif not isinstance(value, quote):
             collect_futures(value.value, found)
     elif isinstance(value, dict):
         for item in value.values():
@@ -50,7 +54,10 @@ def upstream_ids(value: Any, found: list[str] | None = None) -> list[str]:
         details = value.raw_details
         run_id = details.task_run_id if details is not None else None
     elif isinstance(value, BaseAnnotation):
-        if not isinstance(value, quote):
+        if isinstance(value, opaque):
+            if isinstance(value.value, (CadenzaFuture, State)):
+                upstream_ids(value.value, found)
+        elif not isinstance(value, quote):
             upstream_ids(value.value, found)
     elif isinstance(value, dict):
         for item in value.values():
@@ -122,6 +129,8 @@ def resolve(value: Any, allow_failed: bool = False) -> Any:
         return _state_value(value, allow_failed, None)
     if isinstance(value, BaseAnnotation):
         if isinstance(value, quote):
+            return value.value
+        if isinstance(value, opaque) and not isinstance(value.value, (CadenzaFuture, State)):
             return value.value
         return resolve(value.value, allow_failed or isinstance(value, allow_failure))
     if isinstance(value, dict):

@@ -75,7 +75,7 @@ def execute(
     """Drive a created task run to its final state in this thread."""
     if task.isasync:
         return run_coroutine_sync(execute_async(task, run, backend, log_prints, args, kwargs))
-    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
+    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints, (args, kwargs)))
     try:
         with tag_slots(run, backend):  # tag concurrency limits: waits Pending for a slot
             state = drive_sync(
@@ -97,7 +97,7 @@ def execute(
 async def execute_async(
     task: Task, run: TaskRun, backend: Backend, log_prints: bool, args: tuple, kwargs: dict
 ) -> State:
-    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
+    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints, (args, kwargs)))
     try:
         async with atag_slots(run, backend):  # tag concurrency limits, as in `execute`
             state = await drive_async(

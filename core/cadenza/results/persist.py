@@ -64,7 +64,7 @@ def _load_storage_block(name: str, value: Any) -> Any:
     from cadenza.blocks.core import Block
 
     try:
-        block = Block.load(name)
+        block = Block.load(name, _sync=True)  # type: ignore[call-arg]  # sync even in async code
     except (BlockNotFoundError, BlockTypeNotFoundError) as exc:
         raise ValueError(
             f"result_storage={value!r} names a saved block (block-type/name), but: {exc}. For a "
