@@ -14,8 +14,9 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from cadenza._options import inherited_persist
-from cadenza.engine.caching import cache_key_for, cached_state, record_entry
+from cadenza.engine.caching import cache_hit, cache_key_for, record_entry
 from cadenza.engine.signals import by_request, interruption
+from cadenza.engine.task_transactions import settle
 from cadenza.exceptions import InvalidTransition, Pause, TaskTimeoutError
 from cadenza.logging.loggers import run_logger
 from cadenza.orchestration import Decision, DecisionKind
@@ -72,8 +73,8 @@ def lifecycle(
     cache_key = None
     if owner.cache_policy_in_effect is not None:
         cache_key = cache_key_for(owner, run, args, kwargs or {})
-        if cache_key is not None and not owner.refresh_cache:
-            hit = cached_state(owner, run, backend, cache_key)
+        if cache_key is not None:
+            hit = cache_hit(owner, run, backend, cache_key)
             if hit is not None:
                 backend.propose(run, hit)
                 if owner.on_completion_hooks:
@@ -122,6 +123,8 @@ def lifecycle(
         backend.propose(run, state)
         if cache_key is not None and state.result_ref is not None and state.type is _COMPLETED:
             record_entry(owner, run, backend, cache_key, state.result_ref)
+        if run.kind == "task":
+            settle(owner, run, state)  # its transaction, if it has one: commit or roll back
         if state.type is _COMPLETED:
             if owner.on_completion_hooks:
                 yield from run_hooks(owner, run, state, owner.on_completion_hooks)

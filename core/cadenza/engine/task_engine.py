@@ -17,6 +17,7 @@ from cadenza.engine.drivers import drive_async, drive_sync, run_coroutine_sync
 from cadenza.engine.inputs import UpstreamFailure, call_inputs, needs_resolution, resolve_call
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.resume import reuse
+from cadenza.engine.task_transactions import in_transaction, needs_transaction
 from cadenza.exceptions import CancelledRun, UpstreamTaskError
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
@@ -25,6 +26,8 @@ from cadenza.runs import TaskRun
 from cadenza.states import State, StateDetails, StateType
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
     from cadenza.backends.base import Backend
     from cadenza.tasks import Task
 
@@ -77,7 +80,7 @@ def execute(
     try:
         with tag_slots(run, backend):  # tag concurrency limits: waits Pending for a slot
             return drive_sync(
-                lifecycle(task, run, backend, args, kwargs),
+                task_lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
                 kwargs,
@@ -95,7 +98,7 @@ async def execute_async(
     try:
         async with atag_slots(run, backend):  # tag concurrency limits, as in `execute`
             return await drive_async(
-                lifecycle(task, run, backend, args, kwargs),
+                task_lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
                 kwargs,
@@ -104,6 +107,15 @@ async def execute_async(
             )
     finally:
         _task_run_ctx.reset(token)
+
+
+def task_lifecycle(
+    task: Task, run: TaskRun, backend: Backend, args: tuple, kwargs: dict
+) -> Generator[Any, Any, State]:
+    """The run's lifecycle, inside its own transaction when one is needed (not for a plain
+    call: see `cadenza.engine.task_transactions`)."""
+    gen = lifecycle(task, run, backend, args, kwargs)
+    return in_transaction(task, run, gen) if needs_transaction(task) else gen
 
 
 async def _run_async(
