@@ -29,6 +29,7 @@ from cadenza.states import (
     StateDetails,
     StateType,
 )
+from cadenza.transactions.base import current_transaction
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Backend, Run
@@ -45,6 +46,7 @@ _FAILED = StateType.FAILED
 _CANCELLED = StateType.CANCELLED
 _CANCELLING = StateType.CANCELLING
 _CRASHED = StateType.CRASHED
+_in_transaction = current_transaction.get
 _ALREADY_PENDING = Decision(DecisionKind.ACCEPT, "the run is Pending already")
 
 
@@ -123,8 +125,8 @@ def lifecycle(
         backend.propose(run, state)
         if cache_key is not None and state.result_ref is not None and state.type is _COMPLETED:
             record_entry(owner, run, backend, cache_key, state.result_ref)
-        if run.kind == "task":
-            settle(owner, run, state)  # its transaction, if it has one: commit or roll back
+        if _in_transaction() is not None and run.kind == "task":
+            settle(owner, run, state)  # its transaction: commit or roll back
         if state.type is _COMPLETED:
             if owner.on_completion_hooks:
                 yield from run_hooks(owner, run, state, owner.on_completion_hooks)

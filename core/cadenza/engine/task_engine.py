@@ -24,6 +24,7 @@ from cadenza.logging.capture import install_print_capture
 from cadenza.logging.loggers import run_logger
 from cadenza.runs import TaskRun
 from cadenza.states import State, StateDetails, StateType
+from cadenza.transactions.base import current_transaction
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from cadenza.tasks import Task
 
 _outside_flow_counter = itertools.count()
+_in_transaction = current_transaction.get
 
 
 def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for: Any) -> Any:
@@ -115,6 +117,13 @@ def task_lifecycle(
     """The run's lifecycle, inside its own transaction when one is needed (not for a plain
     call: see `cadenza.engine.task_transactions`)."""
     gen = lifecycle(task, run, backend, args, kwargs)
+    if (
+        _in_transaction() is None
+        and not task.on_commit_hooks
+        and not task.on_rollback_hooks
+        and task.cache_policy_in_effect is None
+    ):
+        return gen  # a plain call: no transaction object
     return in_transaction(task, run, gen) if needs_transaction(task) else gen
 
 

@@ -55,7 +55,11 @@ class TransactionState(str, enum.Enum):
 
 _ENDED = (TransactionState.ROLLED_BACK, TransactionState.COMMITTED)
 Hook = Callable[..., Any]
-_current: ContextVar[BaseTransaction | None] = ContextVar("cadenza_transaction", default=None)
+#: The innermost open transaction. The engine reads it directly (one C call) on every task call.
+current_transaction: ContextVar[BaseTransaction | None] = ContextVar(
+    "cadenza_transaction", default=None
+)
+_current = current_transaction
 
 
 def get_transaction() -> BaseTransaction | None:
@@ -518,6 +522,7 @@ __all__ = [
     "Transaction",
     "TransactionState",
     "atransaction",
+    "current_transaction",
     "get_transaction",
     "transaction",
 ]
