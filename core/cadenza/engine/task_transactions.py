@@ -72,8 +72,8 @@ def in_transaction(
             txn.reset()
         raise
     finally:
-        if txn._token is not None:  # the lifecycle ended without settling it
-            txn.reset()
+        if txn._token is not None:  # a cache hit: it began committed; release and leave it
+            txn.__exit__(None, None, None)
 
 
 def cached_in_transaction(

@@ -22,7 +22,6 @@ from cadenza.transactions.base import (
     transaction,
 )
 from cadenza.transactions.records import (
-    MemoryLockManager,
     RecordStore,
     RunRecordStore,
     StorageRecordStore,
@@ -34,7 +33,6 @@ __all__ = [
     "BaseTransaction",
     "CommitMode",
     "IsolationLevel",
-    "MemoryLockManager",
     "RecordStore",
     "RunRecordStore",
     "StorageRecordStore",

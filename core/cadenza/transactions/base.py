@@ -454,9 +454,11 @@ def _run_coroutine(coro: Any) -> Any:
     except RuntimeError:
         return asyncio.run(coro)
     import concurrent.futures
+    import contextvars
 
+    context = contextvars.copy_context()  # the hook sees the transactions open here
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cadenza-txn-hook") as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(context.run, asyncio.run, coro).result()
 
 
 @contextmanager

@@ -1,0 +1,8 @@
+"""Lock managers for transactions of isolation level SERIALIZABLE (Prefect 3's
+`prefect.locking`): `MemoryLockManager` serializes the threads of one process."""
+
+from __future__ import annotations
+
+from cadenza.locking.memory import MemoryLockManager
+
+__all__ = ["MemoryLockManager"]
