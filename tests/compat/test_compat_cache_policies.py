@@ -46,12 +46,12 @@ def test_subtracting_a_parameter_ignores_it():
 # a compound it applies to the Inputs part; on a policy without inputs it changes nothing; only
 # strings can be subtracted (TypeError).
 def test_subtraction_algebra():
-    assert INPUTS - "a" - "b" == Inputs(exclude=["a", "b"])
+    assert Inputs(exclude=["a", "b"]) == INPUTS - "a" - "b"
     assert INPUTS.exclude == []  # the constant is not changed
     compound = (TASK_SOURCE + INPUTS) - "x"
     assert isinstance(compound, CompoundCachePolicy)
     assert Inputs(exclude=["x"]) in compound.policies
-    assert ((INPUTS - "a") + TASK_SOURCE - "b") == TASK_SOURCE + Inputs(exclude=["a", "b"])
+    assert TASK_SOURCE + Inputs(exclude=["a", "b"]) == ((INPUTS - "a") + TASK_SOURCE - "b")
     assert TASK_SOURCE - "x" is TASK_SOURCE
     assert (TASK_SOURCE + RUN_ID) - "x" == TASK_SOURCE + RUN_ID
     with pytest.raises(TypeError, match="Can only subtract strings"):
