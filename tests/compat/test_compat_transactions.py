@@ -436,3 +436,53 @@ def test_serializable_cache_policy_runs_a_key_once():
 
     assert f() == ["Cached", "Cached", "Completed"]
     assert calls == ["serializable"]
+
+
+_SERIALIZED = """
+import sys, time
+from cadenza import flow, task
+from cadenza.cache_policies import INPUTS
+from cadenza.locking.filesystem import FileSystemLockManager
+from cadenza.transactions import IsolationLevel
+
+locks, ran, start_at = sys.argv[1], sys.argv[2], float(sys.argv[3])
+policy = INPUTS.configure(
+    isolation_level=IsolationLevel.SERIALIZABLE,
+    lock_manager=FileSystemLockManager(lock_files_directory=locks),
+)
+
+@task(cache_policy=policy)
+def work(x):
+    with open(ran, "a") as f:
+        f.write("ran\\n")
+    time.sleep(1.0)
+    return x
+
+@flow
+def f():
+    while time.time() < start_at:  # both processes ask for the key at the same moment
+        time.sleep(0.01)
+    return work("across-processes", return_state=True).name
+
+print(f())
+"""
+
+
+# Prefect 3.9.1: FileSystemLockManager(lock_files_directory=...) on a SERIALIZABLE policy makes
+# processes that share the directory run one key's work once; the other run is Cached.
+@pytest.mark.integration
+def test_file_locks_serialize_a_key_across_processes(tmp_path, cadenza_home):
+    import subprocess
+    import sys
+
+    script = tmp_path / "serialized.py"
+    script.write_text(_SERIALIZED)
+    ran = tmp_path / "ran.txt"
+    start_at = str(time.time() + 4.0)
+    env = {**os.environ, "CADENZA_HOME": str(cadenza_home)}
+    args = [sys.executable, str(script), str(tmp_path / "locks"), str(ran), start_at]
+    procs = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = sorted(p.communicate(timeout=90)[0].strip() for p in procs)
+    assert [p.returncode for p in procs] == [0, 0]
+    assert outputs == ["Cached", "Completed"]
+    assert ran.read_text() == "ran\n"

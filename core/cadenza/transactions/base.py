@@ -291,6 +291,8 @@ class Transaction(BaseTransaction):
                 self.run_hook(hook, "commit")
             if self.store is not None and self.key and self.write_on_commit:
                 self.store.write(self.key, self._staged_value, holder=self._holder)
+                if self.isolation_level is IsolationLevel.SERIALIZABLE:
+                    self.store.flush()  # on record before the lock frees: others find it
             self.state = TransactionState.COMMITTED
             self._release()
             return True
@@ -384,6 +386,8 @@ class AsyncTransaction(BaseTransaction):
                 await self.run_hook(hook, "commit")
             if self.store is not None and self.key and self.write_on_commit:
                 self.store.write(self.key, self._staged_value, holder=self._holder)
+                if self.isolation_level is IsolationLevel.SERIALIZABLE:
+                    self.store.flush()  # on record before the lock frees: others find it
             self.state = TransactionState.COMMITTED
             self._release()
             return True

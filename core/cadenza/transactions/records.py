@@ -111,6 +111,9 @@ class RecordStore:
         ctx = FlowRunContext.get()
         self.write_entry(key, ref, "transaction", ctx.flow_run.id if ctx else "", None)
 
+    def flush(self) -> None:
+        """Make what was written durable, for other processes to read."""
+
     def acquire_lock(self, key: str, holder: str) -> bool:
         return bool(self.lock_manager.acquire_lock(key, holder=holder))
 
@@ -140,6 +143,9 @@ class RunRecordStore(RecordStore):
         self, key: str, result_ref: str, task_key: str, run_id: str, expiration: float | None
     ) -> None:
         self.backend.write_cache(key, result_ref, task_key, run_id, expiration)
+
+    def flush(self) -> None:
+        self.backend.flush()
 
     def __repr__(self) -> str:
         return "RunRecordStore()"
