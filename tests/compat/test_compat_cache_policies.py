@@ -55,7 +55,7 @@ def test_subtraction_algebra():
     assert TASK_SOURCE - "x" is TASK_SOURCE
     assert (TASK_SOURCE + RUN_ID) - "x" == TASK_SOURCE + RUN_ID
     with pytest.raises(TypeError, match="Can only subtract strings"):
-        INPUTS - 3  # type: ignore[operator]
+        INPUTS - 3  # type: ignore[operator]  # the TypeError is what is checked
 
 
 # Prefect 3.9.1: `TASK_SOURCE + INPUTS` equals `INPUTS + TASK_SOURCE`; compounds flatten and
@@ -101,11 +101,11 @@ def test_no_cache_is_the_identity_of_addition():
 # without arguments, FLOW_PARAMETERS without flow parameters) and is None when all do; a task
 # whose key is None is not cached.
 def test_parts_without_a_key_are_left_out():
-    assert INPUTS.compute_key(None, {}, {}) is None  # type: ignore[arg-type]
-    assert FLOW_PARAMETERS.compute_key(None, {}, {}) is None  # type: ignore[arg-type]
+    assert INPUTS.compute_key(None, {}, {}) is None
+    assert FLOW_PARAMETERS.compute_key(None, {}, {}) is None
     both = INPUTS + FLOW_PARAMETERS
-    assert both.compute_key(None, {}, {}) is None  # type: ignore[arg-type]
-    assert both.compute_key(None, {"a": 1}, {}) is not None  # type: ignore[arg-type]
+    assert both.compute_key(None, {}, {}) is None
+    assert both.compute_key(None, {"a": 1}, {}) is not None
     calls = []
 
     @task(cache_policy=INPUTS)

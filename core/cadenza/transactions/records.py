@@ -137,7 +137,8 @@ class RunRecordStore(RecordStore):
         return self._backend
 
     def read_entry(self, key: str) -> tuple[str, float | None] | None:
-        return self.backend.read_cache(key)  # type: ignore[no-any-return]
+        entry: tuple[str, float | None] | None = self.backend.read_cache(key)
+        return entry
 
     def write_entry(
         self, key: str, result_ref: str, task_key: str, run_id: str, expiration: float | None
