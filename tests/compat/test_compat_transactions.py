@@ -486,3 +486,22 @@ def test_file_locks_serialize_a_key_across_processes(tmp_path, cadenza_home):
     assert [p.returncode for p in procs] == [0, 0]
     assert outputs == ["Cached", "Completed"]
     assert ran.read_text() == "ran\n"
+
+
+# Cadenza: inside one transaction, a SERIALIZABLE key taken by an earlier task run (its lock held
+# until the transaction commits) does not block a later call with the same key.
+def test_one_transaction_does_not_wait_for_its_own_locks():
+    calls = []
+
+    @task(cache_policy=INPUTS.configure(isolation_level="SERIALIZABLE"))
+    def t(x):
+        calls.append(x)
+        return x
+
+    @flow
+    def f():
+        with transaction():
+            return t("own-lock"), t("own-lock")
+
+    assert f() == ("own-lock", "own-lock")
+    assert len(calls) == 2  # the first record is written only when the transaction commits

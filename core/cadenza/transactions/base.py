@@ -179,6 +179,10 @@ class BaseTransaction:
             self.isolation_level = (
                 parent.isolation_level if parent is not None else IsolationLevel.READ_COMMITTED
             )
+        if parent is not None:
+            # one unit of work holds its keys' locks as one: a key locked earlier inside the
+            # same outermost transaction (released when it commits) does not block
+            self._holder = parent._holder
         self.state = TransactionState.ACTIVE
 
     def _begin(self) -> None:
