@@ -14,8 +14,9 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from cadenza._options import inherited_persist
-from cadenza.engine.caching import cache_key_for, cached_state, record_entry
+from cadenza.engine.caching import cache_hit, cache_key_for, record_entry
 from cadenza.engine.signals import by_request, interruption
+from cadenza.engine.task_transactions import settle
 from cadenza.exceptions import InvalidTransition, Pause, TaskTimeoutError
 from cadenza.logging import run_lines
 from cadenza.logging.loggers import run_logger
@@ -29,6 +30,7 @@ from cadenza.states import (
     StateDetails,
     StateType,
 )
+from cadenza.transactions.base import current_transaction
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Backend, Run
@@ -45,6 +47,7 @@ _FAILED = StateType.FAILED
 _CANCELLED = StateType.CANCELLED
 _CANCELLING = StateType.CANCELLING
 _CRASHED = StateType.CRASHED
+_in_transaction = current_transaction.get
 _ALREADY_PENDING = Decision(DecisionKind.ACCEPT, "the run is Pending already")
 
 
@@ -73,8 +76,8 @@ def lifecycle(
     cache_key = None
     if owner.cache_policy_in_effect is not None:
         cache_key = cache_key_for(owner, run, args, kwargs or {})
-        if cache_key is not None and not owner.refresh_cache:
-            hit = cached_state(owner, run, backend, cache_key)
+        if cache_key is not None:
+            hit = cache_hit(owner, run, backend, cache_key)
             if hit is not None:
                 backend.propose(run, hit)
                 if owner.on_completion_hooks:
@@ -123,6 +126,8 @@ def lifecycle(
         backend.propose(run, state)
         if cache_key is not None and state.result_ref is not None and state.type is _COMPLETED:
             record_entry(owner, run, backend, cache_key, state.result_ref)
+        if _in_transaction() is not None and run.kind == "task":
+            settle(owner, run, state)  # its transaction: commit or roll back
         if state.type is _COMPLETED:
             if owner.on_completion_hooks:
                 yield from run_hooks(owner, run, state, owner.on_completion_hooks)

@@ -18,6 +18,7 @@ from cadenza.engine.inputs import UpstreamFailure, call_inputs, needs_resolution
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.resume import reuse
 from cadenza.engine.resume_store import each_task_runs
+from cadenza.engine.task_transactions import in_transaction, needs_transaction
 from cadenza.exceptions import CancelledRun, UpstreamTaskError
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
@@ -25,12 +26,16 @@ from cadenza.logging.loggers import for_context, run_logger
 from cadenza.logging.run_lines import task_run_finished
 from cadenza.runs import TaskRun
 from cadenza.states import State, StateDetails, StateType
+from cadenza.transactions.base import current_transaction
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
     from cadenza.backends.base import Backend
     from cadenza.tasks import Task
 
 _outside_flow_counter = itertools.count()
+_in_transaction = current_transaction.get
 
 
 def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for: Any) -> Any:
@@ -79,7 +84,7 @@ def execute(
     try:
         with tag_slots(run, backend):  # tag concurrency limits: waits Pending for a slot
             state = drive_sync(
-                lifecycle(task, run, backend, args, kwargs),
+                task_lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
                 kwargs,
@@ -101,7 +106,7 @@ async def execute_async(
     try:
         async with atag_slots(run, backend):  # tag concurrency limits, as in `execute`
             state = await drive_async(
-                lifecycle(task, run, backend, args, kwargs),
+                task_lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
                 kwargs,
@@ -121,6 +126,22 @@ def save_for_resume(run: TaskRun) -> None:
     flow_ctx = _flow_run_ctx.get()
     if flow_ctx is not None and flow_ctx.kept is not None:
         flow_ctx.kept.completed(run, flow_ctx.backend, for_context(flow_ctx))
+
+
+def task_lifecycle(
+    task: Task, run: TaskRun, backend: Backend, args: tuple, kwargs: dict
+) -> Generator[Any, Any, State]:
+    """The run's lifecycle, inside its own transaction when one is needed (not for a plain
+    call: see `cadenza.engine.task_transactions`)."""
+    gen = lifecycle(task, run, backend, args, kwargs)
+    if (
+        _in_transaction() is None
+        and not task.on_commit_hooks
+        and not task.on_rollback_hooks
+        and task.cache_policy_in_effect is None
+    ):
+        return gen  # a plain call: no transaction object
+    return in_transaction(task, run, gen) if needs_transaction(task) else gen
 
 
 async def _run_async(
