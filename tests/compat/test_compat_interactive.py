@@ -165,3 +165,33 @@ def test_each_input_is_received_once_past_the_excluded_keys_window() -> None:
         return len(numbers)
 
     assert many() == 520
+
+
+def test_the_input_actions_are_awaitable_in_async_code() -> None:
+    # Prefect 3.9.1: create/read/delete_flow_run_input are async-dispatched, with a* forms
+    import asyncio
+
+    from cadenza.input import (
+        acreate_flow_run_input,
+        aread_flow_run_input,
+        create_flow_run_input,
+        delete_flow_run_input,
+        read_flow_run_input,
+    )
+
+    @flow
+    async def uses_inputs() -> list:
+        await create_flow_run_input("colour", "blue")
+        await acreate_flow_run_input("size", 3)
+        got = [await read_flow_run_input("colour"), await aread_flow_run_input("size")]
+        await delete_flow_run_input("colour")
+        got.append(await read_flow_run_input("colour"))
+        return got
+
+    @flow
+    def sync_inputs() -> object:
+        create_flow_run_input("k", {"v": 1})
+        return read_flow_run_input("k")
+
+    assert asyncio.run(uses_inputs()) == ["blue", 3, None]
+    assert sync_inputs() == {"v": 1}

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "AutomaticRunInput": "run_input",
+    "acreate_flow_run_input": "actions",
+    "acreate_flow_run_input_from_model": "actions",
+    "adelete_flow_run_input": "actions",
+    "afilter_flow_run_input": "actions",
+    "aread_flow_run_input": "actions",
     "GetInputHandler": "inbox",
     "asend_input": "run_input",
     "receive_input": "run_input",

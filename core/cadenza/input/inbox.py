@@ -36,8 +36,8 @@ def default_prefix(model: type) -> str:
 def send(flow_run_id: Any, message: Any, sender: str | None, key_prefix: str | None) -> None:
     """Store `message` (a run-input model instance) as a new input of the flow run."""
     prefix = key_prefix or default_prefix(type(message))
-    create_flow_run_input_from_model(
-        f"{prefix}-{uuid.uuid4()}", message, flow_run_id=flow_run_id, sender=sender
+    create_flow_run_input_from_model(  # type: ignore[call-arg]  # sync even in async code
+        f"{prefix}-{uuid.uuid4()}", message, flow_run_id=flow_run_id, sender=sender, _sync=True
     )
 
 
@@ -74,11 +74,12 @@ class GetInputHandler(Generic[R]):
         first keys already seen; the others it returns are skipped here, so the request asks for
         as many more as could be among them."""
         limit = min(_MAX_LIMIT, 1 + max(0, len(self.exclude_keys) - _EXCLUDED))
-        found = filter_flow_run_input(
+        found = filter_flow_run_input(  # type: ignore[call-arg]  # sync even in async code
             self.key_prefix,
             limit=limit,
             exclude_keys=self.exclude_keys[:_EXCLUDED],
             flow_run_id=self.flow_run_id,
+            _sync=True,
         )
         for item in found:
             if item["key"] not in self._seen:

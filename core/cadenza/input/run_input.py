@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 import pydantic
 from pydantic import ConfigDict
 
-from cadenza._dispatch import dual
+from cadenza._dispatch import async_form, dual
 from cadenza.input.actions import ensure_flow_run_id, read_flow_run_input
 from cadenza.input.inbox import GetInputHandler, default_prefix, send
 from cadenza.input.keys import Keyset, keyset_from_base_key
@@ -70,7 +70,7 @@ class BaseRunInput(pydantic.BaseModel):
     def load(cls: type[R], keyset: Keyset, flow_run_id: Any = None) -> Any:
         """The input stored under ``keyset["response"]`` as an instance of this model."""
         run_id = ensure_flow_run_id(flow_run_id)
-        value = read_flow_run_input(keyset["response"], flow_run_id=run_id)
+        value = read_flow_run_input(keyset["response"], flow_run_id=run_id, _sync=True)  # type: ignore[call-arg]  # sync even in async code
         instance = cls(**value) if value else cls()
         instance._metadata = RunInputMetadata(key=keyset["response"], receiver=run_id)
         return instance
@@ -240,7 +240,7 @@ def receive_input(
     return handler
 
 
-asend_input = send_input.aio  # type: ignore[attr-defined]  # the async form, always
+asend_input = async_form(send_input)  # the async form, always
 
 __all__ = [
     "AutomaticRunInput",
