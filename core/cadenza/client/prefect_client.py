@@ -9,6 +9,7 @@ which applies them with `cadenza.store.run_filters` (in this process, or on the 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -282,7 +283,7 @@ class SyncCadenzaClient:
         ``include_secrets=False``."""
         row = self.record.read_block(block_type_slug, name, include_secrets)
         return o.BlockDocument(
-            id=row["id"], name=row["name"], data=row.get("data") or {},
+            id=row["id"], name=row["name"], data=_plain(row.get("data") or {}),
             block_type_slug=row["type_slug"], block_type_name=row["type_slug"],
             created=row.get("created"), updated=row.get("updated"),
         )  # fmt: skip
@@ -333,6 +334,26 @@ class SyncCadenzaClient:
         rows = self.record.read_artifacts(f.dump(artifact_filter), sort=_sort(sort),
                                           limit=limit, offset=offset, latest=True)  # fmt: skip
         return [o.Artifact.model_validate(row) for row in rows]
+
+
+_SECRET = "$cadenza-secret"  # a secret's marker in a block's data (cadenza.blocks.sealing)
+_MASK = "**********"  # what Prefect shows for a secret it does not reveal
+
+
+def _plain(data: Any) -> Any:
+    """A block's data as Prefect's ``BlockDocument.data`` holds it: each secret as its value
+    (text as saved: bytes base64, dicts JSON) or, masked, ``**********``."""
+    if isinstance(data, dict):
+        if _SECRET in data:
+            if "value" not in data:
+                return _MASK
+            if data[_SECRET] in ("dict", "json"):
+                return json.loads(data["value"])
+            return data["value"]
+        return {k: _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    return data
 
 
 def _sort(sort: Any) -> str | None:
