@@ -58,10 +58,11 @@ class HttpRecord:
         return self.api._json("POST", path, json=body)  # type: ignore[no-any-return]
 
     def delete_flow_run(self, run_id: str) -> bool:
-        answer = self.api._json(
-            "POST", "/flow_runs/bulk", json={"action": "delete", "ids": [run_id]}
-        )
-        return any(r["id"] == run_id and r["outcome"] == "done" for r in answer["results"])
+        try:
+            self.api.delete_flow_run(run_id, force=True)
+        except NotFound:
+            return False
+        return True
 
     # -- deployments and work pools -------------------------------------------------------------
     def read_deployment(self, ref: str) -> dict[str, Any]:

@@ -36,6 +36,9 @@ def router(store: Store) -> APIRouter:
         except FilterError as exc:
             raise Refused([(("body", *exc.loc), exc.message)]) from None
 
+    def filters(body: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in body.items() if key not in _PAGE}
+
     def page(body: dict[str, Any]) -> dict[str, Any]:
         return {"sort": body.get("sort"), "limit": body.get("limit"),
                 "offset": body.get("offset") or 0}  # fmt: skip
@@ -45,14 +48,14 @@ def router(store: Store) -> APIRouter:
         body: dict[str, Any] = Body(default_factory=dict),
     ) -> list[dict[str, Any]]:
         """Flow runs matching ``flows``, ``flow_runs``, ``task_runs`` and ``deployments``."""
-        return await answer(filtered_reads.read_flow_runs, body, _RUNS, body, **page(body))
+        return await answer(filtered_reads.read_flow_runs, body, _RUNS, filters(body), **page(body))
 
     @api.post("/task_runs/filter")
     async def filter_task_runs(
         body: dict[str, Any] = Body(default_factory=dict),
     ) -> list[dict[str, Any]]:
         """Task runs matching ``task_runs`` whose flow run matches the other filters."""
-        return await answer(filtered_reads.read_task_runs, body, _RUNS, body, **page(body))
+        return await answer(filtered_reads.read_task_runs, body, _RUNS, filters(body), **page(body))
 
     @api.post("/logs/filter")
     async def filter_logs(
