@@ -27,7 +27,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:  # type checkers see the names __getattr__ below provides lazily
     from types import ModuleType as _ModuleType
 
-    from cadenza.client import get_client as get_client
+    from cadenza.client.orchestration import get_client as get_client
     from cadenza.deployments.runner import deploy as deploy
     from cadenza.deployments.runner import serve as serve
     from cadenza.flow_runs import pause_flow_run as pause_flow_run
@@ -81,11 +81,11 @@ def _load_result(ref: str) -> object:
 
 def _embedded_module(name: str) -> "_ModuleType":
     # lazily: variables and saved blocks load when the embedded client first reads them
-    if name == "variables":
+    if name == "variables":  # lazily: see above
         from cadenza import variables
 
         return variables
-    if name == "block_sealing":
+    if name == "block_sealing":  # lazily: see above
         from cadenza.blocks import sealing
 
         return sealing
@@ -112,8 +112,8 @@ def __getattr__(name: str) -> object:
         from cadenza import flow_runs
 
         return getattr(flow_runs, name)
-    if name == "get_client":  # lazily: httpx loads only when a client is asked for
-        from cadenza.client import get_client
+    if name == "get_client":  # lazily: pydantic (and httpx) load when a client is asked for
+        from cadenza.client.orchestration import get_client
 
         return get_client
     raise AttributeError(f"module 'cadenza' has no attribute {name!r}")

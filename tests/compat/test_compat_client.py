@@ -175,7 +175,7 @@ def test_filters_combine_as_prefect_s_do(backend, names) -> None:
             flow_filter=FlowFilter(name=FlowFilterName(like_=names["broken"][-8:])),
             task_run_filter=TaskRunFilter(
                 state=TaskRunFilterState(type=TaskRunFilterStateType(any_=[StateType.FAILED]))
-            )
+            ),
         )
         assert {r.flow_name for r in with_failed_task} == {names["broken"]}
         assert len(with_failed_task) == 2
@@ -322,10 +322,14 @@ def test_blocks_and_artifacts_through_the_client(backend, names) -> None:
         with pytest.raises(ObjectNotFound):
             client.read_block_document_by_name("missing", "secret")
 
-        first = client.create_artifact(ArtifactCreate(key=names["key"], type="markdown", data="# v1"))
+        first = client.create_artifact(
+            ArtifactCreate(key=names["key"], type="markdown", data="# v1")
+        )
         client.create_artifact(ArtifactCreate(key=names["key"], type="markdown", data="# v2"))
         assert first.key == names["key"]
-        keyed = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[names["key"]])))
+        keyed = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[names["key"]]))
+        )
         assert [a.data for a in keyed] == ["# v2", "# v1"]
         latest = client.read_latest_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(like_=names["key"]))

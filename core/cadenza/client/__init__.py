@@ -15,15 +15,15 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
+    from cadenza.client.orchestration import get_client as get_client
 
-def get_client(httpx_settings: dict[str, Any] | None = None, sync_client: bool = False) -> Any:
-    """Prefect's ``get_client``: a client of the record, async by default (``async with
-    get_client() as client``), synchronous with ``sync_client=True``. Without
-    ``CADENZA_API_URL`` it reads and writes the embedded record; with it, the server."""
-    # lazily: pydantic (and httpx, for a server) load only when a client is asked for
-    from cadenza.client.orchestration import get_client as make
 
-    return make(httpx_settings=httpx_settings, sync_client=sync_client)
+def __getattr__(name: str) -> Any:
+    if name == "get_client":  # lazily: pydantic (and httpx, for a server) load when asked for
+        from cadenza.client.orchestration import get_client
+
+        return get_client
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["get_client"]

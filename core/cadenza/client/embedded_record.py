@@ -110,7 +110,7 @@ class EmbeddedRecord:
         return None if found is None else vars(found)
 
     def read_variables(self, limit: int | None) -> list[dict[str, Any]]:
-        _module_, store = self._variables()
+        store = self._variables()[1]
         rows = [vars(v) for v in store.list()]
         return rows if limit is None else rows[:limit]
 
@@ -120,7 +120,8 @@ class EmbeddedRecord:
         module, store = self._variables()
         module.validate_name(name)
         module.encode_value(name, value)
-        return vars(store.set(name, value, module.validate_tags(tags), overwrite))
+        made: dict[str, Any] = vars(store.set(name, value, module.validate_tags(tags), overwrite))
+        return made
 
     def delete_variable(self, name: str) -> bool:
         module, store = self._variables()

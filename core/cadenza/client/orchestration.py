@@ -34,10 +34,12 @@ def _record(httpx_settings: dict[str, Any] | None) -> Any:
     from cadenza.client.remote import server_configured
 
     if server_configured():
+        # lazily: httpx loads only when a server is configured
         from cadenza.client.http import client_from_settings
         from cadenza.client.http_record import HttpRecord
 
         return HttpRecord(client_from_settings(**_httpx_options(httpx_settings)))
+    # lazily: SQLAlchemy loads only for the embedded record
     from cadenza.client.embedded_record import EmbeddedRecord
 
     return EmbeddedRecord()
@@ -92,6 +94,7 @@ class CadenzaClient:
         api = getattr(self._sync.record, "api", None)
         if api is not None and not name.startswith("_"):  # the server's routes, async
             if self._native is None:
+                # lazily: the async httpx client is made only when a route method is asked for
                 from cadenza.client.http import AsyncApiClient
 
                 self._native = AsyncApiClient(api.url.removesuffix("/api"), api_key=_key(api))

@@ -56,8 +56,12 @@ def _runs_body(flow_filter: Any, flow_run_filter: Any, task_run_filter: Any,
     unsupported = [name for name, value in others.items() if value is not None]
     if unsupported:
         raise ValueError(f"{', '.join(unsupported)}: not supported by cadenza's client")
-    return {"flows": f.dump(flow_filter), "flow_runs": f.dump(flow_run_filter),
-            "task_runs": f.dump(task_run_filter), "deployments": f.dump(deployment_filter)}  # fmt: skip
+    return {
+        "flows": f.dump(flow_filter),
+        "flow_runs": f.dump(flow_run_filter),
+        "task_runs": f.dump(task_run_filter),
+        "deployments": f.dump(deployment_filter),
+    }
 
 
 class SyncCadenzaClient:

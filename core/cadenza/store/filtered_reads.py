@@ -81,8 +81,13 @@ def _state(row: Mapping[str, Any], newest: dict[str, Any] | None) -> dict[str, A
         row["state_name"],
     ):
         return newest
-    return {"type": row["state_type"], "name": row["state_name"],
-            "message": row["state_message"], "timestamp": row["created"], "details": {}}  # fmt: skip
+    return {
+        "type": row["state_type"],
+        "name": row["state_name"],
+        "message": row["state_message"],
+        "timestamp": row["created"],
+        "details": {},
+    }
 
 
 def _run_times(item: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ Spec = Mapping[str, Union[tuple[str, str], "Spec"]]
 
 
 class FilterError(ValueError):
-    """A filter the record cannot apply; `loc` is where it is (``["flow_runs", "tags", "all_"]``)."""
+    """A filter the record cannot apply; `loc` says where (``["flow_runs", "tags", "all_"]``)."""
 
     def __init__(self, loc: list[str], message: str) -> None:
         super().__init__(f"{'.'.join(loc)}: {message}")
@@ -312,9 +312,10 @@ def _epoch(value: Any, loc: list[str]) -> float:
             raise FilterError(loc, f"not an ISO 8601 time: {value!r}") from None
     if not isinstance(value, datetime):
         raise FilterError(loc, "must be a time (ISO 8601 or epoch seconds)")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.timestamp()
+    moment: datetime = value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
 
 
 def _where(clauses: list[str | None]) -> str:

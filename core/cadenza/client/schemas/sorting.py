@@ -10,7 +10,7 @@ import enum
 
 class _Sort(str, enum.Enum):
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class FlowRunSort(_Sort):
