@@ -254,8 +254,10 @@ def test_a_deployment_s_run_is_created_read_and_cancelled(backend, names, tmp_pa
 
 
 def test_set_state_is_orchestrated_unless_forced(backend, names) -> None:
-    # Prefect 3.9.1: set_flow_run_state on a run the rules do not let move answers a
-    # non-ACCEPT status and leaves the run as it was; force=True accepts the state
+    # Prefect 3.9.1: set_flow_run_state(run.id, Scheduled()) on a Completed run answers ABORT
+    # ("Cannot reschedule a run without an associated deployment") and leaves it Completed;
+    # force=True accepts the state. (Prefect accepts Completed -> Running and Failed ->
+    # Cancelled; cadenza's rules keep a finished run finished: docs/concepts/client.md)
     etl.with_options(name=names["etl"])(1)
     with get_client(sync_client=True) as client:
         (run,) = client.read_flow_runs(flow_filter=_of(names["etl"]))

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from cadenza.server.errors import Refused
 from cadenza.server.store import Store
 from cadenza.store import filtered_reads
-from cadenza.store.run_filters import FilterError
+from cadenza.store.run_filters import FilterError, named
 
 _RUNS = ("flows", "flow_runs", "task_runs", "deployments", "sort", "limit", "offset")
 _PAGE = ("sort", "limit", "offset")
@@ -30,7 +30,7 @@ def router(store: Store) -> APIRouter:
                      *args: Any, **kwargs: Any) -> Any:  # fmt: skip
         unknown = [key for key in body if key not in known]
         if unknown:
-            raise Refused([(("body", key), "unknown field") for key in unknown])
+            raise Refused([(("body", named(key)), "unknown field") for key in unknown])
         try:
             return await run_in_threadpool(store.read_with, read, *args, **kwargs)
         except FilterError as exc:

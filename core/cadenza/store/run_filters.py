@@ -17,6 +17,7 @@ the default, or ``or_``) joins its fields. A field or operator this module does 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -145,7 +146,7 @@ def order_by(sorts: Mapping[str, str], sort: Any, default: str, loc: str) -> str
     """The ORDER BY of a sort's name (``"START_TIME_DESC"``); `FilterError` for another."""
     name = default if sort is None else str(getattr(sort, "value", sort))
     if name not in sorts:
-        raise FilterError([loc], f"unknown sort {name!r}; expected one of: {' '.join(sorts)}")
+        raise FilterError([loc], f"unknown sort; expected one of: {' '.join(sorts)}")
     return sorts[name]
 
 
@@ -175,7 +176,7 @@ class _Builder:
                 continue
             inner = spec.get(field)
             if inner is None:
-                raise FilterError([*loc, field], "this record cannot filter on it")
+                raise FilterError([*loc, named(field)], "this record cannot filter on it")
             if isinstance(inner, tuple):
                 clause = self.leaf(inner[0], inner[1], value, [*loc, field])
             else:
@@ -195,9 +196,8 @@ class _Builder:
             if value is None or op == "operator":
                 continue
             if op not in allowed:
-                raise FilterError(
-                    [*loc, op], f"unknown operator; expected one of: {' '.join(sorted(allowed))}"
-                )
+                expected = " ".join(sorted(allowed))
+                raise FilterError([*loc, named(op)], f"unknown operator; expected one of: {expected}")
             clause = self.operator(column, kind, op, value, [*loc, op])
             if clause is not None:
                 clauses.append(clause)
@@ -277,6 +277,15 @@ _KINDS = {
 }
 
 
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def named(key: Any) -> str:
+    """`key` where it names an unknown field in an error, if it looks like a field's name;
+    ``"<unknown>"`` otherwise (an error never repeats a value that may be a secret)."""
+    return key if isinstance(key, str) and _NAME.match(key) else "<unknown>"
+
+
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -296,7 +305,7 @@ def _strings(value: Any, loc: list[str]) -> list[str]:
 
 def _state_type(value: str, loc: list[str]) -> str:
     if value.upper() not in _STATE_TYPES:
-        raise FilterError(loc, f"unknown state type {value!r}; expected one of: "
+        raise FilterError(loc, "unknown state type; expected one of: "
                           + " ".join(sorted(_STATE_TYPES)))  # fmt: skip
     return value.upper()
 
@@ -309,7 +318,7 @@ def _epoch(value: Any, loc: list[str]) -> float:
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise FilterError(loc, f"not an ISO 8601 time: {value!r}") from None
+            raise FilterError(loc, "not an ISO 8601 time") from None
     if not isinstance(value, datetime):
         raise FilterError(loc, "must be a time (ISO 8601 or epoch seconds)")
     moment: datetime = value
@@ -370,7 +379,7 @@ def _refuse_others(body: Mapping[str, Any], known: tuple[str, ...]) -> None:
     for key, value in body.items():
         if key not in known and value is not None:
             raise FilterError(
-                [key], f"this record cannot filter on it; it takes {', '.join(known)}"
+                [named(key)], f"this record cannot filter on it; it takes {', '.join(known)}"
             )
 
 
@@ -386,6 +395,7 @@ __all__ = [
     "FilterError",
     "flow_id",
     "flow_run_where",
+    "named",
     "order_by",
     "single_where",
     "task_run_where",
