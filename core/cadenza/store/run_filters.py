@@ -197,7 +197,8 @@ class _Builder:
                 continue
             if op not in allowed:
                 expected = " ".join(sorted(allowed))
-                raise FilterError([*loc, named(op)], f"unknown operator; expected one of: {expected}")
+                message = f"unknown operator; expected one of: {expected}"
+                raise FilterError([*loc, named(op)], message)
             clause = self.operator(column, kind, op, value, [*loc, op])
             if clause is not None:
                 clauses.append(clause)
