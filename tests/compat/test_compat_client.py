@@ -369,3 +369,22 @@ def test_the_client_needs_no_server(cadenza_home, monkeypatch) -> None:
     import cadenza
 
     assert cadenza.get_client(sync_client=True).read_flow_runs()[0].parameters == {"n": 3}
+
+
+def test_the_schemas_load_pydantic_only_when_used() -> None:
+    # Prefect 3.9.1: prefect.client.schemas.{objects,filters,sorting} are the import paths;
+    # cadenza keeps `import cadenza` and the sort orders free of pydantic
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cadenza\n"
+        "assert 'cadenza.client.schemas' not in sys.modules\n"
+        "from cadenza.client.schemas.sorting import FlowRunSort\n"
+        "assert FlowRunSort.START_TIME_DESC == 'START_TIME_DESC'\n"
+        "assert 'pydantic' not in sys.modules, 'sorting loaded pydantic'\n"
+        "from cadenza.client.schemas import objects\n"
+        "assert 'pydantic' in sys.modules and objects.FlowRun\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -216,7 +216,7 @@ class _Builder:
         if op in ("any_", "not_any_"):
             values = _strings(value, loc)
             if "state" in kind.split():
-                values = [_state_type(v, loc) for v in values]
+                values = [_state_type(v, [*loc, str(i)]) for i, v in enumerate(values)]
             return self.members(quoted, values, negate=op == "not_any_")
         if op == "like_":
             self.args.append(f"%{_escape(_string(value, loc).lower())}%")
