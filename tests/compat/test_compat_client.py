@@ -167,6 +167,7 @@ def test_filters_combine_as_prefect_s_do(backend, names) -> None:
         assert tagged[0].tags == [names["tag"]]
         by_flow = client.read_flow_runs(flow_filter=_of(names["etl"]))
         assert len(by_flow) == 2
+        assert client.count_flow_runs(flow_filter=_of(names["etl"])) == 2
         named = client.read_flow_runs(
             flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[tagged[0].name]))
         )

@@ -44,6 +44,7 @@ MALFORMED = [
     ("/api/flow_runs/filter", "/api/flow_runs/filter",
      {"flow_runs": {"state": {"type": {"any_": [SECRET]}}}}),
     ("/api/flow_runs/filter", "/api/flow_runs/filter", {"limit": SECRET}),
+    ("/api/flow_runs/count", "/api/flow_runs/count", {"flows": {"name": {"any_": SECRET}}}),
     ("/api/task_runs/filter", "/api/task_runs/filter", {"task_runs": {SECRET: {"any_": []}}}),
     ("/api/logs/filter", "/api/logs/filter", {"logs": {"level": {"ge_": SECRET}}}),
     ("/api/artifacts/filter", "/api/artifacts/filter", {"sort": SECRET}),

@@ -62,6 +62,9 @@ class EmbeddedRecord:
     def read_flow_runs(self, body: dict[str, Any], **page: Any) -> list[dict[str, Any]]:
         return self.reads.run(filtered_reads.read_flow_runs, body, **page)
 
+    def count_flow_runs(self, body: dict[str, Any]) -> int:
+        return self.reads.run(filtered_reads.count_flow_runs, body)
+
     def read_task_runs(self, body: dict[str, Any], **page: Any) -> list[dict[str, Any]]:
         return self.reads.run(filtered_reads.read_task_runs, body, **page)
 

@@ -44,6 +44,9 @@ class HttpRecord:
     def read_flow_runs(self, body: dict[str, Any], **page: Any) -> list[dict[str, Any]]:
         return self._filter("/flow_runs/filter", {**body, **_page(page)})  # type: ignore[no-any-return]
 
+    def count_flow_runs(self, body: dict[str, Any]) -> int:
+        return int(self._filter("/flow_runs/count", body))
+
     def read_task_runs(self, body: dict[str, Any], **page: Any) -> list[dict[str, Any]]:
         return self._filter("/task_runs/filter", {**body, **_page(page)})  # type: ignore[no-any-return]
 

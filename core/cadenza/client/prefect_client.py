@@ -135,6 +135,22 @@ class SyncCadenzaClient:
         rows = self.record.read_flow_runs(body, sort=_sort(sort), limit=limit, offset=offset)
         return [o.FlowRun.model_validate(row) for row in rows]
 
+    def count_flow_runs(
+        self,
+        *,
+        flow_filter: f.FlowFilter | None = None,
+        flow_run_filter: f.FlowRunFilter | None = None,
+        task_run_filter: f.TaskRunFilter | None = None,
+        deployment_filter: f.DeploymentFilter | None = None,
+        work_pool_filter: Any = None,
+        work_queue_filter: Any = None,
+    ) -> int:
+        """How many flow runs match every filter (as `read_flow_runs`, without a limit)."""
+        body = _runs_body(flow_filter, flow_run_filter, task_run_filter, deployment_filter,
+                          {"work_pool_filter": work_pool_filter,
+                           "work_queue_filter": work_queue_filter})  # fmt: skip
+        return self.record.count_flow_runs(body)
+
     def set_flow_run_state(
         self, flow_run_id: uuid.UUID | str, state: State[Any], force: bool = False
     ) -> o.OrchestrationResult:

@@ -50,6 +50,11 @@ def router(store: Store) -> APIRouter:
         """Flow runs matching ``flows``, ``flow_runs``, ``task_runs`` and ``deployments``."""
         return await answer(filtered_reads.read_flow_runs, body, _RUNS, filters(body), **page(body))
 
+    @api.post("/flow_runs/count")
+    async def count_flow_runs(body: dict[str, Any] = Body(default_factory=dict)) -> int:
+        """How many flow runs match ``flows``, ``flow_runs``, ``task_runs``, ``deployments``."""
+        return int(await answer(filtered_reads.count_flow_runs, body, _RUNS[:4], body))
+
     @api.post("/task_runs/filter")
     async def filter_task_runs(
         body: dict[str, Any] = Body(default_factory=dict),

@@ -123,6 +123,12 @@ def read_flow_runs(
     return out
 
 
+def count_flow_runs(conn: Any, body: Mapping[str, Any]) -> int:
+    """How many flow runs match every filter of `body` (as `read_flow_runs`)."""
+    where, args = rf.flow_run_where(body, lambda: flow_names(conn))
+    return int(next(iter(conn.execute(f"SELECT count(*) FROM flow_runs{where}", args)))[0])
+
+
 def read_task_runs(
     conn: Any, body: Mapping[str, Any], sort: Any = None, limit: Any = None, offset: Any = 0
 ) -> list[dict[str, Any]]:
@@ -186,6 +192,7 @@ def read_artifacts(
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "count_flow_runs",
     "flow_names",
     "read_artifacts",
     "read_flow_runs",
