@@ -15,6 +15,7 @@ from cadenza import registries as _registries
 from cadenza import states as _states
 from cadenza._version import __version__
 from cadenza.annotations import allow_failure, quote, unmapped
+from cadenza.client import slots as _client_slots
 from cadenza.context import tags
 from cadenza.flows import Flow, flow
 from cadenza.logging import get_run_logger
@@ -24,7 +25,9 @@ from cadenza.tasks import Task, task
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:  # type checkers see the names __getattr__ below provides lazily
-    from cadenza.client import get_client as get_client
+    from types import ModuleType as _ModuleType
+
+    from cadenza.client.orchestration import get_client as get_client
     from cadenza.deployments.runner import deploy as deploy
     from cadenza.deployments.runner import serve as serve
     from cadenza.flow_runs import pause_flow_run as pause_flow_run
@@ -76,7 +79,21 @@ def _load_result(ref: str) -> object:
     return load_result(ref)
 
 
+def _embedded_module(name: str) -> "_ModuleType":
+    # lazily: variables and saved blocks load when the embedded client first reads them
+    if name == "variables":  # lazily: see above
+        from cadenza import variables
+
+        return variables
+    if name == "block_sealing":  # lazily: see above
+        from cadenza.blocks import sealing
+
+        return sealing
+    raise LookupError(f"no module {name!r} for the embedded client")
+
+
 _registries.install(_plugin_contributions)
+_client_slots.embedded_module = _embedded_module
 _states.result_loader = _load_result
 _observers.loader = _load_observing_plugins
 
@@ -95,8 +112,8 @@ def __getattr__(name: str) -> object:
         from cadenza import flow_runs
 
         return getattr(flow_runs, name)
-    if name == "get_client":  # lazily: httpx loads only when a client is asked for
-        from cadenza.client import get_client
+    if name == "get_client":  # lazily: pydantic (and httpx) load when a client is asked for
+        from cadenza.client.orchestration import get_client
 
         return get_client
     raise AttributeError(f"module 'cadenza' has no attribute {name!r}")
