@@ -165,10 +165,15 @@ def _resolve(expr: Any, leaf: Callable[[CadenzaFuture[Any]], Any]) -> Any:
     return expr
 
 
+def _final_state(future: CadenzaFuture[Any]) -> State[Any]:
+    future.wait()
+    return future.state
+
+
 def resolve_futures_to_states(expr: Any) -> Any:
     """`expr` with each future in it (at any depth of lists, tuples, sets, dicts) replaced by
     its task run's final `State`, waiting for each."""
-    return _resolve(expr, lambda future: future.wait() or future.state)
+    return _resolve(expr, _final_state)
 
 
 def resolve_futures_to_results(expr: Any) -> Any:
