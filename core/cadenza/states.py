@@ -55,6 +55,7 @@ class StateType(str, enum.Enum):
 TERMINAL_STATES = frozenset(
     {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 )
+_FAILURE_TYPES = (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
 
 
 class _NoResult:
@@ -238,26 +239,43 @@ class State(tuple["Any", ...], Generic[R]):  # "Any": a string, as `typing` is n
     def result(self, raise_on_failure: bool = True, fetch: bool = True) -> R | BaseException:
         """The run's return value; for a failed, crashed or cancelled state, raise its exception.
 
-        With ``raise_on_failure=False`` the exception is returned instead of raised.
+        With ``raise_on_failure=False`` such a state's data is returned instead, as in Prefect:
+        the exception it carries, or what the run returned (a flow that returned a tuple of
+        states gets the tuple back); a state without data returns its exception.
         """
         del fetch  # accepted for Prefect compatibility; results are always fetched
-        if self.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED):
-            exc = self._data if isinstance(self._data, BaseException) else self._failure_exception()
+        data = self._data
+        if self.type in _FAILURE_TYPES:
             if raise_on_failure:
-                raise exc
-            return exc
-        if self._data is _NO_RESULT:
+                raise self._exception()
+            return self._exception() if data is _NO_RESULT else data
+        if data is _NO_RESULT:
             if self.result_ref is not None and result_loader is not None:
                 loaded: R = result_loader(self.result_ref)  # stored untyped: the run's R
                 return loaded
             raise MissingResult(
                 f"State {self.name!r} has no result in memory and none was persisted"
             )
-        value: R = self._data  # held untyped (a tuple item): the value the run returned
+        value: R = data  # held untyped (a tuple item): the value the run returned
         return value
 
-    def _failure_exception(self) -> BaseException:
-        message = self.message or f"Run ended in state {self.name}"
+    def _exception(self) -> BaseException:
+        """The exception a failed, crashed or cancelled state stands for (Prefect's
+        `get_state_exception`): the one it carries; for data that is a state, or a list, tuple
+        or set of states (what a run returned), the first failed one's; otherwise a
+        `FailedRun`, `CrashedRun` or `CancelledRun` with the state's message."""
+        data = self._data
+        if isinstance(data, BaseException):
+            return data
+        if isinstance(data, State):
+            if data.type in _FAILURE_TYPES:
+                return data._exception()
+        elif isinstance(data, (list, tuple, set, frozenset)):
+            for item in data:
+                if isinstance(item, State) and item.type in _FAILURE_TYPES:
+                    return item._exception()
+        message = data if isinstance(data, str) and data else self.message
+        message = message or f"Run ended in state {self.name}"
         if self.type is StateType.CRASHED:
             return CrashedRun(message)
         if self.type is StateType.CANCELLED:

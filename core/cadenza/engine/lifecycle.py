@@ -24,6 +24,7 @@ from cadenza.states import (
     AwaitingRetry,
     Cancelled,
     Crashed,
+    TERMINAL_STATES,
     State,
     StateDetails,
     StateType,
@@ -118,6 +119,8 @@ def lifecycle(
             message = f"Retry {retry}/{owner.retries} will start {delay:g} second(s) from now"
             backend.propose(run, AwaitingRetry(message, scheduled_time=_now() + delay))
             run_logger(run).warning("%s - %s", state.message, message)
+            if run.kind == "task":
+                run.returned_state = None  # the retry's return value is what counts
             continue
         backend.propose(run, state)
         if cache_key is not None and state.result_ref is not None and state.type is _COMPLETED:
@@ -127,13 +130,17 @@ def lifecycle(
                 yield from run_hooks(owner, run, state, owner.on_completion_hooks)
         else:
             _log_failure(run, state, exc, kind)
-            if owner.on_failure_hooks:
-                yield from run_hooks(owner, run, state, owner.on_failure_hooks)
+            hooks = _final_hooks(owner, state)
+            if hooks:
+                yield from run_hooks(owner, run, state, hooks)
         return state
 
 
 def outcome_state(value: Any, exc: BaseException | None, kind: str, run: Run) -> State:
-    """The state a call's outcome maps to: returned states count like raised failures."""
+    """The state a call's outcome maps to, as Prefect's: a state the function made itself
+    (``return Completed(message=...)``) is the run's, keeping its name, message and data; a
+    state of another run, or a list, tuple or set of states, is summed up (`aggregate_state`);
+    any other value completes the run."""
     details = (
         StateDetails(flow_run_id=run.id)
         if run.kind == "flow"
@@ -142,16 +149,61 @@ def outcome_state(value: Any, exc: BaseException | None, kind: str, run: Run) ->
     if exc is not None:
         if isinstance(exc, TaskTimeoutError):
             return State(_FAILED, "TimedOut", str(exc), exc, details)
-        message = f"{kind} run encountered an exception {type(exc).__name__}: {exc}"
+        # Prefect's wording, which differs by one colon between flows and tasks.
+        colon = ":" if run.kind == "flow" else ""
+        message = f"{kind} run encountered an exception{colon} {type(exc).__name__}: {exc}"
         return State(_FAILED, None, message, exc, details)
     if isinstance(value, State):
-        return value.copy(state_details=details)
+        own = value.raw_details
+        if own is None or (own.flow_run_id is None and own.task_run_id is None):
+            if run.kind == "task":  # a direct call returns it as returned (Prefect)
+                run.returned_state = value
+            if value.has_data():
+                return value.copy(state_details=details)
+            return value.copy(state_details=details, data=None)
+        return aggregate_state((value,), value, details)
     if isinstance(value, (list, tuple, set)) and value and all(isinstance(v, State) for v in value):
-        failed = [v for v in value if v.type in (_FAILED, _CRASHED, _CANCELLED)]
-        if failed:
-            message = f"{len(failed)}/{len(value)} states failed"
-            return State(_FAILED, None, message, failed[0].result(raise_on_failure=False), details)
+        return aggregate_state(value, value, details)
     return State(_COMPLETED, None, None, value, details)
+
+
+def aggregate_state(states: Any, value: Any, details: StateDetails | None = None) -> State:
+    """The state of a run that returned other runs' states (`value`, holding `states`), by
+    Prefect's rule: Completed when all completed, else Cancelled when any was cancelled,
+    Paused when any paused, otherwise Failed. Its data is `value`, so that
+    ``result(raise_on_failure=False)`` gives back what the run returned and ``result()``
+    raises the first failed state's exception."""
+    total = len(states)
+    types = [s.type for s in states]
+    completed = types.count(_COMPLETED)
+    if completed == total:
+        return State(_COMPLETED, None, "All states completed.", value, details)
+    cancelled = types.count(_CANCELLED)
+    if cancelled:
+        message = f"{cancelled}/{total} states cancelled."
+        return State(_CANCELLED, None, message, value, details)
+    paused = types.count(StateType.PAUSED)
+    if paused:
+        return State(StateType.PAUSED, None, f"{paused}/{total} states paused.", value, details)
+    failed = types.count(_FAILED) + types.count(_CRASHED)
+    if failed:
+        message = f"{failed}/{total} states failed."
+    else:
+        message = f"{sum(t not in TERMINAL_STATES for t in types)}/{total} states are not final."
+    return State(_FAILED, None, message, value, details)
+
+
+def _final_hooks(owner: Any, state: State) -> Any:
+    """The hooks a run's not-Completed final state fires: on_failure for Failed, on_crashed for
+    Crashed (as Prefect), on_cancellation for Cancelled — a flow that returned a Cancelled
+    state, where Prefect fires none (tasks have neither option)."""
+    if state.type is _FAILED:
+        return owner.on_failure_hooks
+    if state.type is _CANCELLED:
+        return getattr(owner, "on_cancellation_hooks", None)
+    if state.type is _CRASHED:
+        return getattr(owner, "on_crashed_hooks", None)
+    return None
 
 
 def _persist(owner: Any, run: Run, state: State, args: tuple, kwargs: dict) -> State:
@@ -261,6 +313,7 @@ __all__ = [
     "CALL",
     "SLEEP",
     "lifecycle",
+    "aggregate_state",
     "outcome_state",
     "record_interruption",
     "retry_delay",

@@ -64,7 +64,9 @@ def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for
         if not isinstance(exc, Exception):
             record_interruption(run, backend, exc, "Task")
         raise
-    return state if return_state else state.result()
+    if return_state:
+        return state
+    return state.result() if run.returned_state is None else run.returned_state
 
 
 def execute(
@@ -118,7 +120,9 @@ async def _run_async(
         if not isinstance(exc, Exception):
             record_interruption(run, backend, exc, "Task")
         raise
-    return state if return_state else state.result()
+    if return_state:
+        return state
+    return state.result() if run.returned_state is None else run.returned_state
 
 
 def reused(run: TaskRun, backend: Backend) -> State | None:
