@@ -32,14 +32,16 @@ def test_flow_hooks_keyword_form_receive_flow_flow_run_and_state():
     # hooks get (flow, flow_run, state) and flow_run.state is the state they fire for.
     calls = Calls()
 
-    @flow(on_running=[calls.hook("running")], on_completion=[calls.hook("completion")],
-          on_failure=[calls.hook("failure")])
+    @flow(
+        on_running=[calls.hook("running")],
+        on_completion=[calls.hook("completion")],
+        on_failure=[calls.hook("failure")],
+    )
     def my_flow(x: int = 1):
         return x
 
     assert my_flow(3) == 3
-    assert calls == [("running", "Running", "Running"),
-                     ("completion", "Completed", "Completed")]
+    assert calls == [("running", "Running", "Running"), ("completion", "Completed", "Completed")]
 
 
 def test_flow_hooks_decorator_form_and_the_flow_run_they_receive():
@@ -53,8 +55,14 @@ def test_flow_hooks_decorator_form_and_the_flow_run_they_receive():
 
     @my_flow.on_completion
     def notify(flow, flow_run, state):
-        seen["completion"] = (flow.name, bool(flow_run.name), str(flow_run.id) != "",
-                              dict(flow_run.parameters), flow_run.state.name, state.name)
+        seen["completion"] = (
+            flow.name,
+            bool(flow_run.name),
+            str(flow_run.id) != "",
+            dict(flow_run.parameters),
+            flow_run.state.name,
+            state.name,
+        )
 
     @my_flow.on_running
     def started(flow, flow_run, state):
@@ -76,8 +84,12 @@ def test_flow_on_failure_fires_once_after_the_last_retry():
     # on_failure once, at the end.
     calls = Calls()
 
-    @flow(retries=1, on_running=[calls.hook("running")], on_failure=[calls.hook("failure")],
-          on_completion=[calls.hook("completion")])
+    @flow(
+        retries=1,
+        on_running=[calls.hook("running")],
+        on_failure=[calls.hook("failure")],
+        on_completion=[calls.hook("completion")],
+    )
     def my_flow():
         raise RuntimeError("bad")
 
@@ -131,8 +143,11 @@ def test_flow_returning_cancelled_does_not_fire_on_failure():
     # here, see docs/concepts/flows.md#state-hooks).
     calls = Calls()
 
-    @flow(on_cancellation=[calls.hook("cancellation")], on_failure=[calls.hook("failure")],
-          on_completion=[calls.hook("completion")])
+    @flow(
+        on_cancellation=[calls.hook("cancellation")],
+        on_failure=[calls.hook("failure")],
+        on_completion=[calls.hook("completion")],
+    )
     def my_flow():
         return Cancelled(message="stop")
 
@@ -215,8 +230,12 @@ def test_task_on_failure_fires_once_after_the_last_retry():
 
         return hook
 
-    @task(retries=2, on_running=[record("running")], on_failure=[record("failure")],
-          on_completion=[record("completion")])
+    @task(
+        retries=2,
+        on_running=[record("running")],
+        on_failure=[record("failure")],
+        on_completion=[record("completion")],
+    )
     def flaky():
         raise ValueError("nope")
 
@@ -225,8 +244,12 @@ def test_task_on_failure_fires_once_after_the_last_retry():
         flaky(return_state=True)
 
     my_flow()
-    assert calls == [("running", "Running", 1), ("running", "Retrying", 2),
-                     ("running", "Retrying", 3), ("failure", "Failed", 3)]
+    assert calls == [
+        ("running", "Running", 1),
+        ("running", "Retrying", 2),
+        ("running", "Retrying", 3),
+        ("failure", "Failed", 3),
+    ]
 
 
 def test_task_hooks_decorator_form_receive_task_and_task_run():
@@ -240,8 +263,12 @@ def test_task_hooks_decorator_form_receive_task_and_task_run():
 
     @double.on_completion
     def done(task, task_run, state):
-        seen["completion"] = (task.name, task_run.name.startswith("double-"),
-                              task_run.state.name, state.result())
+        seen["completion"] = (
+            task.name,
+            task_run.name.startswith("double-"),
+            task_run.state.name,
+            state.result(),
+        )
 
     @double.on_running
     def running(task, task_run, state):

@@ -247,8 +247,11 @@ def test_return_state_inside_a_flow_returns_a_state():
             seen["raised"] = exc
         future = always_fails.submit()
         future.wait()
-        seen["future"] = (future.state.is_failed(), future.state.is_completed(),
-                          future.state.is_final())
+        seen["future"] = (
+            future.state.is_failed(),
+            future.state.is_completed(),
+            future.state.is_final(),
+        )
         return 1
 
     assert my_flow() == 1

@@ -4,6 +4,7 @@ retries, custom retry behavior), checked against Prefect 3.9.1's behaviour."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -96,9 +97,9 @@ def test_retry_delay_seconds_as_a_list():
         return flaky(return_state=True)
 
     assert my_flow(return_state=True).is_failed()
-    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert len(starts) == 4
-    for gap, delay in zip(gaps, [0.1, 0.2, 0.3]):
+    for gap, delay in zip(gaps, [0.1, 0.2, 0.3], strict=True):
         assert delay <= gap < delay + 0.5  # the margin: a loaded machine
 
 

@@ -174,8 +174,9 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
 
 def _body(flow: Flow, ctx: FlowRunContext) -> Any:
     """The flow's function, followed by waiting for the task runs it submitted, so that the
-    flow run ends after its task runs; futures it returns become their states (Prefect). Interrupted (Ctrl-C, SIGTERM, cancellation), it stops
-    them instead (`FlowRunContext.stop_task_runs`) and does not wait for the queued ones."""
+    flow run ends after its task runs; futures it returns become their states (as in
+    Prefect). Interrupted (Ctrl-C, SIGTERM, cancellation), it stops them instead
+    (`FlowRunContext.stop_task_runs`) and does not wait for the queued ones."""
     fn = flow.fn
     if flow.isasync:
 

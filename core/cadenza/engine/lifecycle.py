@@ -21,10 +21,10 @@ from cadenza.logging.loggers import run_logger
 from cadenza.orchestration import Decision, DecisionKind
 from cadenza.results import persist_state
 from cadenza.states import (
+    TERMINAL_STATES,
     AwaitingRetry,
     Cancelled,
     Crashed,
-    TERMINAL_STATES,
     State,
     StateDetails,
     StateType,
@@ -312,8 +312,8 @@ __all__ = [
     "AWAIT",
     "CALL",
     "SLEEP",
-    "lifecycle",
     "aggregate_state",
+    "lifecycle",
     "outcome_state",
     "record_interruption",
     "retry_delay",
