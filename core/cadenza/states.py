@@ -259,6 +259,16 @@ class State(tuple["Any", ...], Generic[R]):  # "Any": a string, as `typing` is n
         value: R = data  # held untyped (a tuple item): the value the run returned
         return value
 
+    @overload
+    async def aresult(self, raise_on_failure: Literal[True] = True, fetch: bool = True) -> R: ...
+    @overload
+    async def aresult(
+        self, raise_on_failure: bool = ..., fetch: bool = True
+    ) -> R | BaseException: ...
+    async def aresult(self, raise_on_failure: bool = True, fetch: bool = True) -> R | BaseException:
+        """`result`, awaitable: Prefect's explicit async form (``await state.aresult()``)."""
+        return self.result(raise_on_failure=raise_on_failure, fetch=fetch)
+
     def _exception(self) -> BaseException:
         """The exception a failed, crashed or cancelled state stands for (Prefect's
         `get_state_exception`): the one it carries; for data that is a state, or a list, tuple

@@ -276,3 +276,22 @@ def test_a_state_without_data_outside_a_run_has_no_result():
     # Prefect 3.9.1: a state read back without its data raises MissingResult from result().
     with pytest.raises(MissingResult):
         Completed().result()
+
+
+def test_aresult_is_the_awaitable_form_of_result():
+    # Prefect 3.9.1: `await state.aresult()` gives the result in async code (and raises the
+    # run's exception for a failed state, like result()).
+    import asyncio
+
+    @flow
+    async def my_flow():
+        ok = await add_one.submit(1)  # a future is awaitable too
+        state = add_one(2, return_state=True)
+        failed = always_fails(return_state=True)
+        try:
+            await failed.aresult()
+        except ValueError:
+            caught = True
+        return ok, await state.aresult(), caught
+
+    assert asyncio.run(my_flow()) == (2, 3, True)
