@@ -295,3 +295,17 @@ def test_aresult_is_the_awaitable_form_of_result():
         return ok, await state.aresult(), caught
 
     assert asyncio.run(my_flow()) == (2, 3, True)
+
+
+def test_returned_states_the_serializer_cannot_store_stay_in_memory():
+    # Prefect 3.9.1: a JSON-serialized flow returning a task's state completes and returns
+    # that state (Prefect's JSON encoder writes states; a result it cannot persist is logged,
+    # "Execution will continue"). Cadenza's JSON serializer does not write states: the value
+    # stays in memory, with a warning.
+    @flow(persist_result=True, result_serializer="json")
+    def my_flow():
+        return add_one(1, return_state=True)
+
+    state = my_flow(return_state=True)
+    assert state.is_completed()
+    assert state.result().result() == 2

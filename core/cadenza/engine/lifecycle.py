@@ -207,13 +207,26 @@ def _final_hooks(owner: Any, state: State) -> Any:
 
 
 def _persist(owner: Any, run: Run, state: State, args: tuple, kwargs: dict) -> State:
-    """Store the result; a storage failure fails the run instead of passing silently."""
+    """Store the result; a storage failure fails the run instead of passing silently — except
+    for a run that returned other runs' states (their results are persisted with those runs),
+    which keeps its value in memory and logs a warning, as Prefect does."""
 
     try:
         return persist_state(owner, run, state, args, kwargs)
     except Exception as exc:
         message = f"Could not persist the result: {type(exc).__name__}: {exc}"
+        if _holds_states(state.raw_data):
+            run_logger(run).warning("%s; the result stays in memory only", message)
+            return state
         return State(_FAILED, None, message, exc, state.raw_details)
+
+
+def _holds_states(data: Any) -> bool:
+    if isinstance(data, State):
+        return True
+    if isinstance(data, (list, tuple, set)) and data:
+        return all(isinstance(item, State) for item in data)
+    return False
 
 
 def _should_retry(owner: Any, run: Run, state: State) -> bool:
