@@ -33,6 +33,7 @@ if TYPE_CHECKING:
             *,
             name: str | None = None,
             data: Any = ...,
+            state_details: StateDetails | None = None,
             **details: Any,
         ) -> State[Any]: ...
 
@@ -329,21 +330,44 @@ class State(tuple["Any", ...], Generic[R]):  # "Any": a string, as `typing` is n
 _DEFAULT_NAMES = {t: t.value.title() for t in StateType}
 
 
+def get_state_exception(state: State[Any]) -> BaseException:
+    """The exception a Failed, Crashed or Cancelled `state` stands for (Prefect's helper):
+    what ``state.result()`` raises. A `ValueError` for a state of another type."""
+    if state.type not in _FAILURE_TYPES:
+        raise ValueError(f"Expected a failed, crashed or cancelled state, got {state!r}")
+    return state._exception()
+
+
+def raise_state_exception(state: State[Any]) -> None:
+    """Raise `get_state_exception(state)` for a Failed, Crashed or Cancelled state; else
+    do nothing (Prefect's helper)."""
+    if state.type in _FAILURE_TYPES:
+        raise state._exception()
+
+
+def is_state_iterable(obj: Any) -> bool:
+    """True for a non-empty list, tuple or set holding only states (Prefect's helper)."""
+    return (
+        isinstance(obj, (list, tuple, set))
+        and bool(obj)
+        and all(isinstance(item, State) for item in obj)
+    )
+
+
 def _make(type_: StateType, default_name: str | None = None) -> StateConstructor:
     def constructor(
         message: str | None = None,
         *,
         name: str | None = None,
         data: Any = _NO_RESULT,
+        state_details: StateDetails | None = None,
         **details: Any,
     ) -> State[Any]:
-        return State(
-            type_,
-            name or default_name,
-            message,
-            data,
-            StateDetails(**details) if details else None,
-        )
+        if details:  # the fields themselves (cadenza), or a StateDetails (Prefect's form)
+            state_details = StateDetails(
+                **{**(state_details or StateDetails()).to_dict(), **details}
+            )
+        return State(type_, name or default_name, message, data, state_details)
 
     constructor.__name__ = default_name or _DEFAULT_NAMES[type_]
     constructor.__doc__ = f"A {type_.value} state named {constructor.__name__!r}."
@@ -387,4 +411,7 @@ __all__ = [
     "StateType",
     "Suspended",
     "TimedOut",
+    "get_state_exception",
+    "is_state_iterable",
+    "raise_state_exception",
 ]

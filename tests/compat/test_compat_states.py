@@ -309,3 +309,26 @@ def test_returned_states_the_serializer_cannot_store_stay_in_memory():
     state = my_flow(return_state=True)
     assert state.is_completed()
     assert state.result().result() == 2
+
+
+def test_prefects_state_helpers():
+    # Prefect 3.9.1: prefect.states.get_state_exception / raise_state_exception give the
+    # exception of a failed state (the first failed one for a state holding states), and
+    # Completed(state_details=...) is accepted.
+    from cadenza.states import (
+        StateDetails,
+        get_state_exception,
+        is_state_iterable,
+        raise_state_exception,
+    )
+
+    boom = ValueError("boom")
+    failed = Failed(message="x", data=boom)
+    assert get_state_exception(failed) is boom
+    assert isinstance(get_state_exception(Failed(message="no data")), FailedRun)
+    with pytest.raises(ValueError, match="boom"):
+        raise_state_exception(Failed(data=[Completed(), failed]))
+    raise_state_exception(Completed())  # nothing to raise
+    assert is_state_iterable([Completed(), failed]) and not is_state_iterable([])
+    state = Completed(state_details=StateDetails(flow_run_id="abc"))
+    assert state.state_details.flow_run_id == "abc"

@@ -28,6 +28,7 @@ from cadenza.states import (
     State,
     StateDetails,
     StateType,
+    is_state_iterable,
 )
 
 if TYPE_CHECKING:
@@ -222,11 +223,7 @@ def _persist(owner: Any, run: Run, state: State, args: tuple, kwargs: dict) -> S
 
 
 def _holds_states(data: Any) -> bool:
-    if isinstance(data, State):
-        return True
-    if isinstance(data, (list, tuple, set)) and data:
-        return all(isinstance(item, State) for item in data)
-    return False
+    return isinstance(data, State) or is_state_iterable(data)
 
 
 def _should_retry(owner: Any, run: Run, state: State) -> bool:
