@@ -15,6 +15,7 @@ from cadenza import registries as _registries
 from cadenza import states as _states
 from cadenza._version import __version__
 from cadenza.annotations import allow_failure, quote, unmapped
+from cadenza.context import in_async_context as _in_async_context
 from cadenza.context import tags
 from cadenza.flows import Flow, flow
 from cadenza.logging import get_run_logger
@@ -78,6 +79,7 @@ def _load_result(ref: str) -> object:
 
 _registries.install(_plugin_contributions)
 _states.result_loader = _load_result
+_states.async_context = _in_async_context
 _observers.loader = _load_observing_plugins
 
 

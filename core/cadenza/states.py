@@ -73,6 +73,11 @@ class _NoResult:
 
 _NO_RESULT = _NoResult()
 
+async_context: Callable[[], bool] | None = None
+"""Whether the caller is async code, for `State.result()` (which then returns an awaitable);
+it needs the run context, which sits above states, so the composition root installs
+`cadenza.context.in_async_context` here."""
+
 result_loader: Callable[[str], Any] | None = None
 """Reads a persisted result back from its reference, for `State.result()`. Result persistence
 sits above states (it needs storage, blocks and the run context), so the composition root
@@ -243,8 +248,18 @@ class State(tuple["Any", ...], Generic[R]):  # "Any": a string, as `typing` is n
         With ``raise_on_failure=False`` such a state's data is returned instead, as in Prefect:
         the exception it carries, or what the run returned (a flow that returned a tuple of
         states gets the tuple back); a state without data returns its exception.
+
+        Called from async code (the body or hooks of an async flow or task, or a coroutine
+        outside any run), it returns an awaitable, as Prefect 3's does: ``await
+        state.result()``.
         """
         del fetch  # accepted for Prefect compatibility; results are always fetched
+        if async_context is not None and async_context():
+            awaitable: R = self.aresult(raise_on_failure)  # type: ignore[assignment]  # Prefect's dual function: the awaitable stands for R
+            return awaitable
+        return sync_result(self, raise_on_failure)
+
+    def _result(self, raise_on_failure: bool) -> R | BaseException:
         data = self._data
         if self.type in _FAILURE_TYPES:
             if raise_on_failure:
@@ -268,7 +283,8 @@ class State(tuple["Any", ...], Generic[R]):  # "Any": a string, as `typing` is n
     ) -> R | BaseException: ...
     async def aresult(self, raise_on_failure: bool = True, fetch: bool = True) -> R | BaseException:
         """`result`, awaitable: Prefect's explicit async form (``await state.aresult()``)."""
-        return self.result(raise_on_failure=raise_on_failure, fetch=fetch)
+        del fetch
+        return self._result(raise_on_failure)
 
     def _exception(self) -> BaseException:
         """The exception a failed, crashed or cancelled state stands for (Prefect's
@@ -328,6 +344,16 @@ class State(tuple["Any", ...], Generic[R]):  # "Any": a string, as `typing` is n
 
 
 _DEFAULT_NAMES = {t: t.value.title() for t in StateType}
+
+
+@overload
+def sync_result(state: State[R], raise_on_failure: Literal[True] = True) -> R: ...
+@overload
+def sync_result(state: State[R], raise_on_failure: bool = ...) -> R | BaseException: ...
+def sync_result(state: State[R], raise_on_failure: bool = True) -> R | BaseException:
+    """``state.result()`` as sync code gets it, wherever it is called: what the engine, futures
+    and task runners use."""
+    return state._result(raise_on_failure)
 
 
 def get_state_exception(state: State[Any]) -> BaseException:

@@ -278,6 +278,38 @@ def test_a_state_without_data_outside_a_run_has_no_result():
         Completed().result()
 
 
+def test_state_result_is_awaited_in_async_code():
+    # Prefect 3.9.1: in an async flow's body and hooks, and in a coroutine outside any run,
+    # state.result() returns an awaitable (`await state.result()`); in a sync task, even one
+    # called from an async flow, and for future.result(), it returns the value.
+    import asyncio
+
+    seen = {}
+
+    async def on_done(flow, flow_run, state):
+        seen["hook"] = await state.result()
+
+    @task
+    def sync_reader():
+        return add_one(10, return_state=True).result()
+
+    @flow(on_completion=[on_done])
+    async def my_flow():
+        state = add_one(1, return_state=True)
+        seen["body"] = await state.result()
+        seen["sync task"] = sync_reader()
+        seen["future"] = add_one.submit(20).result()
+        return "done"
+
+    async def main():
+        state = await my_flow(return_state=True)
+        return await state.result()
+
+    assert asyncio.run(main()) == "done"
+    assert seen == {"body": 2, "sync task": 11, "future": 21, "hook": "done"}
+    assert add_one(1, return_state=True).result() == 2  # sync code: the value
+
+
 def test_aresult_is_the_awaitable_form_of_result():
     # Prefect 3.9.1: `await state.aresult()` gives the result in async code (and raises the
     # run's exception for a failed state, like result()).

@@ -28,7 +28,7 @@ from cadenza.logging.loggers import for_context
 from cadenza.masking import mask
 from cadenza.naming import random_run_name
 from cadenza.runs import FlowRun
-from cadenza.states import Failed, State, StateDetails, StateType
+from cadenza.states import Failed, State, StateDetails, StateType, sync_result
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -240,7 +240,7 @@ def _end(ctx: FlowRunContext, restore: Any) -> None:
 
 
 def _finish(state: State, return_state: bool) -> Any:
-    return state if return_state else state.result()
+    return state if return_state else sync_result(state)
 
 
 def _run_name(flow: Flow, parameters: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from cadenza.annotations import BaseAnnotation, allow_failure, quote
 from cadenza.futures import CadenzaFuture
-from cadenza.states import State, StateType
+from cadenza.states import State, StateType, sync_result
 
 _FAILED = (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
 _CONTAINERS = (list, tuple, set, frozenset, dict)
@@ -142,9 +142,9 @@ def resolve(value: Any, allow_failed: bool = False) -> Any:
 def _state_value(state: State, allow_failed: bool, name: str | None) -> Any:
     if state.type in _FAILED:
         if allow_failed:
-            return state.result(raise_on_failure=False)
+            return sync_result(state, raise_on_failure=False)
         raise UpstreamFailure(state, name)
-    return state.result()
+    return sync_result(state)
 
 
 def futures_to_states(value: Any) -> Any:

@@ -22,7 +22,7 @@ from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
 from cadenza.logging.loggers import run_logger
 from cadenza.runs import TaskRun
-from cadenza.states import State, StateDetails, StateType
+from cadenza.states import State, StateDetails, StateType, sync_result
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Backend
@@ -66,7 +66,7 @@ def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for
         raise
     if return_state:
         return state
-    return state.result() if run.returned_state is None else run.returned_state
+    return sync_result(state) if run.returned_state is None else run.returned_state
 
 
 def execute(
@@ -122,7 +122,7 @@ async def _run_async(
         raise
     if return_state:
         return state
-    return state.result() if run.returned_state is None else run.returned_state
+    return sync_result(state) if run.returned_state is None else run.returned_state
 
 
 def reused(run: TaskRun, backend: Backend) -> State | None:
