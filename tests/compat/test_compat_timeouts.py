@@ -153,3 +153,29 @@ def test_flow_retries():
 
     assert my_flow(return_state=True).is_failed()
     assert len(calls) == 3
+
+
+def test_retry_condition_fn_reads_the_result_of_an_async_task():
+    # Prefect 3.9.1 calls retry_condition_fn inside the async task's context, where
+    # state.result() is an awaitable the sync function cannot await; cadenza hands it the
+    # value, so Prefect's documented `try: state.result() except ...` pattern works here too.
+    attempts = []
+
+    def retry_value_errors(task, task_run, state) -> bool:
+        try:
+            state.result()
+        except ValueError:
+            return True
+        return False
+
+    @task(retries=2, retry_condition_fn=retry_value_errors)
+    async def fetch():
+        attempts.append(1)
+        raise ValueError("retry me")
+
+    @flow
+    async def my_flow():
+        return await fetch(return_state=True)
+
+    assert asyncio.run(my_flow(return_state=True)).is_failed()
+    assert len(attempts) == 3

@@ -14,6 +14,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from cadenza._options import inherited_persist
+from cadenza.context import sync_callback
 from cadenza.engine.caching import cache_key_for, cached_state, record_entry
 from cadenza.engine.signals import by_request, interruption
 from cadenza.exceptions import InvalidTransition, Pause, TaskTimeoutError
@@ -232,11 +233,16 @@ def _should_retry(owner: Any, run: Run, state: State) -> bool:
     condition = owner.retry_condition_fn
     if condition is None:
         return True
+    # A sync function: `state.result()` in it gives the value, also for an async task (where
+    # Prefect hands it an awaitable it cannot await).
+    token = sync_callback.set(True)
     try:
         return bool(condition(owner, run, state))
     except Exception:
         run_logger(run).exception("retry_condition_fn raised; not retrying")
         return False
+    finally:
+        sync_callback.reset(token)
 
 
 def retry_delay(owner: Any, attempt: int) -> float:
