@@ -16,6 +16,7 @@ from cadenza import states as _states
 from cadenza._version import __version__
 from cadenza.annotations import allow_failure, quote, unmapped
 from cadenza.client import slots as _client_slots
+from cadenza.context import in_async_context as _in_async_context
 from cadenza.context import tags
 from cadenza.flows import Flow, flow
 from cadenza.logging import get_run_logger
@@ -95,6 +96,7 @@ def _embedded_module(name: str) -> "_ModuleType":
 _registries.install(_plugin_contributions)
 _client_slots.embedded_module = _embedded_module
 _states.result_loader = _load_result
+_states.async_context = _in_async_context
 _observers.loader = _load_observing_plugins
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import sys
 import threading
 
 from cadenza.exceptions import MissingContextError
@@ -191,6 +192,35 @@ def with_context_tags(own: tuple[str, ...]) -> tuple[str, ...]:
     return own + tuple(t for t in extra if t not in own)
 
 
+sync_callback: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "cadenza_sync_callback", default=False
+)
+"""True while the engine calls a sync callback of the user's (`retry_condition_fn`), which
+cannot await: `in_async_context` then says False, even inside an async task."""
+
+
+def in_async_context() -> bool:
+    """Whether the caller is async code, as Prefect's dual functions decide: inside a task or
+    flow run, whether that task (else flow) is async; outside any run, whether an event loop
+    is running in this thread. False inside a sync callback (`sync_callback`)."""
+    if sync_callback.get():
+        return False
+    task_ctx = _task_run_ctx.get()
+    if task_ctx is not None:
+        return bool(task_ctx.task.isasync)
+    flow_ctx = _flow_run_ctx.get()
+    if flow_ctx is not None:
+        return bool(flow_ctx.flow.isasync)
+    asyncio = sys.modules.get("asyncio")  # never imported here: without it, no loop runs
+    if asyncio is None:
+        return False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def get_run_context() -> FlowRunContext | TaskRunContext:
     """The innermost run context; raises `MissingContextError` outside any run."""
     ctx = _task_run_ctx.get() or _flow_run_ctx.get()
@@ -199,4 +229,11 @@ def get_run_context() -> FlowRunContext | TaskRunContext:
     return ctx
 
 
-__all__ = ["FlowRunContext", "TaskRunContext", "get_run_context", "tags"]
+__all__ = [
+    "FlowRunContext",
+    "TaskRunContext",
+    "get_run_context",
+    "in_async_context",
+    "sync_callback",
+    "tags",
+]

@@ -28,7 +28,16 @@ class ParameterTypeError(CadenzaError, TypeError):
 
 
 class TaskTimeoutError(CadenzaError, TimeoutError):
-    """A task or flow ran past its `timeout_seconds`."""
+    """A task or flow ran past its `timeout_seconds`. What the engine raises is one of the two
+    subclasses below, named as in Prefect; ``except TimeoutError`` catches all three."""
+
+
+class TaskRunTimeoutError(TaskTimeoutError):
+    """A task run ran past its task's `timeout_seconds` (Prefect's name)."""
+
+
+class FlowRunTimeoutError(TaskTimeoutError):
+    """A flow run ran past its flow's `timeout_seconds` (Prefect's name)."""
 
 
 class InvalidTransition(CadenzaError):
@@ -226,6 +235,7 @@ __all__ = [
     "FailedRun",
     "FlowPauseTimeout",
     "FlowRunNotRunnable",
+    "FlowRunTimeoutError",
     "FlowRunWaitTimeout",
     "InvalidNameError",
     "InvalidRunInput",
@@ -249,6 +259,7 @@ __all__ = [
     "ServerIncompatible",
     "SourceError",
     "StoreError",
+    "TaskRunTimeoutError",
     "TaskTimeoutError",
     "TerminationSignal",
     "UnfinishedRun",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cadenza._typing import Generic, R, T, overload
-from cadenza.states import Pending
+from cadenza.states import Pending, sync_result
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -79,7 +79,7 @@ class CadenzaFuture(Generic[R]):
             raise TimeoutError(
                 f"Task run {self.task_run_name!r} did not finish within {timeout} second(s)"
             ) from None
-        return state.result(raise_on_failure=raise_on_failure)
+        return sync_result(state, raise_on_failure)
 
     def add_done_callback(self, fn: Callable[[CadenzaFuture[R]], object]) -> None:
         """Call ``fn(future)`` when the run is final (at once if it already is)."""
@@ -89,7 +89,8 @@ class CadenzaFuture(Generic[R]):
         import asyncio
 
         state = yield from asyncio.wrap_future(self._future).__await__()
-        return state.result()
+        value: R = sync_result(state)
+        return value
 
     def __repr__(self) -> str:
         return f"CadenzaFuture(task_run={self.task_run_name!r}, done={self.done()})"

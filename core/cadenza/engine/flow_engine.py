@@ -16,6 +16,7 @@ from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx, with_c
 from cadenza.engine import cancellation
 from cadenza.engine.adoption import adopted_run
 from cadenza.engine.drivers import drive_async, drive_sync
+from cadenza.engine.inputs import futures_to_states
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.parameters import bind_parameters, jsonable_parameters, validate_parameters
 from cadenza.engine.resume import pending_plan
@@ -29,7 +30,7 @@ from cadenza.logging.run_lines import flow_run_beginning, flow_run_finished
 from cadenza.masking import mask
 from cadenza.naming import random_run_name
 from cadenza.runs import FlowRun
-from cadenza.states import Failed, State, StateDetails, StateType
+from cadenza.states import Failed, State, StateDetails, StateType, sync_result
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -178,8 +179,9 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
 
 def _body(flow: Flow, ctx: FlowRunContext) -> Any:
     """The flow's function, followed by waiting for the task runs it submitted, so that the
-    flow run ends after its task runs. Interrupted (Ctrl-C, SIGTERM, cancellation), it stops
-    them instead (`FlowRunContext.stop_task_runs`) and does not wait for the queued ones."""
+    flow run ends after its task runs; futures it returns become their states (as in
+    Prefect). Interrupted (Ctrl-C, SIGTERM, cancellation), it stops them instead
+    (`FlowRunContext.stop_task_runs`) and does not wait for the queued ones."""
     fn = flow.fn
     if flow.isasync:
 
@@ -194,7 +196,7 @@ def _body(flow: Flow, ctx: FlowRunContext) -> Any:
                 ctx.stop_task_runs(exc)
                 raise
             await _wait_for_task_runs(ctx)
-            return value
+            return futures_to_states(value)
 
         return run_async_body
 
@@ -209,7 +211,7 @@ def _body(flow: Flow, ctx: FlowRunContext) -> Any:
             ctx.stop_task_runs(exc)
             raise
         ctx.wait_for_task_runs()
-        return value
+        return futures_to_states(value)
 
     return run_body
 
@@ -244,7 +246,7 @@ def _end(ctx: FlowRunContext, restore: Any) -> None:
 
 
 def _finish(state: State, return_state: bool) -> Any:
-    return state if return_state else state.result()
+    return state if return_state else sync_result(state)
 
 
 def _run_name(flow: Flow, parameters: dict[str, Any]) -> str:

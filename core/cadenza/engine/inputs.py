@@ -12,7 +12,7 @@ from typing import Any
 
 from cadenza.annotations import BaseAnnotation, allow_failure, opaque, quote
 from cadenza.futures import CadenzaFuture
-from cadenza.states import State, StateType
+from cadenza.states import State, StateType, sync_result
 
 _FAILED = (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
 _CONTAINERS = (list, tuple, set, frozenset, dict)
@@ -151,9 +151,37 @@ def resolve(value: Any, allow_failed: bool = False) -> Any:
 def _state_value(state: State, allow_failed: bool, name: str | None) -> Any:
     if state.type in _FAILED:
         if allow_failed:
-            return state.result(raise_on_failure=False)
+            return sync_result(state, raise_on_failure=False)
         raise UpstreamFailure(state, name)
-    return state.result()
+    return sync_result(state)
+
+
+def futures_to_states(value: Any) -> Any:
+    """`value` (what a flow returned) with each future inside replaced by its final state,
+    waiting for it, as Prefect's `resolve_futures_to_states`: containers are rebuilt only when
+    they hold a future (a `CadenzaFutureList` becomes a plain list); `quote` is left alone."""
+    if type(value) in _SCALARS or not collect_futures(value):
+        return value
+    return _to_states(value)
+
+
+def _to_states(value: Any) -> Any:
+    if isinstance(value, CadenzaFuture):
+        value.wait()
+        return value.state
+    if isinstance(value, dict):
+        return {k: _to_states(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_to_states(v) for v in value]
+        if isinstance(value, list):
+            return items
+        if type(value) in (tuple, set, frozenset):
+            return type(value)(items)
+        try:  # namedtuples and other subclasses
+            return type(value)(*items)
+        except TypeError:
+            return type(value)(items)
+    return value
 
 
 def resolve_call(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
@@ -167,6 +195,7 @@ __all__ = [
     "UpstreamFailure",
     "call_inputs",
     "collect_futures",
+    "futures_to_states",
     "needs_resolution",
     "resolve",
     "resolve_call",

@@ -25,7 +25,7 @@ from cadenza.logging.capture import install_print_capture
 from cadenza.logging.loggers import for_context, run_logger
 from cadenza.logging.run_lines import task_run_finished
 from cadenza.runs import TaskRun
-from cadenza.states import State, StateDetails, StateType
+from cadenza.states import State, StateDetails, StateType, sync_result
 from cadenza.transactions.base import current_transaction
 
 if TYPE_CHECKING:
@@ -71,7 +71,9 @@ def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for
         if not isinstance(exc, Exception):
             record_interruption(run, backend, exc, "Task")
         raise
-    return state if return_state else state.result()
+    if return_state:
+        return state
+    return sync_result(state) if run.returned_state is None else run.returned_state
 
 
 def execute(
@@ -156,7 +158,9 @@ async def _run_async(
         if not isinstance(exc, Exception):
             record_interruption(run, backend, exc, "Task")
         raise
-    return state if return_state else state.result()
+    if return_state:
+        return state
+    return sync_result(state) if run.returned_state is None else run.returned_state
 
 
 def reused(run: TaskRun, backend: Backend) -> State | None:

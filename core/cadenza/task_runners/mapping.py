@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from cadenza.annotations import BaseAnnotation, quote, unmapped
 from cadenza.exceptions import MappingLengthMismatch, MappingMissingIterable
 from cadenza.futures import CadenzaFuture
-from cadenza.states import State
+from cadenza.states import State, sync_result
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -31,8 +31,10 @@ def expand(task: Task[..., Any], parameters: dict[str, Any]) -> Iterator[dict[st
             continue
         annotation = value if isinstance(value, BaseAnnotation) else None
         inner = annotation.value if annotation is not None else value
-        if isinstance(inner, (CadenzaFuture, State)):
+        if isinstance(inner, CadenzaFuture):
             inner = inner.result()
+        elif isinstance(inner, State):
+            inner = sync_result(inner)
         if isinstance(inner, (str, bytes)) or not _iterable(inner):
             static[name] = value
             continue
