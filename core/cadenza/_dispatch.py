@@ -23,33 +23,13 @@ says the body never blocks.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, overload
 
-from cadenza.context import _flow_run_ctx, _task_run_ctx
+from cadenza.context import in_async_context
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def in_async_context() -> bool:
-    """True when the caller is async code: an async task or flow run, or, outside any run, a
-    running event loop in this thread."""
-    task_ctx = _task_run_ctx.get()
-    if task_ctx is not None:
-        return bool(getattr(task_ctx.task, "isasync", False))
-    flow_ctx = _flow_run_ctx.get()
-    if flow_ctx is not None:
-        return bool(getattr(flow_ctx.flow, "isasync", False))
-    asyncio = sys.modules.get("asyncio")  # not imported: no loop can be running
-    if asyncio is None:
-        return False
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 @overload
