@@ -59,9 +59,7 @@ def test_each_run_adds_a_version_and_the_key_reads_the_newest(backend) -> None:
 
     history = Artifact.list(key="latest-export")
     assert [a.data["link_text"] for a in history] == ["day 3", "day 2", "day 1"]  # newest first
-    assert [a.flow_run_id for a in history] == [
-        s.state_details.flow_run_id for s in reversed(runs)
-    ]
+    assert [a.flow_run_id for a in history] == [s.state_details.flow_run_id for s in reversed(runs)]
     assert len({a.id for a in history}) == 3 and all(a.key == "latest-export" for a in history)
     assert [a.data for a in list_artifacts(key="nightly-report", limit=2)] == [
         "# Report of day 3", "# Report of day 2"

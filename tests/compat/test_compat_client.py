@@ -346,7 +346,7 @@ def test_a_filter_the_record_cannot_apply_names_where_it_is(backend) -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError):
-        FlowRunFilter(colour={"any_": ["red"]})  # type: ignore[call-arg]
+        FlowRunFilter(colour={"any_": ["red"]})  # type: ignore[call-arg]  # the unknown field under test
     with get_client(sync_client=True) as client:
         with pytest.raises(FilterError) as refused:
             client.record.read_flow_runs({"flow_runs": {"state": {"type": {"every_": ["X"]}}}})

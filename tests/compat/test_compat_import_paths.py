@@ -110,7 +110,10 @@ def test_utilities_collections() -> None:
 
     assert visit_collection({"a": [1, (2, 3)]}, double, return_data=True) == {"a": [2, (4, 6)]}
     assert visit_collection([1, [2]], double, return_data=True, max_depth=1) == [2, [2]]
-    assert visit_collection([1, quote([2])], double, return_data=True, remove_annotations=True) == [2, [4]]  # noqa: E501
+    assert visit_collection([1, quote([2])], double, return_data=True, remove_annotations=True) == [
+        2,
+        [4],
+    ]
     kept = visit_collection([1, quote([2])], double, return_data=True)
     assert isinstance(kept[1], quote) and kept[1].unwrap() == [4]
     assert visit_collection({1, 2}, double, return_data=True) == {2, 4}
@@ -121,7 +124,10 @@ def test_utilities_collections() -> None:
 
     assert visit_collection(Point(1), double, return_data=True) == Point(2)
     seen: list[tuple[object, object]] = []
-    assert visit_collection({"a": [1]}, lambda x, ctx: seen.append((x, ctx["k"])), context={"k": 7}) is None  # noqa: E501
+    assert (
+        visit_collection({"a": [1]}, lambda x, ctx: seen.append((x, ctx["k"])), context={"k": 7})
+        is None
+    )
     assert seen == [({"a": [1]}, 7), ("a", 7), ([1], 7), (1, 7)]
 
     def stop_at_lists(x: object) -> object:

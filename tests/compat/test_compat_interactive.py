@@ -76,8 +76,13 @@ SENDER = textwrap.dedent("""
 def test_two_flow_runs_in_two_processes_talk_through_inputs(tmp_path: Path) -> None:
     env = {**os.environ, "CADENZA_HOME": str(tmp_path / "home")}
     id_file = tmp_path / "receiver-id"
-    receiver = subprocess.Popen([sys.executable, "-c", RECEIVER, str(id_file)], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    receiver = subprocess.Popen(
+        [sys.executable, "-c", RECEIVER, str(id_file)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while not (id_file.exists() and id_file.read_text()):

@@ -35,6 +35,7 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
         "CADENZA_API_REQUEST_TIMEOUT",
         "CADENZA_LOGGING_LEVEL",
         "CADENZA_LOGGING_CONSOLE",
+        "CADENZA_LOGGING_EXTRA_LOGGERS",
         "CADENZA_FLUSH_INTERVAL",
         "CADENZA_SQLITE_SYNCHRONOUS",
         "CADENZA_HEARTBEAT_INTERVAL",

@@ -42,23 +42,23 @@ class HttpRecord:
 
     # -- runs and logs --------------------------------------------------------------------------
     def read_flow_runs(self, body: dict[str, Any], **page: Any) -> list[dict[str, Any]]:
-        return self._filter("/flow_runs/filter", {**body, **_page(page)})  # type: ignore[no-any-return]
+        return self._filter("/flow_runs/filter", {**body, **_page(page)})  # type: ignore[no-any-return]  # the API answers untyped JSON
 
     def count_flow_runs(self, body: dict[str, Any]) -> int:
         return int(self._filter("/flow_runs/count", body))
 
     def read_task_runs(self, body: dict[str, Any], **page: Any) -> list[dict[str, Any]]:
-        return self._filter("/task_runs/filter", {**body, **_page(page)})  # type: ignore[no-any-return]
+        return self._filter("/task_runs/filter", {**body, **_page(page)})  # type: ignore[no-any-return]  # the API answers untyped JSON
 
     def read_logs(self, log_filter: Any, **page: Any) -> list[dict[str, Any]]:
-        return self._filter("/logs/filter", {"logs": log_filter, **_page(page)})  # type: ignore[no-any-return]
+        return self._filter("/logs/filter", {"logs": log_filter, **_page(page)})  # type: ignore[no-any-return]  # the API answers untyped JSON
 
     def set_state(
         self, kind: str, run_id: str, state: dict[str, Any], force: bool
     ) -> dict[str, Any]:
         body = {"transition_id": str(uuid.uuid4()), "state": state, "force": force}
         path = f"/{kind}_runs/{segment(run_id)}/set_state"
-        return self.api._json("POST", path, json=body)  # type: ignore[no-any-return]
+        return self.api._json("POST", path, json=body)  # type: ignore[no-any-return]  # the API answers untyped JSON
 
     def delete_flow_run(self, run_id: str) -> bool:
         try:
@@ -71,27 +71,27 @@ class HttpRecord:
     def read_deployment(self, ref: str) -> dict[str, Any]:
         try:
             if "/" in ref:
-                return self.api.read_deployment_by_name(ref)  # type: ignore[no-any-return]
-            return self.api.read_deployment(ref)  # type: ignore[no-any-return]
+                return self.api.read_deployment_by_name(ref)  # type: ignore[no-any-return]  # the API answers untyped JSON
+            return self.api.read_deployment(ref)  # type: ignore[no-any-return]  # the API answers untyped JSON
         except NotFound as exc:
             raise ObjectNotFound(exc.detail) from None
 
     def create_flow_run_from_deployment(self, deployment_id: str, **body: Any) -> dict[str, Any]:
         try:
-            return self.api.create_flow_run_from_deployment(deployment_id, **body)  # type: ignore[no-any-return]
+            return self.api.create_flow_run_from_deployment(deployment_id, **body)  # type: ignore[no-any-return]  # the API answers untyped JSON
         except NotFound as exc:
             raise ObjectNotFound(exc.detail) from None
 
     def read_work_pool(self, name: str) -> dict[str, Any]:
         try:
-            return self.api.read_work_pool(name)  # type: ignore[no-any-return]
+            return self.api.read_work_pool(name)  # type: ignore[no-any-return]  # the API answers untyped JSON
         except NotFound as exc:
             raise ObjectNotFound(exc.detail) from None
 
     # -- variables ------------------------------------------------------------------------------
     def read_variable(self, name: str) -> dict[str, Any] | None:
         try:
-            return self.api.get_variable(name)  # type: ignore[no-any-return]
+            return self.api.get_variable(name)  # type: ignore[no-any-return]  # the API answers untyped JSON
         except NotFound:
             return None
 
@@ -108,7 +108,7 @@ class HttpRecord:
         self, name: str, value: Any, tags: list[str] | None, overwrite: bool
     ) -> dict[str, Any]:
         try:
-            return self.api.set_variable(name, value, tags, overwrite)  # type: ignore[no-any-return]
+            return self.api.set_variable(name, value, tags, overwrite)  # type: ignore[no-any-return]  # the API answers untyped JSON
         except ApiError as exc:
             if exc.status == 409:
                 raise ValueError(exc.detail) from None
@@ -124,7 +124,7 @@ class HttpRecord:
     # -- blocks and artifacts -------------------------------------------------------------------
     def read_block(self, type_slug: str, name: str, include_secrets: bool) -> dict[str, Any]:
         try:
-            return self.api.get_block(type_slug, name, include_secrets=include_secrets)  # type: ignore[no-any-return]
+            return self.api.get_block(type_slug, name, include_secrets=include_secrets)  # type: ignore[no-any-return]  # the API answers untyped JSON
         except NotFound as exc:
             raise ObjectNotFound(exc.detail) from None
 
@@ -134,7 +134,7 @@ class HttpRecord:
 
     def read_artifacts(self, artifact_filter: Any, **page: Any) -> list[dict[str, Any]]:
         path = "/artifacts/latest/filter" if page.pop("latest", False) else "/artifacts/filter"
-        return self._filter(path, {"artifacts": artifact_filter, **_page(page)})  # type: ignore[no-any-return]
+        return self._filter(path, {"artifacts": artifact_filter, **_page(page)})  # type: ignore[no-any-return]  # the API answers untyped JSON
 
 
 __all__ = ["HttpRecord"]

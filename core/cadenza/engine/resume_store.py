@@ -124,7 +124,7 @@ class ResultKeeper:
                 if state is None or not state.is_final():
                     kept.append(item)
                 elif _keepable(state):
-                    kept.append((item.id, item.name, state.raw_data))  # type: ignore[union-attr]
+                    kept.append((item.id, item.name, state.raw_data))  # type: ignore[union-attr]  # a TaskRun, as above
             runs[:n] = kept
             self.compact_at = 2 * len(runs) + COMPACT_EVERY
         finally:
@@ -135,7 +135,7 @@ class ResultKeeper:
         process killed next leaves the task run on record for the resume to match."""
         state = run.state
         if self.each_task and _keepable(state):
-            self._save(run.id, run.name, state.raw_data, logger)  # type: ignore[union-attr]
+            self._save(run.id, run.name, state.raw_data, logger)  # type: ignore[union-attr]  # a completed run: its state is set
             backend.flush()
 
     def settle(self, state_type: StateType, logger: Any) -> None:
@@ -149,8 +149,8 @@ class ResultKeeper:
                     state = item.state  # type: ignore[union-attr]  # a TaskRun
                     if not _keepable(state):
                         continue
-                    item = (item.id, item.name, state.raw_data)  # type: ignore[union-attr]
-                run_id, name, value = item  # type: ignore[misc]
+                    item = (item.id, item.name, state.raw_data)  # type: ignore[union-attr]  # a TaskRun, as above
+                run_id, name, value = item  # type: ignore[misc]  # a compacted entry: three items
                 if run_id not in self.saved:
                     self._save(run_id, name, value, logger)
         elif self.each_task and state_type is _COMPLETED:
