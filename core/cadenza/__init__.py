@@ -31,18 +31,26 @@ if TYPE_CHECKING:  # type checkers see the names __getattr__ below provides lazi
     from cadenza.client.orchestration import get_client as get_client
     from cadenza.deployments.runner import deploy as deploy
     from cadenza.deployments.runner import serve as serve
+    from cadenza.flow_runs import apause_flow_run as apause_flow_run
+    from cadenza.flow_runs import aresume_flow_run as aresume_flow_run
+    from cadenza.flow_runs import asuspend_flow_run as asuspend_flow_run
     from cadenza.flow_runs import pause_flow_run as pause_flow_run
     from cadenza.flow_runs import resume_flow_run as resume_flow_run
     from cadenza.flow_runs import suspend_flow_run as suspend_flow_run
     from cadenza.plugins.markers import hookimpl as hookimpl
+    from cadenza.transactions import Transaction as Transaction
 
 __all__ = [
     "Flow",
     "State",
     "StateType",
     "Task",
+    "Transaction",
     "__version__",
     "allow_failure",
+    "apause_flow_run",
+    "aresume_flow_run",
+    "asuspend_flow_run",
     "deploy",
     "flow",
     "get_client",
@@ -100,6 +108,16 @@ _states.async_context = _in_async_context
 _observers.loader = _load_observing_plugins
 
 
+_FLOW_RUN_CONTROL = (
+    "pause_flow_run",
+    "resume_flow_run",
+    "suspend_flow_run",
+    "apause_flow_run",
+    "aresume_flow_run",
+    "asuspend_flow_run",
+)
+
+
 def __getattr__(name: str) -> object:
     if name == "hookimpl":  # lazily: `import cadenza` must not import pluggy
         from cadenza.plugins.markers import hookimpl
@@ -109,11 +127,15 @@ def __getattr__(name: str) -> object:
         from cadenza.deployments import runner
 
         return getattr(runner, name)
-    if name in ("pause_flow_run", "resume_flow_run", "suspend_flow_run"):
+    if name in _FLOW_RUN_CONTROL:
         # lazily: pausing loads the run-input machinery only when it is used
         from cadenza import flow_runs
 
         return getattr(flow_runs, name)
+    if name == "Transaction":  # lazily: transactions load when first used
+        from cadenza.transactions import Transaction
+
+        return Transaction
     if name == "get_client":  # lazily: pydantic (and httpx) load when a client is asked for
         from cadenza.client.orchestration import get_client
 

@@ -62,6 +62,11 @@ class CadenzaClient:
         self._sync = sync
         self._native: Any = None
 
+    @property
+    def sync_client(self) -> SyncCadenzaClient:
+        """The synchronous client this one runs each call of in a worker thread."""
+        return self._sync
+
     async def __aenter__(self) -> CadenzaClient:
         return self
 

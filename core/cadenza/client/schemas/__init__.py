@@ -1,6 +1,6 @@
 """Prefect's client schemas at Prefect's paths: `objects` (what the client returns: `FlowRun`,
 `TaskRun`, `Log`, ...), `filters` (`FlowRunFilter`, ...), `sorting` (`FlowRunSort`, ...) and
-`actions` (`VariableCreate`, ...).
+`actions` (`VariableCreate`, ...), and `schedules` (`CronSchedule`, ... of `cadenza.schedules`).
 
 Importing this package imports nothing heavy; pydantic loads with `objects`, `filters` or
 `actions`, the first time one of them is used.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = ("actions", "filters", "objects", "sorting")
+_SUBMODULES = ("actions", "filters", "objects", "schedules", "sorting")
 
 
 def __getattr__(name: str) -> Any:
@@ -20,4 +20,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["actions", "filters", "objects", "sorting"]
+__all__ = ["actions", "filters", "objects", "schedules", "sorting"]
