@@ -154,14 +154,17 @@ def resolve_wait_for(wait_for: Iterable[Any]) -> None:
 
 def _resolve(expr: Any, leaf: Callable[[CadenzaFuture[Any]], Any]) -> Any:
     """`expr` with every future inside lists, tuples, sets and dicts (keys too) replaced by
-    ``leaf(future)``; other objects are kept as they are."""
+    ``leaf(future)``; other objects are kept as they are. A list (a `CadenzaFutureList`
+    included) comes back a plain list, a named tuple as its own type."""
     if isinstance(expr, CadenzaFuture):
         return leaf(expr)
     if isinstance(expr, dict):
         return type(expr)((_resolve(k, leaf), _resolve(v, leaf)) for k, v in expr.items())
+    if isinstance(expr, list):
+        return [_resolve(v, leaf) for v in expr]
     if isinstance(expr, tuple) and hasattr(expr, "_fields"):  # a named tuple
         return type(expr)(*(_resolve(v, leaf) for v in expr))
-    if isinstance(expr, (list, tuple, set, frozenset)):
+    if isinstance(expr, (tuple, set, frozenset)):
         return type(expr)(_resolve(v, leaf) for v in expr)
     return expr
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cadenza.annotations import BaseAnnotation, allow_failure, opaque, quote
-from cadenza.futures import CadenzaFuture
+from cadenza.futures import CadenzaFuture, resolve_futures_to_states
 from cadenza.states import State, StateType, sync_result
 
 _FAILED = (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
@@ -162,26 +162,7 @@ def futures_to_states(value: Any) -> Any:
     they hold a future (a `CadenzaFutureList` becomes a plain list); `quote` is left alone."""
     if type(value) in _SCALARS or not collect_futures(value):
         return value
-    return _to_states(value)
-
-
-def _to_states(value: Any) -> Any:
-    if isinstance(value, CadenzaFuture):
-        value.wait()
-        return value.state
-    if isinstance(value, dict):
-        return {k: _to_states(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [_to_states(v) for v in value]
-        if isinstance(value, list):
-            return items
-        if type(value) in (tuple, set, frozenset):
-            return type(value)(items)
-        try:  # namedtuples and other subclasses
-            return type(value)(*items)
-        except TypeError:
-            return type(value)(items)
-    return value
+    return resolve_futures_to_states(value)
 
 
 def resolve_call(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
