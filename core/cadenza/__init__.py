@@ -15,6 +15,8 @@ from cadenza import registries as _registries
 from cadenza import states as _states
 from cadenza._version import __version__
 from cadenza.annotations import allow_failure, quote, unmapped
+from cadenza.client import slots as _client_slots
+from cadenza.context import in_async_context as _in_async_context
 from cadenza.context import tags
 from cadenza.flows import Flow, flow
 from cadenza.logging import get_run_logger
@@ -24,21 +26,31 @@ from cadenza.tasks import Task, task
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:  # type checkers see the names __getattr__ below provides lazily
-    from cadenza.client import get_client as get_client
+    from types import ModuleType as _ModuleType
+
+    from cadenza.client.orchestration import get_client as get_client
     from cadenza.deployments.runner import deploy as deploy
     from cadenza.deployments.runner import serve as serve
+    from cadenza.flow_runs import apause_flow_run as apause_flow_run
+    from cadenza.flow_runs import aresume_flow_run as aresume_flow_run
+    from cadenza.flow_runs import asuspend_flow_run as asuspend_flow_run
     from cadenza.flow_runs import pause_flow_run as pause_flow_run
     from cadenza.flow_runs import resume_flow_run as resume_flow_run
     from cadenza.flow_runs import suspend_flow_run as suspend_flow_run
     from cadenza.plugins.markers import hookimpl as hookimpl
+    from cadenza.transactions import Transaction as Transaction
 
 __all__ = [
     "Flow",
     "State",
     "StateType",
     "Task",
+    "Transaction",
     "__version__",
     "allow_failure",
+    "apause_flow_run",
+    "aresume_flow_run",
+    "asuspend_flow_run",
     "deploy",
     "flow",
     "get_client",
@@ -76,9 +88,34 @@ def _load_result(ref: str) -> object:
     return load_result(ref)
 
 
+def _embedded_module(name: str) -> "_ModuleType":
+    # lazily: variables and saved blocks load when the embedded client first reads them
+    if name == "variables":  # lazily: see above
+        from cadenza import variables
+
+        return variables
+    if name == "block_sealing":  # lazily: see above
+        from cadenza.blocks import sealing
+
+        return sealing
+    raise LookupError(f"no module {name!r} for the embedded client")
+
+
 _registries.install(_plugin_contributions)
+_client_slots.embedded_module = _embedded_module
 _states.result_loader = _load_result
+_states.async_context = _in_async_context
 _observers.loader = _load_observing_plugins
+
+
+_FLOW_RUN_CONTROL = (
+    "pause_flow_run",
+    "resume_flow_run",
+    "suspend_flow_run",
+    "apause_flow_run",
+    "aresume_flow_run",
+    "asuspend_flow_run",
+)
 
 
 def __getattr__(name: str) -> object:
@@ -90,13 +127,17 @@ def __getattr__(name: str) -> object:
         from cadenza.deployments import runner
 
         return getattr(runner, name)
-    if name in ("pause_flow_run", "resume_flow_run", "suspend_flow_run"):
+    if name in _FLOW_RUN_CONTROL:
         # lazily: pausing loads the run-input machinery only when it is used
         from cadenza import flow_runs
 
         return getattr(flow_runs, name)
-    if name == "get_client":  # lazily: httpx loads only when a client is asked for
-        from cadenza.client import get_client
+    if name == "Transaction":  # lazily: transactions load when first used
+        from cadenza.transactions import Transaction
+
+        return Transaction
+    if name == "get_client":  # lazily: pydantic (and httpx) load when a client is asked for
+        from cadenza.client.orchestration import get_client
 
         return get_client
     raise AttributeError(f"module 'cadenza' has no attribute {name!r}")

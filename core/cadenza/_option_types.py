@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     #: ``async def`` hook is awaited.
     TaskStateHook: TypeAlias = Callable[[Task[..., Any], TaskRun, State[Any]], object]
     FlowStateHook: TypeAlias = Callable[[Flow[..., Any], FlowRun, State[Any]], object]
+    #: ``hook(transaction)``: a task's ``on_commit`` / ``on_rollback`` hook, called with the
+    #: task's `cadenza.transactions.Transaction`.
+    TransactionHook: TypeAlias = Callable[[Any], object]
     #: A run name: a template formatted with the call's parameters, or a function of them (a
     #: dict of parameters) or of nothing.
     RunName: TypeAlias = str | Callable[..., str]
@@ -61,6 +64,8 @@ if TYPE_CHECKING:
         on_running: Iterable[TaskStateHook] | TaskStateHook | None
         retry_condition_fn: TaskStateHook | None
         viz_return_value: Any
+        on_commit: Iterable[TransactionHook] | TransactionHook | None
+        on_rollback: Iterable[TransactionHook] | TransactionHook | None
 
     class FlowOptions(TypedDict, total=False):
         """The options of ``@flow(...)`` and ``Flow.with_options(...)`` (`Flow` documents them)."""
@@ -72,7 +77,7 @@ if TYPE_CHECKING:
         retry_delay_seconds: RetryDelay | None
         retry_jitter_factor: float | None
         retry_condition_fn: FlowStateHook | None
-        task_runner: TaskRunner | None
+        task_runner: TaskRunner | type[TaskRunner] | None
         description: str | None
         timeout_seconds: float | None
         validate_parameters: bool

@@ -17,7 +17,15 @@ if TYPE_CHECKING:
 UNSET: Any = object()
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 
-_HOOK_OPTIONS = ("on_completion", "on_failure", "on_running", "on_crashed", "on_cancellation")
+_HOOK_OPTIONS = (
+    "on_completion",
+    "on_failure",
+    "on_running",
+    "on_crashed",
+    "on_cancellation",
+    "on_commit",
+    "on_rollback",
+)
 
 
 def hook_list(

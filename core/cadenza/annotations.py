@@ -49,4 +49,13 @@ class quote(BaseAnnotation[T]):
     """Pass this argument as is, without resolving futures or states inside it."""
 
 
-__all__ = ["BaseAnnotation", "allow_failure", "quote", "unmapped"]
+class opaque(BaseAnnotation[T]):
+    """Resolve this argument if it is itself a future or state, but never look inside it (a big
+    dict or DataFrame is not walked for nested futures), as Prefect's ``opaque``."""
+
+
+class NotSet:
+    """Marks an argument that was not given, where None is a value (Prefect's ``NotSet``)."""
+
+
+__all__ = ["BaseAnnotation", "NotSet", "allow_failure", "opaque", "quote", "unmapped"]

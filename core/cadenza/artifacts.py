@@ -9,7 +9,11 @@ As in Prefect 3, each ``create_*`` function returns the new artifact's id (a `uu
 links it to the flow and task run in progress, if any. Artifacts go through the run's backend
 with its state transitions — into the embedded record, or in the server's batches (and its
 journal during an outage) — so a run records them embedded or remote alike. A ``key`` (lowercase
-letters, digits and ``-``) names a series: `Artifact.get(key)` is its newest version.
+letters, digits and ``-``) names a series: each creation with that key is a new version,
+`Artifact.get(key)` is the newest and `Artifact.list(key=key)` the history, newest first.
+
+Called from async code (an ``async def`` flow, task or coroutine), the ``create_*`` functions
+and `Artifact.get` return awaitables, as Prefect's do; ``acreate_*`` are the async forms.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import builtins
 
+from cadenza._dispatch import async_form, dual
 from cadenza.backends import current_backend, get_backend
 from cadenza.client.remote import remote_or_none
 from cadenza.context import _flow_run_ctx, _task_run_ctx
@@ -48,10 +53,13 @@ class Artifact:
     created: float
 
     @classmethod
+    @dual
     def get(cls, key: str) -> Artifact | None:
         """The newest artifact recorded under ``key``, or None."""
         found = list_artifacts(key=_key(key), limit=1)
         return found[0] if found else None
+
+    aget = async_form(get)
 
     @classmethod
     def list(
@@ -131,6 +139,7 @@ def _create(type_: str, data: Any, key: str | None, description: str | None) -> 
     return artifact_id
 
 
+@dual(thread=False)  # recording queues the row: nothing blocks
 def create_markdown_artifact(
     markdown: str, key: str | None = None, description: str | None = None
 ) -> uuid.UUID:
@@ -140,6 +149,7 @@ def create_markdown_artifact(
     return _create("markdown", markdown, key, description)
 
 
+@dual(thread=False)  # recording queues the row: nothing blocks
 def create_table_artifact(
     table: dict[str, list[Any]] | list[dict[str, Any]] | list[list[Any]],
     key: str | None = None,
@@ -149,6 +159,7 @@ def create_table_artifact(
     return _create("table", _table(table), key, description)
 
 
+@dual(thread=False)  # recording queues the row: nothing blocks
 def create_link_artifact(
     link: str, link_text: str | None = None, key: str | None = None,
     description: str | None = None,
@@ -167,6 +178,7 @@ def _progress(progress: Any) -> float:
     return float(progress)
 
 
+@dual(thread=False)  # recording queues the row: nothing blocks
 def create_progress_artifact(
     progress: float, key: str | None = None, description: str | None = None
 ) -> uuid.UUID:
@@ -175,6 +187,7 @@ def create_progress_artifact(
     return _create("progress", _progress(progress), key, description)
 
 
+@dual(thread=False)  # recording queues the row: nothing blocks
 def update_progress_artifact(
     artifact_id: uuid.UUID | str, progress: float, description: str | None = None
 ) -> uuid.UUID:
@@ -189,6 +202,7 @@ def update_progress_artifact(
     return uuid.UUID(str(artifact_id))
 
 
+@dual(thread=False)  # recording queues the row: nothing blocks
 def create_image_artifact(
     image_url: str, key: str | None = None, description: str | None = None
 ) -> uuid.UUID:
@@ -198,22 +212,12 @@ def create_image_artifact(
     return _create("image", image_url, key, description)
 
 
-def _async(fn: Any) -> Any:
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return fn(*args, **kwargs)  # queued, not sent: nothing here blocks
-
-    wrapper.__name__ = f"a{fn.__name__}"
-    wrapper.__qualname__ = wrapper.__name__
-    wrapper.__doc__ = f"The async form of `{fn.__name__}`."
-    return wrapper
-
-
-acreate_markdown_artifact = _async(create_markdown_artifact)
-acreate_table_artifact = _async(create_table_artifact)
-acreate_link_artifact = _async(create_link_artifact)
-acreate_progress_artifact = _async(create_progress_artifact)
-aupdate_progress_artifact = _async(update_progress_artifact)
-acreate_image_artifact = _async(create_image_artifact)
+acreate_markdown_artifact = async_form(create_markdown_artifact)
+acreate_table_artifact = async_form(create_table_artifact)
+acreate_link_artifact = async_form(create_link_artifact)
+acreate_progress_artifact = async_form(create_progress_artifact)
+aupdate_progress_artifact = async_form(update_progress_artifact)
+acreate_image_artifact = async_form(create_image_artifact)
 
 
 class ArtifactStore(LocalRecord):

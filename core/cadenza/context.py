@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import sys
 import threading
 
 from cadenza.exceptions import MissingContextError
@@ -45,6 +46,7 @@ class FlowRunContext:
         "backend",
         "flow",
         "flow_run",
+        "kept",
         "log_prints",
         "pauses",
         "resume",
@@ -69,6 +71,7 @@ class FlowRunContext:
         # Set when the flow run ended (timed out) while its body may still run in a thread.
         self.abandoned: str | None = None
         self.resume: Any = None  # a ResumePlan when this run resumes an earlier one
+        self.kept: Any = None  # a ResultKeeper: completed results saved if the run fails
         self.pauses = 0  # pause_flow_run / suspend_flow_run calls so far: their default keys
         self._logger: RunLoggerAdapter | None = None  # see cadenza.logging.loggers.for_context
         self._runner: TaskRunner | None = None
@@ -120,13 +123,35 @@ class FlowRunContext:
 class TaskRunContext:
     """The task run in progress."""
 
-    __slots__ = ("_logger", "log_prints", "task", "task_run")
+    __slots__ = ("_call", "_logger", "log_prints", "task", "task_run")
 
-    def __init__(self, task: Task[..., Any], task_run: TaskRun, log_prints: bool = False) -> None:
+    def __init__(
+        self,
+        task: Task[..., Any],
+        task_run: TaskRun,
+        log_prints: bool = False,
+        call: tuple[tuple[Any, ...], dict[str, Any]] | None = None,
+    ) -> None:
         self.task = task
         self.task_run = task_run
         self.log_prints = log_prints
+        self._call = call  # the (args, kwargs) the task's function is called with
         self._logger: RunLoggerAdapter | None = None
+
+    def parameters(self) -> dict[str, Any]:
+        """The task's parameters by name, defaults included (`cadenza.runtime.task_run`)."""
+        if self._call is None:
+            return {}
+        # lazily: only `task_run.parameters` needs the signature
+        import inspect
+
+        args, kwargs = self._call
+        try:
+            bound = inspect.signature(self.task.fn).bind(*args, **kwargs)
+        except (TypeError, ValueError):
+            return dict(kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
 
     @staticmethod
     def get() -> TaskRunContext | None:
@@ -167,6 +192,35 @@ def with_context_tags(own: tuple[str, ...]) -> tuple[str, ...]:
     return own + tuple(t for t in extra if t not in own)
 
 
+sync_callback: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "cadenza_sync_callback", default=False
+)
+"""True while the engine calls a sync callback of the user's (`retry_condition_fn`), which
+cannot await: `in_async_context` then says False, even inside an async task."""
+
+
+def in_async_context() -> bool:
+    """Whether the caller is async code, as Prefect's dual functions decide: inside a task or
+    flow run, whether that task (else flow) is async; outside any run, whether an event loop
+    is running in this thread. False inside a sync callback (`sync_callback`)."""
+    if sync_callback.get():
+        return False
+    task_ctx = _task_run_ctx.get()
+    if task_ctx is not None:
+        return bool(task_ctx.task.isasync)
+    flow_ctx = _flow_run_ctx.get()
+    if flow_ctx is not None:
+        return bool(flow_ctx.flow.isasync)
+    asyncio = sys.modules.get("asyncio")  # never imported here: without it, no loop runs
+    if asyncio is None:
+        return False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def get_run_context() -> FlowRunContext | TaskRunContext:
     """The innermost run context; raises `MissingContextError` outside any run."""
     ctx = _task_run_ctx.get() or _flow_run_ctx.get()
@@ -175,4 +229,11 @@ def get_run_context() -> FlowRunContext | TaskRunContext:
     return ctx
 
 
-__all__ = ["FlowRunContext", "TaskRunContext", "get_run_context", "tags"]
+__all__ = [
+    "FlowRunContext",
+    "TaskRunContext",
+    "get_run_context",
+    "in_async_context",
+    "sync_callback",
+    "tags",
+]

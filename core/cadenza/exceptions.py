@@ -37,7 +37,16 @@ class ParameterTypeError(CadenzaError, TypeError):
 
 
 class TaskTimeoutError(CadenzaError, TimeoutError):
-    """A task or flow ran past its `timeout_seconds`."""
+    """A task or flow ran past its `timeout_seconds`. What the engine raises is one of the two
+    subclasses below, named as in Prefect; ``except TimeoutError`` catches all three."""
+
+
+class TaskRunTimeoutError(TaskTimeoutError):
+    """A task run ran past its task's `timeout_seconds` (Prefect's name)."""
+
+
+class FlowRunTimeoutError(TaskTimeoutError):
+    """A flow run ran past its flow's `timeout_seconds` (Prefect's name)."""
 
 
 class InvalidTransition(CadenzaError):
@@ -183,6 +192,49 @@ class InvalidRunInput(CadenzaError, ValueError):
         self.problems = problems
 
 
+# -- Prefect's names (``prefect.exceptions``), for code that raises or catches them -------------
+
+PrefectException = CadenzaError
+"""Prefect's base class name: ``except PrefectException`` catches every error Cadenza raises."""
+
+
+class ParameterBindError(ParameterTypeError):
+    """A flow was called with arguments its signature cannot take (too many, a missing or an
+    unknown one); Prefect's name. Also a `ParameterTypeError` and a `TypeError`."""
+
+
+class MappingLengthMismatch(CadenzaError, ValueError):
+    """``Task.map()`` was given iterables of different lengths."""
+
+
+class MappingMissingIterable(CadenzaError, ValueError):
+    """``Task.map()`` was given no iterable argument to map over."""
+
+
+class UnfinishedRun(MissingResult):
+    """``State.result()`` of a state that is not final (Scheduled, Pending, Running, Paused):
+    the run has no result yet."""
+
+
+class SerializationError(CadenzaError, ValueError):
+    """A value could not be serialized, or stored bytes could not be deserialized."""
+
+
+class InvalidNameError(CadenzaError, ValueError):
+    """A name (of a flow, task, block, variable, deployment) holds characters it may not."""
+
+
+class FlowRunWaitTimeout(CadenzaError, TimeoutError):
+    """A flow run did not reach a final state within the time waited for it."""
+
+
+def exception_traceback(exc: BaseException) -> str:
+    """The traceback of `exc` as text, as Python prints it."""
+    import traceback  # lazily: keeps traceback, linecache and tokenize off `import cadenza`
+
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
 __all__ = [
     "CadenzaError",
     "CancellationRequested",
@@ -193,24 +245,35 @@ __all__ = [
     "FailedRun",
     "FlowPauseTimeout",
     "FlowRunNotRunnable",
+    "FlowRunTimeoutError",
+    "FlowRunWaitTimeout",
+    "InvalidNameError",
     "InvalidRunInput",
     "InvalidStorageKey",
     "InvalidTransition",
+    "MappingLengthMismatch",
+    "MappingMissingIterable",
     "MissingContextError",
     "MissingKeyError",
     "MissingResult",
     "NotPausedError",
     "ObjectAlreadyExists",
     "ObjectNotFound",
+    "ParameterBindError",
     "ParameterTypeError",
     "Pause",
+    "PrefectException",
     "ResultIntegrityError",
     "ResultKeyMissingError",
+    "SerializationError",
     "ServerIncompatible",
     "SourceError",
     "StoreError",
+    "TaskRunTimeoutError",
     "TaskTimeoutError",
     "TerminationSignal",
+    "UnfinishedRun",
     "UpstreamTaskError",
+    "exception_traceback",
     "signal_name",
 ]

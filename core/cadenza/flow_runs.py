@@ -24,12 +24,14 @@ cancellation while paused is stopped by `cadenza.engine.cancellation`, which wat
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from cadenza._dispatch import dual
 from cadenza.context import FlowRunContext, TaskRunContext
-from cadenza.exceptions import FlowPauseTimeout, Pause
+from cadenza.exceptions import FlowPauseTimeout, FlowRunWaitTimeout, Pause
 from cadenza.input.keys import keyset_from_base_key
 from cadenza.input.records import open_record
 from cadenza.logging.loggers import for_context
@@ -317,6 +319,46 @@ def _in_async_flow() -> bool:
     return True
 
 
+@dual
+def wait_for_flow_run(
+    flow_run_id: Any,
+    timeout: int | None = 10800,
+    poll_interval: int | None = None,
+    client: Any = None,
+    log_states: bool = False,
+) -> Any:
+    """Wait until flow run `flow_run_id` is in a final state and return it (a client
+    ``FlowRun``); `FlowRunWaitTimeout` once `timeout` seconds pass. It reads the run every
+    `poll_interval` seconds (1 by default) through `client` (one of `get_client`'s, sync or
+    async) or a client of its own; ``log_states`` logs each state it sees. Awaitable from async
+    code, as Prefect's."""
+    # lazily: the client's schemas import pydantic
+    from cadenza.client.orchestration import get_client
+
+    reader = getattr(client, "sync_client", client) or get_client(sync_client=True)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    seen = None
+    try:
+        while True:
+            run = reader.read_flow_run(flow_run_id)
+            if log_states and run.state_name != seen:
+                seen = run.state_name
+                logging.getLogger("cadenza.flow_runs").info(
+                    "Flow run %s entered state %s", flow_run_id, seen
+                )
+            if run.state is not None and run.state.is_final():
+                return run
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise FlowRunWaitTimeout(
+                    f"Flow run with ID {flow_run_id} exceeded watch timeout of {timeout} seconds"
+                )
+            time.sleep(min(poll_interval or 1, left if left is not None else float("inf")))
+    finally:
+        if client is None:
+            reader.close()
+
+
 __all__ = [
     "apause_flow_run",
     "aresume_flow_run",
@@ -324,4 +366,5 @@ __all__ = [
     "pause_flow_run",
     "resume_flow_run",
     "suspend_flow_run",
+    "wait_for_flow_run",
 ]

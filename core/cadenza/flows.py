@@ -84,7 +84,7 @@ class Flow(OptionsMixin, Generic[P, R]):
         retry_delay_seconds: RetryDelay | None = None,
         retry_jitter_factor: float | None = None,
         retry_condition_fn: FlowStateHook | None = None,
-        task_runner: TaskRunner | None = None,
+        task_runner: TaskRunner | type[TaskRunner] | None = None,
         description: str | None = None,
         timeout_seconds: float | None = None,
         validate_parameters: bool = True,
@@ -116,6 +116,8 @@ class Flow(OptionsMixin, Generic[P, R]):
         self.retry_delay_seconds = retry_delay_seconds or 0
         self.retry_jitter_factor = retry_jitter_factor
         self.retry_condition_fn = retry_condition_fn
+        if isinstance(task_runner, type):  # `task_runner=DaskTaskRunner`: Prefect instantiates it
+            task_runner = task_runner()
         self.task_runner = task_runner
         self.description = description if description is not None else docstring(fn)
         self.timeout_seconds = timeout_seconds

@@ -8,14 +8,14 @@ so far, and ``await future`` works in async code.
 from __future__ import annotations
 
 import concurrent.futures as cf
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cadenza._typing import Generic, R, T, overload
-from cadenza.states import Pending
+from cadenza.states import Pending, sync_result
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator
+    from collections.abc import Generator
     from typing import Literal
 
     from cadenza.runs import TaskRun
@@ -79,7 +79,7 @@ class CadenzaFuture(Generic[R]):
             raise TimeoutError(
                 f"Task run {self.task_run_name!r} did not finish within {timeout} second(s)"
             ) from None
-        return state.result(raise_on_failure=raise_on_failure)
+        return sync_result(state, raise_on_failure)
 
     def add_done_callback(self, fn: Callable[[CadenzaFuture[R]], object]) -> None:
         """Call ``fn(future)`` when the run is final (at once if it already is)."""
@@ -89,7 +89,8 @@ class CadenzaFuture(Generic[R]):
         import asyncio
 
         state = yield from asyncio.wrap_future(self._future).__await__()
-        return state.result()
+        value: R = sync_result(state)
+        return value
 
     def __repr__(self) -> str:
         return f"CadenzaFuture(task_run={self.task_run_name!r}, done={self.done()})"
@@ -151,15 +152,55 @@ def resolve_wait_for(wait_for: Iterable[Any]) -> None:
             item.wait()
 
 
-PrefectFuture = CadenzaFuture  # the name Prefect users import
+def _resolve(expr: Any, leaf: Callable[[CadenzaFuture[Any]], Any]) -> Any:
+    """`expr` with every future inside lists, tuples, sets and dicts (keys too) replaced by
+    ``leaf(future)``; other objects are kept as they are. A list (a `CadenzaFutureList`
+    included) comes back a plain list, a named tuple as its own type."""
+    if isinstance(expr, CadenzaFuture):
+        return leaf(expr)
+    if isinstance(expr, dict):
+        return type(expr)((_resolve(k, leaf), _resolve(v, leaf)) for k, v in expr.items())
+    if isinstance(expr, list):
+        return [_resolve(v, leaf) for v in expr]
+    if isinstance(expr, tuple) and hasattr(expr, "_fields"):  # a named tuple
+        return type(expr)(*(_resolve(v, leaf) for v in expr))
+    if isinstance(expr, (tuple, set, frozenset)):
+        return type(expr)(_resolve(v, leaf) for v in expr)
+    return expr
+
+
+def _final_state(future: CadenzaFuture[Any]) -> State[Any]:
+    future.wait()
+    return future.state
+
+
+def resolve_futures_to_states(expr: Any) -> Any:
+    """`expr` with each future in it (at any depth of lists, tuples, sets, dicts) replaced by
+    its task run's final `State`, waiting for each."""
+    return _resolve(expr, _final_state)
+
+
+def resolve_futures_to_results(expr: Any) -> Any:
+    """`expr` with each future in it replaced by its result (raising a failed run's error)."""
+    return _resolve(expr, lambda future: future.result())
+
+
+# the names Prefect users import: a task run submitted to any task runner is a CadenzaFuture
+PrefectFuture = CadenzaFuture
 PrefectFutureList = CadenzaFutureList
+PrefectConcurrentFuture = CadenzaFuture
+PrefectTaskRunFuture = CadenzaFuture
 
 __all__ = [
     "CadenzaFuture",
     "CadenzaFutureList",
     "DoneAndNotDoneFutures",
+    "PrefectConcurrentFuture",
     "PrefectFuture",
     "PrefectFutureList",
+    "PrefectTaskRunFuture",
     "as_completed",
+    "resolve_futures_to_results",
+    "resolve_futures_to_states",
     "wait",
 ]

@@ -66,6 +66,11 @@ def _text(value: object) -> str | None:
     return None
 
 
+def any_registered() -> bool:
+    """Whether any value is masked (False in most processes: the cheap check before `mask`)."""
+    return _pattern is not None
+
+
 def mask(text: str) -> str:
     """``text`` with every registered secret value replaced by ``********``."""
     pattern = _pattern
@@ -101,4 +106,13 @@ def clear() -> None:
         _pattern = None
 
 
-__all__ = ["MASK", "MIN_LENGTH", "clear", "mask", "mask_value", "register", "registered"]
+__all__ = [
+    "MASK",
+    "MIN_LENGTH",
+    "any_registered",
+    "clear",
+    "mask",
+    "mask_value",
+    "register",
+    "registered",
+]

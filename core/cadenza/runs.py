@@ -101,6 +101,7 @@ class TaskRun:
         "queued",
         "result_ref",
         "retries",
+        "returned_state",
         "reuse_ref",
         "run_count",
         "start_time",
@@ -143,6 +144,8 @@ class TaskRun:
         self.task_inputs: dict[str, list[str]] | None = None
         # When resuming a flow run: the persisted result of the matching completed call.
         self.reuse_ref: str | None = None
+        # A state the task's function returned itself: what a direct call returns (Prefect).
+        self.returned_state: State[Any] | None = None
 
     def __repr__(self) -> str:
         return f"TaskRun(id={self.id!r}, name={self.name!r}, state={self.state!r})"

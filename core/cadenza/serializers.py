@@ -13,15 +13,43 @@ from __future__ import annotations
 from typing import Any
 
 from cadenza import registries
-from cadenza.exceptions import CadenzaError
+from cadenza.exceptions import SerializationError
 from cadenza.settings import spec
 
-
-class SerializationError(CadenzaError, ValueError):
-    """A value could not be serialized, or stored bytes could not be deserialized."""
+_REGISTRY: dict[str, Any] = {}
 
 
-class PickleSerializer:
+class Serializer:
+    """The base of serializers (Prefect's name): a subclass with a ``type`` name, ``dumps`` and
+    ``loads`` is registered under that name when it is defined, so ``result_serializer="name"``
+    selects it and results it wrote load in any process that defines it. Subclassing is
+    optional: any object with ``dumps`` and ``loads`` serves as a serializer."""
+
+    type: str = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("type")
+        if not isinstance(name, str) or not name:
+            return
+        current = _REGISTRY.get(name.lower())
+        if current is not None and (current.__module__, current.__qualname__) != (
+            cls.__module__,
+            cls.__qualname__,
+        ):  # the same class defined again (a reloaded module, a notebook cell) replaces itself
+            raise ValueError(
+                f"A result serializer named {name!r} is already registered: {current!r}"
+            )
+        _REGISTRY[name.lower()] = cls
+
+    def dumps(self, obj: Any) -> bytes:
+        raise NotImplementedError
+
+    def loads(self, data: bytes) -> Any:
+        raise NotImplementedError
+
+
+class PickleSerializer(Serializer):
     """The standard library's `pickle` (highest protocol)."""
 
     type = "pickle"
@@ -37,7 +65,7 @@ class PickleSerializer:
         return pickle.loads(data)
 
 
-class CloudPickleSerializer:
+class CloudPickleSerializer(Serializer):
     """`cloudpickle`: also handles lambdas, closures and classes defined in ``__main__``."""
 
     type = "cloudpickle"
@@ -54,7 +82,7 @@ class CloudPickleSerializer:
         return pickle.loads(data)
 
 
-class JSONSerializer:
+class JSONSerializer(Serializer):
     """Plain `json`; only JSON values (dict with str keys, list, str, number, bool, None)."""
 
     type = "json"
@@ -79,11 +107,60 @@ class JSONSerializer:
             raise SerializationError(f"The stored result is not valid JSON: {exc}") from None
 
 
-_REGISTRY: dict[str, Any] = {
-    "pickle": PickleSerializer,
-    "cloudpickle": CloudPickleSerializer,
-    "json": JSONSerializer,
-}
+_COMPRESSORS = ("lzma", "zlib", "bz2", "gzip")
+
+
+class CompressedSerializer(Serializer):
+    """Another serializer's bytes, compressed (Prefect's ``compressed/pickle`` and
+    ``compressed/json``): ``serializer`` is a serializer or its name, ``compressionlib`` one of
+    lzma (the default), zlib, bz2, gzip. Worth it for large, repetitive results."""
+
+    def __init__(self, serializer: Any = "cloudpickle", compressionlib: str = "lzma") -> None:
+        if compressionlib not in _COMPRESSORS:
+            raise ValueError(
+                f"compressionlib must be one of {', '.join(_COMPRESSORS)}, not {compressionlib!r}"
+            )
+        self.serializer = get_serializer(serializer)
+        self.compressionlib = compressionlib
+        if "type" not in type(self).__dict__:  # the name its results are recorded under
+            lib = "" if compressionlib == "lzma" else f"+{compressionlib}"
+            self.type = f"compressed/{serializer_name(self.serializer)}{lib}"
+
+    def _lib(self) -> Any:
+        from importlib import import_module
+
+        return import_module(self.compressionlib)
+
+    def dumps(self, obj: Any) -> bytes:
+        data: bytes = self._lib().compress(self.serializer.dumps(obj))
+        return data
+
+    def loads(self, data: bytes) -> Any:
+        try:
+            raw = self._lib().decompress(data)
+        except Exception as exc:
+            raise SerializationError(
+                f"The stored result is not {self.compressionlib} data: {exc}"
+            ) from None
+        return self.serializer.loads(raw)
+
+
+class CompressedPickleSerializer(CompressedSerializer):
+    """``compressed/pickle``: cloudpickle, compressed with lzma."""
+
+    type = "compressed/pickle"
+
+    def __init__(self) -> None:
+        super().__init__("cloudpickle", "lzma")
+
+
+class CompressedJSONSerializer(CompressedSerializer):
+    """``compressed/json``: JSON, compressed with lzma."""
+
+    type = "compressed/json"
+
+    def __init__(self) -> None:
+        super().__init__("json", "lzma")
 
 
 def register_serializer(name: str, factory: Any) -> None:
@@ -103,6 +180,10 @@ def _factory(name: str) -> Any:
     factory = _REGISTRY.get(key)
     if factory is None:
         factory = registries.contributed("serializers").get(key)
+    if factory is None and key.startswith("compressed/"):  # compressed/<inner>[+<lib>]
+        inner, _, lib = name.strip()[len("compressed/") :].partition("+")
+        if lib in ("", *_COMPRESSORS):
+            return lambda: CompressedSerializer(serializer_by_name(inner), lib or "lzma")
     return factory
 
 
@@ -140,6 +221,8 @@ def serializer_name(serializer: Any) -> str:
 def serializer_by_name(name: str) -> Any:
     """The serializer a stored result names: a registered name, or ``"module:QualName"``."""
     factory = _REGISTRY.get(name.lower())
+    if factory is None and name.lower().startswith("compressed/"):
+        factory = _factory(name)  # before "module:QualName": the inner name may be one
     if factory is not None:
         return factory()
     module, sep, qualname = name.partition(":")
@@ -164,9 +247,13 @@ def serializer_by_name(name: str) -> Any:
 
 __all__ = [
     "CloudPickleSerializer",
+    "CompressedJSONSerializer",
+    "CompressedPickleSerializer",
+    "CompressedSerializer",
     "JSONSerializer",
     "PickleSerializer",
     "SerializationError",
+    "Serializer",
     "get_serializer",
     "register_serializer",
     "serializer_by_name",

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
             *,
             name: str | None = None,
             data: Any = ...,
+            state_details: StateDetails | None = None,
             **details: Any,
         ) -> State[Any]: ...
 
@@ -55,6 +56,7 @@ class StateType(str, enum.Enum):
 TERMINAL_STATES = frozenset(
     {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 )
+_FAILURE_TYPES = (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
 
 
 class _NoResult:
@@ -70,6 +72,11 @@ class _NoResult:
 
 
 _NO_RESULT = _NoResult()
+
+async_context: Callable[[], bool] | None = None
+"""Whether the caller is async code, for `State.result()` (which then returns an awaitable);
+it needs the run context, which sits above states, so the composition root installs
+`cadenza.context.in_async_context` here."""
 
 result_loader: Callable[[str], Any] | None = None
 """Reads a persisted result back from its reference, for `State.result()`. Result persistence
@@ -238,26 +245,64 @@ class State(tuple["Any", ...], Generic[R]):  # "Any": a string, as `typing` is n
     def result(self, raise_on_failure: bool = True, fetch: bool = True) -> R | BaseException:
         """The run's return value; for a failed, crashed or cancelled state, raise its exception.
 
-        With ``raise_on_failure=False`` the exception is returned instead of raised.
+        With ``raise_on_failure=False`` such a state's data is returned instead, as in Prefect:
+        the exception it carries, or what the run returned (a flow that returned a tuple of
+        states gets the tuple back); a state without data returns its exception.
+
+        Called from async code (the body or hooks of an async flow or task, or a coroutine
+        outside any run), it returns an awaitable, as Prefect 3's does: ``await
+        state.result()``.
         """
         del fetch  # accepted for Prefect compatibility; results are always fetched
-        if self.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED):
-            exc = self._data if isinstance(self._data, BaseException) else self._failure_exception()
+        if async_context is not None and async_context():
+            awaitable: R = self.aresult(raise_on_failure)  # type: ignore[assignment]  # Prefect's dual function: the awaitable stands for R
+            return awaitable
+        return sync_result(self, raise_on_failure)
+
+    def _result(self, raise_on_failure: bool) -> R | BaseException:
+        data = self._data
+        if self.type in _FAILURE_TYPES:
             if raise_on_failure:
-                raise exc
-            return exc
-        if self._data is _NO_RESULT:
+                raise self._exception()
+            return self._exception() if data is _NO_RESULT else data
+        if data is _NO_RESULT:
             if self.result_ref is not None and result_loader is not None:
                 loaded: R = result_loader(self.result_ref)  # stored untyped: the run's R
                 return loaded
             raise MissingResult(
                 f"State {self.name!r} has no result in memory and none was persisted"
             )
-        value: R = self._data  # held untyped (a tuple item): the value the run returned
+        value: R = data  # held untyped (a tuple item): the value the run returned
         return value
 
-    def _failure_exception(self) -> BaseException:
-        message = self.message or f"Run ended in state {self.name}"
+    @overload
+    async def aresult(self, raise_on_failure: Literal[True] = True, fetch: bool = True) -> R: ...
+    @overload
+    async def aresult(
+        self, raise_on_failure: bool = ..., fetch: bool = True
+    ) -> R | BaseException: ...
+    async def aresult(self, raise_on_failure: bool = True, fetch: bool = True) -> R | BaseException:
+        """`result`, awaitable: Prefect's explicit async form (``await state.aresult()``)."""
+        del fetch
+        return self._result(raise_on_failure)
+
+    def _exception(self) -> BaseException:
+        """The exception a failed, crashed or cancelled state stands for (Prefect's
+        `get_state_exception`): the one it carries; for data that is a state, or a list, tuple
+        or set of states (what a run returned), the first failed one's; otherwise a
+        `FailedRun`, `CrashedRun` or `CancelledRun` with the state's message."""
+        data = self._data
+        if isinstance(data, BaseException):
+            return data
+        if isinstance(data, State):
+            if data.type in _FAILURE_TYPES:
+                return data._exception()
+        elif isinstance(data, (list, tuple, set, frozenset)):
+            for item in data:
+                if isinstance(item, State) and item.type in _FAILURE_TYPES:
+                    return item._exception()
+        message = data if isinstance(data, str) and data else self.message
+        message = message or f"Run ended in state {self.name}"
         if self.type is StateType.CRASHED:
             return CrashedRun(message)
         if self.type is StateType.CANCELLED:
@@ -301,21 +346,54 @@ class State(tuple["Any", ...], Generic[R]):  # "Any": a string, as `typing` is n
 _DEFAULT_NAMES = {t: t.value.title() for t in StateType}
 
 
+@overload
+def sync_result(state: State[R], raise_on_failure: Literal[True] = True) -> R: ...
+@overload
+def sync_result(state: State[R], raise_on_failure: bool = ...) -> R | BaseException: ...
+def sync_result(state: State[R], raise_on_failure: bool = True) -> R | BaseException:
+    """``state.result()`` as sync code gets it, wherever it is called: what the engine, futures
+    and task runners use."""
+    return state._result(raise_on_failure)
+
+
+def get_state_exception(state: State[Any]) -> BaseException:
+    """The exception a Failed, Crashed or Cancelled `state` stands for (Prefect's helper):
+    what ``state.result()`` raises. A `ValueError` for a state of another type."""
+    if state.type not in _FAILURE_TYPES:
+        raise ValueError(f"Expected a failed, crashed or cancelled state, got {state!r}")
+    return state._exception()
+
+
+def raise_state_exception(state: State[Any]) -> None:
+    """Raise `get_state_exception(state)` for a Failed, Crashed or Cancelled state; else
+    do nothing (Prefect's helper)."""
+    if state.type in _FAILURE_TYPES:
+        raise state._exception()
+
+
+def is_state_iterable(obj: Any) -> bool:
+    """True for a non-empty list, tuple or set holding only states (Prefect's helper)."""
+    return (
+        isinstance(obj, (list, tuple, set))
+        and bool(obj)
+        and all(isinstance(item, State) for item in obj)
+    )
+
+
 def _make(type_: StateType, default_name: str | None = None) -> StateConstructor:
     def constructor(
         message: str | None = None,
         *,
         name: str | None = None,
         data: Any = _NO_RESULT,
+        state_details: StateDetails | None = None,
         **details: Any,
     ) -> State[Any]:
-        return State(
-            type_,
-            name or default_name,
-            message,
-            data,
-            StateDetails(**details) if details else None,
-        )
+        if details:  # the fields themselves (cadenza), or a StateDetails (Prefect's form)
+            state_details = StateDetails(
+                **{**(state_details or StateDetails()).to_dict(), **details}
+            )
+        return State(type_, name or default_name, message, data, state_details)
 
     constructor.__name__ = default_name or _DEFAULT_NAMES[type_]
     constructor.__doc__ = f"A {type_.value} state named {constructor.__name__!r}."
@@ -359,4 +437,7 @@ __all__ = [
     "StateType",
     "Suspended",
     "TimedOut",
+    "get_state_exception",
+    "is_state_iterable",
+    "raise_state_exception",
 ]

@@ -35,7 +35,9 @@ class StorageBackend(Protocol):
 
     To be used as ``result_storage=`` — and so registered by a plugin's
     ``register_storage_backends`` hook — a backend also describes itself for the result
-    references kept in the run record:
+    references kept in the run record. A `cadenza.blocks.Block` subclass inherits both methods
+    (a saved block is named, an unsaved one carries its fields; see ``Block.to_ref``); any
+    other class writes them:
 
     - ``to_ref() -> dict``: JSON-serialisable, with a ``"type"`` key naming the slug the class
       is registered under. The reference is stored in clear text: never put a secret in it
@@ -165,8 +167,10 @@ def describe(storage: Any) -> dict[str, Any]:
     to_ref = getattr(storage, "to_ref", None)
     if to_ref is None:
         raise TypeError(
-            f"Result storage {storage!r} cannot describe itself: give its class a to_ref() -> "
-            "dict method and register it with cadenza.storage.register_storage_type()"
+            f"Result storage {storage!r} cannot describe itself: make its class a "
+            "cadenza.blocks.Block subclass, or give it to_ref() -> dict and from_ref(), and "
+            "register it (a plugin's register_storage_backends hook, or "
+            "cadenza.storage.register_storage_type())"
         )
     desc = to_ref()
     if not isinstance(desc, dict) or "type" not in desc:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         Serializer,
         TaskOptions,
         TaskStateHook,
+        TransactionHook,
     )
     from cadenza.cache_policies import CachePolicy
     from cadenza.context import TaskRunContext
@@ -80,6 +81,8 @@ class Task(OptionsMixin, Generic[P, R]):
         "on_running",
         "retry_condition_fn",
         "viz_return_value",
+        "on_commit",
+        "on_rollback",
     )
 
     def __init__(
@@ -109,6 +112,8 @@ class Task(OptionsMixin, Generic[P, R]):
         on_running: Iterable[TaskStateHook] | TaskStateHook | None = None,
         retry_condition_fn: TaskStateHook | None = None,
         viz_return_value: Any = None,
+        on_commit: Iterable[TransactionHook] | TransactionHook | None = None,
+        on_rollback: Iterable[TransactionHook] | TransactionHook | None = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"@task needs a function, got {type(fn).__name__}")
@@ -150,6 +155,9 @@ class Task(OptionsMixin, Generic[P, R]):
         self.on_running_hooks = hook_list(on_running, "on_running")
         self.retry_condition_fn = retry_condition_fn
         self.viz_return_value = viz_return_value
+        # called with the task's transaction when it commits / rolls back (cadenza.transactions)
+        self.on_commit_hooks = hook_list(on_commit, "on_commit")
+        self.on_rollback_hooks = hook_list(on_rollback, "on_rollback")
         self.task_key = _task_key(fn)
         self._signature: inspect.Signature | None = None
         self._keyword_callable: bool | None = None  # every parameter can be passed by name
@@ -374,6 +382,17 @@ class Task(OptionsMixin, Generic[P, R]):
     ) -> Any:
         return _engine().run_task(self, args, kwargs, return_state, wait_for)
 
+    def on_commit(self, fn: TransactionHook) -> TransactionHook:
+        """Decorate a hook called with the task's transaction when it commits."""
+        self.on_commit_hooks.append(fn)
+        return fn
+
+    def on_rollback(self, fn: TransactionHook) -> TransactionHook:
+        """Decorate a hook called with the task's transaction when it rolls back: the task
+        completed, then its transaction (or one around it) failed."""
+        self.on_rollback_hooks.append(fn)
+        return fn
+
     if TYPE_CHECKING:  # the mixin's method, typed with a task's own options
 
         def with_options(self, **changes: Unpack[TaskOptions]) -> Task[P, R]: ...  # type: ignore[override]  # narrows the mixin's **Any to the options a task takes
@@ -432,9 +451,9 @@ def _cache_policy(cache_policy: Any, cache_key_fn: Any) -> Any:
     if cache_policy is None:
         return None
     # lazily: hashlib and typing load at the first cached task, not on `import cadenza`
-    from cadenza.cache_policies import NO_CACHE, CachePolicy
+    from cadenza.cache_policies import CachePolicy, _NoCache
 
-    if cache_policy is NO_CACHE:
+    if isinstance(cache_policy, _NoCache):
         return None
     if not isinstance(cache_policy, CachePolicy):
         raise TypeError(

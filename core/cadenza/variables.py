@@ -2,18 +2,17 @@
 
     from cadenza.variables import Variable
 
-if TYPE_CHECKING:
-    from cadenza.client.http import ApiClient
-
     Variable.set("batch_size", 500)
     size = Variable.get("batch_size", default=100)
 
 As in Prefect 3: `Variable.get(name, default=None)` returns the value (``default`` when unset),
 `Variable.set(name, value, tags=None, overwrite=False)` refuses to replace an existing variable
 unless ``overwrite``, `Variable.unset(name)` says whether there was one; ``aget``/``aset``/
-``aunset`` are the async forms. Values are anything JSON can hold. Names are lowercase letters,
-digits, ``-`` and ``_``. With ``CADENZA_API_URL`` set they live on the server, otherwise in the
-embedded record under ``CADENZA_HOME``.
+``aunset`` are the async forms, and in async code (an ``async def`` flow, task or coroutine)
+``get``/``set``/``unset`` themselves return awaitables, as Prefect's do (`cadenza._dispatch`).
+Values are anything JSON can hold. Names are lowercase letters, digits, ``-`` and ``_``. With
+``CADENZA_API_URL`` set they live on the server, otherwise in the embedded record
+under ``CADENZA_HOME``.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cadenza._dispatch import async_form, dual
 from cadenza.client.errors import ApiError, NotFound
 from cadenza.client.remote import remote_or_none
 from cadenza.store.local import LocalRecord, local
@@ -87,12 +87,14 @@ class Variable:
     updated: float | None = None
 
     @classmethod
+    @dual
     def get(cls, name: str, default: Any = None) -> Any:
         """The value of variable ``name``, or ``default`` if it is not set."""
         found = _store().get(validate_name(name))
         return default if found is None else found.value
 
     @classmethod
+    @dual
     def set(
         cls, name: str, value: Any, tags: list[str] | None = None, overwrite: bool = False
     ) -> Variable:
@@ -102,6 +104,7 @@ class Variable:
         return _store().set(name, value, validate_tags(tags), overwrite)
 
     @classmethod
+    @dual
     def unset(cls, name: str) -> bool:
         """Delete variable ``name``; True if it existed."""
         return _store().unset(validate_name(name))
@@ -111,25 +114,9 @@ class Variable:
         """Every variable (with ``tag`` if given), sorted by name."""
         return [v for v in _store().list() if tag is None or tag in v.tags]
 
-    @classmethod
-    async def aget(cls, name: str, default: Any = None) -> Any:
-        import asyncio
-
-        return await asyncio.to_thread(cls.get, name, default)
-
-    @classmethod
-    async def aset(
-        cls, name: str, value: Any, tags: builtins.list[str] | None = None, overwrite: bool = False
-    ) -> Variable:
-        import asyncio
-
-        return await asyncio.to_thread(cls.set, name, value, tags, overwrite)
-
-    @classmethod
-    async def aunset(cls, name: str) -> bool:
-        import asyncio
-
-        return await asyncio.to_thread(cls.unset, name)
+    aget = async_form(get)
+    aset = async_form(set)
+    aunset = async_form(unset)
 
 
 class VariableStore(LocalRecord):

@@ -174,3 +174,26 @@ def test_a_block_unpickled_in_another_process_registers_its_secrets() -> None:
     masking.clear()
     pickle.loads(pickle.dumps(Secret(value="unsaved-secret")))
     assert masking.registered() == frozenset()
+
+
+def test_run_lines_reach_the_application_s_handlers_masked(caplog) -> None:
+    masking.register("caplog-secret")
+
+    @task
+    def leaks_in_task() -> None:
+        try:
+            raise RuntimeError("failed with caplog-secret")
+        except RuntimeError:
+            get_run_logger().exception("task saw %s", "caplog-secret")
+
+    @flow
+    def leaks() -> None:
+        get_run_logger().info("token=%s", "caplog-secret")
+        leaks_in_task()
+
+    with caplog.at_level(logging.INFO):
+        leaks()
+    assert "token=********" in caplog.messages
+    assert "task saw ********" in caplog.messages
+    assert "RuntimeError: failed with ********" in caplog.text
+    assert "caplog-secret" not in caplog.text

@@ -30,14 +30,18 @@ def test_https_verifies_with_the_default_cas_and_http_loads_none() -> None:
 
 def test_get_client_is_where_prefect_users_import_it_from(monkeypatch) -> None:
     import cadenza
-    from cadenza.client.http import ApiClient, AsyncApiClient
-    from cadenza.client.orchestration import get_client
+    from cadenza.client import get_client as from_package
+    from cadenza.client.http import ApiClient
+    from cadenza.client.orchestration import CadenzaClient, SyncCadenzaClient, get_client
 
-    assert cadenza.get_client is get_client
+    assert cadenza.get_client is get_client is from_package
     monkeypatch.setenv("CADENZA_API_URL", "http://127.0.0.1:9/api")
     from cadenza.settings import spec
 
     spec.reset_cache()
     with get_client(sync_client=True) as client:
-        assert isinstance(client, ApiClient) and client.url == "http://127.0.0.1:9/api"
-    assert isinstance(get_client(), AsyncApiClient)
+        assert isinstance(client, SyncCadenzaClient)
+        api = client.record.api
+        assert isinstance(api, ApiClient) and api.url == "http://127.0.0.1:9/api"
+        assert client.list_flow_runs.__self__ is api  # the server's own routes answer too
+    assert isinstance(get_client(), CadenzaClient)

@@ -42,12 +42,12 @@ def warnings_of_concurrency() -> list[logging.LogRecord]:
 
 
 def test_the_public_names_and_signatures_are_prefects() -> None:
-    """Prefect 3.9.1's parameters, in its order (rate_limit also keeps 3.0's
-    `create_if_missing`, deprecated there and here)."""
+    """Prefect 3.9.1's parameters, in its order (tests/compat/test_compat_import_paths.py
+    compares the whole signatures)."""
     expected = {
         "concurrency": ["names", "occupy", "timeout_seconds", "max_retries", "lease_duration",
                         "strict", "holder", "raise_on_lease_renewal_failure"],
-        "rate_limit": ["names", "occupy", "timeout_seconds", "create_if_missing", "strict"],
+        "rate_limit": ["names", "occupy", "timeout_seconds", "strict"],
     }  # fmt: skip
     for module in (sync, aconc):
         for fn, params in expected.items():

@@ -108,7 +108,7 @@ def test_flow_returning_failed_states_fails():
 
     state = f(return_state=True)
     assert state.is_failed()
-    assert state.message == "2/2 states failed"
+    assert state.message == "2/2 states failed."  # Prefect 3.9.1 wording
 
 
 def test_task_run_name_template_and_fn():

@@ -110,7 +110,11 @@ def test_python_api_resume_with_a_flow_object(record):
     assert bodies == [0, 1, 2, 2, 3]  # 0 and 1 were reused
 
 
-def test_calls_without_persisted_results_run_again():
+def test_calls_without_persisted_results_run_again_when_keeping_is_off(monkeypatch):
+    from cadenza.settings import spec
+
+    monkeypatch.setenv("CADENZA_RESULTS_PERSIST_FOR_RESUME", "off")
+    spec.reset_cache()
     bodies = []
 
     @task
@@ -142,3 +146,35 @@ def test_only_failed_runs_can_be_resumed():
 def test_unknown_run_id_is_a_clear_error():
     with pytest.raises(LookupError):
         resume_flow_run("does-not-exist")
+
+
+def test_a_long_flow_keeps_small_entries_and_still_resumes(monkeypatch):
+    from cadenza.context import FlowRunContext
+    from cadenza.engine import resume_store
+
+    monkeypatch.setattr(resume_store, "COMPACT_EVERY", 4)
+    bodies = []
+    held = []
+
+    @task
+    def step(i):
+        bodies.append(i)
+        if i == 9 and bodies.count(9) == 1:
+            raise RuntimeError("the last one fails once")
+        return i * 10
+
+    @flow
+    def long():
+        results = [step(i) for i in range(9)]
+        held.extend(FlowRunContext.get().kept.runs)  # compacted: (id, name, value) tuples
+        return [*results, step(9)]
+
+    failed = long(return_state=True)
+    assert failed.is_failed()
+    assert sum(type(item) is tuple for item in held) == 3  # the runs ended by the 4th call
+    assert all(
+        item[2] == int(item[1].rsplit("-", 1)[1]) * 10 for item in held if type(item) is tuple
+    )
+    state = resume_flow_run(failed.state_details.flow_run_id, flow=long)
+    assert state.result() == [i * 10 for i in range(10)]
+    assert bodies == [*range(10), 9]

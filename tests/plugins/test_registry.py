@@ -178,7 +178,8 @@ def test_serializers_registry_consults_plugins(plugin_manager) -> None:
     assert serializer_name(rot13) == "rot13"
     assert isinstance(serializer_by_name("rot13"), Rot13)
     assert isinstance(get_serializer("json"), type(serializer_by_name("json")))
-    with pytest.raises(ValueError, match="known: cloudpickle, json, pickle, rot13"):
+    known = r"known: cloudpickle, compressed/json, compressed/pickle, json, pickle, (.*, )?rot13"
+    with pytest.raises(ValueError, match=known):
         get_serializer("yaml")
 
 

@@ -61,8 +61,9 @@ def test_signing_new_results_after_the_key_was_lost_is_refused(cadenza_home: Pat
 
     state = persists(return_state=True)
     assert state.is_failed()
-    assert "ResultKeyMissingError" in state.message
-    assert str(key) in state.message
+    task_state = state.result(raise_on_failure=False)  # the task's state, as returned
+    assert "ResultKeyMissingError" in task_state.message
+    assert str(key) in task_state.message
     assert not key.exists()
 
     assert CliRunner().invoke(config, ["new-key", "results"]).exit_code == 0

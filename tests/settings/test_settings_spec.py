@@ -35,6 +35,7 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
         "CADENZA_API_REQUEST_TIMEOUT",
         "CADENZA_LOGGING_LEVEL",
         "CADENZA_LOGGING_CONSOLE",
+        "CADENZA_LOGGING_EXTRA_LOGGERS",
         "CADENZA_FLUSH_INTERVAL",
         "CADENZA_SQLITE_SYNCHRONOUS",
         "CADENZA_HEARTBEAT_INTERVAL",
@@ -54,6 +55,7 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
         "CADENZA_TASK_DEFAULT_RETRIES",
         "CADENZA_TASK_DEFAULT_RETRY_DELAY_SECONDS",
         "CADENZA_FLOW_DEFAULT_RETRIES",
+        "CADENZA_RESULTS_PERSIST_FOR_RESUME",
         "CADENZA_RESULTS_DEFAULT_SERIALIZER",
         "CADENZA_RESULTS_DEFAULT_STORAGE",
         "CADENZA_LOCAL_STORAGE_PATH",
@@ -63,6 +65,7 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
         "CADENZA_PLUGINS_ALLOW",
         "CADENZA_PLUGINS_DENY",
     }
+    assert spec.get("CADENZA_RESULTS_PERSIST_FOR_RESUME") == "ON-FAILURE"
     assert spec.get("CADENZA_RESULTS_DEFAULT_SERIALIZER") == "CLOUDPICKLE"
     assert spec.get("CADENZA_RESULTS_DEFAULT_STORAGE") is None
 

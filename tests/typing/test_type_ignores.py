@@ -49,7 +49,9 @@ def _sources() -> list[Path]:
     for tree in TREES:
         for pattern in ("*.py", "*.py.jinja"):
             files.extend(
-                p for p in (ROOT / tree).rglob(pattern) if not {".venv", "build"} & set(p.parts)
+                p
+                for p in (ROOT / tree).rglob(pattern)
+                if not {".venv", ".prefect-venv", "build"} & set(p.parts)
             )
     return sorted(files)
 

@@ -24,6 +24,10 @@ Secret fields (`SecretStr`, `SecretBytes`, `SecretDict`, pydantic's ``Secret[T]`
 of nested models, lists and dicts) are encrypted with the Fernet key of `cadenza.blocks.crypto`
 before they are stored, never shown by ``repr``/``str``/JSON dumps, and masked in run logs once
 the block has been saved or loaded in the process (`cadenza.masking`).
+
+As in Prefect 3, `save`, `load` and `delete` return awaitables when called from async code
+(``await Warehouse.load("prod")`` in an ``async def`` flow or task), and ``asave``, ``aload``
+and ``adelete`` are their async forms (`cadenza._dispatch`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import functools
 import json
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -41,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, Secret, SecretBytes, Se
 from pydantic import ValidationError as PydanticValidationError
 
 from cadenza import masking
+from cadenza._dispatch import async_form, dual
 from cadenza.blocks.exceptions import (
     BlockError,
     BlockNotFoundError,
@@ -220,6 +226,7 @@ class Block(BaseModel):
             )
         return target
 
+    @dual
     def save(self, name: str, overwrite: bool = False) -> str:
         """Save this block as ``name`` (``"name"`` or ``"type-slug/name"``); return its id.
 
@@ -246,6 +253,7 @@ class Block(BaseModel):
         return block_id
 
     @classmethod
+    @dual
     def load(cls: type[B], name: str) -> B:
         """The block saved as ``name``: ``"name"`` on a block type, ``"type-slug/name"`` on
         `Block` (any registered type) or on a type.
@@ -314,6 +322,7 @@ class Block(BaseModel):
             masking.register(*secret_values(self))
 
     @_hybridmethod
+    @dual
     def delete(cls: type[Block], self: Block | None, name: str | None = None) -> None:
         """``block.delete()`` deletes the saved block this one was saved or loaded as;
         ``SomeBlock.delete("name")`` / ``Block.delete("slug/name")`` delete by name (as
@@ -329,6 +338,11 @@ class Block(BaseModel):
         cls.delete_by_name(name)
         if self is not None and self._block_document_name == name:
             self._block_document_name = self._block_document_id = None
+
+    # the async forms (ClassVar: not pydantic fields)
+    asave: ClassVar[Callable[..., Any]] = async_form(save)
+    aload: ClassVar[Callable[..., Any]] = async_form(load)
+    adelete: ClassVar[Any] = _hybridmethod(async_form(delete.func))
 
     @classmethod
     def delete_by_name(cls, name: str) -> None:
@@ -359,6 +373,61 @@ class Block(BaseModel):
             BlockInfo(r.id, r.type_slug, r.name, r.schema_checksum, r.created, r.updated)
             for r in get_block_store().list()
         ]
+
+    # -- describing itself as result storage (`cadenza.storage`) -------------------------------
+    @classmethod
+    def get_storage_type_slug(cls) -> str:
+        """The ``"type"`` of this class's result references: its ``slug`` or ``type`` class
+        attribute, else its block type slug — the slug `register_storage_backends` files it
+        under."""
+        for attr in ("slug", "type"):
+            value = getattr(cls, attr, None)
+            if isinstance(value, str):
+                return value
+        return cls.get_block_type_slug()
+
+    def to_ref(self) -> dict[str, Any]:
+        """How a result reference finds this block again, in any process (`cadenza.storage`).
+
+        A saved or loaded block is named: ``{"type", "block": "type-slug/name"}``, and
+        `from_ref` loads it. An unsaved block carries its fields, ``{"type", "data"}``; the
+        reference is kept in clear text in the run record, so an unsaved block holding a
+        secret is refused (`TypeError`): save it, or its credentials, first. Storage classes
+        override both methods when they know better (`LocalFileSystem`: its directory).
+        """
+        slug = type(self).get_storage_type_slug()
+        if self._block_document_name is not None:
+            saved = f"{type(self).get_block_type_slug()}/{self._block_document_name}"
+            return {"type": slug, "block": saved}
+        if secret_values(self):
+            raise TypeError(
+                f"This {type(self).__name__} holds a secret and is not saved, so a result "
+                "reference cannot name it without writing the secret in clear text: save it "
+                f"(block.save('name')) and use the saved block as result_storage"
+            )
+        return {"type": slug, "data": self.model_dump(mode="json")}
+
+    @classmethod
+    def from_ref(cls: type[B], desc: dict[str, Any]) -> B:
+        """The block `to_ref` described: the saved block it names (loaded now), or one made
+        from its fields."""
+        name = desc.get("block")
+        if isinstance(name, str):
+            slug, short = cls._split_name(name)
+            target = cls._type_for(slug, f"{slug}/{short}")
+            store = get_block_store()
+            row = store.get(slug, short)
+            if row is None:
+                raise BlockNotFoundError(
+                    f"Result storage block {name!r} is no longer saved (in {store.where})"
+                )
+            return target._from_row(row)  # type: ignore[return-value]  # cls or a subclass
+        data = desc.get("data")
+        if not isinstance(data, dict):
+            raise ValueError(
+                f"A {cls.__name__} storage reference needs a saved block name or its data: {desc!r}"
+            )
+        return cls.model_validate(data)
 
 
 # -- secrets in stored data ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Which block types exist: the plugin registry's, plus any registered here directly.
 
-Block types come from plugins (their ``register_block_types`` hook, collected by
+Block types come from plugins (their ``register_block_types`` hook, and the `Block` subclasses
+of their ``register_storage_backends`` hook; collected by
 `cadenza.plugins.registry.block_types`), never from import side effects: defining a `Block`
 subclass registers nothing. `register_block_type` adds a type in this process (tests, scripts,
 applications that define their own types); these are consulted first. The core's own types
@@ -60,7 +61,14 @@ def unregister_block_type(slug_or_cls: str | type[Block]) -> None:
 
 
 def _plugin_types() -> dict[str, type[Block]]:
-    return registries.contributed("block_types")
+    """The plugins' block types, and the `Block` subclasses they contribute as storage
+    backends (a storage block is saved and loaded by name like any block)."""
+    types: dict[str, type[Block]] = dict(registries.contributed("block_types"))
+    for cls in registries.contributed("storage_backends").values():
+        block_slug = getattr(cls, "get_block_type_slug", None)
+        if callable(block_slug):
+            types.setdefault(block_slug(), cls)
+    return types
 
 
 def block_types() -> dict[str, type[Block]]:

@@ -1,23 +1,29 @@
-"""Clients of the coordination server's HTTP API (docs/reference/http-api.md).
+"""Clients of the record: Prefect's `get_client` (`cadenza.client.orchestration`) and the
+HTTP API's (docs/reference/http-api.md).
 
-`cadenza.client.http.ApiClient` (synchronous) and `AsyncApiClient` are httpx clients with the
-same route methods; `get_client()` makes one for the configured server, as Prefect's does.
-`cadenza.client.spool` keeps what could not be sent in an on-disk journal. Importing this
-package does not import httpx.
+`get_client()` answers Prefect's methods (``read_flow_runs``, ``set_flow_run_state``, ...) over
+the embedded record, or over the server when ``CADENZA_API_URL`` is set.
+`cadenza.client.http.ApiClient` (synchronous) and `AsyncApiClient` are httpx clients of the
+server's routes; `cadenza.client.spool` keeps what could not be sent in an on-disk journal.
+Importing this package imports nothing (`cadenza.client.slots` is imported by `import cadenza`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from cadenza.client.orchestration import get_client as get_client
 
 
-def get_client(sync_client: bool = False, **kwargs: Any) -> Any:
-    """A client of ``CADENZA_API_URL``: async by default (``async with get_client() as c``),
-    synchronous with ``sync_client=True``. ValueError when no server is configured."""
-    # lazily: httpx loads only when a client is asked for
-    from cadenza.client.http import get_client as make
+def __getattr__(name: str) -> Any:
+    if name == "get_client":  # lazily: pydantic (and httpx, for a server) load when asked for
+        from cadenza.client.orchestration import get_client
 
-    return make(sync_client=sync_client, **kwargs)
+        return get_client
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["get_client"]

@@ -14,15 +14,21 @@ _lock = threading.Lock()
 _clients: dict[tuple[str, str | None], Any] = {}
 
 
+def server_configured() -> bool:
+    """Whether ``CADENZA_API_URL`` names a server (in the environment or a profile)."""
+    if os.environ.get("CADENZA_API_URL"):
+        return True
+    # lazily: settings load only when no URL is in the environment (the common case of a
+    # flow that records locally reads the environment once, then a profile, here)
+    from cadenza.settings import spec
+
+    return bool(spec.get("CADENZA_API_URL"))  # a profile may set it
+
+
 def remote_or_none() -> Any:
     """An `ApiClient` for the configured server, or None when runs are recorded locally."""
-    if not os.environ.get("CADENZA_API_URL"):
-        # lazily: settings load only when no URL is in the environment (the common case of a
-        # flow that records locally reads the environment once, then a profile, here)
-        from cadenza.settings import spec
-
-        if not spec.get("CADENZA_API_URL"):  # a profile may set it
-            return None
+    if not server_configured():
+        return None
     # lazily: httpx loads only when a server is configured
     from cadenza.client.http import client_from_settings, settings_url_and_key
 
@@ -44,4 +50,4 @@ def reset_remote() -> None:
         _clients.clear()
 
 
-__all__ = ["remote_or_none", "reset_remote"]
+__all__ = ["remote_or_none", "reset_remote", "server_configured"]

@@ -31,6 +31,15 @@ LEASE_SETTING = "CADENZA_CONCURRENCY_LEASE_SECONDS"
 MAX_LEASE = 7 * 24 * 3600  # as the server accepts
 
 
+class _SettingLease(int):
+    """The default of ``lease_duration``: Prefect's 300 in the signature (so that it reads and
+    compares as Prefect's), and a marker that the caller gave none, so that the lease lasts
+    `LEASE_SETTING` seconds (30 by default: a live holder renews it all along)."""
+
+
+DEFAULT_LEASE = _SettingLease(300)
+
+
 @dataclass
 class Taken:
     """Slots this process took: `held` is None when nothing is held (no active limit, or a
@@ -56,7 +65,10 @@ def take(
     suppress_warnings: bool = False, cancel: Any = None,
 ) -> Taken:  # fmt: skip
     """Acquire `occupy` slots of each limit in `names` (see the module docstring)."""
-    lease_seconds = float(lease_duration or spec.get(LEASE_SETTING))
+    if lease_duration is DEFAULT_LEASE or lease_duration is None:
+        lease_seconds = float(spec.get(LEASE_SETTING))
+    else:
+        lease_seconds = float(lease_duration)
     if not 0 < lease_seconds <= MAX_LEASE:
         raise ConcurrencySlotAcquisitionError(
             f"lease_duration must be more than 0 and at most {MAX_LEASE} seconds, not "

@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import warnings
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, TypeVar
 
-from cadenza.concurrency._slots import Taken, as_names, give_back, take
+from cadenza.concurrency._slots import DEFAULT_LEASE, Taken, as_names, give_back, take
 from cadenza.concurrency._wakeup import Cancel
 from cadenza.concurrency.errors import (
     AcquireConcurrencySlotTimeoutError,
     ConcurrencySlotAcquisitionError,
 )
-from cadenza.concurrency.sync import _CREATE_IF_MISSING
 
 T = TypeVar("T")
 
@@ -40,7 +38,7 @@ async def concurrency(
     occupy: int = 1,
     timeout_seconds: float | None = None,
     max_retries: int | None = None,
-    lease_duration: float | None = None,
+    lease_duration: float = DEFAULT_LEASE,
     strict: bool = False,
     holder: Any = None,
     raise_on_lease_renewal_failure: bool | None = None,
@@ -67,13 +65,10 @@ async def rate_limit(
     names: str | list[str],
     occupy: int = 1,
     timeout_seconds: float | None = None,
-    create_if_missing: bool | None = None,
     strict: bool = False,
 ) -> None:
     """Return once `occupy` slots of each rate limit in `names` are taken (see
     `cadenza.concurrency.sync.rate_limit`)."""
-    if create_if_missing is not None:
-        warnings.warn(_CREATE_IF_MISSING, DeprecationWarning, stacklevel=2)
     if not names:
         return
     await _take(as_names(names), occupy, mode="rate_limit", timeout_seconds=timeout_seconds,

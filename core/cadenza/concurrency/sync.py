@@ -14,12 +14,11 @@ embedded record. Create them first (``cadenza concurrency-limit create NAME --li
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Generator
 from contextlib import contextmanager
 from typing import Any
 
-from cadenza.concurrency._slots import as_names, give_back, take
+from cadenza.concurrency._slots import DEFAULT_LEASE, as_names, give_back, take
 from cadenza.concurrency.errors import (
     AcquireConcurrencySlotTimeoutError,
     ConcurrencySlotAcquisitionError,
@@ -32,7 +31,7 @@ def concurrency(
     occupy: int = 1,
     timeout_seconds: float | None = None,
     max_retries: int | None = None,
-    lease_duration: float | None = None,
+    lease_duration: float = DEFAULT_LEASE,
     strict: bool = False,
     holder: Any = None,
     raise_on_lease_renewal_failure: bool | None = None,
@@ -51,8 +50,10 @@ def concurrency(
             None waits as long as it takes.
         max_retries: give up after waiting for a free slot this many times
             (`ConcurrencySlotAcquisitionError`); None: no bound.
-        lease_duration: seconds the slots stay held if this process stops renewing them;
-            None: `CADENZA_CONCURRENCY_LEASE_SECONDS` (30 by default).
+        lease_duration: seconds the slots stay held if this process stops renewing them. Not
+            given (the signature shows Prefect's default, 300):
+            `CADENZA_CONCURRENCY_LEASE_SECONDS` (30 by default), since a live holder renews
+            the lease all along and a dead one's slots should free soon.
         strict: raise `ConcurrencySlotAcquisitionError` when a limit does not exist, instead
             of running the block without it (and logging a warning).
         holder: who holds the slots, shown by ``cadenza concurrency-limit inspect``: a
@@ -88,7 +89,6 @@ def rate_limit(
     names: str | list[str],
     occupy: int = 1,
     timeout_seconds: float | None = None,
-    create_if_missing: bool | None = None,
     strict: bool = False,
 ) -> None:
     """Return once `occupy` slots of each rate limit in `names` are taken.
@@ -96,22 +96,14 @@ def rate_limit(
     A rate limit is a limit with ``slot_decay_per_second`` > 0: its slots are not released but
     free themselves at that rate, so calls go through at most that many times a second on
     average (a burst of up to the limit first). Raises as `concurrency` does; also
-    `ConcurrencySlotAcquisitionError` when a limit has no slot decay. `create_if_missing` is
-    accepted for compatibility and does nothing (deprecated in Prefect 3): create limits with
-    ``cadenza concurrency-limit create``.
+    `ConcurrencySlotAcquisitionError` when a limit has no slot decay. Create limits with
+    ``cadenza concurrency-limit create`` (Prefect 3.9's signature has no `create_if_missing`).
     """
-    if create_if_missing is not None:
-        warnings.warn(_CREATE_IF_MISSING, DeprecationWarning, stacklevel=2)
     if not names:
         return
     take(as_names(names), occupy, mode="rate_limit", timeout_seconds=timeout_seconds,
          strict=strict)  # fmt: skip
 
-
-_CREATE_IF_MISSING = (
-    "create_if_missing is deprecated and does nothing: create the limit first "
-    "(`cadenza concurrency-limit create NAME --limit N --slot-decay-per-second X`)"
-)
 
 __all__ = [
     "AcquireConcurrencySlotTimeoutError",

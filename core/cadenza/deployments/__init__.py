@@ -8,8 +8,9 @@
 - `cadenza.deployments.run` asks for a run of a deployment (`run_deployment`);
 - `cadenza.deployments.execute` runs one claimed run in a child process.
 
-`run_deployment`, `serve`, `deploy` and `RunnerDeployment` are importable from here (as from
-``prefect.deployments``); they load on first use, so importing this package stays light.
+`run_deployment`, `arun_deployment`, `serve`, `deploy` and `RunnerDeployment` are importable
+from here (as from ``prefect.deployments``); they load on first use, so importing this package
+stays light.
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cadenza.deployments.deployment import RunnerDeployment as RunnerDeployment
+    from cadenza.deployments.run import arun_deployment as arun_deployment
     from cadenza.deployments.run import run_deployment as run_deployment
     from cadenza.deployments.runner import deploy as deploy
     from cadenza.deployments.runner import serve as serve
 
-__all__ = ["RunnerDeployment", "deploy", "run_deployment", "serve"]
+__all__ = ["RunnerDeployment", "arun_deployment", "deploy", "run_deployment", "serve"]
 
 _LAZY = {
     "RunnerDeployment": "cadenza.deployments.deployment",
     "run_deployment": "cadenza.deployments.run",
+    "arun_deployment": "cadenza.deployments.run",
     "serve": "cadenza.deployments.runner",
     "deploy": "cadenza.deployments.runner",
 }

@@ -30,6 +30,7 @@ from cadenza.deployments.sources import materialize
 from cadenza.engine.adoption import AdoptedRun, adopting
 from cadenza.exceptions import Pause
 from cadenza.runs import FlowRun
+from cadenza.runtime._record import running_deployment
 from cadenza.states import State, StateType
 
 EXIT_NOT_COMPLETED = 1
@@ -93,7 +94,7 @@ def execute(flow_run_id: str) -> int:
             crash(run, message, message + "\n" + traceback.format_exc())
             return EXIT_NOT_COMPLETED
         try:
-            with adopting(adopted):
+            with adopting(adopted), running_deployment(run, deployment):
                 state = flow(**(run.get("parameters") or {}), return_state=True)
                 if hasattr(state, "__await__"):
                     # lazily: asyncio only for an async flow

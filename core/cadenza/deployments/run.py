@@ -4,6 +4,9 @@ The run is created Scheduled in the record this process reports to; a worker of 
 deployment's pool, or the `serve` process serving it, executes it. Called inside a flow run
 (with ``as_subflow``, the default), the new run records that flow run (and the task run, when
 called from a task) as its parent, so it shows as a child of the caller.
+
+From async code (an ``async def`` flow or task, or a coroutine) `run_deployment` returns an
+awaitable, as Prefect's does, which waits in a worker thread; `arun_deployment` is that form.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from cadenza._dispatch import async_form, dual
 from cadenza.context import _flow_run_ctx, _task_run_ctx
 from cadenza.deployments.api import deployments_api
 from cadenza.states import TERMINAL_STATES, State, StateType
@@ -58,6 +62,7 @@ def _epoch(when: _dt.datetime | float | None) -> float | None:
     return when.timestamp()
 
 
+@dual
 def run_deployment(
     name: str,
     client: Any = None,
@@ -107,4 +112,6 @@ def run_deployment(
         api.close()
 
 
-__all__ = ["DeploymentFlowRun", "run_deployment"]
+arun_deployment = async_form(run_deployment)
+
+__all__ = ["DeploymentFlowRun", "arun_deployment", "run_deployment"]

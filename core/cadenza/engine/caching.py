@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from cadenza.cache_policies import UnhashableInputs
 from cadenza.context import FlowRunContext, TaskRunContext
+from cadenza.engine.task_transactions import cached_in_transaction, own_transaction
 from cadenza.logging.loggers import run_logger
 from cadenza.results import load_result
 from cadenza.states import State, StateDetails, StateType
@@ -42,6 +43,15 @@ def cache_key_for(task: Task, run: TaskRun, args: tuple, kwargs: dict) -> str | 
     return None
 
 
+def cache_hit(task: Task, run: TaskRun, backend: Backend, key: str) -> State | None:
+    """The Cached state for `key`: through the run's own transaction when it has one (its
+    record store, its lock), else from the run record. None on a miss or ``refresh_cache``."""
+    txn = own_transaction(run)
+    if txn is not None:
+        return cached_in_transaction(task, run, txn, key)
+    return None if task.refresh_cache else cached_state(task, run, backend, key)
+
+
 def cached_state(task: Task, run: TaskRun, backend: Backend, key: str) -> State | None:
     """The Cached state for `key` if a valid entry exists; None on a miss."""
     entry = backend.read_cache(key)
@@ -65,6 +75,8 @@ def cached_state(task: Task, run: TaskRun, backend: Backend, key: str) -> State 
 
 
 def record_entry(task: Task, run: TaskRun, backend: Backend, key: str, result_ref: str) -> None:
+    if own_transaction(run) is not None:
+        return  # staged in the run's transaction, written when it commits
     expiration = task.cache_expiration
     if expiration is not None:
         seconds = expiration.total_seconds() if hasattr(expiration, "total_seconds") else expiration
@@ -101,4 +113,4 @@ def _warn_once(task: Task, run: TaskRun, reason: str) -> None:
     run_logger(run).warning("Task %r is not cached: %s", task.name, reason)
 
 
-__all__ = ["cache_key_for", "cached_state", "record_entry", "try_cached"]
+__all__ = ["cache_hit", "cache_key_for", "cached_state", "record_entry", "try_cached"]

@@ -15,11 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from cadenza.engine.interrupts import raise_in_thread
-from cadenza.exceptions import TaskTimeoutError
+from cadenza.exceptions import FlowRunTimeoutError, TaskRunTimeoutError, TaskTimeoutError
 
 
 def timeout_error(kind: str, timeout: float) -> TaskTimeoutError:
-    return TaskTimeoutError(f"{kind} run exceeded timeout of {timeout:g} second(s)")
+    """The error a timed-out run raises (Prefect's class names; the message is the state's)."""
+    error = FlowRunTimeoutError if kind == "Flow" else TaskRunTimeoutError
+    return error(f"{kind} run exceeded timeout of {timeout:g} second(s)")
 
 
 def call_with_timeout(

@@ -16,18 +16,21 @@ from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx, with_c
 from cadenza.engine import cancellation
 from cadenza.engine.adoption import adopted_run
 from cadenza.engine.drivers import drive_async, drive_sync
+from cadenza.engine.inputs import futures_to_states
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.parameters import bind_parameters, jsonable_parameters, validate_parameters
 from cadenza.engine.resume import pending_plan
+from cadenza.engine.resume_store import keeper_for, settle
 from cadenza.engine.signals import install_termination_handler
 from cadenza.exceptions import CancellationRequested, ParameterTypeError
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
 from cadenza.logging.loggers import for_context
+from cadenza.logging.run_lines import flow_run_beginning, flow_run_finished
 from cadenza.masking import mask
 from cadenza.naming import random_run_name
 from cadenza.runs import FlowRun
-from cadenza.states import Failed, State, StateDetails, StateType
+from cadenza.states import Failed, State, StateDetails, StateType, sync_result
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -145,14 +148,18 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
     run.entrypoint = flow.entrypoint
     run.result_options = (flow.persist_result, flow.result_storage, flow.result_serializer)
     ctx = FlowRunContext(flow, run, backend, bool(flow.log_prints), flow.task_runner)
+    ctx.kept = keeper_for(flow, run.id, parent)
     if parent is None:
         observers.prepare()
 
         plan = pending_plan.get()
-        if plan is not None:  # this call resumes an earlier run; its subflows do not
+        if plan is not None:  # this call resumes an earlier run
             pending_plan.set(None)
-            ctx.resume = plan
-            run.resumed_from = plan.flow_run_id
+    else:  # a subflow resumes the matching subflow run of the run its parent resumes
+        plan = parent.resume.take_subflow(flow.name) if parent.resume is not None else None
+    if plan is not None:
+        ctx.resume = plan
+        run.resumed_from = plan.flow_run_id
     backend.create_flow_run(run)
     if error is not None:
         state = Failed(str(error), data=error)
@@ -166,15 +173,15 @@ def _prepare(flow: Flow, args: tuple, kwargs: dict):
     restore = None
     if parent is None:
         restore = install_termination_handler()
-    label = f"subflow of {parent.flow_run.name!r}" if parent is not None else "flow"
-    for_context(ctx).info("Beginning %s run %r for flow %r", label, run.name, flow.name)
+    flow_run_beginning(ctx, subflow=parent is not None)
     return ctx, bound.args, bound.kwargs, restore
 
 
 def _body(flow: Flow, ctx: FlowRunContext) -> Any:
     """The flow's function, followed by waiting for the task runs it submitted, so that the
-    flow run ends after its task runs. Interrupted (Ctrl-C, SIGTERM, cancellation), it stops
-    them instead (`FlowRunContext.stop_task_runs`) and does not wait for the queued ones."""
+    flow run ends after its task runs; futures it returns become their states (as in
+    Prefect). Interrupted (Ctrl-C, SIGTERM, cancellation), it stops them instead
+    (`FlowRunContext.stop_task_runs`) and does not wait for the queued ones."""
     fn = flow.fn
     if flow.isasync:
 
@@ -189,7 +196,7 @@ def _body(flow: Flow, ctx: FlowRunContext) -> Any:
                 ctx.stop_task_runs(exc)
                 raise
             await _wait_for_task_runs(ctx)
-            return value
+            return futures_to_states(value)
 
         return run_async_body
 
@@ -204,7 +211,7 @@ def _body(flow: Flow, ctx: FlowRunContext) -> Any:
             ctx.stop_task_runs(exc)
             raise
         ctx.wait_for_task_runs()
-        return value
+        return futures_to_states(value)
 
     return run_body
 
@@ -229,16 +236,17 @@ def _end(ctx: FlowRunContext, restore: Any) -> None:
     # A run that timed out, crashed or was cancelled does not wait for its task runs.
     interrupted = state is None or state.name == "TimedOut" or state.type in _INTERRUPTED
     ctx.close_task_runner(wait=not interrupted)
+    settle(ctx)  # results kept for a resume: saved if the run did not complete
     if state is not None and state.is_final():
         ctx.abandoned = f"ended {state.name}"
-        for_context(ctx).info("Finished in state %r", state)
+        flow_run_finished(ctx, state)
     if restore is not None:
         restore()
     ctx.backend.flush()
 
 
 def _finish(state: State, return_state: bool) -> Any:
-    return state if return_state else state.result()
+    return state if return_state else sync_result(state)
 
 
 def _run_name(flow: Flow, parameters: dict[str, Any]) -> str:

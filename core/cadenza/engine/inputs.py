@@ -2,16 +2,17 @@
 
 Futures and states may appear anywhere in a call's arguments, inside lists, tuples, sets and
 dict values. `allow_failure(x)` lets a failed upstream through (its exception becomes the value);
-`quote(x)` passes `x` untouched; `unmapped(x)` is `x` outside `map`.
+`quote(x)` passes `x` untouched; `opaque(x)` resolves `x` only if it is itself a future or a
+state, never looking inside it; `unmapped(x)` is `x` outside `map`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from cadenza.annotations import BaseAnnotation, allow_failure, quote
-from cadenza.futures import CadenzaFuture
-from cadenza.states import State, StateType
+from cadenza.annotations import BaseAnnotation, allow_failure, opaque, quote
+from cadenza.futures import CadenzaFuture, resolve_futures_to_states
+from cadenza.states import State, StateType, sync_result
 
 _FAILED = (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
 _CONTAINERS = (list, tuple, set, frozenset, dict)
@@ -26,7 +27,10 @@ def collect_futures(value: Any, found: list[CadenzaFuture] | None = None) -> lis
     if isinstance(value, CadenzaFuture):
         found.append(value)
     elif isinstance(value, BaseAnnotation):
-        if not isinstance(value, quote):
+        if isinstance(value, opaque):
+            if isinstance(value.value, CadenzaFuture):
+                found.append(value.value)
+        elif not isinstance(value, quote):
             collect_futures(value.value, found)
     elif isinstance(value, dict):
         for item in value.values():
@@ -50,7 +54,10 @@ def upstream_ids(value: Any, found: list[str] | None = None) -> list[str]:
         details = value.raw_details
         run_id = details.task_run_id if details is not None else None
     elif isinstance(value, BaseAnnotation):
-        if not isinstance(value, quote):
+        if isinstance(value, opaque):
+            if isinstance(value.value, (CadenzaFuture, State)):
+                upstream_ids(value.value, found)
+        elif not isinstance(value, quote):
             upstream_ids(value.value, found)
     elif isinstance(value, dict):
         for item in value.values():
@@ -123,6 +130,8 @@ def resolve(value: Any, allow_failed: bool = False) -> Any:
     if isinstance(value, BaseAnnotation):
         if isinstance(value, quote):
             return value.value
+        if isinstance(value, opaque) and not isinstance(value.value, (CadenzaFuture, State)):
+            return value.value
         return resolve(value.value, allow_failed or isinstance(value, allow_failure))
     if isinstance(value, dict):
         return {k: resolve(v, allow_failed) for k, v in value.items()}
@@ -142,9 +151,18 @@ def resolve(value: Any, allow_failed: bool = False) -> Any:
 def _state_value(state: State, allow_failed: bool, name: str | None) -> Any:
     if state.type in _FAILED:
         if allow_failed:
-            return state.result(raise_on_failure=False)
+            return sync_result(state, raise_on_failure=False)
         raise UpstreamFailure(state, name)
-    return state.result()
+    return sync_result(state)
+
+
+def futures_to_states(value: Any) -> Any:
+    """`value` (what a flow returned) with each future inside replaced by its final state,
+    waiting for it, as Prefect's `resolve_futures_to_states`: containers are rebuilt only when
+    they hold a future (a `CadenzaFutureList` becomes a plain list); `quote` is left alone."""
+    if type(value) in _SCALARS or not collect_futures(value):
+        return value
+    return resolve_futures_to_states(value)
 
 
 def resolve_call(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
@@ -158,6 +176,7 @@ __all__ = [
     "UpstreamFailure",
     "call_inputs",
     "collect_futures",
+    "futures_to_states",
     "needs_resolution",
     "resolve",
     "resolve_call",

@@ -14,20 +14,26 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from cadenza._options import inherited_persist
-from cadenza.engine.caching import cache_key_for, cached_state, record_entry
+from cadenza.context import sync_callback
+from cadenza.engine.caching import cache_hit, cache_key_for, record_entry
 from cadenza.engine.signals import by_request, interruption
+from cadenza.engine.task_transactions import settle
 from cadenza.exceptions import InvalidTransition, Pause, TaskTimeoutError
+from cadenza.logging import run_lines
 from cadenza.logging.loggers import run_logger
 from cadenza.orchestration import Decision, DecisionKind
 from cadenza.results import persist_state
 from cadenza.states import (
+    TERMINAL_STATES,
     AwaitingRetry,
     Cancelled,
     Crashed,
     State,
     StateDetails,
     StateType,
+    is_state_iterable,
 )
+from cadenza.transactions.base import current_transaction
 
 if TYPE_CHECKING:
     from cadenza.backends.base import Backend, Run
@@ -44,6 +50,7 @@ _FAILED = StateType.FAILED
 _CANCELLED = StateType.CANCELLED
 _CANCELLING = StateType.CANCELLING
 _CRASHED = StateType.CRASHED
+_in_transaction = current_transaction.get
 _ALREADY_PENDING = Decision(DecisionKind.ACCEPT, "the run is Pending already")
 
 
@@ -72,8 +79,8 @@ def lifecycle(
     cache_key = None
     if owner.cache_policy_in_effect is not None:
         cache_key = cache_key_for(owner, run, args, kwargs or {})
-        if cache_key is not None and not owner.refresh_cache:
-            hit = cached_state(owner, run, backend, cache_key)
+        if cache_key is not None:
+            hit = cache_hit(owner, run, backend, cache_key)
             if hit is not None:
                 backend.propose(run, hit)
                 if owner.on_completion_hooks:
@@ -117,23 +124,31 @@ def lifecycle(
             retry = run.run_count
             message = f"Retry {retry}/{owner.retries} will start {delay:g} second(s) from now"
             backend.propose(run, AwaitingRetry(message, scheduled_time=_now() + delay))
-            run_logger(run).warning("%s - %s", state.message, message)
+            run_lines.retrying(run, state, exc, retry, owner.retries, delay, message)
+            if run.kind == "task":
+                run.returned_state = None  # the retry's return value is what counts
             continue
         backend.propose(run, state)
         if cache_key is not None and state.result_ref is not None and state.type is _COMPLETED:
             record_entry(owner, run, backend, cache_key, state.result_ref)
+        if _in_transaction() is not None and run.kind == "task":
+            settle(owner, run, state)  # its transaction: commit or roll back
         if state.type is _COMPLETED:
             if owner.on_completion_hooks:
                 yield from run_hooks(owner, run, state, owner.on_completion_hooks)
         else:
-            _log_failure(run, state, exc, kind)
-            if owner.on_failure_hooks:
-                yield from run_hooks(owner, run, state, owner.on_failure_hooks)
+            run_lines.failed(run, state, exc, owner.retries)
+            hooks = _final_hooks(owner, state)
+            if hooks:
+                yield from run_hooks(owner, run, state, hooks)
         return state
 
 
 def outcome_state(value: Any, exc: BaseException | None, kind: str, run: Run) -> State:
-    """The state a call's outcome maps to: returned states count like raised failures."""
+    """The state a call's outcome maps to, as Prefect's: a state the function made itself
+    (``return Completed(message=...)``) is the run's, keeping its name, message and data; a
+    state of another run, or a list, tuple or set of states, is summed up (`aggregate_state`);
+    any other value completes the run."""
     details = (
         StateDetails(flow_run_id=run.id)
         if run.kind == "flow"
@@ -142,26 +157,80 @@ def outcome_state(value: Any, exc: BaseException | None, kind: str, run: Run) ->
     if exc is not None:
         if isinstance(exc, TaskTimeoutError):
             return State(_FAILED, "TimedOut", str(exc), exc, details)
-        message = f"{kind} run encountered an exception {type(exc).__name__}: {exc}"
+        # Prefect's wording, which differs by one colon between flows and tasks.
+        colon = ":" if run.kind == "flow" else ""
+        message = f"{kind} run encountered an exception{colon} {type(exc).__name__}: {exc}"
         return State(_FAILED, None, message, exc, details)
     if isinstance(value, State):
-        return value.copy(state_details=details)
+        own = value.raw_details
+        if own is None or (own.flow_run_id is None and own.task_run_id is None):
+            if run.kind == "task":  # a direct call returns it as returned (Prefect)
+                run.returned_state = value
+            if value.has_data():
+                return value.copy(state_details=details)
+            return value.copy(state_details=details, data=None)
+        return aggregate_state((value,), value, details)
     if isinstance(value, (list, tuple, set)) and value and all(isinstance(v, State) for v in value):
-        failed = [v for v in value if v.type in (_FAILED, _CRASHED, _CANCELLED)]
-        if failed:
-            message = f"{len(failed)}/{len(value)} states failed"
-            return State(_FAILED, None, message, failed[0].result(raise_on_failure=False), details)
+        return aggregate_state(value, value, details)
     return State(_COMPLETED, None, None, value, details)
 
 
+def aggregate_state(states: Any, value: Any, details: StateDetails | None = None) -> State:
+    """The state of a run that returned other runs' states (`value`, holding `states`), by
+    Prefect's rule: Completed when all completed, else Cancelled when any was cancelled,
+    Paused when any paused, otherwise Failed. Its data is `value`, so that
+    ``result(raise_on_failure=False)`` gives back what the run returned and ``result()``
+    raises the first failed state's exception."""
+    total = len(states)
+    types = [s.type for s in states]
+    completed = types.count(_COMPLETED)
+    if completed == total:
+        return State(_COMPLETED, None, "All states completed.", value, details)
+    cancelled = types.count(_CANCELLED)
+    if cancelled:
+        message = f"{cancelled}/{total} states cancelled."
+        return State(_CANCELLED, None, message, value, details)
+    paused = types.count(StateType.PAUSED)
+    if paused:
+        return State(StateType.PAUSED, None, f"{paused}/{total} states paused.", value, details)
+    failed = types.count(_FAILED) + types.count(_CRASHED)
+    if failed:
+        message = f"{failed}/{total} states failed."
+    else:
+        message = f"{sum(t not in TERMINAL_STATES for t in types)}/{total} states are not final."
+    return State(_FAILED, None, message, value, details)
+
+
+def _final_hooks(owner: Any, state: State) -> Any:
+    """The hooks a run's not-Completed final state fires: on_failure for Failed, on_crashed for
+    Crashed (as Prefect), on_cancellation for Cancelled — a flow that returned a Cancelled
+    state, where Prefect fires none (tasks have neither option)."""
+    if state.type is _FAILED:
+        return owner.on_failure_hooks
+    if state.type is _CANCELLED:
+        return getattr(owner, "on_cancellation_hooks", None)
+    if state.type is _CRASHED:
+        return getattr(owner, "on_crashed_hooks", None)
+    return None
+
+
 def _persist(owner: Any, run: Run, state: State, args: tuple, kwargs: dict) -> State:
-    """Store the result; a storage failure fails the run instead of passing silently."""
+    """Store the result; a storage failure fails the run instead of passing silently — except
+    for a run that returned other runs' states (their results are persisted with those runs),
+    which keeps its value in memory and logs a warning, as Prefect does."""
 
     try:
         return persist_state(owner, run, state, args, kwargs)
     except Exception as exc:
         message = f"Could not persist the result: {type(exc).__name__}: {exc}"
+        if _holds_states(state.raw_data):
+            run_logger(run).warning("%s; the result stays in memory only", message)
+            return state
         return State(_FAILED, None, message, exc, state.raw_details)
+
+
+def _holds_states(data: Any) -> bool:
+    return isinstance(data, State) or is_state_iterable(data)
 
 
 def _should_retry(owner: Any, run: Run, state: State) -> bool:
@@ -170,11 +239,16 @@ def _should_retry(owner: Any, run: Run, state: State) -> bool:
     condition = owner.retry_condition_fn
     if condition is None:
         return True
+    # A sync function: `state.result()` in it gives the value, also for an async task (where
+    # Prefect hands it an awaitable it cannot await).
+    token = sync_callback.set(True)
     try:
         return bool(condition(owner, run, state))
     except Exception:
         run_logger(run).exception("retry_condition_fn raised; not retrying")
         return False
+    finally:
+        sync_callback.reset(token)
 
 
 def retry_delay(owner: Any, attempt: int) -> float:
@@ -226,14 +300,6 @@ def record_interruption(run: Run, backend: Backend, exc: BaseException, kind: st
     return state
 
 
-def _log_failure(run: Run, state: State, exc: BaseException | None, kind: str) -> None:
-    logger = run_logger(run)
-    if exc is not None and state.name != "TimedOut":
-        logger.error("%s run failed: %s", kind, state.message, exc_info=exc)
-    else:
-        logger.error("%s run ended %s: %s", kind, state.name, state.message)
-
-
 def run_hooks(owner: Any, run: Run, state: State, hooks: Any) -> Generator[Any, Any, None]:
     """Call each hook as ``hook(owner, run, state)``; a hook that raises is logged, not fatal.
 
@@ -260,6 +326,7 @@ __all__ = [
     "AWAIT",
     "CALL",
     "SLEEP",
+    "aggregate_state",
     "lifecycle",
     "outcome_state",
     "record_interruption",

@@ -12,7 +12,7 @@ import typing
 from typing import TYPE_CHECKING, Any
 
 from cadenza._text import storable_value
-from cadenza.exceptions import ParameterTypeError
+from cadenza.exceptions import ParameterBindError, ParameterTypeError
 from cadenza.masking import MASK, mask_value
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def bind_parameters(flow: Flow, args: tuple, kwargs: dict) -> inspect.BoundArgum
     try:
         bound = flow.signature.bind(*args, **kwargs)
     except TypeError as exc:
-        raise ParameterTypeError(
+        raise ParameterBindError(
             f"Flow {flow.name!r} parameters do not match its signature: {exc}"
         ) from None
     bound.apply_defaults()

@@ -17,18 +17,25 @@ from cadenza.engine.drivers import drive_async, drive_sync, run_coroutine_sync
 from cadenza.engine.inputs import UpstreamFailure, call_inputs, needs_resolution, resolve_call
 from cadenza.engine.lifecycle import lifecycle, record_interruption
 from cadenza.engine.resume import reuse
+from cadenza.engine.resume_store import each_task_runs
+from cadenza.engine.task_transactions import in_transaction, needs_transaction
 from cadenza.exceptions import CancelledRun, UpstreamTaskError
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
-from cadenza.logging.loggers import run_logger
+from cadenza.logging.loggers import for_context, run_logger
+from cadenza.logging.run_lines import task_run_finished
 from cadenza.runs import TaskRun
-from cadenza.states import State, StateDetails, StateType
+from cadenza.states import State, StateDetails, StateType, sync_result
+from cadenza.transactions.base import current_transaction
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
+
     from cadenza.backends.base import Backend
     from cadenza.tasks import Task
 
 _outside_flow_counter = itertools.count()
+_in_transaction = current_transaction.get
 
 
 def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for: Any) -> Any:
@@ -64,7 +71,9 @@ def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for
         if not isinstance(exc, Exception):
             record_interruption(run, backend, exc, "Task")
         raise
-    return state if return_state else state.result()
+    if return_state:
+        return state
+    return sync_result(state) if run.returned_state is None else run.returned_state
 
 
 def execute(
@@ -73,37 +82,68 @@ def execute(
     """Drive a created task run to its final state in this thread."""
     if task.isasync:
         return run_coroutine_sync(execute_async(task, run, backend, log_prints, args, kwargs))
-    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
+    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints, (args, kwargs)))
     try:
         with tag_slots(run, backend):  # tag concurrency limits: waits Pending for a slot
-            return drive_sync(
-                lifecycle(task, run, backend, args, kwargs),
+            state = drive_sync(
+                task_lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
                 kwargs,
                 task.timeout_seconds,
                 "Task",
             )
+        task_run_finished(run, state)
     finally:
         _task_run_ctx.reset(token)
+    if each_task_runs.on:  # CADENZA_RESULTS_PERSIST_FOR_RESUME=each-task
+        save_for_resume(run)
+    return state
 
 
 async def execute_async(
     task: Task, run: TaskRun, backend: Backend, log_prints: bool, args: tuple, kwargs: dict
 ) -> State:
-    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints))
+    token = _task_run_ctx.set(TaskRunContext(task, run, log_prints, (args, kwargs)))
     try:
         async with atag_slots(run, backend):  # tag concurrency limits, as in `execute`
-            return await drive_async(
-                lifecycle(task, run, backend, args, kwargs),
+            state = await drive_async(
+                task_lifecycle(task, run, backend, args, kwargs),
                 task.fn,
                 args,
                 kwargs,
                 task.timeout_seconds,
                 "Task",
             )
+        task_run_finished(run, state)
     finally:
         _task_run_ctx.reset(token)
+    if each_task_runs.on:  # CADENZA_RESULTS_PERSIST_FOR_RESUME=each-task
+        save_for_resume(run)
+    return state
+
+
+def save_for_resume(run: TaskRun) -> None:
+    """Save a completed, unpersisted result now, if its flow run keeps results each task."""
+    flow_ctx = _flow_run_ctx.get()
+    if flow_ctx is not None and flow_ctx.kept is not None:
+        flow_ctx.kept.completed(run, flow_ctx.backend, for_context(flow_ctx))
+
+
+def task_lifecycle(
+    task: Task, run: TaskRun, backend: Backend, args: tuple, kwargs: dict
+) -> Generator[Any, Any, State]:
+    """The run's lifecycle, inside its own transaction when one is needed (not for a plain
+    call: see `cadenza.engine.task_transactions`)."""
+    gen = lifecycle(task, run, backend, args, kwargs)
+    if (
+        _in_transaction() is None
+        and not task.on_commit_hooks
+        and not task.on_rollback_hooks
+        and task.cache_policy_in_effect is None
+    ):
+        return gen  # a plain call: no transaction object
+    return in_transaction(task, run, gen) if needs_transaction(task) else gen
 
 
 async def _run_async(
@@ -118,7 +158,9 @@ async def _run_async(
         if not isinstance(exc, Exception):
             record_interruption(run, backend, exc, "Task")
         raise
-    return state if return_state else state.result()
+    if return_state:
+        return state
+    return sync_result(state) if run.returned_state is None else run.returned_state
 
 
 def reused(run: TaskRun, backend: Backend) -> State | None:
@@ -172,8 +214,16 @@ def new_task_run(
         task.retries,
     )
     run.task_inputs = inputs
+    if flow_ctx is not None and (kept := flow_ctx.kept) is not None:  # engine.resume_store
+        kept.runs.append(run)
+        if len(kept.runs) >= kept.compact_at:
+            kept.compact()
     if flow_ctx is not None and flow_ctx.resume is not None:
-        run.reuse_ref = flow_ctx.resume.take(task.task_key)
+        run.reuse_ref, why = flow_ctx.resume.take(task.task_key)
+        backend.create_task_run(run)
+        if why is not None:  # it completed before, but its result cannot be reused
+            run_logger(run).info("Running again: %s", why)
+        return run, backend, log_prints
     backend.create_task_run(run)
     return run, backend, log_prints
 
@@ -191,4 +241,12 @@ def _loop_running() -> bool:
     return True
 
 
-__all__ = ["execute", "execute_async", "new_task_run", "not_ready", "reused", "run_task"]
+__all__ = [
+    "execute",
+    "execute_async",
+    "new_task_run",
+    "not_ready",
+    "reused",
+    "run_task",
+    "save_for_resume",
+]

@@ -21,15 +21,28 @@ if TYPE_CHECKING:
     from cadenza.input.actions import delete_flow_run_input as delete_flow_run_input
     from cadenza.input.actions import filter_flow_run_input as filter_flow_run_input
     from cadenza.input.actions import read_flow_run_input as read_flow_run_input
+    from cadenza.input.inbox import GetInputHandler as GetInputHandler
     from cadenza.input.keys import Keyset as Keyset
     from cadenza.input.keys import keyset_from_base_key as keyset_from_base_key
     from cadenza.input.keys import keyset_from_paused_state as keyset_from_paused_state
     from cadenza.input.run_input import AutomaticRunInput as AutomaticRunInput
     from cadenza.input.run_input import RunInput as RunInput
     from cadenza.input.run_input import RunInputMetadata as RunInputMetadata
+    from cadenza.input.run_input import asend_input as asend_input
+    from cadenza.input.run_input import receive_input as receive_input
+    from cadenza.input.run_input import send_input as send_input
 
 _WHERE = {
     "AutomaticRunInput": "run_input",
+    "acreate_flow_run_input": "actions",
+    "acreate_flow_run_input_from_model": "actions",
+    "adelete_flow_run_input": "actions",
+    "afilter_flow_run_input": "actions",
+    "aread_flow_run_input": "actions",
+    "GetInputHandler": "inbox",
+    "asend_input": "run_input",
+    "receive_input": "run_input",
+    "send_input": "run_input",
     "Keyset": "keys",
     "RunInput": "run_input",
     "RunInputMetadata": "run_input",

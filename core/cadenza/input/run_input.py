@@ -7,8 +7,11 @@ one field, ``value``. The paused run saves the model's JSON schema (`save`), the
 is validated against it, and the run reads the input back (`load`): an instance of the model,
 or for a plain type the value itself.
 
-Left out (Prefect has them): sending input to a running flow and receiving it
-(``send_to``/``receive``/``respond``, `send_input`, `receive_input`).
+Running flow runs also exchange inputs as messages (Prefect's interactive workflows):
+``Model(...).send_to(flow_run_id)`` or ``send_input(value, flow_run_id)`` store one, and
+``Model.receive()`` / ``receive_input(type)`` hand them over one by one
+(`cadenza.input.inbox.GetInputHandler`); ``received.respond(Model(...))`` answers the flow run
+that sent it. Sending and `GetInputHandler.next` return awaitables when called from async code.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 import pydantic
 from pydantic import ConfigDict
 
+from cadenza._dispatch import async_form, dual
 from cadenza.input.actions import ensure_flow_run_id, read_flow_run_input
+from cadenza.input.inbox import GetInputHandler, default_prefix, send
 from cadenza.input.keys import Keyset, keyset_from_base_key
 from cadenza.input.records import open_record
 
@@ -65,7 +70,7 @@ class BaseRunInput(pydantic.BaseModel):
     def load(cls: type[R], keyset: Keyset, flow_run_id: Any = None) -> Any:
         """The input stored under ``keyset["response"]`` as an instance of this model."""
         run_id = ensure_flow_run_id(flow_run_id)
-        value = read_flow_run_input(keyset["response"], flow_run_id=run_id)
+        value = read_flow_run_input(keyset["response"], flow_run_id=run_id, _sync=True)  # type: ignore[call-arg]  # sync even in async code
         instance = cls(**value) if value else cls()
         instance._metadata = RunInputMetadata(key=keyset["response"], receiver=run_id)
         return instance
@@ -95,15 +100,42 @@ class BaseRunInput(pydantic.BaseModel):
             model._description = description
         return model
 
-    def send_to(self, flow_run_id: Any, sender: str | None = None) -> None:
-        raise NotImplementedError(
-            "Sending input to a running flow run is not supported by cadenza yet; pause the "
-            "run with pause_flow_run(wait_for_input=...) and give it the input when resuming"
-        )
+    @dual
+    def send_to(
+        self, flow_run_id: Any, sender: str | None = None, key_prefix: str | None = None
+    ) -> None:
+        """Send this input to flow run `flow_run_id` (its `receive` hands it over)."""
+        send(flow_run_id, self, sender, key_prefix)
+
+    @dual
+    def respond(
+        self, run_input: BaseRunInput, sender: str | None = None, key_prefix: str | None = None
+    ) -> None:
+        """Send `run_input` to the flow run this input came from; `RuntimeError` if it was not
+        sent from a flow run."""
+        origin = self.metadata.sender or ""
+        kind, _, run_id = origin.rpartition(".")
+        if kind not in _FLOW_RUN_SENDERS or not run_id:
+            raise RuntimeError("Cannot respond to an input that was not sent by a flow run.")
+        send(run_id, _as_run_input(run_input), sender, key_prefix)
 
 
 class RunInput(BaseRunInput):
     """Subclass with the fields a paused run waits for: ``class Approval(RunInput): ok: bool``."""
+
+    @classmethod
+    def receive(
+        cls: type[R],
+        timeout: float | None = 3600,
+        poll_interval: float = 10,
+        raise_timeout_error: bool = False,
+        exclude_keys: set[str] | None = None,
+        key_prefix: str | None = None,
+        flow_run_id: Any = None,
+    ) -> GetInputHandler[R]:
+        """The inputs of this model sent to the flow run (the current one by default)."""
+        return GetInputHandler(cls, key_prefix or default_prefix(cls), timeout, poll_interval,
+                               raise_timeout_error, exclude_keys, flow_run_id)  # fmt: skip
 
     @classmethod
     def subclass_from_base_model_type(cls, model_cls: type[pydantic.BaseModel]) -> type[RunInput]:
@@ -119,6 +151,23 @@ class AutomaticRunInput(BaseRunInput, Generic[T]):
     @classmethod
     def load(cls, keyset: Keyset, flow_run_id: Any = None) -> Any:
         return super().load(keyset, flow_run_id=flow_run_id).value
+
+    @classmethod
+    def receive(
+        cls,
+        timeout: float | None = 3600,
+        poll_interval: float = 10,
+        raise_timeout_error: bool = False,
+        exclude_keys: set[str] | None = None,
+        key_prefix: str | None = None,
+        flow_run_id: Any = None,
+        with_metadata: bool = False,
+    ) -> GetInputHandler[Any]:
+        """The values of this type sent to the flow run: each the value itself, or its model
+        instance (with ``.metadata``) with ``with_metadata=True``."""
+        return GetInputHandler(cls, key_prefix or default_prefix(cls), timeout, poll_interval,
+                               raise_timeout_error, exclude_keys, flow_run_id,
+                               with_metadata)  # fmt: skip
 
     @classmethod
     def subclass_from_type(cls, _type: Any) -> type[AutomaticRunInput[Any]]:
@@ -145,10 +194,61 @@ def run_input_subclass_from_type(_type: Any) -> type[BaseRunInput]:
         ) from None
 
 
+_FLOW_RUN_SENDERS = ("cadenza.flow-run", "prefect.flow-run")
+
+
+def _as_run_input(value: Any) -> BaseRunInput:
+    """`value` as a run-input model instance: itself, a `RunInput` of a pydantic model, or an
+    `AutomaticRunInput` of its type holding it."""
+    if isinstance(value, BaseRunInput):
+        return value
+    model = run_input_subclass_from_type(type(value))
+    if issubclass(model, AutomaticRunInput):
+        return model(value=value)
+    return model(**value.model_dump())
+
+
+@dual
+def send_input(
+    run_input: Any, flow_run_id: Any, sender: str | None = None, key_prefix: str | None = None
+) -> None:
+    """Send `run_input` (a `RunInput`, a pydantic model, or a plain value such as a string) to
+    flow run `flow_run_id`; `receive_input` of the same type there receives it."""
+    send(flow_run_id, _as_run_input(run_input), sender, key_prefix)
+
+
+def receive_input(
+    input_type: Any,
+    timeout: float | None = 3600,
+    poll_interval: float = 10,
+    raise_timeout_error: bool = False,
+    exclude_keys: set[str] | None = None,
+    key_prefix: str | None = None,
+    flow_run_id: Any = None,
+    with_metadata: bool = False,
+) -> GetInputHandler[Any]:
+    """The inputs of `input_type` sent to the flow run (the current one by default): for a
+    `RunInput` or pydantic model its instances, for another type the values themselves (their
+    model instances with ``with_metadata=True``)."""
+    model = run_input_subclass_from_type(input_type)
+    if issubclass(model, AutomaticRunInput):
+        return model.receive(timeout, poll_interval, raise_timeout_error, exclude_keys,
+                             key_prefix, flow_run_id, with_metadata)  # fmt: skip
+    handler: GetInputHandler[Any] = cast("type[RunInput]", model).receive(
+        timeout, poll_interval, raise_timeout_error, exclude_keys, key_prefix, flow_run_id
+    )
+    return handler
+
+
+asend_input = async_form(send_input)  # the async form, always
+
 __all__ = [
     "AutomaticRunInput",
     "BaseRunInput",
     "RunInput",
     "RunInputMetadata",
+    "asend_input",
+    "receive_input",
     "run_input_subclass_from_type",
+    "send_input",
 ]

@@ -8,6 +8,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 if TYPE_CHECKING:
     import logging
+    from contextlib import AbstractContextManager
     from typing import Any
 
     from cadenza.logging.loggers import RunLoggerAdapter
@@ -25,7 +26,7 @@ def get_run_logger(context: Any = None, **kwargs: Any) -> RunLoggerAdapter:
     return _get_run_logger(context, **kwargs)
 
 
-def get_logger(name: str = "cadenza") -> logging.Logger:
+def get_logger(name: str | None = None) -> logging.Logger:
     """A logger under the ``cadenza`` namespace, with cadenza's handlers configured."""
     # lazily: the standard logging module loads at first use, not on `import cadenza`
     from cadenza.logging.loggers import get_logger as _get_logger
@@ -33,4 +34,12 @@ def get_logger(name: str = "cadenza") -> logging.Logger:
     return _get_logger(name)
 
 
-__all__ = ["get_logger", "get_run_logger"]
+def disable_run_logger() -> AbstractContextManager[None]:
+    """Disable the flow-run and task-run loggers inside a ``with`` block (Prefect's name)."""
+    # lazily: the standard logging module loads at first use, not on `import cadenza`
+    from cadenza.logging.loggers import disable_run_logger as _disable_run_logger
+
+    return _disable_run_logger()
+
+
+__all__ = ["disable_run_logger", "get_logger", "get_run_logger"]

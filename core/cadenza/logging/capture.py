@@ -23,7 +23,9 @@ def _print(
     if file is None or file is sys.stdout:
         ctx = _task_run_ctx.get() or _flow_run_ctx.get()
         if ctx is not None and ctx.log_prints:
-            for_context(ctx).info((" " if sep is None else sep).join(str(a) for a in args))
+            text = (" " if sep is None else sep).join(str(a) for a in args)
+            # As Prefect: what print would write, trailing whitespace and newline stripped.
+            for_context(ctx).info((text + ("\n" if end is None else end)).rstrip())
             return
     _original_print(*args, sep=sep, end=end, file=file, flush=flush)
 

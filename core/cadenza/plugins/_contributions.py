@@ -53,7 +53,8 @@ def _block_type(item: Any) -> tuple[str, Any]:
 
 def _storage(item: Any) -> tuple[str, Any]:
     cls = _class(item, "storage backend")
-    slug = _slug_attr(cls, "slug", "type")
+    block_slug = getattr(cls, "get_storage_type_slug", None)  # a Block: as its to_ref() says
+    slug = block_slug() if callable(block_slug) else _slug_attr(cls, "slug", "type")
     if not _SLUG.match(slug):
         raise ValueError(
             f"storage backend {cls.__qualname__} has slug {slug!r}; a slug is lower-case letters, "

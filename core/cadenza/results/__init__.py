@@ -8,7 +8,7 @@ recorded run's result in any process. See ``docs/concepts/results.md``.
 from __future__ import annotations
 
 from cadenza.results.load import load_result, load_run_result, run_result_ref
-from cadenza.results.persist import persist_state, resolve_storage, storage_key
+from cadenza.results.persist import persist_state, resolve_storage, storage_key, store_value
 from cadenza.results.refs import ResultRef
 from cadenza.storage import register_storage_type
 
@@ -21,4 +21,5 @@ __all__ = [
     "resolve_storage",
     "run_result_ref",
     "storage_key",
+    "store_value",
 ]

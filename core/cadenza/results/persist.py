@@ -64,7 +64,7 @@ def _load_storage_block(name: str, value: Any) -> Any:
     from cadenza.blocks.core import Block
 
     try:
-        block = Block.load(name)
+        block = Block.load(name, _sync=True)  # type: ignore[call-arg]  # sync even in async code
     except (BlockNotFoundError, BlockTypeNotFoundError) as exc:
         raise ValueError(
             f"result_storage={value!r} names a saved block (block-type/name), but: {exc}. For a "
@@ -125,18 +125,29 @@ def persist_state(
         if inherited is not None:
             storage_option = storage_option if storage_option is not None else inherited[1]
             serializer_option = serializer_option if serializer_option is not None else inherited[2]
-    serializer = get_serializer(serializer_option)
     storage = resolve_storage(storage_option)
-    description = describe(storage)
     key = storage_key(owner, run, args, kwargs)
-    name = serializer_name(serializer)
-    payload = serializer.dumps(state.data)
-    if not isinstance(payload, (bytes, bytearray)):
-        raise TypeError(f"Serializer {name!r} returned {type(payload).__name__}, not bytes")
-    storage.write_path(key, seal(bytes(payload), name, key, signing_key()))
-    ref = ResultRef(description, key, name).dumps()
+    ref = store_value(state.data, storage, key, serializer_option)
     keep = getattr(owner, "cache_result_in_memory", True)
     return state.copy(result_ref=ref, data=state.raw_data if keep else _NO_RESULT)
 
 
-__all__ = ["persist_state", "resolve_storage", "storage_key"]
+def store_value(value: Any, storage: Any, key: str, serializer_option: Any = None) -> str:
+    """Serialize ``value``, sign it and write it to ``storage`` under ``key``; return the
+    result reference that `cadenza.results.load_result` reads it back from.
+
+    ``serializer_option`` is a serializer or its name (None: the default serializer). Any
+    failure raises: an unserializable value, a storage that cannot describe itself, a storage
+    error.
+    """
+    serializer = get_serializer(serializer_option)
+    description = describe(storage)
+    name = serializer_name(serializer)
+    payload = serializer.dumps(value)
+    if not isinstance(payload, (bytes, bytearray)):
+        raise TypeError(f"Serializer {name!r} returned {type(payload).__name__}, not bytes")
+    storage.write_path(key, seal(bytes(payload), name, key, signing_key()))
+    return ResultRef(description, key, name).dumps()
+
+
+__all__ = ["persist_state", "resolve_storage", "storage_key", "store_value"]

@@ -30,6 +30,7 @@ from cadenza.server import (
     deployment_routes,
     errors,
     event_routes,
+    filter_routes,
     live_routes,
     pause_routes,
     resources,
@@ -102,6 +103,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.include_router(_router(), prefix="/api")
     app.include_router(ui_routes.router(store), prefix="/api")  # before /flow_runs/{ref}
     app.include_router(bulk_routes.router(store), prefix="/api")
+    app.include_router(filter_routes.router(store), prefix="/api")  # before /flow_runs/{ref}
     app.include_router(ui_graph_routes.router(store), prefix="/api")
     app.include_router(saved_view_routes.router(store), prefix="/api")
     app.include_router(live_routes.router(store, closing), prefix="/api")

@@ -171,6 +171,12 @@ class SetStateIn(_Model):
     state: StateIn
 
 
+class ForcibleSetStateIn(SetStateIn):
+    force: bool = Field(
+        False, description="Accept the state without asking the orchestration rules."
+    )
+
+
 class TransitionIn(SetStateIn):
     run_id: Id
     flow_run_id: Id | None = None
@@ -281,6 +287,7 @@ __all__ = [
     "DetailsIn",
     "Epoch",
     "FlowRunIn",
+    "ForcibleSetStateIn",
     "HeartbeatIn",
     "HeartbeatOut",
     "Id",

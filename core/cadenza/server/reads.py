@@ -103,18 +103,19 @@ def resolve_flow_run_id(conn: Any, ref: str) -> str:
     return rows[0][0]
 
 
-def _queries_conn(conn: Any) -> Any:
+def queries_conn(conn: Any) -> Any:
+    """`conn` as `cadenza.store`'s read functions take it: sqlite3 as is, else `_Qmark`."""
     return conn if isinstance(conn, sqlite3.Connection) else _Qmark(conn)
 
 
 def flow_run_summary(conn: Any, run_id: str) -> dict[str, Any]:
     """The flow run with its own states, first subflow runs and counts (bounded)."""
-    return queries.flow_run_summary(_queries_conn(conn), run_id)
+    return queries.flow_run_summary(queries_conn(conn), run_id)
 
 
 def task_runs_page(conn: Any, run_id: str, limit: int, offset: int) -> list[dict[str, Any]]:
     return queries.task_runs_page(
-        _queries_conn(conn), run_id, limit, offset, max_text=queries.PAGE_TEXT
+        queries_conn(conn), run_id, limit, offset, max_text=queries.PAGE_TEXT
     )
 
 
@@ -123,12 +124,12 @@ def logs_page(
 ) -> list[dict[str, Any]]:
     """Filters: ``before``, ``level``, ``q``, ``task_run_id`` (see `queries.logs_page`)."""
     return queries.logs_page(
-        _queries_conn(conn), run_id, limit, offset, after, max_text=queries.PAGE_TEXT, **filters
+        queries_conn(conn), run_id, limit, offset, after, max_text=queries.PAGE_TEXT, **filters
     )
 
 
 def subflow_runs_page(conn: Any, run_id: str, limit: int, offset: int) -> list[dict[str, Any]]:
-    return queries.subflow_runs_page(_queries_conn(conn), run_id, limit, offset)
+    return queries.subflow_runs_page(queries_conn(conn), run_id, limit, offset)
 
 
 def _any_rows(conn: Any, sql: str, args: list[Any]) -> list[tuple[Any, ...]]:
@@ -218,6 +219,7 @@ __all__ = [
     "list_flows",
     "list_task_runs",
     "logs_page",
+    "queries_conn",
     "resolve_flow_run_id",
     "subflow_runs_page",
     "task_runs_page",

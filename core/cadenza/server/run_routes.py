@@ -22,10 +22,10 @@ from cadenza.server.models import (
     BatchOut,
     DecisionOut,
     FlowRunIn,
+    ForcibleSetStateIn,
     HeartbeatIn,
     HeartbeatOut,
     Id,
-    SetStateIn,
 )
 from cadenza.server.query_params import MAX_QUERY_TEXT, SearchText, text
 from cadenza.server.store import Store
@@ -55,8 +55,19 @@ def router(store: Store) -> APIRouter:
         return {"id": body.id}
 
     @api.post("/flow_runs/{run_id}/set_state")
-    def set_flow_run_state(run_id: Annotated[Id, Path()], body: SetStateIn) -> DecisionOut:
-        decision = store.set_state("flow", run_id, body.transition_id, body.run_count, body.state)
+    def set_flow_run_state(run_id: Annotated[Id, Path()], body: ForcibleSetStateIn) -> DecisionOut:
+        return _set_state("flow", run_id, body)
+
+    @api.post("/task_runs/{run_id}/set_state")
+    def set_task_run_state(run_id: Annotated[Id, Path()], body: ForcibleSetStateIn) -> DecisionOut:
+        """Propose a task run's state from outside the process running it (Prefect's
+        ``set_task_run_state``); the engine records its own task runs in batches."""
+        return _set_state("task", run_id, body)
+
+    def _set_state(kind: str, run_id: str, body: ForcibleSetStateIn) -> DecisionOut:
+        decision = store.set_state(
+            kind, run_id, body.transition_id, body.run_count, body.state, force=body.force
+        )
         return DecisionOut(
             decision=decision.kind.value, reason=decision.reason, delay=decision.delay
         )

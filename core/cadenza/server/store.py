@@ -15,13 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from cadenza.orchestration import Decision, DecisionKind
 from cadenza.server import reads
 from cadenza.server.errors import Refused
 from cadenza.server.sightings import Sightings
 from cadenza.store import events as store_events
 from cadenza.store import run_records as transitions
-from cadenza.store.run_records import ALREADY_APPLIED
 from cadenza.store.sql import (
     CHUNK as _CHUNK,
 )
@@ -37,7 +35,6 @@ from cadenza.store.tables import (
     cache_entries,
     flow_runs,
     logs,
-    run_states,
     task_runs,
 )
 
@@ -63,26 +60,6 @@ class Store(SqlDatabase):
             # conflict on psycopg (a duplicate counted as inserted).
             statement = self.insert_ignore(flow_runs).returning(flow_runs.c.id)
             return conn.execute(statement, run).first() is not None
-
-    def set_state(
-        self, kind: str, run_id: str, transition_id: str, run_count: int | None, state: Any
-    ) -> Decision:
-        """Decide and, if accepted, apply one proposed transition of a flow or task run."""
-        table = flow_runs if kind == "flow" else task_runs
-        with self._write() as conn:
-            run = load_runs(conn, table, kind, [run_id]).get(run_id)  # locked first
-            if run is None:
-                return transitions.unknown_run(kind, run_id)
-            if conn.execute(
-                sa.select(run_states.c.id).where(
-                    run_states.c.run_id == run_id, run_states.c.transition_id == transition_id
-                )
-            ).first():
-                return Decision(DecisionKind.ACCEPT, ALREADY_APPLIED)
-            decision, row = transitions.apply(run, transition_id, run_count, state)
-            if row is not None:
-                write_transitions(conn, [row], [run])
-            return decision
 
     def apply_batch(
         self,
@@ -214,6 +191,12 @@ class Store(SqlDatabase):
                     yield conn
         except OperationalError as exc:
             raise DatabaseBusy(str(exc.orig)) from None
+
+    def read_with(self, read: Any, *args: Any, **kwargs: Any) -> Any:
+        """``read(conn, *args, **kwargs)`` for a function of `cadenza.store` that reads with
+        ``?`` placeholders (`cadenza.store.filtered_reads`), on either database."""
+        with self._read() as conn:
+            return read(reads.queries_conn(conn), *args, **kwargs)
 
     def list_flow_runs(self, **filters: Any) -> list[dict[str, Any]]:
         with self._read() as conn:

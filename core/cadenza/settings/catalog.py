@@ -52,6 +52,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CADENZA_LOGGING_CONSOLE", bool, True, "Echo run logs to the console."),
     Setting(
+        "CADENZA_LOGGING_EXTRA_LOGGERS",
+        str,
+        None,
+        "Comma-separated names of other libraries' loggers whose lines, logged while a run "
+        "runs, are recorded with that run (Prefect's PREFECT_LOGGING_EXTRA_LOGGERS).",
+        optional=True,
+    ),
+    Setting(
         "CADENZA_FLUSH_INTERVAL",
         float,
         0.05,
@@ -168,6 +176,16 @@ SETTINGS: tuple[Setting, ...] = (
         bool,
         False,
         "Persist task and flow results unless a task says otherwise.",
+    ),
+    Setting(
+        "CADENZA_RESULTS_PERSIST_FOR_RESUME",
+        str,
+        "on-failure",
+        "When results that were not persisted are saved so that `cadenza runs resume` need not "
+        "run their tasks again: `on-failure` (kept in memory, saved when the flow run ends "
+        "Failed, Crashed or Cancelled), `each-task` (saved as each task completes, so a process "
+        "killed with SIGKILL loses none; deleted when the flow run completes) or `off`.",
+        choices=("ON-FAILURE", "EACH-TASK", "OFF"),
     ),
     Setting(
         "CADENZA_RESULTS_DEFAULT_SERIALIZER",

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind
+from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind, Policy
 from cadenza.orchestration.transitions import ROW_COLUMNS, propose
 from cadenza.states import State, StateDetails, StateType
 
 ALREADY_APPLIED = "transition already applied"
+FORCED = Policy(())
+"""No rules: a forced transition is accepted whatever the run's state."""
 _DETAIL_KEYS = ("scheduled_time", "retry_count", "cache_key", "pause_timeout", "pause_key",
                 "pause_reschedule", "run_input_keyset")  # fmt: skip
 
@@ -125,15 +127,16 @@ def proposed_state(state: Any) -> State:
 
 
 def apply(
-    run: RunRecord, transition_id: str, run_count: int | None, state: Any
+    run: RunRecord, transition_id: str, run_count: int | None, state: Any, force: bool = False
 ) -> tuple[Decision, dict[str, Any] | None]:
     """Decide `state` (a request's) for `run`; on ACCEPT change `run` and return the
-    ``run_states`` row too. A `run_count` sent with the proposal is what the rules see."""
+    ``run_states`` row too. A `run_count` sent with the proposal is what the rules see; with
+    `force` no rule is asked (Prefect's ``set_flow_run_state(..., force=True)``)."""
     proposed = proposed_state(state)
     counted = run.run_count
     if run_count is not None:
         run.run_count = run_count
-    decision, row = propose(CORE_POLICY, run, proposed, transition_id)
+    decision, row = propose(FORCED if force else CORE_POLICY, run, proposed, transition_id)
     if row is None:
         run.run_count = counted
         return decision, None

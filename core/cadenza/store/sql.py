@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
+from cadenza.orchestration import Decision, DecisionKind
 from cadenza.store import run_records, urls
 from cadenza.store.run_records import RunRecord
 from cadenza.store.tables import flow_runs, run_states, task_runs
@@ -104,6 +105,30 @@ class SqlDatabase:
 
     # Kept for the server's modules, which name the write transaction so.
     _write = write
+
+    def set_state(
+        self, kind: str, run_id: str, transition_id: str, run_count: int | None, state: Any,
+        force: bool = False,
+    ) -> Decision:  # fmt: skip
+        """Decide and, if accepted, apply one proposed transition of a flow or task run (the
+        server's ``set_state`` routes and the embedded client's `set_flow_run_state`). With
+        `force` the policy's rules are skipped: the state is accepted as Prefect's
+        ``force=True`` does (a repeated transition id is still applied once)."""
+        table = flow_runs if kind == "flow" else task_runs
+        with self.write() as conn:
+            run = load_runs(conn, table, kind, [run_id]).get(run_id)  # locked first
+            if run is None:
+                return run_records.unknown_run(kind, run_id)
+            if conn.execute(
+                sa.select(run_states.c.id).where(
+                    run_states.c.run_id == run_id, run_states.c.transition_id == transition_id
+                )
+            ).first():
+                return Decision(DecisionKind.ACCEPT, run_records.ALREADY_APPLIED)
+            decision, row = run_records.apply(run, transition_id, run_count, state, force=force)
+            if row is not None:
+                write_transitions(conn, [row], [run])
+            return decision
 
     # The dialect's own INSERT (PostgreSQL's or SQLite's), both with on_conflict_do_*.
     def _insert(self, table: sa.Table) -> Any:

@@ -12,7 +12,11 @@ from cadenza.task_runners.ready import ReadyTaskRun
 from cadenza.task_runners.remote import run_packed
 from cadenza.task_runners.threads import ThreadPoolTaskRunner
 
+ConcurrentTaskRunner = ThreadPoolTaskRunner
+"""Prefect 2's name of the thread-pool runner, which Prefect 3 still accepts."""
+
 __all__ = [
+    "ConcurrentTaskRunner",
     "ProcessPoolTaskRunner",
     "ReadyTaskRun",
     "TaskRunner",

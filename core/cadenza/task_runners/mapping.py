@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cadenza.annotations import BaseAnnotation, quote, unmapped
+from cadenza.exceptions import MappingLengthMismatch, MappingMissingIterable
 from cadenza.futures import CadenzaFuture
-from cadenza.states import State
+from cadenza.states import State, sync_result
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,22 +31,24 @@ def expand(task: Task[..., Any], parameters: dict[str, Any]) -> Iterator[dict[st
             continue
         annotation = value if isinstance(value, BaseAnnotation) else None
         inner = annotation.value if annotation is not None else value
-        if isinstance(inner, (CadenzaFuture, State)):
+        if isinstance(inner, CadenzaFuture):
             inner = inner.result()
+        elif isinstance(inner, State):
+            inner = sync_result(inner)
         if isinstance(inner, (str, bytes)) or not _iterable(inner):
             static[name] = value
             continue
         items = list(inner)
         mapped[name] = [type(annotation)(v) for v in items] if annotation is not None else items
     if not mapped:
-        raise ValueError(
+        raise MappingMissingIterable(
             f"Task {task.name!r}.map() needs at least one iterable argument to map over; "
             "wrap arguments passed whole to every call in unmapped()"
         )
     lengths = {name: len(items) for name, items in mapped.items()}
     if len(set(lengths.values())) > 1:
         shown = ", ".join(f"{name}={n}" for name, n in lengths.items())
-        raise ValueError(
+        raise MappingLengthMismatch(
             f"Task {task.name!r}.map() got iterables of different lengths ({shown}); "
             "use unmapped() for an argument that is the same in every call"
         )

@@ -30,6 +30,11 @@ from cadenza_aws.credentials import AwsCredentials
 from cadenza_aws.s3_tasks import s3_copy, s3_delete, s3_download, s3_list_objects, s3_upload
 
 
+def _load_now(block_type: Any, name: str) -> Any:
+    """The block saved as ``name``, loaded at once even when the caller is async code (where
+    ``load`` alone returns an awaitable, as in Prefect)."""
+    return block_type.load(name, _sync=True)
+
 class S3Bucket(Block):
     """An S3 bucket, or a folder of one, with the credentials to reach it."""
 
@@ -304,9 +309,9 @@ class S3Bucket(Block):
         if not isinstance(creds, dict):
             raise ValueError(f"An s3-bucket reference has invalid credentials: {creds!r}")
         if "block" in creds:
-            credentials = AwsCredentials.load(creds["block"])
+            credentials = _load_now(AwsCredentials, creds["block"])
         elif "s3_bucket_block" in creds:
-            credentials = cls.load(creds["s3_bucket_block"]).credentials
+            credentials = _load_now(cls, creds["s3_bucket_block"]).credentials
         else:
             credentials = AwsCredentials(**creds)
         return cls(

@@ -32,7 +32,7 @@ def credentials_from_ref(ref: Any) -> GcpCredentials:
     if not isinstance(ref, dict):
         raise ValueError(f"Malformed credentials in a GCS storage reference: {ref!r}")
     if ref.get("block"):
-        return GcpCredentials.load(ref["block"])
+        return GcpCredentials.load(ref["block"], _sync=True)  # type: ignore[call-arg]  # sync
     allowed = ("project", "anonymous", "api_endpoint", "service_account_file")
     return GcpCredentials(**{key: ref[key] for key in allowed if key in ref})
 
