@@ -462,3 +462,20 @@ def test_a_compound_trigger_fires_when_all_its_triggers_have(on_server: Any) -> 
         assert firing["payload"]["triggering_event"]["event"] == f"acme.{tag}.validated"
     finally:
         automation.delete()
+
+
+def test_triggers_on_a_deployment_are_reported_not_silently_dropped() -> None:
+    # Prefect 3.9.1: triggers=[DeploymentEventTrigger(...)] creates an automation; Cadenza does
+    # not, and says so rather than ignoring them quietly
+    import pytest
+
+    from cadenza import flow
+    from cadenza.events import EventTrigger
+
+    @flow
+    def nightly() -> None:
+        pass
+
+    trigger = EventTrigger(expect=["cadenza.flow-run.Completed"], threshold=1)
+    with pytest.warns(UserWarning, match="triggers= is not supported; its 1 trigger"):
+        nightly.to_deployment(name="with-trigger", triggers=[trigger])

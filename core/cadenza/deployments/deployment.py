@@ -13,6 +13,7 @@ import datetime as _dt
 import inspect
 import os
 import typing
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,6 +212,14 @@ def to_deployment(flow: Any, name: str | None = None, **options: Any) -> RunnerD
     unknown = sorted(k for k, v in options.items() if k not in _PASSED and v is not None)
     if unknown:
         raise TypeError(f"to_deployment() got unexpected keyword arguments: {unknown}")
+    if options.get("triggers"):  # accepted for Prefect's signature, but not acted on: say so
+        warnings.warn(
+            f"Deployment {name or flow.name!r}: triggers= is not supported; its "
+            f"{len(options['triggers'])} trigger(s) are ignored. Create an automation that "
+            "runs the deployment instead (docs/howto/control-runs.md, RunDeployment)",
+            UserWarning,
+            stacklevel=3,
+        )
     return RunnerDeployment(
         name=name or flow.name, flow_name=flow.name, entrypoint=entrypoint, path=path,
         source=source, parameters=parameters, parameter_schema=parameter_schema(flow.fn),
