@@ -75,7 +75,8 @@ def async_form(method: Any) -> Any:
     """The async form of a `dual` function, or of a classmethod wrapping one, ready to be
     bound in a class body (``aget = async_form(get)``)."""
     if isinstance(method, classmethod):
-        return classmethod(method.__func__.aio)
+        inner: Any = method.__func__  # a `dual` wrapper, which carries ``aio``
+        return classmethod(inner.aio)
     return method.aio
 
 

@@ -13,10 +13,10 @@ import copy
 import enum
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar, Token
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cadenza.logging.loggers import get_run_logger
 from cadenza.transactions.records import RecordStore, TransactionRecord, record_store
@@ -70,6 +70,12 @@ def get_transaction() -> BaseTransaction | None:
 class BaseTransaction:
     """State, values and hooks of a transaction; `Transaction` and `AsyncTransaction` add how
     it is entered and ended."""
+
+    if TYPE_CHECKING:  # each subclass ends itself in its own way: sync, or awaited
+
+        def commit(self) -> bool | Awaitable[bool]: ...
+
+        def rollback(self) -> bool | Awaitable[bool]: ...
 
     def __init__(
         self,
