@@ -64,8 +64,9 @@ def test_an_invalid_event_is_logged_and_none_is_returned(cadenza_home: Path, cap
     # ("Error emitting event: ...") and emit_event returns None; nothing is sent.
     with caplog.at_level(logging.ERROR, logger="cadenza.events"):
         assert emit_event("my.event", {"foo": "bar"}) is None
-        assert emit_event("my.event", "abc") is None  # type: ignore[arg-type]
-        assert emit_event("my.event", {"prefect.resource.id": "r", "n": 5}) is None  # type: ignore[dict-item]
+        assert emit_event("my.event", "abc") is None  # type: ignore[arg-type]  # under test
+        bad_label = {"prefect.resource.id": "r", "n": 5}  # a label that is not text
+        assert emit_event("my.event", bad_label) is None  # type: ignore[arg-type]  # under test
         assert (
             emit_event(
                 "my.event", {"prefect.resource.id": "r"}, related=[{"prefect.resource.id": "x"}]
