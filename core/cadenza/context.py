@@ -211,6 +211,11 @@ def in_async_context() -> bool:
     flow_ctx = _flow_run_ctx.get()
     if flow_ctx is not None:
         return bool(flow_ctx.flow.isasync)
+    return event_loop_running()
+
+
+def event_loop_running() -> bool:
+    """Whether an asyncio event loop runs in this thread."""
     asyncio = sys.modules.get("asyncio")  # never imported here: without it, no loop runs
     if asyncio is None:
         return False
@@ -232,6 +237,7 @@ def get_run_context() -> FlowRunContext | TaskRunContext:
 __all__ = [
     "FlowRunContext",
     "TaskRunContext",
+    "event_loop_running",
     "get_run_context",
     "in_async_context",
     "sync_callback",

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from cadenza.backends import get_backend
 from cadenza.concurrency.tag_limits import atag_slots, tag_slots
-from cadenza.context import TaskRunContext, _flow_run_ctx, _task_run_ctx, with_context_tags
+from cadenza.context import (
+    TaskRunContext,
+    _flow_run_ctx,
+    _task_run_ctx,
+    event_loop_running,
+    with_context_tags,
+)
 from cadenza.engine.drivers import drive_async, drive_sync, run_coroutine_sync
 from cadenza.engine.inputs import UpstreamFailure, call_inputs, needs_resolution, resolve_call
 from cadenza.engine.lifecycle import lifecycle, record_interruption
@@ -54,7 +60,7 @@ def run_task(task: Task, args: tuple, kwargs: dict, return_state: bool, wait_for
             failed_upstream = exc
     if task.isasync and failed_upstream is None:
         coro = _run_async(task, args, kwargs, return_state, inputs)
-        if _loop_running():
+        if event_loop_running():
             return coro
         import asyncio
 
@@ -226,19 +232,6 @@ def new_task_run(
         return run, backend, log_prints
     backend.create_task_run(run)
     return run, backend, log_prints
-
-
-def _loop_running() -> bool:
-    import sys
-
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is None:
-        return False
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 __all__ = [
