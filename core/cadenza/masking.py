@@ -45,7 +45,11 @@ def register(*values: object) -> None:
     never fails. Registering a value twice is harmless.
     """
     global _pattern
-    new = {v for v in map(_text, values) if v is not None and len(v) >= MIN_LENGTH} - _values
+    texts = [v for v in map(_text, values) if v is not None]
+    # a secret with surrounding whitespace (a PEM key's final newline) is also masked without
+    # it: a printed line loses its end, and a logged message is often stripped
+    texts += [v.strip() for v in texts if v.strip() != v]
+    new = {v for v in texts if len(v) >= MIN_LENGTH} - _values
     if not new:
         return
     with _lock:

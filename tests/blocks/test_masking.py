@@ -51,6 +51,21 @@ def test_bytes_that_are_utf8_text_are_registered_as_text() -> None:
     assert masking.mask("got bytes-secret") == "got ********"
 
 
+def test_a_secret_is_masked_without_its_surrounding_whitespace_too(record) -> None:
+    """A PEM key ends with a newline; printed under log_prints, the logged line does not."""
+    pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n"
+    masking.register(pem)
+    assert masking.mask(f"key: {pem.strip()} (end)") == "key: ******** (end)"
+
+    @flow(log_prints=True)
+    def careless() -> None:
+        print(pem)
+
+    careless()
+    logs = "\n".join(m for (m,) in record("SELECT message FROM logs"))
+    assert "BEGIN PRIVATE KEY" not in logs and "********" in logs
+
+
 def test_a_collection_masks_a_value_it_fetched_itself(record) -> None:
     """What a collection does with a secret that is not a block field (a token read from a
     vault): `cadenza.masking.register`, then every run log line masks it."""

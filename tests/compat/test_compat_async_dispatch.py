@@ -95,13 +95,13 @@ def test_blocks_save_load_and_delete_from_async_code() -> None:
     async def configure() -> tuple[str, str]:
         await Warehouse(host="db", password="pw").save("prod")
         loaded = await Warehouse.load("prod")
-        await Secret(value="token").asave("api-token")
+        await Secret(value="api-token-value-8d1f").asave("api-token")
         secret = await Secret.load("api-token")
         also = await Block.aload("secret/api-token")
         await secret.adelete()
         return loaded.host, f"{loaded.password.get_secret_value()}:{also.get()}"
 
-    assert asyncio.run(configure()) == ("db", "pw:token")
+    assert asyncio.run(configure()) == ("db", "pw:api-token-value-8d1f")
     assert Warehouse.load("prod").host == "db"  # sync code: the block itself
     assert "api-token" not in Secret.list()
 

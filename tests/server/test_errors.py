@@ -103,6 +103,8 @@ MALFORMED = [
     ("/api/events", "/api/events",
      [{"event": "e", "resource": {"cadenza.resource.id": "r"}, "occurred": SECRET}]),
     ("/api/automations", "/api/automations", {"name": "n", "trigger": {"threshold": SECRET}}),
+    ("/api/automations", "/api/automations",
+     {"name": "n", "trigger": {"type": "event", "after": [[SECRET]], "for_each": [[1]]}}),
     ("/api/automations/{automation_id}", "/api/automations/a1",
      {"name": "n", "trigger": {}, "actions": [{"type": SECRET}]}),
 ]  # fmt: skip

@@ -86,14 +86,14 @@ def _cadenza_keys(value: object) -> object:
 
 def _cadenza_event_names(value: object) -> object:
     """Prefect's built-in event names (``prefect.flow-run.Failed``) as cadenza's."""
-    if isinstance(value, (set, list, tuple, frozenset)):
-        return {cadenza_name(v) if isinstance(v, str) else v for v in value}
+    if isinstance(value, (set, list, tuple, frozenset)):  # a list: an item may be unhashable
+        return [cadenza_name(v) if isinstance(v, str) else v for v in value]
     return value
 
 
 def _cadenza_names(value: object) -> object:
-    if isinstance(value, (set, list, tuple, frozenset)):
-        return {label_key(k) if isinstance(k, str) else k for k in value}
+    if isinstance(value, (set, list, tuple, frozenset)):  # a list: an item may be unhashable
+        return [label_key(k) if isinstance(k, str) else k for k in value]
     return value
 
 
