@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cadenza.backends.capture import CaptureBackend
 from cadenza.context import FlowRunContext, _flow_run_ctx
 from cadenza.engine.task_engine import execute
+from cadenza.logging.capture import install_print_capture
 from cadenza.states import State, StateType
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ def run_packed(payload: bytes) -> bytes:
 
     task, run, log_prints, args, kwargs, flow_run = cloudpickle.loads(payload)
     run.queued = False  # queued in the submitting process's recorder, not in this one
+    if log_prints:  # the submitting process replaced its own `print`, not this worker's
+        install_print_capture()
     backend = CaptureBackend()
     token = None
     if flow_run is not None:
