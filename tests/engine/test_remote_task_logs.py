@@ -171,3 +171,35 @@ def test_a_failing_run_keeps_its_lines(runner, record):
     assert lines[0][2:] == (INFO, "cadenza.task_runs", "before the error")
     assert lines[1][2] == ERROR and "boom" in lines[1][4]
     assert len(lines) == 2
+
+
+@task
+def dies_once(marker_path):
+    get_run_logger().info("before dying")
+    if not os.path.exists(marker_path):
+        open(marker_path, "w").close()
+        os._exit(3)  # the worker process dies: no outcome travels back
+    get_run_logger().info("second attempt")
+    return "survived"
+
+
+def test_a_run_whose_worker_dies_keeps_the_lines_it_logged(runner, record, tmp_path):
+    @flow(task_runner=runner)
+    def f():
+        return dies_once.submit(str(tmp_path / "died")).result(raise_on_failure=False)
+
+    f()
+    ((state, task_run_id),) = record("SELECT state_type, id FROM task_runs")
+    lines = [(row[1], row[2], row[4]) for row in _lines(record, "dies_once")]
+    if isinstance(runner, ProcessPoolTaskRunner):  # the pool breaks: the run crashed
+        assert state == "CRASHED"
+        assert lines[0] == (task_run_id, INFO, "before dying")
+        assert lines[1][1] == ERROR and "could not be executed" in lines[1][2]
+        assert len(lines) == 2
+    else:  # Dask ran it again on another worker: both attempts' lines, in order
+        assert state == "COMPLETED"
+        assert lines == [
+            (task_run_id, INFO, "before dying"),
+            (task_run_id, INFO, "before dying"),
+            (task_run_id, INFO, "second attempt"),
+        ]

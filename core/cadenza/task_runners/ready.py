@@ -16,7 +16,7 @@ from cadenza.engine.signals import cause
 from cadenza.engine.task_engine import execute
 from cadenza.logging.loggers import run_logger
 from cadenza.states import State, StateDetails, StateType
-from cadenza.task_runners.remote import pack, unpack_into
+from cadenza.task_runners.remote import pack, spooled_lines, unpack_into
 
 if TYPE_CHECKING:
     import concurrent.futures as cf
@@ -147,7 +147,10 @@ class ReadyTaskRun:
     def crash(self, error: BaseException) -> State[Any]:
         """The runner could not run it (a worker died, the pool was shut down): record it
         Crashed with ``error`` — or, for an interruption (``error`` not an `Exception`), how the
-        interruption ended it — and settle it. Returns the final state."""
+        interruption ended it — and settle it. Returns the final state.
+
+        Log lines that a worker on this machine spooled before it died are recorded first."""
+        spooled_lines(self.task_run, self._backend)
         state = crashed(self.task_run, self._backend, error)
         self._runner._resolve(self._outcome, state)
         return state

@@ -7,13 +7,22 @@ written anywhere, and returns the final state with everything captured. The subm
 (`ReadyTaskRun.collect`) hands those records to the flow's own backend — the embedded record or
 the server — exactly as if the run had been local. Workers start nothing of their own: no
 database, no connection, no threads; they need only cadenza and the task's own imports.
+
+A worker on the submitting machine also appends each log line to a spool file in a directory
+the submitting process made (`_Spool`), so the lines of a run whose worker dies before its
+outcome travels back are still recorded, before the crash that ended it (`spooled_lines`).
 """
 
 from __future__ import annotations
 
+import atexit
+import os
+import socket
+import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cadenza.backends.capture import CaptureBackend
+from cadenza.backends.capture import CaptureBackend, read_spool
 from cadenza.context import FlowRunContext, _flow_run_ctx
 from cadenza.engine.task_engine import execute
 from cadenza.logging.capture import install_print_capture
@@ -42,6 +51,43 @@ class _FlowRunRef:
         self.tags = tags
 
 
+class _Spool:
+    """The submitting process's spool directory, made at its first remote run, removed at
+    exit; each run's lines go to a file named by its id."""
+
+    def __init__(self) -> None:
+        self._dir: Path | None = None
+        self._lock = threading.Lock()
+
+    def path(self, run_id: str) -> tuple[str, str]:
+        """(this machine, the file) for run `run_id`'s lines."""
+        if self._dir is None:
+            with self._lock:
+                if self._dir is None:
+                    import shutil
+                    import tempfile
+
+                    made = Path(tempfile.mkdtemp(prefix="cadenza-lines-"))
+                    atexit.register(shutil.rmtree, made, ignore_errors=True)
+                    self._dir = made
+        return socket.gethostname(), str(self._dir / run_id)
+
+    def take(self, run_id: str) -> list[tuple]:
+        """The lines spooled for `run_id` (the file is removed)."""
+        return [] if self._dir is None else read_spool(self._dir / run_id)
+
+
+_spool = _Spool()
+
+
+def _reachable(spool: tuple[str, str] | None) -> Path | None:
+    """Where this worker spools its lines: only on the submitting machine, in its directory."""
+    if spool is None or spool[0] != socket.gethostname():
+        return None
+    path = Path(spool[1])
+    return path if os.path.isdir(path.parent) else None
+
+
 def pack(
     task: Task[..., Any],
     run: TaskRun,
@@ -58,7 +104,8 @@ def pack(
         inherited = ctx.flow_run.result_options if task.persist_result is None else None
         fr = ctx.flow_run
         flow_run = _FlowRunRef(fr.id, fr.name, inherited, fr.flow_name, tuple(fr.tags or ()))
-    payload: bytes = cloudpickle.dumps((task, run, log_prints, args, kwargs, flow_run))
+    spool = _spool.path(run.id)
+    payload: bytes = cloudpickle.dumps((task, run, log_prints, args, kwargs, flow_run, spool))
     return payload
 
 
@@ -72,11 +119,11 @@ def run_packed(payload: bytes) -> bytes:
     """
     import cloudpickle
 
-    task, run, log_prints, args, kwargs, flow_run = cloudpickle.loads(payload)
+    task, run, log_prints, args, kwargs, flow_run, spool = cloudpickle.loads(payload)
     run.queued = False  # queued in the submitting process's recorder, not in this one
     if log_prints:  # the submitting process replaced its own `print`, not this worker's
         install_print_capture()
-    backend = CaptureBackend()
+    backend = CaptureBackend(_reachable(spool))
     token = None
     if flow_run is not None:
         # A worker knows its flow run by id, name and result options (_FlowRunRef), not the
@@ -88,6 +135,7 @@ def run_packed(payload: bytes) -> bytes:
     finally:
         if token is not None:
             _flow_run_ctx.reset(token)
+        backend.close()
     _, states, logs, cache, artifacts, events = backend.drain()  # the run itself travels back whole
     try:
         sent: bytes = cloudpickle.dumps((state, run, states, logs, cache, artifacts, events))
@@ -111,8 +159,21 @@ def unpack_into(payload: bytes, run: TaskRun, backend: Backend) -> State[Any]:
     ingest = getattr(backend, "ingest", None)
     if ingest is None:
         raise TypeError(f"{type(backend).__name__} cannot record remote task runs (no ingest)")
-    ingest([run], states, logs, cache, artifacts, events)
+    # Lines spooled and not sent back: those of an attempt whose worker died before a retry
+    # (a cluster may run a task again elsewhere). Every line has its own id, kept once.
+    sent = {line[-1] for line in logs}
+    earlier = [line for line in _spool.take(run.id) if line[-1] not in sent]
+    ingest([run], states, earlier + logs if earlier else logs, cache, artifacts, events)
     return state
 
 
-__all__ = ["run_packed"]
+def spooled_lines(run: TaskRun, backend: Backend) -> None:
+    """Submitting side, for a run whose worker never sent its outcome back: record the log
+    lines it spooled before it died."""
+    lines = _spool.take(run.id)
+    ingest = getattr(backend, "ingest", None)
+    if lines and ingest is not None:
+        ingest([], [], lines)
+
+
+__all__ = ["run_packed", "spooled_lines"]
