@@ -312,3 +312,38 @@ def test_task_runs_in_other_processes_are_forwarded(live_server, monkeypatch, ca
     assert len(rows) == 6
     assert all(t == "COMPLETED" and ref for t, ref in rows)
     assert len(server_rows(server.db, "SELECT 1 FROM run_states")) == 3 + 6 * 3
+
+
+@task(log_prints=True)
+def three_lines(x: int) -> int:
+    get_run_logger().info("info %s", x)
+    print("printed", x)
+    get_run_logger().warning("warning %s", x)
+    return x
+
+
+def test_log_lines_of_tasks_in_other_processes_reach_the_server(
+    live_server, monkeypatch, cadenza_home
+) -> None:
+    from cadenza.task_runners import ProcessPoolTaskRunner
+
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=2))
+    def pooled() -> list[int]:
+        return [f.result() for f in three_lines.map(range(2))]
+
+    server = live_server()
+    use_server(monkeypatch, server.url)
+    state = pooled(return_state=True)
+    assert state.result() == [0, 1]
+    flow_run_id = state.state_details.flow_run_id
+    runs = dict(server_rows(server.db, "SELECT name, id FROM task_runs"))
+    for x in range(2):
+        lines = server_rows(
+            server.db, "SELECT flow_run_id, level, message FROM logs WHERE task_run_id = ? "
+            "ORDER BY id", runs[f"three_lines-{x}"],
+        )  # fmt: skip
+        assert lines == [
+            (flow_run_id, 20, f"info {x}"),
+            (flow_run_id, 20, f"printed {x}"),
+            (flow_run_id, 30, f"warning {x}"),
+        ]
