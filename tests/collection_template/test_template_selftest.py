@@ -2,16 +2,18 @@
 
 ``cadenza collection new cadenza-demo`` renders a collection into a temporary directory; uv
 installs the core (editable, from this checkout) and the collection with its ``test`` extra into
-a fresh virtual environment; there the collection is lint-clean, its own tests pass (discovery,
-cadenza's conformance suites, its task in a flow), ``cadenza plugins ls`` / ``collection ls`` /
-``tasks ls`` list it, and a flow script uses its task with its storage as ``result_storage`` —
-the result read back by another process.
+a fresh virtual environment; there the collection passes its own CI's lint and test steps (read
+from its generated workflow: ruff check, ruff format --check, pytest — discovery, cadenza's
+conformance suites, its task in a flow), and so does a second collection with a long name;
+``cadenza plugins ls`` / ``collection ls`` / ``tasks ls`` list the first, and a flow script uses
+its task with its storage as ``result_storage`` — the result read back by another process.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -57,6 +59,15 @@ def _run(*args: str | Path, env: dict[str, str], cwd: Path | None = None) -> str
     return proc.stdout
 
 
+def _ci_commands(project: Path, *steps: str) -> list[list[str]]:
+    """The commands of the generated workflow's `steps`, in order, one argument list a line."""
+    import yaml
+
+    (job,) = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"].values()
+    runs = {step.get("name"): step["run"] for step in job["steps"] if "run" in step}
+    return [shlex.split(line) for step in steps for line in runs[step].splitlines() if line]
+
+
 def test_a_generated_collection_installs_passes_its_tests_and_is_used(tmp_path: Path) -> None:
     import copier  # noqa: F401  (a test dependency: cadenza[templates])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CADENZA_", "VIRTUAL_ENV"))}
@@ -71,16 +82,23 @@ def test_a_generated_collection_installs_passes_its_tests_and_is_used(tmp_path: 
     answers = (project / ".copier-answers.yml").read_text()
     assert "name: cadenza-demo" in answers and "_src_path:" in answers  # `copier update` needs it
 
+    long_name = "cadenza-" + "-".join(["verylongword"] * 5) + "_a1"  # 75 characters
+    other = tmp_path / "long"
+    _run(sys.executable, "-m", "cadenza.cli.main", "collection", "new", long_name, "--dir", other,
+         env=env)  # fmt: skip
+
     venv = tmp_path / "venv"
     _run(UV, "venv", "-q", venv, "--python", sys.executable, env=env)
     python, bin_dir = venv / "bin" / "python", venv / "bin"
-    _run(UV, "pip", "install", "-q", "-p", python, "-e", ROOT, "-e", f"{project}[test]", env=env)
-    # as `pip install` does: the import-time check then measures imports, not compiling
-    _run(python, "-m", "compileall", "-q", project / "src", env=env)
-
-    _run(bin_dir / "ruff", "check", ".", env=env, cwd=project)
-    tests = _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", env=env, cwd=project)
-    assert " passed" in tests, tests  # and exit status 0: nothing failed
+    _run(UV, "pip", "install", "-q", "-p", python, "-e", ROOT, "-e", f"{project}[test]",
+         "-e", f"{other}[test]", env=env)  # fmt: skip
+    for generated in (project, other):
+        # as `pip install` does: the import-time check then measures imports, not compiling
+        _run(python, "-m", "compileall", "-q", generated / "src", env=env)
+        for program, *args in _ci_commands(generated, "Lint", "Test"):
+            out = _run(bin_dir / program, *args, env=env, cwd=generated)
+            if program == "pytest":
+                assert " passed" in out, out  # and exit status 0: nothing failed
 
     listing = json.loads(_run(bin_dir / "cadenza", "plugins", "ls", "--json", env=env))
     plugins = {p["name"]: p for p in listing["plugins"]}

@@ -43,7 +43,8 @@ class CaptureBackend(Recorder):
     def _write_spool(self, line: tuple) -> None:
         try:
             if self._spool is None:
-                self._spool = open(self._spool_path, "ab")  # type: ignore[arg-type]  # checked
+                # kept open for the run's lines, closed by `close` (run_packed's finally)
+                self._spool = open(self._spool_path, "ab")  # type: ignore[arg-type]  # noqa: SIM115
             pickle.dump(line, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
             self._spool.flush()  # in the OS's hands: kept if this process is killed
         except OSError:

@@ -22,6 +22,8 @@ EXPECTED = (
     "by single - or _, starting with a letter (e.g. cadenza-demo, cadenza_big_query)"
 )
 TEMPLATE_ENV = "CADENZA_COLLECTION_TEMPLATE"
+#: The longest name the template takes: its code keeps every line within 100 columns up to it.
+MAX_NAME = 80
 
 
 class CollectionNames(NamedTuple):
@@ -40,6 +42,10 @@ def collection_names(name: str) -> CollectionNames:
     match = NAME_SHAPE.match(name) if isinstance(name, str) else None
     if match is None:
         raise ValueError(f"{name!r} is not a collection name: {EXPECTED}")
+    if len(name) > MAX_NAME:
+        raise ValueError(
+            f"{name!r} is not a collection name: at most {MAX_NAME} characters, it has {len(name)}"
+        )
     slug = match["rest"].replace("_", "-")
     return CollectionNames(
         dist=f"cadenza-{slug}",
@@ -243,6 +249,7 @@ def _print_table(found: list[Any]) -> None:
 
 __all__ = [
     "EXPECTED",
+    "MAX_NAME",
     "NAME_SHAPE",
     "TEMPLATE_ENV",
     "CollectionNames",

@@ -72,7 +72,7 @@ class _Spool:
                     self._dir = made
         return socket.gethostname(), str(self._dir / run_id)
 
-    def take(self, run_id: str) -> list[tuple]:
+    def take(self, run_id: str) -> list[tuple[Any, ...]]:
         """The lines spooled for `run_id` (the file is removed)."""
         return [] if self._dir is None else read_spool(self._dir / run_id)
 
