@@ -121,7 +121,7 @@ def test_new_defaults_to_a_directory_named_after_the_distribution(
     pyproject = tomllib.loads((tmp_path / "cadenza-two-words/pyproject.toml").read_text())
     assert pyproject["project"]["authors"] == [{"name": "Solo"}]
     storage = (tmp_path / "cadenza-two-words/src/cadenza_two_words/storage.py").read_text()
-    assert "class TwoWordsStorage(Block)" in storage and '"two-words-storage"' in storage
+    assert "class TwoWordsStorage(Block)" in storage and '_SLUG = "two-words"' in storage
 
 
 def test_a_non_empty_target_directory_is_refused(tmp_path: Path) -> None:
