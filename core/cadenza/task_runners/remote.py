@@ -176,4 +176,4 @@ def spooled_lines(run: TaskRun, backend: Backend) -> None:
         ingest([], [], lines)
 
 
-__all__ = ["run_packed", "spooled_lines"]
+__all__ = ["run_packed"]
