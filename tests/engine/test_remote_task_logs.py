@@ -203,3 +203,21 @@ def test_a_run_whose_worker_dies_keeps_the_lines_it_logged(runner, record, tmp_p
             (task_run_id, INFO, "before dying"),
             (task_run_id, INFO, "second attempt"),
         ]
+
+
+@task
+def uses_a_library_logger():
+    logging.getLogger("rtlog_library").warning("from the library")
+
+
+def test_extra_loggers_are_recorded_in_worker_processes(record, monkeypatch):
+    monkeypatch.setenv("CADENZA_LOGGING_EXTRA_LOGGERS", "rtlog_library")
+
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=1))  # spawned now: with the setting
+    def f():
+        uses_a_library_logger.submit().result()
+
+    f()
+    ((task_run_id,),) = record("SELECT id FROM task_runs")
+    lines = [row[1:] for row in _lines(record, "uses_a_library_logger")]
+    assert lines == [(task_run_id, WARNING, "rtlog_library", "from the library")]

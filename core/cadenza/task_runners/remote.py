@@ -26,6 +26,7 @@ from cadenza.backends.capture import CaptureBackend, read_spool
 from cadenza.context import FlowRunContext, _flow_run_ctx
 from cadenza.engine.task_engine import execute
 from cadenza.logging.capture import install_print_capture
+from cadenza.logging.loggers import ensure_configured
 from cadenza.states import State, StateType
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class _Spool:
         if self._dir is None:
             with self._lock:
                 if self._dir is None:
+                    # lazily: only a flow that sends runs to other processes needs a spool
                     import shutil
                     import tempfile
 
@@ -121,7 +123,10 @@ def run_packed(payload: bytes) -> bytes:
 
     task, run, log_prints, args, kwargs, flow_run, spool = cloudpickle.loads(payload)
     run.queued = False  # queued in the submitting process's recorder, not in this one
-    if log_prints:  # the submitting process replaced its own `print`, not this worker's
+    # The submitting process configured its own logging, not this worker's: the record handler
+    # and the loggers of CADENZA_LOGGING_EXTRA_LOGGERS, and `print` with log_prints.
+    ensure_configured()
+    if log_prints:
         install_print_capture()
     backend = CaptureBackend(_reachable(spool))
     token = None
