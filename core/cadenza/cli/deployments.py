@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import USAGE_ERROR, die, json_object, name_value
+from cadenza.cli._common import USAGE_ERROR, die, json_object, name_value, wide_option
 
 FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 """State types at which ``deployments run --watch`` stops watching."""
@@ -26,8 +26,17 @@ UPCOMING_SHOWN = 5
 _RECENT_SCAN = 200  # newest runs read to find the last ones that are no longer Scheduled
 
 
-def _emit_json(data: Any) -> None:
+def _emit_raw_json(data: Any) -> None:
+    """`deployments run --json`: the run as the API gives it (times in epoch seconds)."""
     click.echo(json.dumps(data, indent=2, default=str))
+
+
+def _emit_json(data: Any) -> None:
+    """The ``ls``/``show`` forms: timestamps in ISO 8601 UTC."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli.jsonout import emit_json
+
+    emit_json(data)
 
 
 @contextlib.contextmanager
@@ -128,7 +137,8 @@ def deployments() -> None:
 @deployments.command("ls")
 @click.option("--flow", "flow_name", metavar="NAME", help="Only deployments of this flow.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-def ls(flow_name: str | None, as_json: bool) -> None:
+@wide_option
+def ls(flow_name: str | None, as_json: bool, wide: bool) -> None:
     """List deployments: name, schedules, paused, work pool, next run time."""
     with open_deployments() as api:
         items = [_listed(d) for d in api.list(flow_name)]
@@ -139,19 +149,28 @@ def ls(flow_name: str | None, as_json: bool) -> None:
         click.echo("No deployments." if flow_name is None else f"No deployments of {flow_name!r}.")
         return
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from cadenza.cli._common import plain_table
+    from rich.text import Text
+
+    from cadenza.cli.formatting import Column, print_table
 
     rows = [
         (
-            d["full_name"],
-            ", ".join(schedule_summary(s) for s in d["schedules"]) or "-",
+            Text(d["full_name"]),
+            Text(", ".join(schedule_summary(s) for s in d["schedules"]) or "-"),
             "yes" if d["paused"] else "no",
-            d.get("work_pool_name") or "-",
+            Text(d.get("work_pool_name") or "-"),
             _local(d["next_run_time"]) if d["next_run_time"] else "-",
         )
         for d in items
     ]
-    plain_table(rows, ("NAME", "SCHEDULES", "PAUSED", "WORK POOL", "NEXT RUN"))
+    columns = (
+        Column("NAME", min_width=20),
+        Column("SCHEDULES", priority=2, min_width=16),
+        Column("PAUSED", priority=3, min_width=6),
+        Column("WORK POOL", priority=4, min_width=10),
+        Column("NEXT RUN", priority=1, min_width=19),
+    )
+    print_table(columns, rows, wide=wide)
 
 
 def _recent_runs(deployment_id: str, limit: int) -> list[dict[str, Any]]:
@@ -203,15 +222,15 @@ def show(name: str, as_json: bool) -> None:
 def _print_deployment(d: dict[str, Any]) -> None:
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from rich import box
-    from rich.console import Console
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
-    from cadenza.cli.formatting import short_id
+    from cadenza.cli.formatting import console as fitted_console
+    from cadenza.cli.formatting import output_width, short_id
     from cadenza.cli.render import flow_runs_table, state_text
 
-    console = Console()
+    console = fitted_console(output_width())
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
@@ -260,7 +279,7 @@ def _print_deployment(d: dict[str, Any]) -> None:
     else:
         console.print(Text("No scheduled runs.", style="dim"))
     if d["recent_runs"]:
-        console.print(flow_runs_table(d["recent_runs"], title="Last runs"))
+        console.print(flow_runs_table(d["recent_runs"], title="Last runs", width=output_width()))
     else:
         console.print(Text("No runs yet.", style="dim"))
 
@@ -360,13 +379,13 @@ def run(
             _report_created(deployment, flow_run, False)
         final = watch_run(api, flow_run["id"], poll_interval, echo=not as_json)
     if as_json:
-        _emit_json(final)
+        _emit_raw_json(final)
     raise SystemExit(0 if final.get("state_type") == "COMPLETED" else 1)
 
 
 def _report_created(deployment: dict[str, Any], flow_run: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        _emit_json(flow_run)
+        _emit_raw_json(flow_run)
         return
     due = flow_run.get("expected_start_time")
     click.echo(

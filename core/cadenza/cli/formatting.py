@@ -9,7 +9,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 from rich import box
@@ -33,22 +33,6 @@ def local_time(iso: str | None, *, millis: bool = True) -> str:
         return "-"
     text = datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")
     return text[:-3] if millis else text[:-7]
-
-
-def iso_utc(value: Any) -> str | None:
-    """Epoch seconds, a datetime or an ISO string as an ISO 8601 string in UTC (the ``--json``
-    forms' timestamps); None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        moment = datetime.fromisoformat(value)
-    elif isinstance(value, datetime):
-        moment = value
-    else:
-        return datetime.fromtimestamp(float(value), timezone.utc).isoformat()
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat()
 
 
 def duration(seconds: float | None) -> str:
@@ -109,27 +93,27 @@ def _cell_width(cell: Any) -> int:
     return max((cell_len(line) for line in text.splitlines()), default=0)
 
 
-def _allot(natural: list[int], minimum: list[int], room: int) -> list[int]:
-    """Widths between `minimum` and `natural` summing to at most `room`: the spare room is
-    shared evenly among the columns that want more (narrow columns get all they need)."""
+def _allot(natural: list[int], minimum: list[int], levels: list[int], room: int) -> list[int]:
+    """Widths between `minimum` and `natural` summing to at most `room`. The spare room goes
+    to the most important columns first (lowest level), shared evenly within a level."""
     widths = list(minimum)
     spare = room - sum(widths)
-    wanting = [i for i, w in enumerate(widths) if natural[i] > w]
-    while spare > 0 and wanting:
-        share = max(spare // len(wanting), 1)
-        for i in list(wanting):
-            grant = min(share, natural[i] - widths[i], spare)
-            widths[i] += grant
-            spare -= grant
-            if widths[i] >= natural[i]:
-                wanting.remove(i)
-            if spare == 0:
-                break
-    if spare < 0:  # even the minimums do not fit: cut the widest columns down
-        while spare < 0 and max(widths) > 1:
-            widest = widths.index(max(widths))
-            widths[widest] -= 1
-            spare += 1
+    for level in sorted(set(levels)):
+        wanting = [i for i, w in enumerate(widths) if levels[i] == level and natural[i] > w]
+        while spare > 0 and wanting:
+            share = max(spare // len(wanting), 1)
+            for i in list(wanting):
+                grant = min(share, natural[i] - widths[i], spare)
+                widths[i] += grant
+                spare -= grant
+                if widths[i] >= natural[i]:
+                    wanting.remove(i)
+                if spare == 0:
+                    break
+    while spare < 0 and max(widths, default=0) > 1:  # even the minimums do not fit: cut the
+        widest = widths.index(max(widths))  # widest columns down
+        widths[widest] -= 1
+        spare += 1
     return widths
 
 
@@ -161,7 +145,8 @@ def fit_table(
                 break
             shown.remove(max(reversed(droppable), key=lambda i: columns[i].priority))
         room = width - COLUMN_GAP * (len(shown) - 1)
-        fitted = _allot([natural[i] for i in shown], [minimum[i] for i in shown], room)
+        fitted = _allot([natural[i] for i in shown], [minimum[i] for i in shown],
+                        [columns[i].priority for i in shown], room)  # fmt: skip
         widths = [0] * len(columns)
         for i, w in zip(shown, fitted, strict=True):
             widths[i] = w
@@ -210,7 +195,6 @@ __all__ = [
     "console",
     "duration",
     "fit_table",
-    "iso_utc",
     "local_time",
     "log_line",
     "output_width",

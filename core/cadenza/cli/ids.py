@@ -9,22 +9,27 @@ least 8); every command taking an id accepts a unique prefix or suffix of it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
+from itertools import pairwise
 
 MIN_SHOWN = 8
 SHOWN_IN_ERROR = 5
 
 
 def _common_prefix(a: str, b: str) -> int:
-    return len(os.path.commonprefix([a, b]))
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def shown_length(ids: Iterable[str | None], minimum: int = MIN_SHOWN) -> int:
     """How many trailing characters tell every id in `ids` apart (at least `minimum`)."""
     backwards = sorted({i[::-1] for i in ids if i})
     need = minimum
-    for a, b in zip(backwards, backwards[1:], strict=False):
+    for a, b in pairwise(backwards):
         need = max(need, _common_prefix(a, b) + 1)
     return need
 

@@ -39,11 +39,11 @@ def state_text(state: dict[str, Any]) -> Text:
 
 RUN_COLUMNS = (
     Column("ID", min_width=8),
-    Column("Name", min_width=10),
-    Column("Flow", min_width=8),
-    Column("State", min_width=9),
-    Column("Start", priority=2, min_width=19),
-    Column("Duration", priority=1, min_width=8, justify="right"),
+    Column("NAME", min_width=10),
+    Column("FLOW", min_width=8),
+    Column("STATE", min_width=9),
+    Column("START", priority=2, min_width=19),
+    Column("DURATION", priority=1, min_width=8, justify="right"),
 )
 
 
@@ -68,11 +68,11 @@ def flow_runs_table(
 
 TASK_COLUMNS = (
     Column("ID", min_width=8),
-    Column("Name", min_width=10),
-    Column("State", min_width=9),
-    Column("Start", priority=2, min_width=19),
-    Column("Duration", priority=1, min_width=8, justify="right"),
-    Column("Runs", priority=3, min_width=4, justify="right"),
+    Column("NAME", min_width=10),
+    Column("STATE", min_width=9),
+    Column("START", priority=2, min_width=19),
+    Column("DURATION", priority=1, min_width=8, justify="right"),
+    Column("RUNS", priority=3, min_width=4, justify="right"),
 )
 
 
@@ -101,10 +101,10 @@ def _task_runs_table(task_runs: list[dict[str, Any]], width: int | None) -> Tabl
 
 
 STATE_COLUMNS = (
-    Column("Time", min_width=23),
-    Column("Run", min_width=10),
-    Column("State", min_width=9),
-    Column("Message", priority=1, min_width=12, no_wrap=False, overflow="fold"),
+    Column("TIME", min_width=23),
+    Column("RUN", min_width=10),
+    Column("STATE", min_width=9),
+    Column("MESSAGE", priority=1, min_width=12, no_wrap=False, overflow="fold"),
 )
 
 
@@ -183,8 +183,8 @@ def print_flow_run(console: Console, run: dict[str, Any], width: int | None) -> 
 
 __all__ = [
     "HEAD_ROWS",
-    "RUN_COLUMNS",
     "MAX_LOG_LINES",
+    "RUN_COLUMNS",
     "STATE_STYLES",
     "flow_runs_table",
     "print_flow_run",

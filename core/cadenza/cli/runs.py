@@ -9,12 +9,24 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import api_url, die, json_object, name_value, open_api, open_record
+from cadenza.cli._common import (
+    api_url,
+    die,
+    json_object,
+    name_value,
+    open_api,
+    open_record,
+    wide_option,
+)
 from cadenza.cli.runs_delete import delete
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
+    """Print `data` as the ``--json`` forms do (`cadenza.cli.formatting.emit_json`)."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli.jsonout import emit_json as emit
+
+    emit(data)
 
 
 @click.group()
@@ -28,18 +40,15 @@ def runs() -> None:
 runs.add_command(delete)
 
 
-WIDE_HELP = "Show every column in full, however wide."
-
-
 @runs.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list (stable format).")
-@click.option("--wide", is_flag=True, help=WIDE_HELP)
+@wide_option
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True,
               help="Show at most this many runs, newest first.")  # fmt: skip
 @click.option("--state", "state", metavar="TYPE",
               help="Only runs in this state type (e.g. COMPLETED, failed).")  # fmt: skip
 @click.option("--flow", "flow_name", metavar="NAME",
-              help="Only runs of this flow (my_flow, my-flow and My-Flow are one name).")  # fmt: skip
+              help="Only runs of this flow (case and - or _ do not count).")  # fmt: skip
 @click.option("--deployment", metavar="FLOW/NAME",
               help="Only runs of this deployment (its flow/name or id).")  # fmt: skip
 def ls(
@@ -54,15 +63,18 @@ def ls(
     filters = {"limit": limit, "state": state, "deployment": deployment}
     if api_url():
         with open_api() as client:
-            items = _runs_of_flows(lambda **f: client.list_flow_runs(**filters, **f), flow_name,
-                                   lambda: [f["name"] for f in client.list_flows()], limit)  # fmt: skip
+            items = _runs_of_flows(
+                lambda **f: client.list_flow_runs(**filters, **f), flow_name,
+                lambda: [f["name"] for f in client.list_flows()], limit,
+            )  # fmt: skip
     else:
         # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.store.queries import list_flow_runs
 
         with open_record() as conn:
             items = _runs_of_flows(
-                lambda **f: list_flow_runs(conn, **filters, **f), flow_name,
+                lambda **f: list_flow_runs(conn, **filters, **f),
+                flow_name,
                 lambda: [r[0] for r in conn.execute("SELECT DISTINCT flow_name FROM flow_runs")],
                 limit,
             )
@@ -114,7 +126,7 @@ def _runs_of_flows(
 @runs.command("show")
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the full run as JSON (stable format).")
-@click.option("--wide", is_flag=True, help=WIDE_HELP)
+@wide_option
 def show(run_id: str, as_json: bool, wide: bool) -> None:
     """Show one flow run: its task runs, state transitions, subflows and logs."""
     if api_url():
