@@ -19,7 +19,7 @@ from cadenza.cli.main import cli
 from cadenza.deployments.deployment import parameter_schema
 from cadenza.deployments.project import ProjectError, load_project
 
-FLOWS = '''
+FLOWS = """
 from cadenza import flow
 
 @flow(name="{flow}")
@@ -31,7 +31,7 @@ def report(**options):
     return options
 
 not_a_flow = 3
-'''
+"""
 
 PROJECT = """
 deployments:
@@ -120,9 +120,10 @@ def test_deploy_and_list(project: Path) -> None:
     assert nightly["entrypoint"] == "flows/etl.py:etl"
     assert nightly["parameter_schema"]["required"] == ["n"]
     assert nightly["next_run_time"] is not None and nightly["tags"] == ["etl"]
-    assert by_name["etl-report/adhoc"]["paused"] and by_name["etl-report/adhoc"][
-        "next_run_time"
-    ] is None
+    assert (
+        by_name["etl-report/adhoc"]["paused"]
+        and by_name["etl-report/adhoc"]["next_run_time"] is None
+    )
     table = ok("deployments", "ls").stdout
     assert "cron 0 9 * * * (UTC)" in table and "every 60s" in table
     only = json.loads(ok("deployments", "ls", "--flow", "etl", "--json").stdout)
@@ -294,9 +295,7 @@ def test_deploy_ls_show_run_on_a_server(
     ok("deploy", "--all", "-f", str(path))
     listed = json.loads(ok("deployments", "ls", "--flow", flow, "--json").stdout)
     assert [d["full_name"] for d in listed] == [f"{flow}/nightly"]
-    run = json.loads(
-        ok("deployments", "run", f"{flow}/nightly", "--param", "n=5", "--json").stdout
-    )
+    run = json.loads(ok("deployments", "run", f"{flow}/nightly", "--param", "n=5", "--json").stdout)
     assert run["state_type"] == "SCHEDULED" and run["parameters"] == {"n": 5}
     line = error_line(invoke("deployments", "run", f"{flow}/nightly", "--param", "bogus=1"), 2)
     assert "bogus" in line

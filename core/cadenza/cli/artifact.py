@@ -61,10 +61,10 @@ def ls(key: str | None, flow_run_ref: str | None, limit: int, as_json: bool, wid
     ids = short_ids(a.id for a in found)
     runs = short_ids(a.flow_run_id for a in found)
     columns = (
-        Column("ID", min_width=8),
+        Column("ID", min_width=36),
         Column("KEY", min_width=12),
         Column("TYPE", priority=3, min_width=5),
-        Column("FLOW RUN", priority=2, min_width=8),
+        Column("FLOW RUN", priority=2, min_width=36),
         Column("CREATED", priority=1, min_width=19),
         Column("DESCRIPTION", priority=4, min_width=12),
     )

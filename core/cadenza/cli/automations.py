@@ -91,7 +91,7 @@ def ls(as_json: bool, wide: bool) -> None:
 
     ids = short_ids(a["id"] for a in found)
     columns = (
-        Column("ID", min_width=8),
+        Column("ID", min_width=36),
         Column("NAME", min_width=16),
         Column("ENABLED", priority=3, min_width=7),
         Column("TRIGGER", priority=1, min_width=20),

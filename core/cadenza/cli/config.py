@@ -134,9 +134,10 @@ def _print_view(active: str, path: str, items: list[Any], problems: dict[str, st
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from rich.text import Text
 
-    from cadenza.cli.formatting import Column, print_table
+    from cadenza.cli.formatting import Column, console, output_width, print_table
 
-    click.echo(f"Profile: {active}  ({path})")
+    width = None if wide else output_width()
+    console(width).print(Text(f"Profile: {active}  ({path})"))
     columns = [
         Column("SETTING", min_width=24),
         Column("VALUE", min_width=20, no_wrap=False, overflow="fold"),

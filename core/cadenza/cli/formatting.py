@@ -64,8 +64,9 @@ class Column:
 
     `priority` 0 is always shown; when the terminal is too narrow the column with the highest
     priority number is dropped first (ties: the rightmost). A shown column is never narrower
-    than `min_width` (or its widest cell, if narrower); its cells are cut to fit with an
-    ellipsis (`overflow`), or wrapped when `no_wrap` is false.
+    than `min_width` (or its widest cell, if narrower: a column of ids gets a `min_width` of
+    36, so that an id is never cut); its cells are cut to fit with an ellipsis (`overflow`),
+    or wrapped when `no_wrap` is false.
     """
 
     header: str

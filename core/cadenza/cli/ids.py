@@ -26,11 +26,15 @@ def _common_prefix(a: str, b: str) -> int:
 
 
 def shown_length(ids: Iterable[str | None], minimum: int = MIN_SHOWN) -> int:
-    """How many trailing characters tell every id in `ids` apart (at least `minimum`)."""
+    """How many trailing characters tell every id in `ids` apart (at least `minimum`, and one
+    more where a shown end would start with ``-``, which a shell command would take for an
+    option)."""
     backwards = sorted({i[::-1] for i in ids if i})
     need = minimum
     for a, b in pairwise(backwards):
         need = max(need, _common_prefix(a, b) + 1)
+    while any(len(i) > need and i[need - 1] == "-" for i in backwards):
+        need += 1
     return need
 
 

@@ -38,7 +38,7 @@ def state_text(state: dict[str, Any]) -> Text:
 
 
 RUN_COLUMNS = (
-    Column("ID", min_width=8),
+    Column("ID", min_width=36),
     Column("NAME", min_width=10),
     Column("FLOW", min_width=8),
     Column("STATE", min_width=9),
@@ -67,7 +67,7 @@ def flow_runs_table(
 
 
 TASK_COLUMNS = (
-    Column("ID", min_width=8),
+    Column("ID", min_width=36),
     Column("NAME", min_width=10),
     Column("STATE", min_width=9),
     Column("START", priority=2, min_width=19),
