@@ -4,6 +4,7 @@ embedded record (CADENZA_HOME) and, for deploy/ls/show/run, on a real server."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import textwrap
 import threading
@@ -222,6 +223,20 @@ def test_unknown_deployment_is_named(project: Path) -> None:
     for command in (["show"], ["run"], ["pause"], ["resume"], ["delete", "--yes"]):
         line = error_line(invoke("deployments", *command, "etl/ghost"))
         assert "etl/ghost" in line
+
+
+def test_a_deployment_is_found_by_a_unique_id_prefix_or_suffix(project: Path) -> None:
+    listed = json.loads(ok("deployments", "ls", "--json").stdout)
+    nightly = next(d for d in listed if d["full_name"] == "etl/nightly")
+    for ref in (nightly["id"], nightly["id"][-10:], nightly["id"][:30]):
+        shown = json.loads(ok("deployments", "show", ref, "--json").stdout)
+        assert shown["id"] == nightly["id"]
+    assert "Paused" in ok("deployments", "pause", nightly["id"][-10:]).stdout
+    ok("deployments", "resume", nightly["id"][-10:])
+    shared = os.path.commonprefix([d["id"] for d in listed])
+    line = error_line(invoke("deployments", "show", shared))
+    assert "is ambiguous" in line and all(d["id"] in line for d in listed)
+    assert "No deployment" in error_line(invoke("deployments", "show", "ffffffffff"))
 
 
 def test_pause_resume_delete(project: Path) -> None:
