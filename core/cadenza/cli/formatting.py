@@ -174,7 +174,9 @@ def table_width(table: Table) -> int:
 
 def console(width: int | None) -> Console:
     """A console that prints lines of up to `width` cells (None: any length)."""
-    return Console(width=width if width is not None else 10_000, soft_wrap=width is None)
+    return Console(
+        width=width if width is not None else 10_000, soft_wrap=width is None, highlight=False
+    )
 
 
 def print_table(

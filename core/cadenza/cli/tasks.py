@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from cadenza.cli._common import die
+from cadenza.cli.docstrings import summary
 
 
 @click.group()
@@ -41,6 +42,7 @@ def ls(as_json: bool, wide: bool) -> None:
             "distribution": reg.plugin.distribution,
             "import_path": import_path(reg.value),
             "description": reg.value.description,
+            "summary": summary(reg.value.description),
         }
         for name, reg in sorted(found.items())
     ]
@@ -65,7 +67,6 @@ def _print_table(rows: list[dict[str, Any]], wide: bool) -> None:
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from rich.text import Text
 
-    from cadenza.cli.docstrings import summary
     from cadenza.cli.formatting import Column, print_table
 
     if not rows:
@@ -79,7 +80,7 @@ def _print_table(rows: list[dict[str, Any]], wide: bool) -> None:
     )
     cells = [
         (Text(row["name"]), Text(row["plugin"]), Text(row["import_path"]),
-         Text(summary(row["description"]) or "-"))
+         Text(row["summary"] or "-"))
         for row in rows
     ]  # fmt: skip
     print_table(columns, cells, wide=wide)
