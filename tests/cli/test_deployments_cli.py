@@ -4,7 +4,6 @@ embedded record (CADENZA_HOME) and, for deploy/ls/show/run, on a real server."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import textwrap
 import threading
@@ -233,7 +232,7 @@ def test_a_deployment_is_found_by_a_unique_id_prefix_or_suffix(project: Path) ->
         assert shown["id"] == nightly["id"]
     assert "Paused" in ok("deployments", "pause", nightly["id"][-10:]).stdout
     ok("deployments", "resume", nightly["id"][-10:])
-    shared = os.path.commonprefix([d["id"] for d in listed])
+    shared = shared_prefix([d["id"] for d in listed])
     line = error_line(invoke("deployments", "show", shared))
     assert "is ambiguous" in line and all(d["id"] in line for d in listed)
     assert "No deployment" in error_line(invoke("deployments", "show", "ffffffffff"))
@@ -324,3 +323,11 @@ def test_deploy_ls_show_run_on_a_server(
     ok("deployments", "pause", f"{flow}/nightly")
     ok("deployments", "delete", f"{flow}/nightly", "--yes")
     assert json.loads(ok("deployments", "ls", "--flow", flow, "--json").stdout) == []
+
+
+def shared_prefix(ids: list[str]) -> str:
+    """The characters every one of `ids` starts with."""
+    for i, chars in enumerate(zip(*ids, strict=False)):
+        if len(set(chars)) > 1:
+            return ids[0][:i]
+    return min(ids, key=len)
