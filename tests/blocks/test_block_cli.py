@@ -55,7 +55,7 @@ def test_create_show_ls_delete(invoke, tmp_path: Path) -> None:
 
     ls = invoke("block", "ls")
     assert ls.exit_code == 0
-    names = [line.split()[0] for line in ls.stdout.splitlines()[1:]]
+    names = [line.split()[0] for line in ls.stdout.splitlines()[2:]]
     assert names == ["local-file-system/res", "secret/api-key"]
     ls_json = json.loads(invoke("block", "ls", "--json").stdout)
     assert [(b["type_slug"], b["name"]) for b in ls_json] == [

@@ -19,7 +19,7 @@ from cadenza.cli.main import cli
 from cadenza.deployments.deployment import parameter_schema
 from cadenza.deployments.project import ProjectError, load_project
 
-FLOWS = '''
+FLOWS = """
 from cadenza import flow
 
 @flow(name="{flow}")
@@ -31,7 +31,7 @@ def report(**options):
     return options
 
 not_a_flow = 3
-'''
+"""
 
 PROJECT = """
 deployments:
@@ -120,9 +120,10 @@ def test_deploy_and_list(project: Path) -> None:
     assert nightly["entrypoint"] == "flows/etl.py:etl"
     assert nightly["parameter_schema"]["required"] == ["n"]
     assert nightly["next_run_time"] is not None and nightly["tags"] == ["etl"]
-    assert by_name["etl-report/adhoc"]["paused"] and by_name["etl-report/adhoc"][
-        "next_run_time"
-    ] is None
+    assert (
+        by_name["etl-report/adhoc"]["paused"]
+        and by_name["etl-report/adhoc"]["next_run_time"] is None
+    )
     table = ok("deployments", "ls").stdout
     assert "cron 0 9 * * * (UTC)" in table and "every 60s" in table
     only = json.loads(ok("deployments", "ls", "--flow", "etl", "--json").stdout)
@@ -223,6 +224,20 @@ def test_unknown_deployment_is_named(project: Path) -> None:
         assert "etl/ghost" in line
 
 
+def test_a_deployment_is_found_by_a_unique_id_prefix_or_suffix(project: Path) -> None:
+    listed = json.loads(ok("deployments", "ls", "--json").stdout)
+    nightly = next(d for d in listed if d["full_name"] == "etl/nightly")
+    for ref in (nightly["id"], nightly["id"][-10:], nightly["id"][:30]):
+        shown = json.loads(ok("deployments", "show", ref, "--json").stdout)
+        assert shown["id"] == nightly["id"]
+    assert "Paused" in ok("deployments", "pause", nightly["id"][-10:]).stdout
+    ok("deployments", "resume", nightly["id"][-10:])
+    shared = shared_prefix([d["id"] for d in listed])
+    line = error_line(invoke("deployments", "show", shared))
+    assert "is ambiguous" in line and all(d["id"] in line for d in listed)
+    assert "No deployment" in error_line(invoke("deployments", "show", "ffffffffff"))
+
+
 def test_pause_resume_delete(project: Path) -> None:
     assert "Paused" in ok("deployments", "pause", "etl/nightly").stdout
     assert json.loads(ok("deployments", "show", "etl/nightly", "--json").stdout)["paused"]
@@ -294,9 +309,7 @@ def test_deploy_ls_show_run_on_a_server(
     ok("deploy", "--all", "-f", str(path))
     listed = json.loads(ok("deployments", "ls", "--flow", flow, "--json").stdout)
     assert [d["full_name"] for d in listed] == [f"{flow}/nightly"]
-    run = json.loads(
-        ok("deployments", "run", f"{flow}/nightly", "--param", "n=5", "--json").stdout
-    )
+    run = json.loads(ok("deployments", "run", f"{flow}/nightly", "--param", "n=5", "--json").stdout)
     assert run["state_type"] == "SCHEDULED" and run["parameters"] == {"n": 5}
     line = error_line(invoke("deployments", "run", f"{flow}/nightly", "--param", "bogus=1"), 2)
     assert "bogus" in line
@@ -310,3 +323,11 @@ def test_deploy_ls_show_run_on_a_server(
     ok("deployments", "pause", f"{flow}/nightly")
     ok("deployments", "delete", f"{flow}/nightly", "--yes")
     assert json.loads(ok("deployments", "ls", "--flow", flow, "--json").stdout) == []
+
+
+def shared_prefix(ids: list[str]) -> str:
+    """The characters every one of `ids` starts with."""
+    for i, chars in enumerate(zip(*ids, strict=False)):
+        if len(set(chars)) > 1:
+            return ids[0][:i]
+    return min(ids, key=len)

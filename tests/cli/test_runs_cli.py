@@ -145,3 +145,25 @@ def test_the_short_id_shown_is_accepted_back(invoke, sample) -> None:
     shown = invoke("runs", "show", sample["run"][-8:], "--json")
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout)["id"] == sample["run"]
+
+
+def test_ls_flow_ignores_case_and_dash_or_underscore(invoke, seeder: Seeder) -> None:
+    snake = seeder.flow_run(name="run-a", flow_name="nightly_load")
+    kebab = seeder.flow_run(name="run-b", flow_name="Nightly-Load")
+    other = seeder.flow_run(name="run-c", flow_name="nightly-loader")
+    seeder.conn.commit()
+    for given in ("nightly-load", "NIGHTLY_LOAD", "nightly_load"):
+        listed = json.loads(invoke("runs", "ls", "--flow", given, "--json").stdout)
+        expected = [snake] if given == "nightly_load" else [kebab, snake]  # an exact name wins
+        assert [r["id"] for r in listed] == expected, given
+    assert other not in invoke("runs", "ls", "--flow", "nightly-load").stdout
+    one = json.loads(invoke("runs", "ls", "--flow", "nightly-load", "-n", "1", "--json").stdout)
+    assert [r["id"] for r in one] == [kebab]
+
+
+def test_ls_unknown_flow_names_the_flows(invoke, sample) -> None:
+    line = _clean_error(invoke("runs", "ls", "--flow", "etl-daily"), 1)
+    assert line == "Error: No flow named 'etl-daily'; flows: child, etl, report"
+    assert invoke("runs", "ls", "--flow", "etl", "--state", "failed").stdout.strip() == (
+        "No matching runs."
+    )  # the flow exists: nothing to name

@@ -133,7 +133,7 @@ def test_table_shows_the_same(collections) -> None:
     assert ">=0.1,<0.2" in lines["cadenza-lsgood"]
     assert "error: lsbroken: import failed" in lines["cadenza-lsbroken"]
     assert "disabled" in lines["cadenza-lsoff"]
-    for header in ("Name", "Version", "Requires cadenza", "CADENZA_API", "Status"):
+    for header in ("NAME", "VERSION", "REQUIRES CADENZA", "CADENZA_API", "STATUS"):
         assert header in result.stdout
 
 

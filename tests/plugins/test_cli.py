@@ -89,6 +89,7 @@ def test_tasks_ls_lists_prebuilt_tasks_with_their_import_path(with_plugins) -> N
             "distribution": "cadenza-reports",
             "import_path": f"{__name__}:fetch_report",
             "description": fetch_report.description,
+            "summary": "Fetch the daily report.",
         }
     ]
     table = CliRunner(env={"COLUMNS": "250"}).invoke(cli, ["tasks", "ls"]).stdout

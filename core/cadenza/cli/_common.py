@@ -13,18 +13,58 @@ import click
 USAGE_ERROR = 2
 
 
-def when(ts: float) -> str:
-    """Epoch seconds as local time, to the second."""
+def when(ts: float | str | None) -> str:
+    """Epoch seconds (or an ISO 8601 time) as local time, to the second; '-' when None."""
     from datetime import datetime
 
-    return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    if ts is None:
+        return "-"
+    moment = datetime.fromisoformat(ts) if isinstance(ts, str) else datetime.fromtimestamp(ts)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def plain_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
-    """Aligned columns of plain text (easy to grep and to read in a pipe)."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+def plain_table(rows: list[tuple[str, ...]], header: tuple[str, ...], wide: bool = False) -> None:
+    """A table of plain strings under `header`, fitted to the terminal like every listing
+    (`cadenza.cli.formatting.print_table`, each column of equal importance)."""
+    # lazily: rich loads when a command prints a table, not for `cadenza --help`
+    from rich.text import Text
+
+    from cadenza.cli.formatting import Column, print_table
+
+    columns = [Column(h, min_width=min(len(h), 8) or 1) for h in header]
+    print_table(columns, [[Text(c) for c in row] for row in rows], wide=wide)
+
+
+WIDE_HELP = "Show every column in full, however wide."
+
+
+def wide_option(f: Any) -> Any:
+    """The ``--wide`` flag of a listing."""
+    return click.option("--wide", is_flag=True, help=WIDE_HELP)(f)
+
+
+def flow_run_id(ref: str) -> str:
+    """The full id of flow run `ref` (an id, a unique prefix or suffix of one, or ``latest``),
+    on the server when ``CADENZA_API_URL`` is set, else in the record; one-line errors."""
+    if api_url():
+        with open_api() as client:
+            return str(client.get_flow_run(ref)["id"])
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.store.queries import resolve_flow_run_id
+
+    with open_record() as conn:
+        return resolve_flow_run_id(conn, ref)
+
+
+def resolve_or_die(ref: str, ids: list[str], what: str) -> str:
+    """`cadenza.cli.ids.resolve_ref`, its LookupError as a one-line error (exit 1)."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli.ids import resolve_ref
+
+    try:
+        return resolve_ref(ref, ids, what)
+    except LookupError as exc:
+        die(str(exc))
 
 
 @contextlib.contextmanager

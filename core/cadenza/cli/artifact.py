@@ -10,7 +10,9 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import clear_errors, die, plain_table, when
+from cadenza.cli._common import clear_errors, die, flow_run_id, plain_table, when, wide_option
+from cadenza.cli.ids import resolve_ref
+from cadenza.cli.jsonout import emit_json
 
 
 @click.group("artifact")
@@ -25,44 +27,78 @@ def _as_dict(a: Any) -> dict[str, Any]:
 
 @artifact.command("ls")
 @click.option("--key", default=None, help="Only this key's versions.")
-@click.option("--flow-run", "flow_run_id", default=None, help="Only this flow run's artifacts.")
+@click.option(
+    "--flow-run",
+    "flow_run_ref",
+    default=None,
+    metavar="RUN_ID",
+    help="Only this flow run's artifacts (its id, a unique prefix or suffix, latest).",
+)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="One JSON array, newest first.")
-def ls(key: str | None, flow_run_id: str | None, limit: int, as_json: bool) -> None:
+@wide_option
+def ls(key: str | None, flow_run_ref: str | None, limit: int, as_json: bool, wide: bool) -> None:
     """List artifacts, newest first."""
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.artifacts import list_artifacts
 
+    run_id = flow_run_id(flow_run_ref) if flow_run_ref is not None else None
     with clear_errors():
-        found = list_artifacts(key=key, flow_run_id=flow_run_id, limit=limit)
+        found = list_artifacts(key=key, flow_run_id=run_id, limit=limit)
     if as_json:
-        click.echo(json.dumps([_as_dict(a) for a in found], indent=2))
+        emit_json([_as_dict(a) for a in found])
         return
     if not found:
         click.echo("No artifacts.")
         return
+    # lazily: rich loads when a command prints a table, not for `cadenza --help`
+    from rich.text import Text
+
+    from cadenza.cli.docstrings import plain
+    from cadenza.cli.formatting import Column, print_table
+    from cadenza.cli.ids import short_ids
+
+    ids = short_ids(a.id for a in found)
+    runs = short_ids(a.flow_run_id for a in found)
+    columns = (
+        Column("ID", min_width=36),
+        Column("KEY", min_width=12),
+        Column("TYPE", priority=3, min_width=5),
+        Column("FLOW RUN", priority=2, min_width=36),
+        Column("CREATED", priority=1, min_width=19),
+        Column("DESCRIPTION", priority=4, min_width=12),
+    )
     rows = [
-        (a.id[:8], a.key or "-", a.type, (a.flow_run_id or "-")[:8], when(a.created),
-         (a.description or "")[:40])
+        (ids[a.id], Text(a.key or "-"), a.type, runs.get(a.flow_run_id or "", "-"),
+         when(a.created), Text(plain(a.description or "")))
         for a in found
     ]  # fmt: skip
-    plain_table(rows, ("ID", "KEY", "TYPE", "FLOW RUN", "CREATED", "DESCRIPTION"))
+    print_table(columns, rows, wide=wide)
 
 
 @artifact.command("inspect")
-@click.argument("key")
+@click.argument("key", metavar="KEY|ID")
 @click.option("--json", "as_json", is_flag=True, help="The artifact as JSON.")
 def inspect(key: str, as_json: bool) -> None:
-    """Show the newest artifact recorded under KEY."""
+    """Show the newest artifact recorded under KEY, or the artifact whose id (or a unique
+    prefix or suffix of it, as `artifact ls` shows) is ID."""
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from cadenza.artifacts import Artifact
+    from cadenza.artifacts import Artifact, list_artifacts
 
     with clear_errors():
         found = Artifact.get(key)
     if found is None:
-        die(f"No artifact with key {key!r}")
+        with clear_errors():
+            every = {a.id: a for a in list_artifacts(limit=10_000)}
+        if not every:
+            die(f"No artifact with key {key!r}")
+        try:
+            found = every[resolve_ref(key, list(every), "artifact")]
+        except LookupError as exc:
+            message = str(exc)
+            die(f"No artifact with key {key!r}" if message.startswith("No ") else message)
     if as_json:
-        click.echo(json.dumps(_as_dict(found), indent=2))
+        emit_json(_as_dict(found))
         return
     click.echo(f"{found.key} ({found.type}) {when(found.created)}  id {found.id}")
     if found.description:

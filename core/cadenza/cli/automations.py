@@ -18,7 +18,9 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import USAGE_ERROR, die, server_only
+from cadenza.cli._common import USAGE_ERROR, die, server_only, wide_option
+from cadenza.cli.ids import resolve_ref
+from cadenza.cli.jsonout import emit_json
 
 DEFAULT_BODY = "{{ event.event }}: {{ event.resource['cadenza.resource.name'] }} ({{ reason }})"
 
@@ -28,7 +30,7 @@ def server() -> contextlib.AbstractContextManager[Any]:
 
 
 def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, default=str))
+    emit_json(value)
 
 
 def _seconds(value: str | None, option: str) -> float | None:
@@ -44,7 +46,7 @@ def _seconds(value: str | None, option: str) -> float | None:
 
 
 def _find(client: Any, ref: str) -> dict[str, Any]:
-    """The automation whose id or (unique) name is `ref`."""
+    """The automation whose id, (unique) name, or unique id prefix or suffix is `ref`."""
     # lazily: the client's errors, with the client
     from cadenza.client.errors import NotFound
 
@@ -53,11 +55,17 @@ def _find(client: Any, ref: str) -> dict[str, Any]:
     except NotFound:
         pass
     named = list(client.list_automations(name=ref, limit=2))
-    if not named:
-        die(f"No automation with id or name {ref!r}")
     if len(named) > 1:
         die(f"Several automations are named {ref!r}; give its id", USAGE_ERROR)
-    return dict(named[0])
+    if named:
+        return dict(named[0])
+    every = {a["id"]: a for a in client.list_automations(limit=10_000)}
+    try:
+        return dict(every[resolve_ref(ref, list(every), "automation")])
+    except LookupError as exc:
+        if str(exc).startswith("No "):
+            die(f"No automation with id or name {ref!r}")
+        die(str(exc))
 
 
 @click.group("automations")
@@ -67,7 +75,8 @@ def automations() -> None:
 
 @automations.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of automations.")
-def ls(as_json: bool) -> None:
+@wide_option
+def ls(as_json: bool, wide: bool) -> None:
     """List automations: name, enabled, trigger, actions."""
     with server() as client:
         found = list(client.list_automations(limit=10_000))
@@ -75,14 +84,25 @@ def ls(as_json: bool) -> None:
         _echo_json(found)
         return
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from cadenza.cli._common import plain_table
+    from rich.text import Text
 
+    from cadenza.cli.formatting import Column, print_table
+    from cadenza.cli.ids import short_ids
+
+    ids = short_ids(a["id"] for a in found)
+    columns = (
+        Column("ID", min_width=36),
+        Column("NAME", min_width=16),
+        Column("ENABLED", priority=3, min_width=7),
+        Column("TRIGGER", priority=1, min_width=20),
+        Column("ACTIONS", priority=2, min_width=12),
+    )
     rows = [
-        (a["id"], a["name"], "yes" if a["enabled"] else "no", _describe(a["trigger"]),
-         ", ".join(x["type"] for x in a["actions"]) or "-")
+        (ids[a["id"]], Text(a["name"]), "yes" if a["enabled"] else "no",
+         Text(_describe(a["trigger"])), Text(", ".join(x["type"] for x in a["actions"]) or "-"))
         for a in found
     ]  # fmt: skip
-    plain_table(rows, ("ID", "NAME", "ENABLED", "TRIGGER", "ACTIONS"))
+    print_table(columns, rows, wide=wide)
 
 
 @automations.command("inspect")

@@ -12,9 +12,9 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import USAGE_ERROR, die
-from cadenza.cli._common import plain_table as _table
+from cadenza.cli._common import USAGE_ERROR, die, wide_option
 from cadenza.cli._common import when as _when
+from cadenza.cli.jsonout import emit_json
 from cadenza.cli.run import parse_params
 
 
@@ -47,7 +47,8 @@ def _fields(cls: Any) -> list[str]:
 
 @block.command("types")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array: slug, name, fields.")
-def types(as_json: bool) -> None:
+@wide_option
+def types(as_json: bool, wide: bool) -> None:
     """List the registered block types: slug, name and fields (* secret, ? optional)."""
     catalog = _catalog()
     if as_json:
@@ -62,28 +63,50 @@ def types(as_json: bool) -> None:
             }
             for slug, cls in catalog.items()
         ]
-        click.echo(json.dumps(items, indent=2))
+        emit_json(items)
         return
-    rows = [(s, c.get_block_type_name(), ", ".join(_fields(c))) for s, c in catalog.items()]
-    _table(rows, ("SLUG", "NAME", "FIELDS (* secret, ? optional)"))
+    # lazily: rich loads when a command prints a table, not for `cadenza --help`
+    from rich.text import Text
+
+    from cadenza.cli.formatting import Column, print_table
+
+    columns = (
+        Column("SLUG", min_width=24),
+        Column("NAME", priority=1, min_width=12),
+        Column("FIELDS (* SECRET, ? OPTIONAL)", min_width=20, no_wrap=False, overflow="fold"),
+    )
+    rows = [
+        (Text(slug), Text(cls.get_block_type_name()), Text(", ".join(_fields(cls))))
+        for slug, cls in catalog.items()
+    ]
+    print_table(columns, rows, wide=wide)
 
 
 @block.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of saved blocks.")
-def ls(as_json: bool) -> None:
+@wide_option
+def ls(as_json: bool, wide: bool) -> None:
     """List the saved blocks: slug/name, type and when they were last saved."""
     infos = _run(lambda: _list_all())
     if as_json:
         keys = ("id", "type_slug", "name", "schema_checksum", "created", "updated")
-        click.echo(json.dumps([{k: getattr(i, k) for k in keys} for i in infos], indent=2))
+        emit_json([{k: getattr(i, k) for k in keys} for i in infos])
         return
     if not infos:
         click.echo("No saved blocks.")
         return
-    _table(
-        [(i.full_name, i.type_slug, _when(i.updated)) for i in infos],
-        ("NAME", "TYPE", "UPDATED"),
+    # lazily: rich loads when a command prints a table, not for `cadenza --help`
+    from rich.text import Text
+
+    from cadenza.cli.formatting import Column, print_table
+
+    columns = (
+        Column("NAME", min_width=24),
+        Column("TYPE", priority=2, min_width=12),
+        Column("UPDATED", priority=1, min_width=19),
     )
+    rows = [(Text(i.full_name), Text(i.type_slug), _when(i.updated)) for i in infos]
+    print_table(columns, rows, wide=wide)
 
 
 def _list_all() -> list[Any]:

@@ -200,7 +200,8 @@ def _print_next_steps(names: CollectionNames, target: Path) -> None:
 
 @collection.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object (stable format).")
-def ls(as_json: bool) -> None:
+@click.option("--wide", is_flag=True, help="Show every column in full, however wide.")
+def ls(as_json: bool, wide: bool) -> None:
     """List installed collections: version, the cadenza range each requires, its CADENZA_API,
     and whether it loaded (the reason if not)."""
     import warnings
@@ -220,19 +221,23 @@ def ls(as_json: bool) -> None:
     if not found:
         click.echo(f"No collections installed (cadenza {__version__}).")
         return
-    _print_table(found)
+    _print_table(found, wide)
 
 
-def _print_table(found: list[Any]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+def _print_table(found: list[Any], wide: bool) -> None:
+    # lazily: rich loads when a command prints a table, not for `cadenza --help`
     from rich.text import Text
 
-    table = Table(box=box.SIMPLE_HEAD)
-    for column in ("Name", "Version", "Requires cadenza", "CADENZA_API"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("Status", overflow="fold")
+    from cadenza.cli.formatting import Column, print_table
+
+    columns = (
+        Column("NAME", min_width=12),
+        Column("VERSION", priority=1, min_width=7),
+        Column("REQUIRES CADENZA", priority=3, min_width=10),
+        Column("CADENZA_API", priority=4, min_width=11),
+        Column("STATUS", priority=2, min_width=8, no_wrap=False, overflow="fold"),
+    )
+    rows = []
     for item in found:
         requires = Text(item.core_range or "-")
         if item.core_compatible is False:
@@ -243,8 +248,9 @@ def _print_table(found: list[Any]) -> None:
             status = Text(f"error: {item.error}", style="red")
         else:
             status = Text(f"disabled: {item.note}", style="yellow")
-        table.add_row(item.name, item.version or "-", requires, item.cadenza_api or "-", status)
-    Console().print(table)
+        rows.append((Text(item.name), Text(item.version or "-"), requires,
+                     Text(item.cadenza_api or "-"), status))  # fmt: skip
+    print_table(columns, rows, wide=wide)
 
 
 __all__ = [

@@ -14,14 +14,14 @@ a name already taken exit 2.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
-from cadenza.cli._common import USAGE_ERROR, clear_errors, die, plain_table
+from cadenza.cli._common import USAGE_ERROR, clear_errors, die, plain_table, wide_option
+from cadenza.cli.jsonout import emit_json
 
 TAG_PREFIX = "tag:"
 
@@ -51,7 +51,7 @@ def _resolved(call: Callable[[str], Any], name: str) -> Any:
 
 
 def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2))
+    emit_json(value)
 
 
 def _summary(limit: dict[str, Any]) -> str:
@@ -105,7 +105,8 @@ def create(
 
 @click.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of limits.")
-def ls(as_json: bool) -> None:
+@wide_option
+def ls(as_json: bool, wide: bool) -> None:
     """List concurrency limits: slots in use, limit, slot decay, active."""
     with open_limits() as api:
         limits = api.list_limits()
@@ -117,7 +118,7 @@ def ls(as_json: bool) -> None:
          f"{x['slot_decay_per_second']:g}", "yes" if x["active"] else "no")
         for x in limits
     ]  # fmt: skip
-    plain_table(rows, ("NAME", "IN USE", "LIMIT", "DECAY/S", "ACTIVE"))
+    plain_table(rows, ("NAME", "IN USE", "LIMIT", "DECAY/S", "ACTIVE"), wide=wide)
 
 
 @click.command("inspect")

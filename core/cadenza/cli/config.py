@@ -65,12 +65,11 @@ def _sources(doc: ProfilesDoc) -> dict[str, tuple[Any, str]]:
 @config.command("view")
 @click.option("--show-sources", is_flag=True, help="Add a column: env, profile or default.")
 @click.option("--show-secrets", is_flag=True, help="Show secret values in clear text.")
-def view(show_sources: bool, show_secrets: bool) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object: the profile, each setting's value and source.")  # fmt: skip
+@click.option("--wide", is_flag=True, help="Show every column in full, however wide.")
+def view(show_sources: bool, show_secrets: bool, as_json: bool, wide: bool) -> None:
     """Show every setting's effective value (secrets masked unless --show-secrets)."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.settings.model import SettingsValidationError, validate
 
@@ -81,33 +80,78 @@ def view(show_sources: bool, show_secrets: bool) -> None:
         problems: dict[str, str] = {}
     except SettingsValidationError as exc:
         settings, problems = None, exc.problems
-
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
-    console.print(f"Profile: [bold]{active}[/bold]  ({doc.path})", highlight=False)
-    table = Table("setting", "value", *(["source"] if show_sources else []))
-    table.columns[0].no_wrap = True
-    table.columns[1].overflow = "fold"
+    items = []
     for s in spec.SETTINGS:
         raw, src = sources[s.name]
         if s.name in problems:
-            value = f"[red]{escape(_display(raw, s.secret, show_secrets))} (invalid)[/red]"
-        else:
-            if settings is not None:
-                typed = getattr(settings, s.field)
-            else:  # another setting is invalid: convert this one on its own
-                try:
-                    typed = spec.convert(s, s.default if src == spec.DEFAULT else raw, src)
-                except ValueError:
-                    typed = raw
-            value = escape(_display(typed, s.secret, show_secrets))
-        table.add_row(s.name, value, *([src] if show_sources else []))
-    console.print(table)
+            typed = raw
+        elif settings is not None:
+            typed = getattr(settings, s.field)
+        else:  # another setting is invalid: convert this one on its own
+            try:
+                typed = spec.convert(s, s.default if src == spec.DEFAULT else raw, src)
+            except ValueError:
+                typed = raw
+        items.append((s, typed, src))
+    if as_json:
+        _print_json(active, str(doc.path), items, problems, show_secrets)
+    else:
+        _print_view(active, str(doc.path), items, problems, show_sources, show_secrets, wide)
     if problems:
         for name, message in problems.items():
             click.echo(f"Error: {name}: {message}", err=True)
         raise click.exceptions.Exit(1)
+
+
+def _json_value(value: Any, secret: bool, show_secrets: bool) -> Any:
+    if value is None:
+        return None
+    if secret:
+        return _display(value, secret, show_secrets)
+    if isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)
+
+
+def _print_json(active: str, path: str, items: list[Any], problems: dict[str, str],
+                show_secrets: bool) -> None:  # fmt: skip
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli.jsonout import emit_json
+
+    emit_json({
+        "profile": active,
+        "profiles_file": path,
+        "settings": [
+            {"name": s.name, "value": _json_value(typed, s.secret, show_secrets),
+             "source": src, "secret": s.secret, "error": problems.get(s.name)}
+            for s, typed, src in items
+        ],
+    })  # fmt: skip
+
+
+def _print_view(active: str, path: str, items: list[Any], problems: dict[str, str],
+                show_sources: bool, show_secrets: bool, wide: bool) -> None:  # fmt: skip
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from rich.text import Text
+
+    from cadenza.cli.formatting import Column, console, output_width, print_table
+
+    width = None if wide else output_width()
+    console(width).print(Text(f"Profile: {active}  ({path})"))
+    columns = [
+        Column("SETTING", min_width=24),
+        Column("VALUE", min_width=20, no_wrap=False, overflow="fold"),
+    ]
+    if show_sources:
+        columns.append(Column("SOURCE", priority=1, min_width=7))
+    rows = []
+    for s, typed, src in items:
+        if s.name in problems:
+            value = Text(f"{_display(typed, s.secret, show_secrets)} (invalid)", style="red")
+        else:
+            value = Text(_display(typed, s.secret, show_secrets))
+        rows.append((s.name, value, *([src] if show_sources else [])))
+    print_table(columns, rows, wide=wide)
 
 
 def _parse_assignments(assignments: tuple[str, ...]) -> dict[str, Any]:

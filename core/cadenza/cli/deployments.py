@@ -12,12 +12,19 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import click
 
-from cadenza.cli._common import USAGE_ERROR, die, json_object, name_value
+from cadenza.cli._common import USAGE_ERROR, die, json_object, name_value, wide_option
+from cadenza.cli.deployment_view import (
+    iso,
+    local,
+    next_run_time,
+    print_deployment,
+    schedule_summary,
+)
 
 FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 """State types at which ``deployments run --watch`` stops watching."""
@@ -26,8 +33,17 @@ UPCOMING_SHOWN = 5
 _RECENT_SCAN = 200  # newest runs read to find the last ones that are no longer Scheduled
 
 
-def _emit_json(data: Any) -> None:
+def _emit_raw_json(data: Any) -> None:
+    """`deployments run --json`: the run as the API gives it (times in epoch seconds)."""
     click.echo(json.dumps(data, indent=2, default=str))
+
+
+def _emit_json(data: Any) -> None:
+    """The ``ls``/``show`` forms: timestamps in ISO 8601 UTC."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli.jsonout import emit_json
+
+    emit_json(data)
 
 
 @contextlib.contextmanager
@@ -57,58 +73,15 @@ def open_deployments() -> Iterator[Any]:
             api.close()
 
 
-def schedule_summary(item: dict[str, Any]) -> str:
-    """One schedule of a deployment in a few words: ``cron 0 9 * * * (UTC)``, ``every 60s``,
-    ``rrule FREQ=DAILY (UTC)``; ``(inactive)`` appended when it is not active."""
-    spec = item.get("schedule", item)
-    if "cron" in spec:
-        text = f"cron {spec['cron']} ({spec.get('timezone') or 'UTC'})"
-    elif "interval" in spec:
-        seconds = float(spec["interval"])
-        text = f"every {seconds:g}s"
-        if seconds >= 3600 and seconds % 3600 == 0:
-            text = f"every {seconds / 3600:g}h"
-        elif seconds >= 60 and seconds % 60 == 0 and seconds != 60:
-            text = f"every {seconds / 60:g}m"
-        zone = spec.get("timezone")
-        if zone and zone != "UTC":
-            text += f" ({zone})"
-    elif "rrule" in spec:
-        text = f"rrule {spec['rrule']} ({spec.get('timezone') or 'UTC'})"
-    else:
-        text = json.dumps(spec, sort_keys=True)
-    if not item.get("active", True):
-        text += " (inactive)"
-    return text
-
-
-def next_run_time(deployment: dict[str, Any], now: datetime | None = None) -> datetime | None:
-    """When the deployment's active schedules next fire (None when paused or unscheduled)."""
-    # lazily: croniter/dateutil load only when a schedule is evaluated
-    from cadenza.schedules import schedule_from_dict
-
-    if deployment.get("paused"):
-        return None
-    now = now or datetime.now(timezone.utc)
-    times = []
-    for item in deployment.get("schedules") or ():
-        if item.get("active", True):
-            times += schedule_from_dict(item["schedule"]).next_times(now, n=1)
-    return min(times) if times else None
-
-
-def _iso(value: Any) -> str | None:
-    """Epoch seconds (or an ISO string) as an ISO 8601 UTC string."""
-    if value is None or isinstance(value, str):
-        return value
-    return datetime.fromtimestamp(float(value), timezone.utc).isoformat()
-
-
-def _local(value: Any) -> str:
+def _full_ref(api: Any, name: str) -> str:
+    """`name` as the API takes it: a ``flow/name`` as given; a deployment's id, or a unique
+    prefix or suffix of one, as the full id (LookupError listing the ids it could be)."""
+    if "/" in name:
+        return name
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from cadenza.cli.formatting import local_time
+    from cadenza.cli.ids import resolve_ref
 
-    return local_time(_iso(value), millis=False)
+    return resolve_ref(name, [d["id"] for d in api.list()], "deployment")
 
 
 def _listed(deployment: dict[str, Any]) -> dict[str, Any]:
@@ -128,7 +101,8 @@ def deployments() -> None:
 @deployments.command("ls")
 @click.option("--flow", "flow_name", metavar="NAME", help="Only deployments of this flow.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-def ls(flow_name: str | None, as_json: bool) -> None:
+@wide_option
+def ls(flow_name: str | None, as_json: bool, wide: bool) -> None:
     """List deployments: name, schedules, paused, work pool, next run time."""
     with open_deployments() as api:
         items = [_listed(d) for d in api.list(flow_name)]
@@ -139,19 +113,28 @@ def ls(flow_name: str | None, as_json: bool) -> None:
         click.echo("No deployments." if flow_name is None else f"No deployments of {flow_name!r}.")
         return
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from cadenza.cli._common import plain_table
+    from rich.text import Text
+
+    from cadenza.cli.formatting import Column, print_table
 
     rows = [
         (
-            d["full_name"],
-            ", ".join(schedule_summary(s) for s in d["schedules"]) or "-",
+            Text(d["full_name"]),
+            Text(", ".join(schedule_summary(s) for s in d["schedules"]) or "-"),
             "yes" if d["paused"] else "no",
-            d.get("work_pool_name") or "-",
-            _local(d["next_run_time"]) if d["next_run_time"] else "-",
+            Text(d.get("work_pool_name") or "-"),
+            local(d["next_run_time"]) if d["next_run_time"] else "-",
         )
         for d in items
     ]
-    plain_table(rows, ("NAME", "SCHEDULES", "PAUSED", "WORK POOL", "NEXT RUN"))
+    columns = (
+        Column("NAME", min_width=20),
+        Column("SCHEDULES", priority=2, min_width=16),
+        Column("PAUSED", priority=3, min_width=6),
+        Column("WORK POOL", priority=4, min_width=10),
+        Column("NEXT RUN", priority=1, min_width=19),
+    )
+    print_table(columns, rows, wide=wide)
 
 
 def _recent_runs(deployment_id: str, limit: int) -> list[dict[str, Any]]:
@@ -177,7 +160,7 @@ def _upcoming_item(run: dict[str, Any]) -> dict[str, Any]:
         "name": run["name"],
         "state": {"type": run.get("state_type"), "name": run.get("state_name"),
                   "message": run.get("state_message")},
-        "expected_start_time": _iso(run.get("expected_start_time")),
+        "expected_start_time": iso(run.get("expected_start_time")),
         "parameters": run.get("parameters") or {},
         "tags": run.get("tags") or [],
         "auto_scheduled": run.get("auto_scheduled"),
@@ -190,79 +173,14 @@ def _upcoming_item(run: dict[str, Any]) -> dict[str, Any]:
 def show(name: str, as_json: bool) -> None:
     """Show one deployment: its settings, schedules, next scheduled runs and last runs."""
     with open_deployments() as api:
-        deployment = _listed(api.read(name))
+        deployment = _listed(api.read(_full_ref(api, name)))
         upcoming = [_upcoming_item(r) for r in api.upcoming_runs(deployment["id"], UPCOMING_SHOWN)]
     deployment["upcoming_runs"] = upcoming
     deployment["recent_runs"] = _recent_runs(deployment["id"], UPCOMING_SHOWN)
     if as_json:
         _emit_json(deployment)
         return
-    _print_deployment(deployment)
-
-
-def _print_deployment(d: dict[str, Any]) -> None:
-    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from rich import box
-    from rich.console import Console
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
-    from cadenza.cli.formatting import short_id
-    from cadenza.cli.render import flow_runs_table, state_text
-
-    console = Console()
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
-    source = d.get("source")
-    rows: list[tuple[str, Any]] = [
-        ("ID", d["id"]),
-        ("Flow", d["flow_name"]),
-        ("Entrypoint", d.get("entrypoint") or "-"),
-        ("Source", json.dumps(source)) if source else ("Path", d.get("path") or "-"),
-        ("Description", d.get("description") or "-"),
-        ("Version", d.get("version") or "-"),
-        ("Tags", ", ".join(d.get("tags") or []) or "-"),
-        ("Paused", "yes" if d["paused"] else "no"),
-        ("Work pool", d.get("work_pool_name") or "-"),
-        ("Work queue", d.get("work_queue_name") or "-"),
-        ("Concurrency", str(d["concurrency_limit"]) if d.get("concurrency_limit") else "-"),
-        ("Catch-up", "yes" if d.get("catchup") else "no"),
-        ("Late after", f"{d.get('late_after', 15.0):g}s"),
-        ("Parameters", json.dumps(d.get("parameters") or {}, default=str)),
-        ("Job variables", json.dumps(d.get("job_variables") or {}, default=str)),
-        ("Next run", _local(d["next_run_time"]) if d.get("next_run_time") else "-"),
-    ]
-    for label, value in rows:
-        grid.add_row(label, Text(str(value)))
-    console.print(Panel(grid, title=Text(f"Deployment {d['full_name']}"), expand=False))
-    if d["schedules"]:
-        table = Table(title="Schedules", box=box.SIMPLE_HEAD)
-        for column in ("Schedule", "Active", "Parameters"):
-            table.add_column(column, overflow="fold")
-        for s in d["schedules"]:
-            table.add_row(
-                Text(schedule_summary({**s, "active": True})), "yes" if s["active"] else "no",
-                Text(json.dumps(s.get("parameters") or {})),
-            )  # fmt: skip
-        console.print(table)
-    else:
-        console.print(Text("No schedules.", style="dim"))
-    if d["upcoming_runs"]:
-        table = Table(title="Next scheduled runs", box=box.SIMPLE_HEAD)
-        for column in ("ID", "Name", "State", "Due"):
-            table.add_column(column, no_wrap=column in ("ID", "Due"), overflow="fold")
-        for run in d["upcoming_runs"]:
-            table.add_row(short_id(run["id"]), Text(run["name"]), state_text(run["state"]),
-                          _local(run["expected_start_time"]))  # fmt: skip
-        console.print(table)
-    else:
-        console.print(Text("No scheduled runs.", style="dim"))
-    if d["recent_runs"]:
-        console.print(flow_runs_table(d["recent_runs"], title="Last runs"))
-    else:
-        console.print(Text("No runs yet.", style="dim"))
+    print_deployment(deployment)
 
 
 def parse_param(text: str) -> tuple[str, Any]:
@@ -348,7 +266,7 @@ def run(
     parameters.update(parse_param(p) for p in params)
     scheduled_time = _scheduled_time(start_in, start_at)
     with open_deployments() as api:
-        deployment = api.read(name)
+        deployment = api.read(_full_ref(api, name))
         flow_run = api.create_flow_run(
             deployment["id"], parameters=parameters, tags=list(tags),
             scheduled_time=scheduled_time, name=run_name,
@@ -360,18 +278,18 @@ def run(
             _report_created(deployment, flow_run, False)
         final = watch_run(api, flow_run["id"], poll_interval, echo=not as_json)
     if as_json:
-        _emit_json(final)
+        _emit_raw_json(final)
     raise SystemExit(0 if final.get("state_type") == "COMPLETED" else 1)
 
 
 def _report_created(deployment: dict[str, Any], flow_run: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        _emit_json(flow_run)
+        _emit_raw_json(flow_run)
         return
     due = flow_run.get("expected_start_time")
     click.echo(
         f"Created flow run {flow_run['name']!r} ({flow_run['id']}) of {deployment['full_name']}, "
-        f"{flow_run.get('state_name') or 'Scheduled'} for {_local(due) if due else 'now'}."
+        f"{flow_run.get('state_name') or 'Scheduled'} for {local(due) if due else 'now'}."
     )
     click.echo(f"  Parameters: {json.dumps(flow_run.get('parameters') or {}, default=str)}")
     if not deployment.get("work_pool_name"):
@@ -406,7 +324,7 @@ def pause(name: str) -> None:
     """Pause a deployment: its schedules stop making runs, and the runs they made that have not
     started are removed."""
     with open_deployments() as api:
-        deployment = api.pause(name)
+        deployment = api.pause(_full_ref(api, name))
     click.echo(f"Paused deployment {deployment['full_name']}.")
 
 
@@ -415,7 +333,7 @@ def pause(name: str) -> None:
 def resume(name: str) -> None:
     """Resume a paused deployment: its schedules make runs again."""
     with open_deployments() as api:
-        deployment = api.resume(name)
+        deployment = api.resume(_full_ref(api, name))
     click.echo(f"Resumed deployment {deployment['full_name']}.")
 
 
@@ -426,7 +344,7 @@ def delete(name: str, yes: bool) -> None:
     """Delete a deployment, its schedules and its runs that have not started (runs that started
     keep their record)."""
     with open_deployments() as api:
-        deployment = api.read(name)
+        deployment = api.read(_full_ref(api, name))
         if not yes and not click.confirm(
             f"Delete deployment {deployment['full_name']} and its scheduled runs?"
         ):

@@ -16,7 +16,8 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import USAGE_ERROR, api_url, die
+from cadenza.cli._common import USAGE_ERROR, api_url, die, wide_option
+from cadenza.cli.jsonout import emit_json, with_iso_times
 
 Reader = Callable[..., dict[str, Any]]
 
@@ -83,21 +84,26 @@ def events() -> None:
     is_flag=True,
     help="JSON: an array of events; with --follow, one event per line.",
 )
+@wide_option
 def ls(prefixes: tuple[str, ...], resources: tuple[str, ...], related: tuple[str, ...],
        flow: str | None, deployment: str | None, since: str | None, until: str | None,
-       limit: int, follow: bool, interval: float, as_json: bool) -> None:  # fmt: skip
+       limit: int, follow: bool, interval: float, as_json: bool, wide: bool) -> None:  # fmt: skip
     """List the newest events, oldest of them first; --follow prints new ones as they come."""
     filters = {"event": list(prefixes), "resource": list(resources), "related": list(related),
                "flow": flow, "deployment": deployment, "since": _when(since, "--since"),
                "until": _when(until, "--until")}  # fmt: skip
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli.formatting import output_width
+
+    width = None if wide else output_width()
     with _reader() as read:
         page = read(**filters, limit=limit)
         shown = list(reversed(page["events"]))
         if as_json and not follow:
-            click.echo(json.dumps(shown, indent=2, default=str))
+            emit_json(shown)
             return
         for event in shown:
-            _print(event, as_json)
+            _print(event, as_json, width)
         try:
             cursor = page["cursor"]
             while follow:
@@ -105,7 +111,7 @@ def ls(prefixes: tuple[str, ...], resources: tuple[str, ...], related: tuple[str
                 while True:  # every page there is now, then wait again
                     page = read(**filters, limit=1000, cursor=cursor)
                     for event in page["events"]:
-                        _print(event, as_json)
+                        _print(event, as_json, width)
                     if page["cursor"] == cursor:
                         break
                     cursor = page["cursor"]
@@ -137,17 +143,22 @@ def _when(value: str | None, option: str) -> float | None:
     return None if seconds is None else time.time() - seconds
 
 
-def _print(event: dict[str, Any], as_json: bool) -> None:
+def _print(event: dict[str, Any], as_json: bool, width: int | None) -> None:
+    """One event: a line of JSON, or ``time  event  name  resource id`` cut to `width` with
+    an ellipsis (None: in full)."""
     if as_json:
-        click.echo(json.dumps(event, default=str))
+        click.echo(json.dumps(with_iso_times(event), default=str))
         return
     # lazily: datetime only for a listing that shows times
     from cadenza.cli._common import when
 
     resource = event["resource"]
     name = resource.get("cadenza.resource.name") or ""
-    click.echo(f"{when(float(event['occurred']))}  {event['event']:<36}  "
-               f"{resource.get('cadenza.resource.id', '')}  {name}".rstrip())  # fmt: skip
+    line = (f"{when(event['occurred'])}  {event['event']:<36}  {name}  "
+            f"{resource.get('cadenza.resource.id', '')}").rstrip()  # fmt: skip
+    if width is not None and len(line) > width:
+        line = line[: max(width - 1, 0)] + "…"
+    click.echo(line)
 
 
 class _Embedded:

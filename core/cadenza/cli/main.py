@@ -105,13 +105,62 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
+ENTRY_POINT_GROUP = "cadenza"
+
+
+def installed_extensions() -> list[tuple[str, str]]:
+    """(distribution, version) of every installed collection or plugin: each distribution
+    declaring a ``cadenza`` entry point, sorted by name. Read from package metadata only: no
+    plugin is imported."""
+    # lazily: importlib.metadata costs tens of milliseconds; only `--version` reads it
+    from importlib.metadata import distributions
+
+    found: dict[str, str] = {}
+    for dist in distributions():
+        name = dist.metadata["Name"]
+        if not name or name in found or name.lower() == "cadenza":
+            continue  # found twice on sys.path: the first wins, as when loading
+        if any(ep.group == ENTRY_POINT_GROUP for ep in dist.entry_points):
+            found[name] = dist.version
+    return sorted(found.items(), key=lambda item: item[0].lower())
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    # lazily: the version module only for `--version`
+    from cadenza._version import __version__
+
+    python = ".".join(map(str, sys.version_info[:3]))
+    click.echo(f"cadenza {__version__} (Python {python})")
+    extensions = installed_extensions()
+    for name, version in extensions:
+        click.echo(f"  {name} {version}")
+    if not extensions:
+        click.echo("  no collections or plugins installed")
+    ctx.exit()
+
+
 @click.group(
     cls=LazyGroup, lazy=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show cadenza's version and each installed collection's and plugin's, then exit.",
 )
 def cli() -> None:
     """Cadenza: Python-native workflow orchestration with a durable record of every run.
 
     The record lives in $CADENZA_HOME/cadenza.db (CADENZA_HOME defaults to ~/.cadenza).
+
+    Shell completion for bash (zsh_source and fish_source for zsh and fish):
+
+    \b
+      eval "$(_CADENZA_COMPLETE=bash_source cadenza)"
     """
 
 
@@ -128,4 +177,4 @@ if __name__ == "__main__":
     main()
 
 
-__all__ = ["LAZY_COMMANDS", "LazyGroup", "cli", "main"]
+__all__ = ["LAZY_COMMANDS", "LazyGroup", "cli", "installed_extensions", "main"]

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from cadenza.cli._common import wide_option
+
 
 @click.group()
 def plugins() -> None:
@@ -16,7 +18,8 @@ def plugins() -> None:
 @plugins.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object (stable format).")
 @click.option("--strict", is_flag=True, help="Exit 1 if any plugin failed to load or conflicts.")
-def ls(as_json: bool, strict: bool) -> None:
+@wide_option
+def ls(as_json: bool, strict: bool, wide: bool) -> None:
     """List plugins: name, version, distribution, hooks, what each registered, load errors.
 
     Plugins that fail to load are listed with the reason; the command still exits 0 unless
@@ -36,22 +39,26 @@ def ls(as_json: bool, strict: bool) -> None:
         doc = {"plugins": [info.to_dict() for info in report], "conflicts": conflicts}
         click.echo(json.dumps(doc, indent=2))
     else:
-        _print_table(report, conflicts)
+        _print_table(report, conflicts, wide)
     if strict and (conflicts or any(info.status == "failed" for info in report)):
         raise click.exceptions.Exit(1)
 
 
-def _print_table(report: list[Any], conflicts: list[str]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+def _print_table(report: list[Any], conflicts: list[str], wide: bool) -> None:
+    # lazily: rich loads when a command prints a table, not for `cadenza --help`
     from rich.text import Text
 
-    table = Table(box=box.SIMPLE_HEAD)
-    for column in ("Name", "Version", "Distribution"):
-        table.add_column(column, no_wrap=True)
-    for column in ("Hooks", "Registered", "Status"):
-        table.add_column(column, overflow="fold")
+    from cadenza.cli.formatting import Column, print_table
+
+    columns = (
+        Column("NAME", min_width=22),
+        Column("VERSION", priority=2, min_width=7),
+        Column("DISTRIBUTION", priority=4, min_width=12),
+        Column("HOOKS", priority=5, min_width=24),
+        Column("REGISTERED", priority=3, min_width=24),
+        Column("STATUS", priority=1, min_width=8, no_wrap=False, overflow="fold"),
+    )
+    rows = []
     for info in report:
         registered = "\n".join(
             f"{kind}: {name}" for kind, names in info.registered.items() for name in names
@@ -62,18 +69,13 @@ def _print_table(report: list[Any], conflicts: list[str]) -> None:
             status = Text(f"failed: {info.error}", style="red")
         else:
             status = Text(f"disabled: {info.note}", style="yellow")
-        table.add_row(
-            info.name,
-            info.version or "-",
-            info.distribution or "-",
-            "\n".join(info.hooks) or "-",
-            registered or "-",
-            status,
-        )
-    console = Console()
-    console.print(table)
+        rows.append((
+            Text(info.name), Text(info.version or "-"), Text(info.distribution or "-"),
+            Text("\n".join(info.hooks) or "-"), Text(registered or "-"), status,
+        ))  # fmt: skip
+    print_table(columns, rows, wide=wide)
     for conflict in conflicts:
-        console.print(Text(f"Conflict: {conflict}", style="red"))
+        click.echo(f"Conflict: {conflict}")
 
 
 __all__ = ["ls", "plugins"]

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from cadenza.cli.formatting import duration, local_time, log_line, short_id
+from cadenza.cli.formatting import Column, duration, fit_table, local_time, log_line
+from cadenza.cli.ids import short_ids
 
 STATE_STYLES = {
     "COMPLETED": "green",
@@ -37,47 +37,78 @@ def state_text(state: dict[str, Any]) -> Text:
     return Text(label, style=STATE_STYLES.get(state.get("type") or "", ""))
 
 
-def flow_runs_table(runs: list[dict[str, Any]], title: str | None = None) -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAD)
-    for column in ("ID", "Name", "Flow", "State", "Start", "Duration"):
-        table.add_column(column, no_wrap=column in ("ID", "Start"), overflow="fold")
-    for run in runs:
-        table.add_row(
-            short_id(run["id"]),
+RUN_COLUMNS = (
+    Column("ID", min_width=36),
+    Column("NAME", min_width=10),
+    Column("FLOW", min_width=8),
+    Column("STATE", min_width=9),
+    Column("START", priority=2, min_width=19),
+    Column("DURATION", priority=1, min_width=8, justify="right"),
+)
+
+
+def flow_runs_table(
+    runs: list[dict[str, Any]], title: str | None = None, width: int | None = None
+) -> Table:
+    """Flow runs (`runs ls --json` elements) as a table at most `width` cells wide."""
+    ids = short_ids(run["id"] for run in runs)
+    rows = [
+        (
+            ids[run["id"]],
             Text(run["name"]),
             Text(run["flow_name"]),
             state_text(run["state"]),
             local_time(run["start_time"] or run["created"], millis=False),
             duration(run["duration_seconds"]),
         )
-    return table
+        for run in runs
+    ]
+    return fit_table(RUN_COLUMNS, rows, width=width, title=title)
 
 
-def _task_runs_table(task_runs: list[dict[str, Any]]) -> Table:
+TASK_COLUMNS = (
+    Column("ID", min_width=36),
+    Column("NAME", min_width=10),
+    Column("STATE", min_width=9),
+    Column("START", priority=2, min_width=19),
+    Column("DURATION", priority=1, min_width=8, justify="right"),
+    Column("RUNS", priority=3, min_width=4, justify="right"),
+)
+
+
+def _task_runs_table(task_runs: list[dict[str, Any]], width: int | None) -> Table:
     count = len(task_runs)
-    table = Table(title=f"{count} task run{'s' if count != 1 else ''}", box=box.SIMPLE_HEAD)
-    for column in ("ID", "Name", "State", "Start", "Duration", "Runs"):
-        table.add_column(column, no_wrap=column in ("ID", "Start"), overflow="fold")
     shown: list[dict[str, Any] | None] = list(task_runs)
     if count > 2 * HEAD_ROWS:
         shown = [*task_runs[:HEAD_ROWS], None, *task_runs[-HEAD_ROWS:]]
+    ids = short_ids(task["id"] for task in shown if task is not None)
+    rows: list[tuple[Any, ...]] = []
     for task in shown:
         if task is None:
             hidden = count - 2 * HEAD_ROWS
-            table.add_row("...", Text(f"{hidden} more (see --json)", style="dim"), "", "", "", "")
+            rows.append(("...", Text(f"{hidden} more (see --json)", style="dim"), "", "", "", ""))
             continue
-        table.add_row(
-            short_id(task["id"]),
+        rows.append((
+            ids[task["id"]],
             Text(task["name"]),
             state_text(task["state"]),
             local_time(task["start_time"], millis=False),
             duration(task["duration_seconds"]),
             str(task["run_count"]),
-        )
-    return table
+        ))  # fmt: skip
+    title = f"{count} task run{'s' if count != 1 else ''}"
+    return fit_table(TASK_COLUMNS, rows, width=width, title=title)
 
 
-def _states_table(run: dict[str, Any]) -> Table:
+STATE_COLUMNS = (
+    Column("TIME", min_width=23),
+    Column("RUN", min_width=10),
+    Column("STATE", min_width=9),
+    Column("MESSAGE", priority=1, min_width=12, no_wrap=False, overflow="fold"),
+)
+
+
+def _states_table(run: dict[str, Any], width: int | None) -> Table:
     """Every transition in time order: the flow run's, and its task runs' unless there are many
     (then only the flow run's; the JSON form always has all)."""
     rows = [(state, run["name"]) for state in run["states"]]
@@ -85,19 +116,12 @@ def _states_table(run: dict[str, Any]) -> Table:
     if len(task_runs) <= 2 * HEAD_ROWS:
         rows += [(state, task["name"]) for task in task_runs for state in task["states"]]
     rows.sort(key=lambda row: row[0]["timestamp"])  # ISO 8601 UTC strings sort as times
-    table = Table(title="State transitions", box=box.SIMPLE_HEAD)
-    table.add_column("Time", no_wrap=True)
-    table.add_column("Run", overflow="fold")
-    table.add_column("State")
-    table.add_column("Message", overflow="fold")
-    for state, name in rows:
-        table.add_row(
-            local_time(state["timestamp"]),
-            Text(name),
-            state_text(state),
-            Text(state["message"] or ""),
-        )
-    return table
+    cells = [
+        (local_time(state["timestamp"]), Text(name), state_text(state),
+         Text(state["message"] or ""))
+        for state, name in rows
+    ]  # fmt: skip
+    return fit_table(STATE_COLUMNS, cells, width=width, title="State transitions")
 
 
 def _header(run: dict[str, Any]) -> Panel:
@@ -133,17 +157,18 @@ def _header(run: dict[str, Any]) -> Panel:
     return Panel(grid, title=Text(f"Flow run {run['name']}"), expand=False)
 
 
-def print_flow_run(console: Console, run: dict[str, Any]) -> None:
-    """Render the dict from `get_flow_run`: header, task runs, transitions, subflows, logs."""
+def print_flow_run(console: Console, run: dict[str, Any], width: int | None) -> None:
+    """Render the dict from `get_flow_run`: header, task runs, transitions, subflows, logs;
+    tables at most `width` cells wide (None: in full)."""
     console.print(_header(run))
     parts: list[Any] = []
     if run["task_runs"]:
-        parts.append(_task_runs_table(run["task_runs"]))
+        parts.append(_task_runs_table(run["task_runs"], width))
     else:
         parts.append(Text("No task runs.", style="dim"))
-    parts.append(_states_table(run))
+    parts.append(_states_table(run, width))
     if run["subflow_runs"]:
-        parts.append(flow_runs_table(run["subflow_runs"], title="Subflow runs"))
+        parts.append(flow_runs_table(run["subflow_runs"], title="Subflow runs", width=width))
     console.print(Group(*parts))
     logs = run["logs"]
     console.print(Text(f"Logs ({len(logs)})", style="bold"))
@@ -153,12 +178,13 @@ def print_flow_run(console: Console, run: dict[str, Any]) -> None:
         )
         logs = logs[-MAX_LOG_LINES:]
     for log in logs:
-        console.print(Text(log_line(log, run["id"])), soft_wrap=True)
+        console.print(Text(log_line(log, run["id"])))
 
 
 __all__ = [
     "HEAD_ROWS",
     "MAX_LOG_LINES",
+    "RUN_COLUMNS",
     "STATE_STYLES",
     "flow_runs_table",
     "print_flow_run",

@@ -4,16 +4,29 @@ failed one again (``resume``), and steer them: ``cancel``, ``resume-paused``, ``
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import click
 
-from cadenza.cli._common import api_url, json_object, name_value, open_api, open_record
+from cadenza.cli._common import (
+    api_url,
+    die,
+    json_object,
+    name_value,
+    open_api,
+    open_record,
+    wide_option,
+)
 from cadenza.cli.runs_delete import delete
 
 
-def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
+def emit_json(data: Any) -> None:
+    """Print `data` as the ``--json`` forms do (`cadenza.cli.formatting.emit_json`)."""
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli.jsonout import emit_json as emit
+
+    emit(data)
 
 
 @click.group()
@@ -29,47 +42,92 @@ runs.add_command(delete)
 
 @runs.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list (stable format).")
+@wide_option
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True,
               help="Show at most this many runs, newest first.")  # fmt: skip
 @click.option("--state", "state", metavar="TYPE",
               help="Only runs in this state type (e.g. COMPLETED, failed).")  # fmt: skip
-@click.option("--flow", "flow_name", metavar="NAME", help="Only runs of this flow.")
+@click.option("--flow", "flow_name", metavar="NAME",
+              help="Only runs of this flow (case and - or _ do not count).")  # fmt: skip
 @click.option("--deployment", metavar="FLOW/NAME",
               help="Only runs of this deployment (its flow/name or id).")  # fmt: skip
 def ls(
-    as_json: bool, limit: int, state: str | None, flow_name: str | None, deployment: str | None
+    as_json: bool,
+    wide: bool,
+    limit: int,
+    state: str | None,
+    flow_name: str | None,
+    deployment: str | None,
 ) -> None:
     """List flow runs, newest first."""
-    filters = {"limit": limit, "state": state, "flow_name": flow_name, "deployment": deployment}
+    filters = {"limit": limit, "state": state, "deployment": deployment}
     if api_url():
         with open_api() as client:
-            items = client.list_flow_runs(**filters)
+            items = _runs_of_flows(
+                lambda **f: client.list_flow_runs(**filters, **f), flow_name,
+                lambda: [f["name"] for f in client.list_flows()], limit,
+            )  # fmt: skip
     else:
         # lazily: a command's dependencies load when it runs, not for `cadenza --help`
         from cadenza.store.queries import list_flow_runs
 
         with open_record() as conn:
-            items = list_flow_runs(conn, **filters)
+            items = _runs_of_flows(
+                lambda **f: list_flow_runs(conn, **filters, **f),
+                flow_name,
+                lambda: [r[0] for r in conn.execute("SELECT DISTINCT flow_name FROM flow_runs")],
+                limit,
+            )
     if as_json:
-        _emit_json(items)
+        emit_json(items)
         return
-    from rich.console import Console
-
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli.formatting import console, output_width
     from cadenza.cli.render import flow_runs_table
 
-    console = Console()
     if not items:
         filtered = state or flow_name or deployment
-        console.print("No matching runs." if filtered else "No flow runs recorded.")
+        click.echo("No matching runs." if filtered else "No flow runs recorded.")
         return
-    console.print(flow_runs_table(items))
+    width = None if wide else output_width()
+    console(width).print(flow_runs_table(items, width=width))
+
+
+def flow_key(name: str) -> str:
+    """A flow name as `runs ls --flow` compares it: case and ``-`` versus ``_`` do not count."""
+    return name.casefold().replace("_", "-")
+
+
+def _runs_of_flows(
+    read: Callable[..., list[dict[str, Any]]],
+    flow_name: str | None,
+    flow_names: Callable[[], list[str]],
+    limit: int,
+) -> list[dict[str, Any]]:
+    """`read()` filtered on `flow_name`, or on the flows whose name is it but for case and
+    ``-``/``_``; an error listing the recorded flows when no flow has such a name."""
+    if flow_name is None:
+        return read()
+    items = read(flow_name=flow_name)
+    if items:
+        return items
+    names = sorted(set(flow_names()))
+    if flow_name in names:
+        return items
+    matching = [n for n in names if flow_key(n) == flow_key(flow_name)]
+    if not matching:
+        listed = ", ".join(names) if names else "none recorded"
+        die(f"No flow named {flow_name!r}; flows: {listed}")
+    found = [run for name in matching for run in read(flow_name=name)]
+    found.sort(key=lambda run: run["created"], reverse=True)
+    return found[:limit]
 
 
 @runs.command("show")
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the full run as JSON (stable format).")
-def show(run_id: str, as_json: bool) -> None:
+@wide_option
+def show(run_id: str, as_json: bool, wide: bool) -> None:
     """Show one flow run: its task runs, state transitions, subflows and logs."""
     if api_url():
         # lazily: a command's dependencies load when it runs, not for `cadenza --help`
@@ -84,22 +142,32 @@ def show(run_id: str, as_json: bool) -> None:
         with open_record() as conn:
             run = get_flow_run(conn, resolve_flow_run_id(conn, run_id))
     if as_json:
-        _emit_json(run)
+        emit_json(run)
         return
-    from rich.console import Console
-
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from cadenza.cli.formatting import console, output_width
     from cadenza.cli.render import print_flow_run
 
-    print_flow_run(Console(), run)
+    width = None if wide else output_width()
+    print_flow_run(console(width), run, width)
 
 
 @runs.command("logs")
 @click.argument("run_id")
-def logs(run_id: str) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON list of the lines, as `runs show --json`'s logs[].")  # fmt: skip
+def logs(run_id: str, as_json: bool) -> None:
     """Print a flow run's log lines: time | level | logger/run - message."""
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.cli.formatting import log_line
+
+    out = _JsonList() if as_json else None
+
+    def emit(line: dict[str, Any], full_id: str) -> None:
+        if out is not None:
+            out.add(line)
+        else:
+            click.echo(log_line(line, full_id))
 
     if api_url():
         # lazily: a command's dependencies load when it runs, not for `cadenza --help`
@@ -109,16 +177,33 @@ def logs(run_id: str) -> None:
             full_id = client.get_flow_run(run_id)["id"]
             for lines in log_pages(client, full_id):  # page by page: bounded memory
                 for line in lines:
-                    click.echo(log_line(line, full_id))
-        return
-    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from cadenza.store.queries import get_logs, resolve_flow_run_id
+                    emit(line, full_id)
+    else:
+        # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+        from cadenza.store.queries import get_logs, resolve_flow_run_id
 
-    with open_record() as conn:
-        full_id = resolve_flow_run_id(conn, run_id)
-        lines = get_logs(conn, full_id)
-    for line in lines:
-        click.echo(log_line(line, full_id))
+        with open_record() as conn:
+            full_id = resolve_flow_run_id(conn, run_id)
+            lines = get_logs(conn, full_id)
+        for line in lines:
+            emit(line, full_id)
+    if out is not None:
+        out.close()
+
+
+class _JsonList:
+    """A JSON array printed an element at a time (a run's logs need not fit in memory)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def add(self, item: Any) -> None:
+        click.echo(("[\n  " if not self.count else ",\n  ") + json.dumps(item, default=str),
+                   nl=False)  # fmt: skip
+        self.count += 1
+
+    def close(self) -> None:
+        click.echo("\n]" if self.count else "[]")
 
 
 @runs.command("resume")
@@ -131,7 +216,6 @@ def resume(run_id: str) -> None:
     status 0 when the new run completes, 1 otherwise.
     """
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
-    from cadenza.cli._common import die
     from cadenza.engine.resume import resume_flow_run
 
     try:

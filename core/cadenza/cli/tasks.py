@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from cadenza.cli._common import die
+from cadenza.cli.docstrings import summary
 
 
 @click.group()
@@ -18,8 +19,10 @@ def tasks() -> None:
 
 @tasks.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list (stable format).")
-def ls(as_json: bool) -> None:
-    """List prebuilt tasks: name, plugin, import path (module:attribute) and description."""
+@click.option("--wide", is_flag=True, help="Show every column in full, however wide.")
+def ls(as_json: bool, wide: bool) -> None:
+    """List prebuilt tasks: name, plugin, import path (module:attribute) and description (the
+    first paragraph of its docstring, as plain text)."""
     import warnings
 
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
@@ -39,13 +42,14 @@ def ls(as_json: bool) -> None:
             "distribution": reg.plugin.distribution,
             "import_path": import_path(reg.value),
             "description": reg.value.description,
+            "summary": summary(reg.value.description),
         }
         for name, reg in sorted(found.items())
     ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    _print_table(rows)
+    _print_table(rows, wide)
 
 
 def import_path(task: Any) -> str:
@@ -59,23 +63,27 @@ def import_path(task: Any) -> str:
     return f"{module_name}:{getattr(fn, '__qualname__', getattr(task, 'name', '?'))}"
 
 
-def _print_table(rows: list[dict[str, Any]]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+def _print_table(rows: list[dict[str, Any]], wide: bool) -> None:
+    # lazily: a command's dependencies load when it runs, not for `cadenza --help`
+    from rich.text import Text
 
-    console = Console()
+    from cadenza.cli.formatting import Column, print_table
+
     if not rows:
-        console.print("No plugin provides tasks.")
+        click.echo("No plugin provides tasks.")
         return
-    table = Table(box=box.SIMPLE_HEAD)
-    for column in ("Name", "Plugin", "Import path", "Description"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        first_line = (row["description"] or "").strip().splitlines()
-        summary = first_line[0] if first_line else "-"
-        table.add_row(row["name"], row["plugin"], row["import_path"], summary)
-    console.print(table)
+    columns = (
+        Column("NAME", min_width=30),
+        Column("PLUGIN", priority=2, min_width=6),
+        Column("IMPORT PATH", priority=3, min_width=30),
+        Column("DESCRIPTION", priority=1, min_width=16),
+    )
+    cells = [
+        (Text(row["name"]), Text(row["plugin"]), Text(row["import_path"]),
+         Text(row["summary"] or "-"))
+        for row in rows
+    ]  # fmt: skip
+    print_table(columns, cells, wide=wide)
 
 
 __all__ = ["import_path", "ls", "tasks"]

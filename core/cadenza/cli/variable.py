@@ -11,7 +11,8 @@ import json
 
 import click
 
-from cadenza.cli._common import clear_errors, die, plain_table, when
+from cadenza.cli._common import clear_errors, die, when, wide_option
+from cadenza.cli.jsonout import emit_json
 
 
 @click.group("variable")
@@ -22,7 +23,8 @@ def variable() -> None:
 @variable.command("ls")
 @click.option("--tag", default=None, help="Only variables with this tag.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of variables.")
-def ls(tag: str | None, as_json: bool) -> None:
+@wide_option
+def ls(tag: str | None, as_json: bool, wide: bool) -> None:
     """List variables: name, value (shortened) and tags."""
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.variables import Variable
@@ -31,20 +33,27 @@ def ls(tag: str | None, as_json: bool) -> None:
         found = Variable.list(tag=tag)
     if as_json:
         keys = ("name", "value", "tags", "created", "updated")
-        click.echo(json.dumps([{k: getattr(v, k) for k in keys} for v in found], indent=2))
+        emit_json([{k: getattr(v, k) for k in keys} for v in found])
         return
     if not found:
         click.echo("No variables.")
         return
+    # lazily: rich loads when a command prints a table, not for `cadenza --help`
+    from rich.text import Text
+
+    from cadenza.cli.formatting import Column, print_table
+
+    columns = (
+        Column("NAME", min_width=16),
+        Column("VALUE", min_width=12),
+        Column("TAGS", priority=2, min_width=8),
+        Column("UPDATED", priority=1, min_width=19),
+    )
     rows = [
-        (v.name, _short(json.dumps(v.value)), ", ".join(v.tags), when(v.updated or 0))
+        (Text(v.name), Text(json.dumps(v.value)), Text(", ".join(v.tags)), when(v.updated))
         for v in found
     ]
-    plain_table(rows, ("NAME", "VALUE", "TAGS", "UPDATED"))
-
-
-def _short(text: str, width: int = 50) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    print_table(columns, rows, wide=wide)
 
 
 @variable.command("get")

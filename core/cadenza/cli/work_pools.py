@@ -8,12 +8,12 @@ without ``--overwrite`` or a bad value (exit 2).
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any
 
 import click
 
-from cadenza.cli._common import server_only
+from cadenza.cli._common import server_only, wide_option
+from cadenza.cli.jsonout import emit_json
 
 
 def server() -> contextlib.AbstractContextManager[Any]:
@@ -21,18 +21,14 @@ def server() -> contextlib.AbstractContextManager[Any]:
 
 
 def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, default=str))
+    emit_json(value)
 
 
 def _when(ts: Any) -> str:
-    if ts is None:
-        return "-"
-    if isinstance(ts, (int, float)):
-        # lazily: datetime only for a listing that shows times
-        from cadenza.cli._common import when
+    # lazily: datetime only for a listing that shows times
+    from cadenza.cli._common import when
 
-        return when(float(ts))
-    return str(ts)
+    return when(ts)
 
 
 def _limit(value: Any) -> str:
@@ -74,28 +70,36 @@ def create(
 
 @work_pools.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of pools.")
-def ls(as_json: bool) -> None:
+@wide_option
+def ls(as_json: bool, wide: bool) -> None:
     """List work pools: type, concurrency limit, paused, workers online."""
     with server() as client:
         pools = list(client.list_work_pools())
     if as_json:
         _echo_json(pools)
         return
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+    # lazily: rich loads when a command prints a table, not for `cadenza --help`
+    from rich.text import Text
 
-    table = Table(box=box.SIMPLE_HEAD)
-    for column in ("Name", "Type", "Concurrency limit", "Paused", "Workers online"):
-        table.add_column(column, no_wrap=True)
+    from cadenza.cli.formatting import Column, print_table
+
+    columns = (
+        Column("NAME", min_width=16),
+        Column("TYPE", priority=3, min_width=7),
+        Column("CONCURRENCY LIMIT", priority=4, min_width=11),
+        Column("PAUSED", priority=2, min_width=6),
+        Column("WORKERS ONLINE", priority=1, min_width=7),
+    )
+    rows = []
     for pool in pools:
         workers = pool.get("workers") or []
         online = sum(1 for w in workers if w.get("status") == "ONLINE")
-        table.add_row(
-            pool["name"], pool.get("type") or "-", _limit(pool.get("concurrency_limit")),
-            "yes" if pool.get("paused") else "no", f"{online}/{len(workers)}",
-        )  # fmt: skip
-    Console(highlight=False).print(table)
+        rows.append((
+            Text(pool["name"]), Text(pool.get("type") or "-"),
+            _limit(pool.get("concurrency_limit")), "yes" if pool.get("paused") else "no",
+            f"{online}/{len(workers)}",
+        ))  # fmt: skip
+    print_table(columns, rows, wide=wide)
 
 
 @work_pools.command("inspect")
@@ -110,35 +114,43 @@ def inspect(name: str, as_json: bool) -> None:
     if as_json:
         _echo_json(pool)
         return
-    from rich import box
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+    # lazily: rich loads when a command prints a table, not for `cadenza --help`
+    from rich.text import Text
 
-    console = Console(highlight=False)
-    console.print(f"[bold]{escape(pool['name'])}[/bold]  type {escape(str(pool.get('type')))}")
-    console.print(f"  concurrency limit: {_limit(pool.get('concurrency_limit'))}")
-    console.print(f"  paused: {'yes' if pool.get('paused') else 'no'}")
+    from cadenza.cli.formatting import Column, console, fit_table, output_width
+
+    width = output_width()
+    out = console(width)
+    out.print(Text(f"{pool['name']}  type {pool.get('type')}"), highlight=False)
+    out.print(f"  concurrency limit: {_limit(pool.get('concurrency_limit'))}", highlight=False)
+    out.print(f"  paused: {'yes' if pool.get('paused') else 'no'}", highlight=False)
     if pool.get("description"):
-        console.print(f"  description: {escape(pool['description'])}")
-    queues = Table(title="Queues", box=box.SIMPLE_HEAD, title_justify="left")
-    for column in ("Name", "Priority", "Concurrency limit", "Paused"):
-        queues.add_column(column, no_wrap=True)
-    for q in pool.get("queues") or []:
-        queues.add_row(
-            q["name"], str(q.get("priority")), _limit(q.get("concurrency_limit")),
-            "yes" if q.get("paused") else "no",
-        )  # fmt: skip
-    console.print(queues)
-    workers = Table(title="Workers", box=box.SIMPLE_HEAD, title_justify="left")
-    for column in ("Name", "Status", "Host", "PID", "Last heartbeat"):
-        workers.add_column(column, no_wrap=True)
-    for w in pool.get("workers") or []:
-        workers.add_row(
-            w["name"], w.get("status") or "-", w.get("hostname") or "-", _limit(w.get("pid")),
-            _when(w.get("last_heartbeat")),
-        )  # fmt: skip
-    console.print(workers)
+        out.print(Text(f"  description: {pool['description']}"))
+    queue_columns = (
+        Column("NAME", min_width=16),
+        Column("PRIORITY", priority=2, min_width=8),
+        Column("CONCURRENCY LIMIT", priority=3, min_width=11),
+        Column("PAUSED", priority=1, min_width=6),
+    )
+    queues = [
+        (Text(q["name"]), str(q.get("priority")), _limit(q.get("concurrency_limit")),
+         "yes" if q.get("paused") else "no")
+        for q in pool.get("queues") or []
+    ]  # fmt: skip
+    out.print(fit_table(queue_columns, queues, width=width, title="Queues"))
+    worker_columns = (
+        Column("NAME", min_width=16),
+        Column("STATUS", min_width=7),
+        Column("HOST", priority=2, min_width=12),
+        Column("PID", priority=3, min_width=5),
+        Column("LAST HEARTBEAT", priority=1, min_width=19),
+    )
+    workers = [
+        (Text(w["name"]), w.get("status") or "-", Text(w.get("hostname") or "-"),
+         _limit(w.get("pid")), _when(w.get("last_heartbeat")))
+        for w in pool.get("workers") or []
+    ]  # fmt: skip
+    out.print(fit_table(worker_columns, workers, width=width, title="Workers"))
 
 
 @work_pools.command("pause")

@@ -95,11 +95,18 @@ def resolve_flow_run_id(conn: Any, ref: str) -> str:
         "SELECT id FROM flow_runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 6",
         [ref, ref + _PREFIX_END],
     )
+    if not rows:  # a suffix, as the CLI shows ids (their random end): a scan, as on SQLite
+        like = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = _rows(
+            conn,
+            "SELECT id FROM flow_runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6",
+            ["%" + like],
+        )
     if not rows:
-        raise LookupError(f"No flow run with id or id prefix {ref!r}")
+        raise LookupError(f"No flow run with id, id prefix or id suffix {ref!r}")
     if len(rows) > 1:
         shown = ", ".join(r[0] for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
-        raise LookupError(f"Flow run id prefix {ref!r} is ambiguous; it matches {shown}")
+        raise LookupError(f"Flow run id {ref!r} is ambiguous; it matches {shown}")
     return rows[0][0]
 
 
