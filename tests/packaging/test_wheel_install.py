@@ -124,6 +124,16 @@ assert not failed and not loaded
         core_venv.cadenza(*args)
 
 
+def test_the_installed_migrations_walk_the_record_to_head(core_venv: Venv) -> None:
+    """Alembic's revision scripts ship in the wheel: a record is built one revision at a time."""
+    env = {**core_venv.env, "CADENZA_HOME": str(core_venv.home / "migrated")}
+    cadenza = core_venv.bin / "cadenza"
+    assert "at revision 0005" in run(cadenza, "db", "upgrade", "0005", env=env).stdout
+    head = run(cadenza, "db", "revision", env=env).stdout.split("head: ")[1].strip()
+    assert f"at revision {head}" in run(cadenza, "db", "upgrade", env=env).stdout
+    assert "at revision none" in run(cadenza, "db", "downgrade", "base", env=env).stdout
+
+
 def test_server_start_without_the_extra_names_what_to_install(core_venv: Venv) -> None:
     proc = subprocess.run(
         [str(core_venv.bin / "cadenza"), "server", "start", "--port", str(free_port())],
