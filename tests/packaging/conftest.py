@@ -1,22 +1,17 @@
 """Wheels built from this checkout, installed (not editable) into fresh virtual environments.
 
-Once per session: `uv build` makes an sdist and, from it, a wheel of every distribution (as
-`make dist` does), so a file missing from either fails here; the venvs are made once and shared
-by the tests of this directory.
+Once per session (the ``dist_dir`` fixture, tests/built_dists.py): `uv build` makes an sdist
+and, from it, a wheel of every distribution (as `make dist` does), so a file missing from either
+fails here; the venvs are made once and shared by the tests of this directory.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fresh_venvs import (
-    DISTRIBUTIONS,
-    ROOT,
-    UV,
     Footprint,
     ServerInstall,
     Venv,
@@ -24,28 +19,15 @@ from fresh_venvs import (
     measure,
 )
 
+from built_dists import DISTRIBUTIONS, wheel_name
+
 
 @pytest.fixture(scope="session")
-def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def wheels(dist_dir: Path) -> dict[str, Path]:
     """Distribution name -> its wheel, built through its sdist as `make dist` builds it."""
-    if not Path(UV).exists():  # `make` always has one: it bootstraps uv when none is on PATH
-        pytest.fail("uv is needed to build the wheels: put it on PATH or run `make venv`")
-    out = tmp_path_factory.mktemp("dist")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_PROJECT"))}
-    builds = {}
-    for name, directory in DISTRIBUTIONS.items():
-        command = [UV, "build", "-q", "--out-dir", str(out / name), str(ROOT / directory)]
-        builds[name] = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-        )
-    found = {}
-    for name, proc in builds.items():
-        output, _ = proc.communicate(timeout=300)
-        assert proc.returncode == 0, f"uv build {DISTRIBUTIONS[name]} failed:\n{output[-4000:]}"
-        assert len(list((out / name).glob("*.tar.gz"))) == 1, f"{name}: no sdist"
-        (wheel,) = (out / name).glob("*.whl")
-        found[name] = wheel
-    return found
+    return {
+        name: next(dist_dir.glob(f"{wheel_name(name)}-*.whl")) for name in DISTRIBUTIONS
+    }
 
 
 @pytest.fixture(scope="session")

@@ -5,24 +5,13 @@ CADENZA_HOME of their own), and what an install leaves in them (`measure`)."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-UV = shutil.which("uv") or str(ROOT / "build" / "uv" / "bin" / "uv")
+from built_dists import UV
 
-# distribution name -> its directory (every distribution `make dist` builds)
-DISTRIBUTIONS = {
-    "cadenza": ".",
-    "cadenza-dask": "plugins/cadenza-dask",
-    "cadenza-aws": "collections/cadenza-aws",
-    "cadenza-gcp": "collections/cadenza-gcp",
-    "cadenza-sql": "collections/cadenza-sql",
-    "cadenza-notify": "collections/cadenza-notify",
-}
 # what `pip install` puts in a venv made with --seed before anything is installed
 SEED = frozenset({"pip", "setuptools", "wheel"})
 
