@@ -28,10 +28,16 @@ def server() -> None:
     """Run the coordination server that flows report to over HTTP (CADENZA_API_URL)."""
 
 
-def missing_server_module(exc: ImportError) -> str | None:
-    """The server library whose absence `exc` reports, or None for any other import error."""
-    name = (exc.name or "").partition(".")[0]
-    return name if isinstance(exc, ModuleNotFoundError) and name in SERVER_MODULES else None
+def missing_server_module(exc: BaseException) -> str | None:
+    """The server library whose absence `exc` reports (itself or the error it was raised while
+    handling, e.g. a `StoreError` for a database driver), or None for any other error."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ModuleNotFoundError):
+            name = (seen.name or "").partition(".")[0]
+            return name if name in SERVER_MODULES else None
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _die_missing(module: str) -> NoReturn:
@@ -117,15 +123,14 @@ def start(host: str, port: int, database_url: str | None, log_level: str) -> Non
     listener = bind_listener(host, port)
     try:
         app = create_app(url)
-    except StoreError as exc:
-        listener.close()
-        die(str(exc))
-    except ImportError as exc:  # the database's driver, e.g. psycopg for postgresql+psycopg
+    except (StoreError, ImportError) as exc:  # a StoreError may come of a missing psycopg
         listener.close()
         module = missing_server_module(exc)
-        if module is None:
+        if module is not None:
+            _die_missing(module)
+        if isinstance(exc, ImportError):
             raise
-        _die_missing(module)
+        die(str(exc))
     # lazily: SQLAlchemy is loaded by create_app by now; only the banner's URL needs it here
     from sqlalchemy.engine import make_url
 
