@@ -60,6 +60,8 @@ $(UV_BOOT)/bin/uv:
 $(STAMP): requirements-dev.lock pyproject.toml $(addsuffix /pyproject.toml,$(DISTS)) | $(UV)
 	test -x $(BIN)/python || $(UV) venv --seed $(VENV) -p $(PYTHON)
 	$(UV) pip sync --compile-bytecode -p $(BIN)/python requirements-dev.lock
+	$(UV) pip check -p $(BIN)/python || { echo "make: requirements-dev.lock does not satisfy a" \
+		"pyproject.toml (a dependency added or changed?): run make lock" >&2; exit 1; }
 	$(BIN)/python -m compileall -q core $(addsuffix /src,$(DISTS))   # imports read .pyc even where writing them is off
 	touch $@
 
