@@ -27,6 +27,16 @@ DISTRIBUTIONS = {
 }
 
 
+def lock_constraints(path: Path) -> Path:
+    """requirements-dev.lock's pins, without its editable lines, written to `path`: installs
+    into fresh venvs use them (``UV_CONSTRAINT``) and get the versions the suite is locked to,
+    not whatever the index holds today."""
+    lines = (ROOT / "requirements-dev.lock").read_text().splitlines()
+    pins = [ln for ln in lines if ln and not ln.startswith(("#", " ", "-e "))]
+    path.write_text("\n".join(pins) + "\n")
+    return path
+
+
 def wheel_name(dist: str) -> str:
     return dist.replace("-", "_")
 

@@ -29,7 +29,8 @@ laid out like a checkout after `make dist`: ``dist/`` holds this checkout's whee
 per session, and ``collections/`` and ``plugins/`` are the checkout's. So ``pip install
 dist/cadenza_aws-*.whl`` and ``pip install ./collections/cadenza-aws`` run as a reader would run
 them, never touching the development venv; ``pip`` there is uv's pip interface (same requirement
-syntax, and uv's cache instead of a download of every package).
+syntax, and uv's cache instead of a download of every package), held to requirements-dev.lock's
+versions.
 """
 
 from __future__ import annotations
@@ -227,7 +228,7 @@ def install_sandbox(
 ) -> tuple[Path, dict[str, str]]:
     """A directory laid out like a checkout after `make dist`, and the environment of a fresh
     venv whose ``pip`` installs into that venv (see the module docstring)."""
-    from built_dists import UV
+    from built_dists import UV, lock_constraints
 
     base.mkdir()
     for name in ("collections", "plugins"):
@@ -244,7 +245,8 @@ def install_sandbox(
     path = os.pathsep.join([str(shim), str(venv / "bin"), *rest])
     drop = ("VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT")
     clean = {k: v for k, v in env.items() if not k.startswith(drop)}
-    return base, {**clean, "PATH": path}
+    constraints = lock_constraints(base / "constraints.txt")  # the versions the suite is locked to
+    return base, {**clean, "PATH": path, "UV_CONSTRAINT": str(constraints)}
 
 
 def _start_server(home: Path, env: dict[str, str]) -> Any:

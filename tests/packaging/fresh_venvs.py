@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from built_dists import UV
+from built_dists import UV, lock_constraints
 
 # what `pip install` puts in a venv made with --seed before anything is installed
 SEED = frozenset({"pip", "setuptools", "wheel"})
@@ -132,9 +132,12 @@ def _clean_env(venv: Path, home: Path) -> dict[str, str]:
 
 
 def make_venv(base: Path) -> Venv:
+    """A fresh venv under `base`; what is installed into it is held to requirements-dev.lock's
+    versions, so the suite is as reproducible here as in the development venv."""
     path, home = base / "venv", base / "home"
     home.mkdir(parents=True)
     venv = Venv(path, home, _clean_env(path, home))
+    venv.env["UV_CONSTRAINT"] = str(lock_constraints(base / "constraints.txt"))
     run(UV, "venv", "-q", "--seed", "--python", sys.executable, path, env=venv.env)
     return venv
 
