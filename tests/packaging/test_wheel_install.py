@@ -16,6 +16,7 @@ import re
 import signal
 import subprocess
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import httpx
 import pytest
 from fresh_venvs import ServerInstall, Venv, run
 
+from built_dists import DISTRIBUTIONS, ROOT
 from cadenza.testing.services import free_port
 
 # builds wheels, makes venvs and starts a server process: about a minute in all
@@ -260,3 +262,35 @@ def test_a_collection_from_the_installed_template_installs_and_loads(
     version = run(venv.python, "-c", "import cadenza_wheelcheck as c; print(c.__version__)",
                   env=venv.env, cwd=venv.home).stdout  # fmt: skip
     assert version.strip() == "0.1.0"
+
+
+# the wheels' contents
+
+
+def _tracked(directory: Path) -> list[str]:
+    """Files git tracks under `directory` of the checkout, relative to it."""
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--", str(directory)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return [str(Path(p).relative_to(directory.relative_to(ROOT))) for p in out.stdout.split("\0")
+            if p]  # fmt: skip
+
+
+@pytest.mark.parametrize("dist", sorted(DISTRIBUTIONS))
+def test_the_wheel_holds_every_tracked_file_of_its_package(
+    dist: str, wheels: dict[str, Path]
+) -> None:
+    """Package data included: migrations, schema.sql, the template, the dashboard's assets,
+    py.typed — whatever git tracks beside the modules."""
+    names = set(zipfile.ZipFile(wheels[dist]).namelist())
+    if dist == "cadenza":
+        expected = [f"cadenza/{p}" for p in _tracked(ROOT / "core" / "cadenza")]
+        template = ROOT / "templates" / "collection"
+        expected += [f"cadenza/_templates/collection/{p}" for p in _tracked(template)]
+    else:
+        source = ROOT / DISTRIBUTIONS[dist] / "src"
+        expected = _tracked(source)
+    assert len(expected) > 3
+    missing = sorted(set(expected) - names)
+    assert not missing, f"{wheels[dist].name} lacks {missing[:20]}"
