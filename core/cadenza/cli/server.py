@@ -9,6 +9,7 @@ The port is bound before anything is printed, so a busy port fails before the ba
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from typing import Any, NoReturn
 
@@ -55,23 +56,23 @@ def bind_listener(host: str, port: int) -> socket.socket:
         die(f"Cannot listen on {host}:{port}: {exc.strerror or exc}")
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
-    # a restarted server may reuse a port whose old connections linger in TIME_WAIT; a port
-    # another process listens on is still refused
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if os.name != "nt":
+        # a restarted server may reuse a port whose old connections linger in TIME_WAIT; a port
+        # another process listens on is still refused (on Windows the option would allow that)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)
         sock.listen(2048)
     except OSError as exc:
         sock.close()
         if isinstance(exc, PermissionError):
-            die(f"Cannot listen on {host}:{port}: permission denied (ports below 1024 need root)")
+            die(f"Cannot listen on {host}:{port}: permission denied (a port below 1024?)")
         if exc.errno in _ADDRESS_IN_USE:
             die(
                 f"Port {port} on {host} is already in use (another server?): stop it or choose "
                 "another port with --port"
             )
         die(f"Cannot listen on {host}:{port}: {exc.strerror or exc}")
-    sock.set_inheritable(True)
     return sock
 
 
