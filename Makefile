@@ -1,6 +1,14 @@
 # Cadenza developer entry points. Everything runs from the project venv (.venv), which `make venv`
-# creates with uv and refreshes only when pyproject.toml is newer than .venv/.installed.
+# creates with uv (`uv venv --seed`, so .venv/bin/pip exists) and fills with exactly the versions
+# pinned in requirements-dev.lock; it is refreshed only when the lock or a pyproject.toml is newer
+# than .venv/.installed.
 #
+#   make lock    re-resolve requirements-dev.in (the core with its server and test extras, and every
+#                distribution under plugins/ and collections/, editable) into requirements-dev.lock;
+#                run it after changing a dependency in any pyproject.toml (existing pins are kept
+#                where they still fit; `make lock LOCK_ARGS=--upgrade` moves everything forward)
+#   make dist    a wheel and an sdist of every distribution (the core, plugins/*, collections/*) in
+#                dist/, built with uv build
 #   make demo    run examples/etl.py:etl and show the recorded run; serve a scheduled
 #                deployment (examples/scheduled.py) for a few seconds, list it and its runs
 #   make test    ruff and mypy, then the whole test suite (core, plugins/*/tests,
@@ -29,6 +37,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_ARGS ?=
+LOCK_ARGS ?=
 FAST_WORKERS ?= auto
 PYTEST_ARGS ?=
 FAST_MARKERS := not (slow or integration or docs or soak)
@@ -41,19 +50,30 @@ DISTS := plugins/cadenza-dask collections/cadenza-aws collections/cadenza-gcp co
 UV_BOOT := build/uv
 UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOT)/bin/uv)
 
-.PHONY: venv demo test test-fast soak bench lint typecheck docs clean distclean
+.PHONY: venv lock dist demo test test-fast soak bench lint typecheck docs clean distclean
 
 venv: $(STAMP)
 
 $(UV_BOOT)/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_BOOT) uv
 
-$(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(DISTS)) | $(UV)
-	test -x $(BIN)/python || $(UV) venv $(VENV) -p $(PYTHON)
-	$(UV) pip install --compile-bytecode -p $(BIN)/python -e '.[test]' \
-		$(foreach d,$(DISTS),-e '$(d)[test]')
+$(STAMP): requirements-dev.lock pyproject.toml $(addsuffix /pyproject.toml,$(DISTS)) | $(UV)
+	test -x $(BIN)/python || $(UV) venv --seed $(VENV) -p $(PYTHON)
+	$(UV) pip sync --compile-bytecode -p $(BIN)/python requirements-dev.lock
+	$(UV) pip check -p $(BIN)/python || { echo "make: requirements-dev.lock does not satisfy a" \
+		"pyproject.toml (a dependency added or changed?): run make lock" >&2; exit 1; }
 	$(BIN)/python -m compileall -q core $(addsuffix /src,$(DISTS))   # imports read .pyc even where writing them is off
 	touch $@
+
+# The lock is universal (any OS, Python >= 3.10), so one file serves every developer and CI.
+lock: | $(UV)
+	$(UV) pip compile --universal --python-version 3.10 -q $(LOCK_ARGS) requirements-dev.in \
+		-o requirements-dev.lock
+
+dist: | $(UV)
+	rm -rf dist
+	for d in . $(DISTS); do $(UV) build -q --out-dir dist "$$d"; done
+	ls dist
 
 demo: venv
 	$(BIN)/cadenza run examples/etl.py:etl --param n=5

@@ -243,3 +243,12 @@ def backend(request, monkeypatch: pytest.MonkeyPatch, cadenza_home: Path) -> Ite
     reset_backend()
     reset_remote()
     reset_stores()
+
+
+@pytest.fixture(scope="session")
+def dist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`make dist`'s output for this checkout: an sdist and a wheel of every distribution
+    (tests/built_dists.py), built once per session."""
+    from built_dists import build_all
+
+    return build_all(tmp_path_factory.mktemp("dist"))

@@ -22,6 +22,15 @@ Two more markers let a page walk through files and commands, as a reader would:
 directory instead of running it (it is still compiled), and ``<!-- run -->`` before a ```console
 block runs each of its ``$ command`` lines with bash, after the page's Python blocks, in the same
 directory and ``CADENZA_HOME``; each must exit 0.
+
+``<!-- install -->`` before a ```console block runs its ``$ command`` lines the same way, but in
+a throwaway virtual environment (``uv venv --seed``) that is first on ``PATH``, from a directory
+laid out like a checkout after `make dist`: ``dist/`` holds this checkout's wheels, built once
+per session, and ``collections/`` and ``plugins/`` are the checkout's. So ``pip install
+dist/cadenza_aws-*.whl`` and ``pip install ./collections/cadenza-aws`` run as a reader would run
+them, never touching the development venv; ``pip`` there is uv's pip interface (same requirement
+syntax, and uv's cache instead of a download of every package), held to requirements-dev.lock's
+versions.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ pytestmark = pytest.mark.docs
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)\s*(?P<info>[^\n]*)$")
-MARKER = re.compile(r"^\s*<!--\s*(?P<kind>skip|file|run)\s*(?::\s*(?P<arg>.+?))?\s*-->\s*$")
+MARKER = re.compile(r"^\s*<!--\s*(?P<kind>skip|file|run|install)\s*(?::\s*(?P<arg>.+?))?\s*-->\s*$")
 PAGE_TIMEOUT = 120  # seconds for all the blocks of one page
 WITH_SERVER = re.compile(r"^<!--\s*page:\s*with-server\s*-->\s*$", re.MULTILINE)
 
@@ -55,6 +64,7 @@ class Block:
     skip: str | None = None  # the reason, when marked to be skipped
     file: str | None = None  # a python block written to this file instead of run
     console: bool = False  # a console block whose `$ ` lines are run
+    install: bool = False  # ... in a throwaway venv, beside wheels of this checkout
 
 
 def extract_blocks(path: Path) -> list[Block]:
@@ -88,8 +98,8 @@ def blocks_in(text: str, page: str) -> list[Block]:
             skip = arg if kind == "skip" else None
             file = arg if kind == "file" else None
             blocks.append(Block(page, i + 2, code, skip=skip, file=file))
-        elif language == "console" and kind == "run":
-            blocks.append(Block(page, i + 2, code, console=True))
+        elif language == "console" and kind in ("run", "install"):
+            blocks.append(Block(page, i + 2, code, console=True, install=kind == "install"))
         i = end + 1
     return blocks
 
@@ -192,12 +202,17 @@ def test_docs_page_snippets_run(page: str, tmp_path: Path, request: pytest.Fixtu
         f"a ```python block of docs/{page} failed (exit {proc.returncode}):\n"
         f"{proc.stderr[-6000:]}\n--- stdout ---\n{proc.stdout[-2000:]}"
     )
+    sandbox: tuple[Path, dict[str, str]] | None = None
     for block in console:
+        if block.install and sandbox is None:
+            wheels = request.getfixturevalue("dist_dir")
+            sandbox = install_sandbox(tmp_path / "install", env, wheels)
+        cwd, block_env = sandbox if block.install else (work, env)
         for command in commands(block):
             run = subprocess.run(
                 ["bash", "-c", command],
-                cwd=work,
-                env=env,
+                cwd=cwd,
+                env=block_env,
                 capture_output=True,
                 text=True,
                 timeout=PAGE_TIMEOUT,
@@ -206,6 +221,32 @@ def test_docs_page_snippets_run(page: str, tmp_path: Path, request: pytest.Fixtu
                 f"docs/{page}:{block.line}: `{command}` exited {run.returncode}:\n"
                 f"{run.stderr[-4000:]}\n--- stdout ---\n{run.stdout[-2000:]}"
             )
+
+
+def install_sandbox(
+    base: Path, env: dict[str, str], wheels: Path
+) -> tuple[Path, dict[str, str]]:
+    """A directory laid out like a checkout after `make dist`, and the environment of a fresh
+    venv whose ``pip`` installs into that venv (see the module docstring)."""
+    from built_dists import UV, lock_constraints
+
+    base.mkdir()
+    for name in ("collections", "plugins"):
+        (base / name).symlink_to(ROOT / name, target_is_directory=True)
+    (base / "dist").symlink_to(wheels, target_is_directory=True)
+    venv = base / ".venv"
+    subprocess.run([UV, "venv", "-q", "--seed", str(venv)], check=True, timeout=120)
+    shim = base / ".pip-shim"
+    shim.mkdir()
+    (shim / "pip").write_text(f'#!/bin/sh\nexec "{UV}" pip "$@" --python "{venv}/bin/python"\n')
+    (shim / "pip").chmod(0o755)
+    dev_bin = str(Path(sys.executable).parent)
+    rest = [d for d in env["PATH"].split(os.pathsep) if d != dev_bin]
+    path = os.pathsep.join([str(shim), str(venv / "bin"), *rest])
+    drop = ("VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT")
+    clean = {k: v for k, v in env.items() if not k.startswith(drop)}
+    constraints = lock_constraints(base / "constraints.txt")  # the versions the suite is locked to
+    return base, {**clean, "PATH": path, "UV_CONSTRAINT": str(constraints)}
 
 
 def _start_server(home: Path, env: dict[str, str]) -> Any:
@@ -236,6 +277,7 @@ def test_snippet_extraction_reads_fences_skips_and_indentation() -> None:
         "```python\nserver()\n```\n\n- item\n\n    ```python\n    y = x + 1\n    ```\n\n"
         "```bash\necho no\n```\n\n<!-- file: a.py -->\n```python\nz = 3\n```\n\n"
         "<!-- run -->\n```console\n$ cadenza runs ls \\\n  --json\nout\n$ true\n```\n"
+        "<!-- install -->\n```console\n$ pip install dist/cadenza-*.whl\n```\n"
     )
     blocks = blocks_in(text, "docs/probe.md")
     assert [(b.line, b.code, b.skip, b.file) for b in blocks[:4]] == [
@@ -244,5 +286,6 @@ def test_snippet_extraction_reads_fences_skips_and_indentation() -> None:
         (15, "y = x + 1\n", None, None),
         (24, "z = 3\n", None, "a.py"),
     ]
-    assert blocks[4].console
+    assert blocks[4].console and not blocks[4].install
+    assert blocks[5].console and blocks[5].install
     assert commands(blocks[4]) == ["cadenza runs ls \\\n  --json", "true"]

@@ -45,7 +45,9 @@ def test_start_refuses_a_newer_database(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("UPDATE alembic_version SET version_num = '9999'")
     conn.commit()
-    result = CliRunner().invoke(cli, ["server", "start", "--database-url", f"sqlite:///{path}"])
+    # --port 0: the port is bound before the database is opened, and 4200 may be taken here
+    args = ["server", "start", "--port", "0", "--database-url", f"sqlite:///{path}"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1
     assert "'9999'" in result.output and "newer" in result.output
 

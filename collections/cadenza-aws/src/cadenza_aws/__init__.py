@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from cadenza_aws.secrets_manager import AwsSecret
     from cadenza_aws.secrets_manager_tasks import aws_secrets_manager_get_secret
 
-__version__ = "0.1.0"
-
 _EXPORTS: dict[str, str] = {
     "AwsAuthError": "cadenza_aws.exceptions",
     "AwsClientParameters": "cadenza_aws.client_parameters",
@@ -55,6 +53,11 @@ _EXPORTS: dict[str, str] = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # the one version literal is pyproject.toml's
+        # lazily: importlib.metadata costs milliseconds on every plugin load
+        from importlib.metadata import version
+
+        return version("cadenza-aws")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'cadenza_aws' has no attribute {name!r}")
@@ -64,7 +67,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    return sorted({*globals(), *_EXPORTS, "__version__"})
 
 
 __all__ = [

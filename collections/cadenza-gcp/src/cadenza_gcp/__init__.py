@@ -49,10 +49,13 @@ _LAZY = {
     "gcs_upload": "cadenza_gcp.tasks",
 }
 
-__version__ = "0.1.0"
-
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # the one version literal is pyproject.toml's
+        # lazily: importlib.metadata costs milliseconds on every plugin load
+        from importlib.metadata import version
+
+        return version("cadenza-gcp")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'cadenza_gcp' has no attribute {name!r}")
@@ -62,7 +65,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+    return sorted([*globals(), *_LAZY, "__version__"])
 
 
 __all__ = [

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from cadenza_notify.slack import SlackWebhook
     from cadenza_notify.tasks import email_send_message
 
-__version__ = "0.1.0"
-
 # public name -> the module that defines it
 _LAZY = {
     "EmailNotification": "cadenza_notify.mail",
@@ -40,9 +38,18 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # the one version literal is pyproject.toml's
+        # lazily: importlib.metadata costs milliseconds on every plugin load
+        from importlib.metadata import version
+
+        return version("cadenza-notify")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(import_module(module), name)
     globals()[name] = value  # the next access is a plain attribute read
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY, "__version__"])

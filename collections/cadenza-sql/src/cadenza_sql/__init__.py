@@ -32,8 +32,6 @@ if TYPE_CHECKING:
         sql_to_storage,
     )
 
-__version__ = "0.1.0"
-
 _EXPORTS = {
     "AsyncDriver": "cadenza_sql.connection",
     "ConnectionComponents": "cadenza_sql.connection",
@@ -66,6 +64,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # the one version literal is pyproject.toml's
+        # lazily: importlib.metadata costs milliseconds on every plugin load
+        from importlib.metadata import version
+
+        return version("cadenza-sql")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'cadenza_sql' has no attribute {name!r}")
@@ -75,4 +78,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return sorted([*globals(), *_EXPORTS, "__version__"])
