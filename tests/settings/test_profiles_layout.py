@@ -95,7 +95,8 @@ def test_set_in_a_new_profile_appends_its_table(
 def test_a_new_file_is_written_from_scratch(cadenza_home: Path) -> None:
     invoke("set", "CADENZA_LOGGING_LEVEL=DEBUG")
     path = cadenza_home / "profiles.toml"
-    assert path.read_text() == 'active = "default"\n\n[profiles.default]\nCADENZA_LOGGING_LEVEL = "DEBUG"\n'
+    expected = 'active = "default"\n\n[profiles.default]\nCADENZA_LOGGING_LEVEL = "DEBUG"\n'
+    assert path.read_text() == expected
     assert (path.stat().st_mode & 0o777) == 0o600
 
 

@@ -3,11 +3,11 @@
 Each process appends to its own journal in ``$CADENZA_HOME/spool/`` (directory mode 0700),
 named ``<server tag>-<pid>-<random>.jsonl`` (mode 0600; one request per line, fsync'd), and
 holds an exclusive OS lock on it for as long as it lives (`filelock.lock_descriptor`: ``flock``
-on POSIX, ``LockFileEx`` on Windows; the kernel drops it when the process dies). A file whose lock can be taken
-therefore belongs to a process that exited (or was killed): any later process for the same
-server replays it, in order, while holding the lock, so two processes never replay the same
-file. The line format, the ``.offset`` sidecar that lets an interrupted replay resume, and what
-happens to lines that cannot be read are `cadenza.client.journal`'s.
+on POSIX, ``LockFileEx`` on Windows; the kernel drops it when the process dies). A file whose
+lock can be taken therefore belongs to a process that exited (or was killed): any later process
+for the same server replays it, in order, while holding the lock, so two processes never replay
+the same file. The line format, the ``.offset`` sidecar that lets an interrupted replay resume,
+and what happens to lines that cannot be read are `cadenza.client.journal`'s.
 
 **Replay contract** (`Spool.replay`, `Spool.replay_orphans`, `replay_file`): ``send(entry)``
 returns normally when the entry is done with — the server took it, or refused it for good and
