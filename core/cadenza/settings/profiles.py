@@ -181,7 +181,7 @@ def _same(item: Any, value: Any) -> bool:
 
 def write(doc: ProfilesDoc) -> None:
     """Write ``doc`` to ``doc.path`` atomically (a 0600 temp file renamed into place), creating
-    the directory (0700)."""
+    the directory (0700); an existing file keeps its comments and layout (`render`)."""
     path = doc.path
     private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
