@@ -7,6 +7,9 @@ it creates for them (``$CADENZA_HOME`` first) 0700. A file of this kind found wi
 user owns it; `exposed` lists what is still readable by others, for ``cadenza config
 validate``. An existing directory is left as it is: sharing it may be deliberate, and its files
 are private anyway.
+
+On Windows mode bits do not say who may read a file (its ACL does, and a new file under the
+user's profile is private to that user already): `tighten` and `exposed` do nothing there.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from pathlib import Path
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 _OTHERS = stat.S_IRWXG | stat.S_IRWXO
+MODES_MEAN_ACCESS = os.name == "posix"
+"""Whether a file's mode bits tell who may read it (POSIX); not on Windows."""
 
 
 def private_dir(path: Path) -> None:
@@ -45,6 +50,8 @@ def open_private(path: Path) -> int:
 
 def tighten(*paths: Path) -> None:
     """Remove group and other permissions from each existing file this user owns."""
+    if not MODES_MEAN_ACCESS:
+        return
     for path in paths:
         try:
             mode = os.stat(path).st_mode
@@ -56,7 +63,9 @@ def tighten(*paths: Path) -> None:
 
 def exposed(*paths: Path) -> list[tuple[Path, int]]:
     """The existing files among `paths` that others may access, with their modes."""
-    found = []
+    found: list[tuple[Path, int]] = []
+    if not MODES_MEAN_ACCESS:
+        return found
     for path in paths:
         try:
             mode = stat.S_IMODE(os.stat(path).st_mode)

@@ -3,7 +3,10 @@
 Nothing a run produced is dropped in silence. When a store refuses one record for good (a
 server answering 422 for one log line, a row SQLite cannot bind, a journal line that no longer
 parses), the record goes to ``$CADENZA_HOME/dead-letter.jsonl`` — one JSON object per line,
-appended under an exclusive lock and fsync'd, mode 0600 — and `cadenza db doctor` shows it.
+appended and fsync'd, mode 0600 — and `cadenza db doctor` shows it. Every read, append and
+archive holds an exclusive OS lock on ``dead-letter.lock`` beside it (the `filelock` library:
+``flock`` on POSIX, ``LockFileEx`` on Windows), so no letter is half-written while it is read or
+moved, and no file is renamed while another process has it open.
 
 A line is ``{"time": epoch seconds, "pid": ..., "source": "embedded" | "server" | "journal",
 "kind": "log" | "transition" | "task_run" | ... | "journal-line", "reason": "...",
@@ -18,10 +21,11 @@ stable phrase (the doctor groups by it); put what varies per record in ``origin`
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,7 @@ from cadenza.masking import mask
 from cadenza.settings import spec
 
 FILE_NAME = "dead-letter.jsonl"
+LOCK_NAME = "dead-letter.lock"
 
 
 def dead_letter_path(home: Path | None = None) -> Path:
@@ -60,42 +65,35 @@ def quarantine(
     data = mask(line).encode() + b"\n"  # ensure_ascii: lone surrogates travel as escapes
     path = dead_letter_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = _open_locked(path)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with _locked(path):
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     return path
 
 
-def _open_locked(path: Path) -> int:
-    """`path` opened for appending (created 0600) under an exclusive lock. If it was archived
-    between the open and the lock, the new file is opened instead: a letter never lands in an
-    archive."""
-    while True:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                if os.stat(path).st_ino == os.fstat(fd).st_ino:
-                    return fd
-            except FileNotFoundError:
-                pass
-        except BaseException:
-            os.close(fd)
-            raise
-        os.close(fd)
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold the exclusive lock of the dead-letter file `path` (blocking)."""
+    # lazily: filelock costs tens of milliseconds to import; dead letters are rare
+    from filelock import FileLock
+
+    with FileLock(path.with_name(LOCK_NAME), mode=0o600):
+        yield
 
 
 def read_dead_letters(home: Path | None = None) -> list[dict[str, Any]]:
     """Every dead letter of `home`, oldest first; a line that does not parse is returned as
     ``{"kind": "unreadable", "reason": ..., "record": <its text>}``."""
     path = dead_letter_path(home)
+    if not path.exists():
+        return []
     try:
-        with open(path, "rb") as f:
-            fcntl.flock(f.fileno(), fcntl.LOCK_SH)  # no half-written letter
-            raw = f.read()
+        with _locked(path):  # no half-written letter
+            raw = path.read_bytes()
     except FileNotFoundError:
         return []
     out = []
@@ -120,13 +118,13 @@ def clear_dead_letters(home: Path | None = None) -> tuple[Path, int] | None:
     """Acknowledge the dead letters of `home`: move the file to a dated archive beside it.
     Returns the archive's path and how many letters it holds, or None when there were none."""
     path = dead_letter_path(home)
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
+    if not path.exists():
         return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # no letter is half-written while it moves
-        count = sum(1 for line in path.read_bytes().splitlines() if line.strip())
+    with _locked(path):  # no letter is half-written while it moves
+        try:
+            count = sum(1 for line in path.read_bytes().splitlines() if line.strip())
+        except FileNotFoundError:
+            return None
         if count == 0:
             os.unlink(path)
             return None
@@ -138,8 +136,6 @@ def clear_dead_letters(home: Path | None = None) -> tuple[Path, int] | None:
             archive = path.with_name(f"dead-letter.{stamp}-{n}.jsonl")
         os.rename(path, archive)
         return archive, count
-    finally:
-        os.close(fd)
 
 
 __all__ = [

@@ -186,7 +186,8 @@ class _LogIds:
 
 
 _log_ids = _LogIds()
-os.register_at_fork(after_in_child=_log_ids.refresh)
+if hasattr(os, "register_at_fork"):  # POSIX only: Windows does not fork
+    os.register_at_fork(after_in_child=_log_ids.refresh)
 
 
 def take_runs(queue: deque) -> list:

@@ -12,6 +12,7 @@ arguments (unknown setting, malformed ``NAME=VALUE``, a value that does not conv
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -257,7 +258,7 @@ def validate_cmd() -> None:
     for name, message in problems.items():
         click.echo(f"Error: {name}: {message}", err=True)
     home = spec.home()
-    mode = home.stat().st_mode & 0o777 if home.is_dir() else 0
+    mode = home.stat().st_mode & 0o777 if home.is_dir() and os.name == "posix" else 0
     if mode & 0o077:
         click.echo(
             f"Warning: {home} is open to other users (mode {mode:04o}); its files are private, "

@@ -2,11 +2,12 @@
 
 Each process appends to its own journal in ``$CADENZA_HOME/spool/`` (directory mode 0700),
 named ``<server tag>-<pid>-<random>.jsonl`` (mode 0600; one request per line, fsync'd), and
-holds an exclusive `flock` on it for as long as it lives. A file whose lock can be taken
-therefore belongs to a process that exited (or was killed): any later process for the same
-server replays it, in order, while holding the lock, so two processes never replay the same
-file. The line format, the ``.offset`` sidecar that lets an interrupted replay resume, and what
-happens to lines that cannot be read are `cadenza.client.journal`'s.
+holds an exclusive OS lock on it for as long as it lives (`filelock.lock_descriptor`: ``flock``
+on POSIX, ``LockFileEx`` on Windows; the kernel drops it when the process dies). A file whose
+lock can be taken therefore belongs to a process that exited (or was killed): any later process
+for the same server replays it, in order, while holding the lock, so two processes never replay
+the same file. The line format, the ``.offset`` sidecar that lets an interrupted replay resume,
+and what happens to lines that cannot be read are `cadenza.client.journal`'s.
 
 **Replay contract** (`Spool.replay`, `Spool.replay_orphans`, `replay_file`): ``send(entry)``
 returns normally when the entry is done with — the server took it, or refused it for good and
@@ -22,7 +23,6 @@ like an exception from ``send``: the journal stays as it is, to be replayed late
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
 import hashlib
 import os
@@ -53,8 +53,9 @@ def spool_dir() -> Path:
 def make_private_dir(directory: Path) -> None:
     """Create `directory` (mode 0700), or narrow it to 0700 if it is ours and wider."""
     directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    geteuid = getattr(os, "geteuid", None)  # POSIX only; Windows has no mode bits to narrow
     st = directory.stat()
-    if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+    if geteuid is not None and st.st_mode & 0o077 and st.st_uid == geteuid():
         os.chmod(directory, DIR_MODE)
 
 
@@ -82,7 +83,7 @@ class Spool:
             # Lock before the file is visible under its final name: a scanner never sees it free.
             tmp = self.directory / f".tmp-{uuid.uuid4().hex}"
             fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_APPEND, FILE_MODE)
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _lock(fd, blocking=True)
             path = self.directory / f"{self.tag}-{os.getpid()}-{uuid.uuid4().hex[:12]}.jsonl"
             os.rename(tmp, path)
             _fsync_dir(self.directory)  # the file's name survives a power loss too
@@ -164,9 +165,7 @@ class Spool:
             except FileNotFoundError:
                 continue
             try:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
+                if not _lock(fd, blocking=False):
                     continue  # its process is alive, or another one is replaying it
                 if not path.exists():  # replayed and removed while we waited
                     continue
@@ -212,18 +211,23 @@ class JournalInfo(NamedTuple):
 
 
 def describe(path: Path) -> JournalInfo:
-    """What is left in the journal `path`, read without changing it. The lock is probed with a
-    shared lock held only for the moment of reading."""
+    """What is left in the journal `path`, read without changing it. The lock is probed
+    (without waiting) and held only for the moment of reading."""
     tag, _, rest = path.stem.rpartition("-")[0].rpartition("-")
     pid = int(rest) if rest.isdigit() else None
     with open(path, "rb") as f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-            alive = False
-        except BlockingIOError:
-            alive = True
+        alive = not _lock(f.fileno(), blocking=False)
         status = journal.inspect(path, writer_alive=alive)
     return JournalInfo(path, tag, pid, alive, status)
+
+
+def _lock(fd: int, *, blocking: bool) -> bool:
+    """Take the exclusive lock on the open file `fd` (released when `fd` is closed); whether it
+    was taken (always, when `blocking`)."""
+    # lazily: filelock costs tens of milliseconds to import; only a journal needs it
+    from filelock import lock_descriptor
+
+    return lock_descriptor(fd, blocking=blocking)
 
 
 def _remove(path: Path) -> None:

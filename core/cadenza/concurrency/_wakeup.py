@@ -19,6 +19,9 @@ The directories live beside the record (``<record dir>/concurrency/<key>/``), or
 is too long for a socket address (about 100 bytes), in a short directory of this user's
 (``$XDG_RUNTIME_DIR/cadenza/`` or ``/tmp/cadenza-<uid>/``, 0700, then ``<hash of the record's
 path>/<key>/``); every process computes the same.
+
+Where there are no UNIX datagram sockets (Windows), a waiter polls instead: its wait ends after
+at most `POLL_SECONDS` (or at a `Waiter.poke`), and `wake` has no one to reach.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from cadenza._private import private_dir
 
 RECHECK_SECONDS = 5.0
 """The longest a waiter sleeps without a wake-up before it tries again anyway."""
+POLL_SECONDS = 0.25
+"""Where there are no UNIX datagram sockets: the longest a waiter sleeps between attempts."""
+_SOCKETS = hasattr(socket, "AF_UNIX")
 _MAX_ADDRESS = 100  # sun_path is 108 bytes on Linux, 104 on macOS
 _SOCKET_NAME = 16 + 1 + 10 + 1 + 6 + 2  # time_ns hex, pid, random, ".s"
 
@@ -50,7 +56,7 @@ def key(name: str) -> str:
 def root_for(record: Path) -> Path:
     """Where the wake-up directories of the record at `record` are (see the module docstring)."""
     beside = record.resolve().parent / "concurrency"
-    if len(os.fsencode(beside)) + 1 + 16 + 1 + _SOCKET_NAME <= _MAX_ADDRESS:
+    if not _SOCKETS or len(os.fsencode(beside)) + 1 + 16 + 1 + _SOCKET_NAME <= _MAX_ADDRESS:
         return beside
     digest = hashlib.sha256(os.fsencode(record.resolve())).hexdigest()[:16]
     return _short_base() / digest
@@ -82,6 +88,10 @@ class Waiter:
         self.keys = {key(n): n for n in names}
         stamp = f"{time.time_ns():016x}-{os.getpid():010d}-{getrandbits(24):06x}.s"
         self.paths: list[Path] = []
+        self._poked = threading.Event()
+        self.sock: socket.socket | None = None
+        if not _SOCKETS:
+            return  # a polling waiter: nothing to bind
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
             for i, k in enumerate(self.keys):
@@ -99,6 +109,10 @@ class Waiter:
 
     def wait(self, timeout: float) -> list[str]:
         """Sleep until a wake-up arrives or `timeout` seconds pass; the limits woken for."""
+        if self.sock is None:
+            self._poked.wait(min(max(timeout, 0.0), POLL_SECONDS))
+            self._poked.clear()
+            return []
         self.sock.settimeout(max(timeout, 0.0))
         try:
             woken = [self.sock.recv(64).decode()]
@@ -107,7 +121,9 @@ class Waiter:
         return [self.keys[k] for k in (*woken, *self._pending()) if k in self.keys]
 
     def _pending(self) -> list[str]:
-        out = []
+        out: list[str] = []
+        if self.sock is None:
+            return out
         self.sock.setblocking(False)
         try:
             while True:
@@ -118,6 +134,7 @@ class Waiter:
 
     def poke(self) -> None:
         """End a wait of this waiter now (from another thread)."""
+        self._poked.set()
         if not self.paths:
             return
         with (
@@ -132,7 +149,8 @@ class Waiter:
             with contextlib.suppress(OSError):
                 path.unlink()
         unused = self._pending() if pass_on and self.paths else []
-        self.sock.close()
+        if self.sock is not None:
+            self.sock.close()
         if unused:
             root = self.paths[0].parent.parent
             for k in unused:
@@ -158,6 +176,8 @@ class Cancel:
 def wake(root: Path, name: str, count: int | None = None) -> int:
     """Wake the first `count` waiters of limit `name` (all with None); how many were woken.
     A waiter that cannot be reached (its process died) is removed and not counted."""
+    if not _SOCKETS:
+        return 0
     directory = root / key(name)
     try:
         entries = sorted(os.listdir(directory))

@@ -19,6 +19,7 @@ Importing this module imports neither SQLAlchemy nor httpx: each loads with the 
 from __future__ import annotations
 
 import os
+import socket
 from typing import Any, Protocol
 
 from cadenza.settings import spec
@@ -116,7 +117,7 @@ class HttpDeploymentsApi:
 
 def claimant_name(prefix: str) -> str:
     """A name that tells which process claimed a run: ``prefix@host:pid``."""
-    return f"{prefix}@{os.uname().nodename}:{os.getpid()}"
+    return f"{prefix}@{socket.gethostname()}:{os.getpid()}"  # os.uname: POSIX only
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Read and write ``$CADENZA_HOME/profiles.toml`` (stdlib only).
+"""Read and write ``$CADENZA_HOME/profiles.toml``.
 
 The file holds the name of the active profile and one table of ``CADENZA_*`` keys per profile::
 
@@ -11,9 +11,12 @@ The file holds the name of the active profile and one table of ``CADENZA_*`` key
     CADENZA_API_URL = "http://127.0.0.1:4200/api"
 
 `read` returns the parsed document (an empty one when the file does not exist) and raises
-`ValueError` naming the file when it is not valid TOML or not of this shape. `write` replaces the
-file atomically; comments and formatting are not preserved. The file can hold an API key, so it
-is written 0600 (its directory created 0700), and `read` tightens a wider one it finds.
+`ValueError` naming the file when it is not valid TOML or not of this shape (with the standard
+library's ``tomllib``: reading is on the path of every run). `write` edits the file with
+``tomlkit``, changing only the keys, tables and ``active`` line that differ, so the user's
+comments, blank lines, quoting and key order stay as they were, and replaces it atomically. The
+file can hold an API key, so it is written 0600 (its directory created 0700), and `read`
+tightens a wider one it finds.
 """
 
 from __future__ import annotations
@@ -133,20 +136,72 @@ def dumps(doc: ProfilesDoc) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render(doc: ProfilesDoc) -> str:
+    """The TOML `write` writes: the file at ``doc.path`` (when it exists) with only what differs
+    from `doc` changed; keys and profiles new to it are added after the existing ones."""
+    # lazily: tomlkit takes ~0.1 s to import and only commands that change the file need it
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        edited = tomlkit.parse(doc.path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        edited = tomlkit.document()
+    except (OSError, TOMLKitError) as exc:
+        raise ValueError(f"cannot edit profiles file {doc.path}: {exc}") from None
+    if doc.active is None:
+        edited.pop("active", None)
+    elif edited.get("active") != doc.active:
+        edited["active"] = doc.active
+    tables = edited.get("profiles")
+    if tables is None:
+        if not doc.profiles:
+            return tomlkit.dumps(edited)
+        tables = tomlkit.table(is_super_table=True)
+        edited["profiles"] = tables
+    for name in [n for n in tables if n not in doc.profiles]:
+        del tables[name]
+    for name, values in doc.profiles.items():
+        if name not in tables:
+            tables[name] = tomlkit.table()
+        table = tables[name]
+        for key in [k for k in table if k not in values]:
+            del table[key]
+        for key, value in values.items():
+            if not _same(table.get(key), value):
+                table[key] = value
+    return tomlkit.dumps(edited)
+
+
+def _same(item: Any, value: Any) -> bool:
+    """Whether the TOML item `item` already holds `value` (``true`` is not ``1``)."""
+    current = item.unwrap() if hasattr(item, "unwrap") else item
+    return type(current) is type(value) and bool(current == value)
+
+
 def write(doc: ProfilesDoc) -> None:
     """Write ``doc`` to ``doc.path`` atomically (a 0600 temp file renamed into place), creating
-    the directory (0700)."""
+    the directory (0700); an existing file keeps its comments and layout (`render`)."""
     path = doc.path
     private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)  # left by a process with this pid that died mid-write
     try:
         with os.fdopen(open_private(tmp), "w", encoding="utf-8") as fh:
-            fh.write(dumps(doc))
+            fh.write(render(doc))
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
-__all__ = ["DEFAULT_PROFILE", "FILENAME", "ProfilesDoc", "dumps", "profiles_path", "read", "write"]
+__all__ = [
+    "DEFAULT_PROFILE",
+    "FILENAME",
+    "ProfilesDoc",
+    "dumps",
+    "profiles_path",
+    "read",
+    "render",
+    "write",
+]

@@ -11,8 +11,6 @@ which run only when the file is not already at `HEAD_REVISION`.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -216,15 +214,15 @@ def _check_known(path: Path, current: str | None) -> None:
 
 @contextlib.contextmanager
 def _migration_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive `flock` on ``<path>.lock`` (blocking) for the duration."""
+    """Hold an exclusive lock on ``<path>.lock`` (blocking) for the duration: an OS lock
+    (``flock`` on POSIX, ``LockFileEx`` on Windows) that a killed process gives up at once."""
+    # lazily: filelock costs tens of milliseconds to import; only a new or older record needs it
+    from filelock import FileLock
+
     private_dir(path.parent)
     lock_path = path.with_name(path.name + ".lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with FileLock(lock_path, mode=0o600):
         yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 def _alembic_config(path: Path):  # -> alembic.config.Config
