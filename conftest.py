@@ -10,7 +10,15 @@ the mark explicitly (``pytestmark`` or ``pytest.param(..., marks=...)``).
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# The CLI fits its tables to COLUMNS when it is set (cadenza.cli.formatting.output_width).
+# pytest-xdist's workers start with COLUMNS=80 and LINES=24 in their environment, which would cut
+# the output of every CLI test there but not in a serial run; a test that wants a width sets it.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 
 INTEGRATION_FIXTURES = frozenset(
     {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 
 _FIELD = re.compile(r"^\s*:[\w ]+?:")  # :param x:, :returns:
 _SECTION = re.compile(
@@ -19,7 +20,7 @@ _SECTION = re.compile(
 )
 _UNDERLINE = re.compile(r"^\s*([-=~^\"'`#*+])\1{2,}\s*$")
 _DIRECTIVE = re.compile(r"^\s*\.\. ")
-_SUBSTITUTIONS = (
+_SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r":[\w:+-]+:`~?([^`<]*?)\s*<[^>]*>`"), r"\1"),  # :role:`title <target>`
     (re.compile(r":[\w:+-]+:`~([^`]*?)`"), lambda m: m[1].rsplit(".", 1)[-1]),  # :func:`~a.b`
     (re.compile(r":[\w:+-]+:`([^`]*)`"), r"\1"),  # :class:`Name`
@@ -41,7 +42,7 @@ def plain(text: str) -> str:
     out = " ".join(text.split())
     out = re.sub(r"^#+\s+", "", out)  # a Markdown heading
     for pattern, replacement in _SUBSTITUTIONS:
-        out = pattern.sub(replacement, out)  # type: ignore[arg-type]
+        out = pattern.sub(replacement, out)
     return out.strip()
 
 
