@@ -24,6 +24,7 @@ import traceback
 from types import FrameType, TracebackType
 from typing import Any
 
+from cadenza.exceptions import ServerUnreachable
 from cadenza.settings import spec
 
 #: The directory of the ``cadenza`` package: frames under it are cadenza's own.
@@ -128,6 +129,9 @@ def _excepthook(etype: type[BaseException], value: BaseException, tb: TracebackT
     try:
         if was_shown(value):
             sys.stderr.write(shown_line(value) + "\n")
+            return
+        if isinstance(value, ServerUnreachable):  # no fault of the code: its one line says all
+            sys.stderr.write(f"{etype.__name__}: {value}\n")
             return
         if not full() and _has_cadenza_frame(value):
             sys.stderr.write(format_exception((etype, value, tb), callers=False) + "\n")
