@@ -10,6 +10,7 @@ import click
 
 from cadenza.cli._common import api_url, json_object, name_value, open_api, open_record
 from cadenza.cli.runs_delete import delete
+from cadenza.cli.runs_watch import watch
 
 
 def _emit_json(data: Any) -> None:
@@ -25,6 +26,7 @@ def runs() -> None:
 
 
 runs.add_command(delete)
+runs.add_command(watch)
 
 
 @runs.command("ls")
