@@ -1,11 +1,12 @@
 """Live progress of a run on a terminal: task runs done, failed and running per task name.
 
-`RunProgress` is an observer plugin (``on_flow_run_state``, ``on_task_run_state``: the hooks
-every accepted transition reaches through `cadenza.observers`), registered with the process's
-plugin manager only while the display shows; without it the engine's observer slot stays as it
-was, so a run without progress pays nothing for it. Counting is a few integer updates per
-transition; rich redraws the table from those counts a few times a second on its own thread, and
-the log lines printed meanwhile scroll above it (stdout and stderr are redirected through it).
+`RunProgress` implements the observer hooks ``on_flow_run_state`` and ``on_task_run_state``
+(which every accepted transition reaches through `cadenza.observers`) and is registered as a
+plugin with the process's plugin manager only while the display shows; without it the engine's
+observer slot stays as it was, so a run without progress pays nothing for it. Counting is a few
+integer updates per transition; rich redraws the table from those counts a few times a second
+on its own thread, and the log lines printed meanwhile scroll above it (stdout and stderr are
+redirected through it).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-from cadenza.plugins.markers import hookimpl
 
 #: Task names shown at most; the others are summed in one row.
 MAX_ROWS = 12
@@ -34,13 +33,11 @@ class RunProgress:
         self.flow: str | None = None
         self.flow_state: str | None = None
 
-    @hookimpl
     def on_flow_run_state(self, flow_run: Any, old_state: Any, new_state: Any) -> None:
         if flow_run.parent_flow_run_id is None:
             self.flow = f"{flow_run.flow_name} ({flow_run.name})"
             self.flow_state = new_state.name
 
-    @hookimpl
     def on_task_run_state(self, task_run: Any, old_state: Any, new_state: Any) -> None:
         counts = self.tasks.get(task_run.task_name)
         if counts is None:
@@ -116,8 +113,9 @@ def shown(enabled: bool) -> Iterator[RunProgress | None]:
     from cadenza.plugins.manager import get_plugin_manager
 
     progress = RunProgress()
+    plugin = _as_plugin(progress)
     pm = get_plugin_manager()
-    pm.add_plugin(progress, "cadenza-progress", distribution="cadenza")
+    pm.add_plugin(plugin, "cadenza-progress", distribution="cadenza")
     live = Live(
         console=Console(file=sys.stderr),
         get_renderable=progress.render,
@@ -130,8 +128,27 @@ def shown(enabled: bool) -> Iterator[RunProgress | None]:
         with live:
             yield progress
     finally:
-        pm.unregister(progress)
+        pm.unregister(plugin)
         _observers.refresh(pm)
+
+
+def _as_plugin(progress: RunProgress) -> Any:
+    """`progress`'s observer methods as a plugin's hook implementations (pluggy, the markers'
+    library, loads here: only when progress shows)."""
+    from types import SimpleNamespace
+
+    from cadenza.plugins.markers import hookimpl
+
+    def on_flow_run_state(flow_run: Any, old_state: Any, new_state: Any) -> None:
+        progress.on_flow_run_state(flow_run, old_state, new_state)
+
+    def on_task_run_state(task_run: Any, old_state: Any, new_state: Any) -> None:
+        progress.on_task_run_state(task_run, old_state, new_state)
+
+    return SimpleNamespace(
+        on_flow_run_state=hookimpl(on_flow_run_state),
+        on_task_run_state=hookimpl(on_task_run_state),
+    )
 
 
 __all__ = ["MAX_ROWS", "RunProgress", "shown", "wanted"]
