@@ -137,6 +137,7 @@ def _as_plugin(progress: RunProgress) -> Any:
     library, loads here: only when progress shows)."""
     from types import SimpleNamespace
 
+    # lazily: the markers import pluggy, loaded only when progress shows
     from cadenza.plugins.markers import hookimpl
 
     def on_flow_run_state(flow_run: Any, old_state: Any, new_state: Any) -> None:
