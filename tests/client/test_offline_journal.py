@@ -1,8 +1,9 @@
 """A run while the server is unreachable: one line at its start and end, a non-zero exit unless
 CADENZA_CLIENT_OFFLINE_OK, and `cadenza journal ls | flush` against a real server (uvicorn).
 
-Prefect 3.9.1 with an unreachable PREFECT_API_URL fails the flow call before the run starts
-(httpx.ConnectError after its retries); cadenza runs it, journals its record and says so.
+Prefect 3.9.1 with an unreachable PREFECT_API_URL fails the flow call before the run starts:
+``RuntimeError: Failed to reach API at http://127.0.0.1:9/api/`` (from httpx.ConnectError), exit
+1, nothing run. Cadenza runs it, journals its record and says so.
 """
 
 from __future__ import annotations
