@@ -58,12 +58,12 @@ def wait_for_a_run(env: dict[str, str]) -> str:
     raise AssertionError("no run appeared")
 
 
-def watch_and_check(env: dict[str, str], ref: str, code: int, final: str) -> str:
+def watch_and_check(env: dict[str, str], ref: str, code: int, final: str, n: int = 6) -> str:
     watched = cadenza(env, "runs", "watch", ref, "--interval", "0.1")
     assert watched.returncode == code, watched.stdout + watched.stderr
     lines = watched.stdout.splitlines()
     assert lines[0].startswith("Watching flow run ")
-    assert any("Running" in line and "running" in line for line in lines[1:-1])  # counts moved
+    assert any("Running" in line and "running" in line for line in lines[1:-1]), watched.stdout
     assert "6 task runs: 6 completed" in watched.stdout
     assert lines[-1].startswith("Flow run ") and f"ended {final}" in lines[-1]
     return watched.stdout
@@ -103,7 +103,7 @@ def test_watch_a_run_on_a_server(tmp_path: Path, sqlite_server) -> None:
         "CADENZA_API_URL": sqlite_server.url,
     }
     before = cadenza(env, "runs", "ls", "--json").stdout
-    proc = start_run(tmp_path, env)
+    proc = start_run(tmp_path, env, "--param", "n=16")  # 4 s: the watch starts well before the end
     import json
 
     known = {r["id"] for r in json.loads(before)}
@@ -116,5 +116,5 @@ def test_watch_a_run_on_a_server(tmp_path: Path, sqlite_server) -> None:
         if runs:
             break
         time.sleep(0.05)
-    watch_and_check(env, runs[0]["id"][:18], 0, "Completed")
+    watch_and_check(env, runs[0]["id"][:18], 0, "Completed", n=16)
     assert proc.wait(timeout=60) == 0
