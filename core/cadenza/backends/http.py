@@ -8,9 +8,12 @@ docs/reference/http-api.md).
   (`CADENZA_FLUSH_INTERVAL`) from a background thread. `flush()` sends now.
 - When the server cannot be reached (after the client's retries), requests go in order to this
   process's journal in ``$CADENZA_HOME/spool/`` (see `cadenza.client.spool`), flow-run proposals
-  are decided here with the policy so the run goes on, and one warning is logged. The journal is
-  replayed in order when the server answers again, or by the next process if this one exits
-  first; the server applies a repeated transition id once.
+  are decided here with the policy so the run goes on, and one warning is logged: the server is
+  unreachable, how many records wait in the journal, where. The journal is replayed in order
+  when the server answers again, or by the next process if this one exits first; the server
+  applies a repeated transition id once. `undelivered()` says, at the end of a flow run, whether
+  its record is still waiting (the engine then raises `ServerUnreachable`, unless
+  ``CADENZA_CLIENT_OFFLINE_OK``).
 - The request bodies and their order are `cadenza.backends.wire`'s: transitions are taken from
   the queue before the runs they name, so a task run's creation always precedes its transitions.
 - Nothing the server refuses is dropped in silence. A batch answered 413 is cut in halves and
