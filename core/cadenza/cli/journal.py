@@ -68,7 +68,7 @@ def ls(as_json: bool) -> None:
         f"{records_phrase(found.records)} wait in the journal {found.directory} "
         f"(oldest {iso(found.oldest)}): {_kinds_text(found.kinds)}"
     )
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for f in found.files:
         server = "CADENZA_API_URL" if f.tag == tag else f"other ({f.tag})"
         state = f"written by pid {f.pid}" if f.writing else "waiting"
@@ -93,7 +93,8 @@ def flush() -> None:
     # lazily: httpx and the backend load only for this command
     from cadenza import deadletter
     from cadenza.backends.http import HttpBackend
-    from cadenza.client.http import ServerUnavailable, client_from_settings
+    from cadenza.client.errors import ServerUnavailable
+    from cadenza.client.http import client_from_settings
     from cadenza.client.spool import Spool, server_tag
     from cadenza.client.waiting import records_phrase, waiting
     from cadenza.exceptions import ServerIncompatible
