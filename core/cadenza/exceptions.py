@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 class CadenzaError(Exception):
     """Base class of every error cadenza raises on its own account."""
@@ -152,6 +156,18 @@ class ServerIncompatible(CadenzaError):
     speaks (see docs/reference/http-api.md)."""
 
 
+class ServerUnreachable(CadenzaError):
+    """A top-level flow run ended while the server (``CADENZA_API_URL``) was unreachable: its
+    record waits in the local journal (``cadenza journal ls``, ``cadenza journal flush``).
+
+    Raised by the flow call unless ``CADENZA_CLIENT_OFFLINE_OK=true``; `state` is the state the
+    run ended in (the flow's return value is ``state.result()``)."""
+
+    def __init__(self, message: str, state: Any = None) -> None:
+        super().__init__(message)
+        self.state = state
+
+
 class ObjectNotFound(CadenzaError, LookupError):
     """A deployment, work pool, work queue or flow run named in a call does not exist."""
 
@@ -267,6 +283,7 @@ __all__ = [
     "ResultKeyMissingError",
     "SerializationError",
     "ServerIncompatible",
+    "ServerUnreachable",
     "SourceError",
     "StoreError",
     "TaskRunTimeoutError",

@@ -32,8 +32,10 @@ def run_workload(proxy: FaultProxy, home: Path, work: Path, deadline: float = 12
     tally = work / "tally.json"
     (work / "config.json").write_text(json.dumps({"url": proxy.url, "tally": str(tally),
                                                   **config}))  # fmt: skip
+    # offline OK: a workload rides out outages, so its run may end with its record journaled
     env = {**os.environ, "CADENZA_HOME": str(home), "CADENZA_API_URL": proxy.url,
-           "CADENZA_LOGGING_CONSOLE": "false", **(env or {})}  # fmt: skip
+           "CADENZA_LOGGING_CONSOLE": "false", "CADENZA_CLIENT_OFFLINE_OK": "true",
+           **(env or {})}  # fmt: skip
     with open(work / "output.txt", "wb") as out:
         proc = subprocess.Popen([sys.executable, str(WORKLOAD), str(work / "config.json")],
                                 env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip

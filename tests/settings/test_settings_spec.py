@@ -27,6 +27,9 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
     assert spec.get("CADENZA_CANCELLATION_POLL_INTERVAL") == 0.5
     assert spec.get("CADENZA_CANCELLATION_GRACE") == 30.0
     assert spec.get("CADENZA_API_REQUEST_TIMEOUT") == 60.0  # Prefect's PREFECT_API_REQUEST_TIMEOUT
+    assert spec.get("CADENZA_LOGGING_TRACEBACK") == "SHORT"
+    assert spec.get("CADENZA_CLIENT_OFFLINE_OK") is False
+    assert spec.get("CADENZA_CLI_PROGRESS") is True
     assert {s.name for s in spec.SETTINGS} == {
         "CADENZA_HOME",
         "CADENZA_PROFILE",
@@ -36,6 +39,9 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
         "CADENZA_LOGGING_LEVEL",
         "CADENZA_LOGGING_CONSOLE",
         "CADENZA_LOGGING_EXTRA_LOGGERS",
+        "CADENZA_LOGGING_TRACEBACK",
+        "CADENZA_CLIENT_OFFLINE_OK",
+        "CADENZA_CLI_PROGRESS",
         "CADENZA_FLUSH_INTERVAL",
         "CADENZA_SQLITE_SYNCHRONOUS",
         "CADENZA_HEARTBEAT_INTERVAL",

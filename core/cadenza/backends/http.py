@@ -8,9 +8,12 @@ docs/reference/http-api.md).
   (`CADENZA_FLUSH_INTERVAL`) from a background thread. `flush()` sends now.
 - When the server cannot be reached (after the client's retries), requests go in order to this
   process's journal in ``$CADENZA_HOME/spool/`` (see `cadenza.client.spool`), flow-run proposals
-  are decided here with the policy so the run goes on, and one warning is logged. The journal is
-  replayed in order when the server answers again, or by the next process if this one exits
-  first; the server applies a repeated transition id once.
+  are decided here with the policy so the run goes on, and one warning is logged: the server is
+  unreachable, how many records wait in the journal, where. The journal is replayed in order
+  when the server answers again, or by the next process if this one exits first; the server
+  applies a repeated transition id once. `undelivered()` says, at the end of a flow run, whether
+  its record is still waiting (the engine then raises `ServerUnreachable`, unless
+  ``CADENZA_CLIENT_OFFLINE_OK``).
 - The request bodies and their order are `cadenza.backends.wire`'s: transitions are taken from
   the queue before the runs they name, so a task run's creation always precedes its transitions.
 - Nothing the server refuses is dropped in silence. A batch answered 413 is cut in halves and
@@ -47,6 +50,7 @@ from cadenza.client.http import (
     client_from_settings,
 )
 from cadenza.client.spool import Spool, server_tag
+from cadenza.client.waiting import records_phrase, waiting
 from cadenza.exceptions import ServerIncompatible
 from cadenza.orchestration import CORE_POLICY, Decision, DecisionKind, transitions
 from cadenza.settings import spec
@@ -91,6 +95,7 @@ class HttpBackend(Recorder):
         self._held: list[wire.Request] = []  # neither sent nor journaled yet (journal failed)
         self._journal_trouble: str | None = None
         self._down = False
+        self._outage = ""  # why the server counts as unreachable
         self._version_checked = False
         self._next_probe = 0.0
         self._probe_pause = PROBE_MIN
@@ -307,12 +312,8 @@ class HttpBackend(Recorder):
     def _go_down(self, exc: Exception) -> None:
         if not self._down:
             self._down = True
-            logger.warning(
-                "The cadenza server is unreachable (%s); recording to the journal in %s until "
-                "it answers again",
-                exc,
-                self.spool.directory,
-            )
+            self._outage = str(exc).replace(f"cannot reach the server at {self.client.url}: ", "")
+            logger.warning("%s", self._waiting_line(start=True))
         self._next_probe = time.monotonic() + self._probe_pause
         self._probe_pause = min(PROBE_MAX, self._probe_pause * 2)
 
@@ -345,6 +346,33 @@ class HttpBackend(Recorder):
             self._go_down(exc)
         except OSError as exc:  # a dead letter or offset could not be written: kept for later
             logger.error("Replaying the journals of exited processes stopped: %s", exc)
+
+    def _waiting_line(self, start: bool) -> str:
+        """The one line a run prints while the server is unreachable: at the start (or when it
+        stops answering), how many records wait in the journal and where."""
+        try:
+            count = waiting(self.spool.directory, self.spool.tag).records
+        except OSError:
+            count = -1
+        where = f"in {self.spool.directory}"
+        counted = "records" if count < 0 else records_phrase(count)
+        if start:
+            return (
+                f"The cadenza server at {self.client.url} is unreachable ({self._outage}): "
+                f"recording to the journal {where} until it answers ({counted} waiting there)"
+            )
+        return (
+            f"The cadenza server at {self.client.url} is unreachable: {counted} wait in the "
+            f"journal {where}; `cadenza journal flush` sends them once it answers"
+        )
+
+    def undelivered(self) -> str | None:
+        """None when everything recorded so far reached the server; else the line saying that
+        it is unreachable and what waits in the journal (call after `flush`)."""
+        with self._send_lock:
+            if not self._down and not self._held:
+                return None
+            return self._waiting_line(start=False)
 
     # -- the sender thread ----------------------------------------------------------------------
     def _send_loop(self) -> None:

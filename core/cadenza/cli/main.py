@@ -17,6 +17,10 @@ import click
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("cadenza.cli.run:run", "Run a flow from a Python file: FILE:FLOW."),
     "runs": ("cadenza.cli.runs:runs", "List, inspect, cancel, resume and delete flow runs."),
+    "journal": (
+        "cadenza.cli.journal:journal",
+        "Show and send runs recorded while the server was unreachable.",
+    ),
     "db": ("cadenza.cli.db:db", "Inspect, migrate and clean the run record; its table sizes."),
     "config": ("cadenza.cli.config:config", "Show and change settings and profiles."),
     "block": ("cadenza.cli.block:block", "Create, list, show and delete saved blocks."),

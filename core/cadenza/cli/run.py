@@ -2,7 +2,9 @@
 
 Exit status: 0 when the flow run ends Completed, 1 when it ends in any other state (Failed,
 Crashed, Cancelled ...) or cannot be started, 2 for bad usage (missing file or flow, bad param),
-143 when SIGTERM stops it (the run is recorded Crashed). An async flow runs with `asyncio.run`.
+3 when it ended Completed but the server (``CADENZA_API_URL``) could not be reached, so that its
+record waits in the journal (0 with ``CADENZA_CLIENT_OFFLINE_OK=true``), 143 when SIGTERM stops
+it (the run is recorded Crashed). An async flow runs with `asyncio.run`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import click
 
+from cadenza.cli import progress
 from cadenza.cli._common import USAGE_ERROR, die, name_value
 
 
@@ -78,10 +81,14 @@ def _import_failure(path: Path, exc: BaseException) -> str:
 @click.argument("target", metavar="FILE:FLOW")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
               help="A flow parameter; VALUE is parsed as JSON when it is valid JSON.")  # fmt: skip
-def run(target: str, params: tuple[str, ...]) -> None:
+@click.option("--no-progress", is_flag=True,
+              help="No live progress display (it shows only on a terminal anyway).")  # fmt: skip
+def run(target: str, params: tuple[str, ...], no_progress: bool) -> None:
     """Run the flow FLOW defined in the Python file FILE and record it.
 
-    Prints the final state and the flow run id; exits 0 if the run Completed, else 1.
+    Prints the final state and the flow run id; exits 0 if the run Completed, else 1 (3 when
+    it completed but the server of CADENZA_API_URL could not be reached: see `cadenza journal`).
+    On a terminal, live progress shows task runs done, failed and running per task name.
     """
     file_part, sep, flow_name = target.rpartition(":")
     if not sep or not file_part or not flow_name:
@@ -103,15 +110,22 @@ def run(target: str, params: tuple[str, ...]) -> None:
     if not is_flow(flow_obj):
         die(f"{file_part}:{flow_name} is a {type(flow_obj).__name__}, not a @flow", USAGE_ERROR)
 
+    undelivered: str | None = None
     try:
-        state = flow_obj(**kwargs, return_state=True)
-        if inspect.isawaitable(state):  # an async flow: run it on its own event loop
-            state = asyncio.run(state)
+        with progress.shown(progress.wanted(no_progress)):
+            state = flow_obj(**kwargs, return_state=True)
+            if inspect.isawaitable(state):  # an async flow: run it on its own event loop
+                state = asyncio.run(state)
     except Exception as exc:  # e.g. parameters that do not match the flow's signature
-        die(f"Flow {flow_name!r} could not run: {type(exc).__name__}: {exc}")
+        if type(exc).__name__ != "ServerUnreachable" or getattr(exc, "state", None) is None:
+            die(f"Flow {flow_name!r} could not run: {type(exc).__name__}: {exc}")
+        state, undelivered = exc.state, str(exc)  # type: ignore[attr-defined]
     run_id = getattr(getattr(state, "state_details", None), "flow_run_id", None)
     message = f": {state.message}" if getattr(state, "message", None) else ""
     click.echo(f"Flow run {run_id or '?'} finished in state {state.name}{message}")
+    if undelivered is not None:
+        click.echo(undelivered, err=True)
+        raise click.exceptions.Exit(3 if state.is_completed() else 1)
     if run_id:
         click.echo(f"Inspect it with: cadenza runs show {run_id}")
     raise click.exceptions.Exit(0 if state.is_completed() else 1)

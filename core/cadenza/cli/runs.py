@@ -19,6 +19,7 @@ from cadenza.cli._common import (
     wide_option,
 )
 from cadenza.cli.runs_delete import delete
+from cadenza.cli.runs_watch import watch
 
 
 def emit_json(data: Any) -> None:
@@ -38,6 +39,7 @@ def runs() -> None:
 
 
 runs.add_command(delete)
+runs.add_command(watch)
 
 
 @runs.command("ls")

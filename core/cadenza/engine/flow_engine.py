@@ -8,6 +8,7 @@ start further tasks.
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from cadenza import observers
@@ -22,7 +23,7 @@ from cadenza.engine.parameters import bind_parameters, jsonable_parameters, vali
 from cadenza.engine.resume import pending_plan
 from cadenza.engine.resume_store import keeper_for, settle
 from cadenza.engine.signals import install_termination_handler
-from cadenza.exceptions import CancellationRequested, ParameterTypeError
+from cadenza.exceptions import CancellationRequested, ParameterTypeError, ServerUnreachable
 from cadenza.futures import resolve_wait_for
 from cadenza.logging.capture import install_print_capture
 from cadenza.logging.loggers import for_context
@@ -64,6 +65,8 @@ def run_flow(flow: Flow, args: tuple, kwargs: dict, return_state: bool, wait_for
             raise  # an enclosing flow run's cancellation: it goes on up
         cancellation.settle(ctx.flow_run.id)
         state = ctx.flow_run.state  # Cancelled: the caller gets it as from any ended run
+    if ctx.flow_run.parent_flow_run_id is None:  # a top-level run: did its record get through?
+        _check_delivered(ctx, state, return_state)
     return _finish(state, return_state)
 
 
@@ -86,6 +89,8 @@ async def _run_async(flow: Flow, args: tuple, kwargs: dict, return_state: bool) 
         if not cancellation.async_requested_here(ctx.flow_run.id, exc):
             raise
         state = ctx.flow_run.state
+    if ctx.flow_run.parent_flow_run_id is None:
+        _check_delivered(ctx, state, return_state)
     return _finish(state, return_state)
 
 
@@ -243,6 +248,26 @@ def _end(ctx: FlowRunContext, restore: Any) -> None:
     if restore is not None:
         restore()
     ctx.backend.flush()
+
+
+def _check_delivered(ctx: FlowRunContext, state: State, return_state: bool) -> None:
+    """At the end of a top-level flow run recorded on a server that could not be reached: say
+    so in one line, and raise `ServerUnreachable` unless ``CADENZA_CLIENT_OFFLINE_OK`` (or the
+    run failed: its own exception is raised instead, the line printed all the same)."""
+    undelivered = getattr(ctx.backend, "undelivered", None)
+    problem = undelivered() if undelivered is not None else None
+    if problem is None:
+        return
+    # lazily: read only when a server was unreachable
+    from cadenza.settings import spec
+
+    raising = return_state or state.is_completed()
+    if raising and not spec.get("CADENZA_CLIENT_OFFLINE_OK"):
+        raise ServerUnreachable(
+            f"{problem} (set CADENZA_CLIENT_OFFLINE_OK=true to accept runs recorded offline)",
+            state,
+        )
+    logging.getLogger("cadenza.client").warning("%s", problem)
 
 
 def _finish(state: State, return_state: bool) -> Any:

@@ -21,6 +21,7 @@ from typing import Any
 from cadenza import masking
 from cadenza.backends import get_backend
 from cadenza.context import _flow_run_ctx, _task_run_ctx
+from cadenza.logging.tracebacks import format_exception, mark_shown, was_shown
 from cadenza.masking import mask
 
 _formatter = logging.Formatter()
@@ -40,8 +41,8 @@ class RecordHandler(logging.Handler):
             return
         try:
             message = record.getMessage()
-            if record.exc_info:
-                message = f"{message}\n{_formatter.formatException(record.exc_info)}"
+            if record.exc_info and record.exc_info[1] is not None:
+                message = f"{message}\n{format_exception(record.exc_info)}"
             message = mask(message)
 
             ctx = _flow_run_ctx.get()  # a remote worker's runs record into their own backend
@@ -126,14 +127,21 @@ def run_label(record: logging.LogRecord) -> str:
 
 
 class ConsoleFormatter(logging.Formatter):
-    """``12:01:02.345 | INFO    | Flow run 'brave-otter' - message``, as Prefect prints it."""
+    """``12:01:02.345 | INFO    | Flow run 'brave-otter' - message``, as Prefect prints it.
+
+    An exception's traceback shows the user's frames, once (`cadenza.logging.tracebacks`): a
+    later line about the same exception shows no traceback."""
 
     def format(self, record: logging.LogRecord) -> str:
         line = f"{clock(record.created)} | {record.levelname:<7} | {run_label(record)} - "
         line += record.getMessage()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
+        exc_info = record.exc_info
+        if exc_info and exc_info[1] is not None:
+            exc = exc_info[1]
+            if not was_shown(exc):
+                line = f"{line}\n{format_exception(exc_info)}"
+                mark_shown(exc)
+        elif record.exc_text:
             line = f"{line}\n{record.exc_text}"
         if record.stack_info:
             line = f"{line}\n{self.formatStack(record.stack_info)}"

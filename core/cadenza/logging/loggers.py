@@ -22,6 +22,7 @@ from cadenza.logging.handlers import (
     MaskingFilter,
     RecordHandler,
 )
+from cadenza.logging.tracebacks import install_excepthook
 from cadenza.settings import spec
 
 if TYPE_CHECKING:
@@ -202,6 +203,7 @@ def ensure_configured() -> None:
     root.addHandler(RecordHandler())
     if spec.get("CADENZA_LOGGING_CONSOLE") and not _has_user_handlers(logging.getLogger()):
         root.addHandler(ConsoleHandler())
+        install_excepthook()  # a failure the console showed is not printed again at exit
     root.propagate = True
     for name in (FLOW_RUNS, TASK_RUNS):
         logger = logging.getLogger(name)

@@ -52,12 +52,35 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CADENZA_LOGGING_CONSOLE", bool, True, "Echo run logs to the console."),
     Setting(
+        "CADENZA_LOGGING_TRACEBACK",
+        str,
+        "short",
+        "Frames shown in the traceback of a failure: `short` shows the user's frames only, "
+        "`full` also cadenza's own.",
+        choices=("SHORT", "FULL"),
+    ),
+    Setting(
         "CADENZA_LOGGING_EXTRA_LOGGERS",
         str,
         None,
         "Comma-separated names of other libraries' loggers whose lines, logged while a run "
         "runs, are recorded with that run (Prefect's PREFECT_LOGGING_EXTRA_LOGGERS).",
         optional=True,
+    ),
+    Setting(
+        "CADENZA_CLIENT_OFFLINE_OK",
+        bool,
+        False,
+        "Accept that runs are recorded only to the local journal while the server is "
+        "unreachable: a flow call (and `cadenza run`) then succeeds instead of failing with "
+        "ServerUnreachable at its end.",
+    ),
+    Setting(
+        "CADENZA_CLI_PROGRESS",
+        bool,
+        True,
+        "Show live progress (task runs done, failed, running) while `cadenza run` runs on a "
+        "terminal.",
     ),
     Setting(
         "CADENZA_FLUSH_INTERVAL",
