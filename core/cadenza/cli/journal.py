@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from cadenza.cli._common import api_url, die, plain_table
+from cadenza.cli._common import api_url, die, plain_table, wide_option
 
 
 def _kinds_text(kinds: dict[str, int]) -> str:
@@ -26,7 +26,8 @@ def journal() -> None:
 
 @journal.command("ls")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def ls(as_json: bool) -> None:
+@wide_option
+def ls(as_json: bool, wide: bool) -> None:
     """What waits in the journal: records per kind, the oldest, each file and its server."""
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.client.spool import server_tag
@@ -73,7 +74,7 @@ def ls(as_json: bool) -> None:
         server = "CADENZA_API_URL" if f.tag == tag else f"other ({f.tag})"
         state = f"written by pid {f.pid}" if f.writing else "waiting"
         rows.append((f.path.name, server, str(f.records), iso(f.oldest) or "-", state))
-    plain_table(rows, ("FILE", "SERVER", "RECORDS", "OLDEST", "STATE"))
+    plain_table(rows, ("FILE", "SERVER", "RECORDS", "OLDEST", "STATE"), wide=wide)
     if any(f.unreadable for f in found.files):
         click.echo("Some lines cannot be read; a flush keeps them aside (`cadenza db doctor`).")
     if url is None:

@@ -22,6 +22,7 @@ import click
 
 from cadenza.cli import progress
 from cadenza.cli._common import USAGE_ERROR, die, name_value
+from cadenza.exceptions import ServerUnreachable
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -116,10 +117,12 @@ def run(target: str, params: tuple[str, ...], no_progress: bool) -> None:
             state = flow_obj(**kwargs, return_state=True)
             if inspect.isawaitable(state):  # an async flow: run it on its own event loop
                 state = asyncio.run(state)
-    except Exception as exc:  # e.g. parameters that do not match the flow's signature
-        if type(exc).__name__ != "ServerUnreachable" or getattr(exc, "state", None) is None:
+    except ServerUnreachable as exc:  # the run ended; its record waits in the journal
+        if exc.state is None:
             die(f"Flow {flow_name!r} could not run: {type(exc).__name__}: {exc}")
-        state, undelivered = exc.state, str(exc)  # type: ignore[attr-defined]
+        state, undelivered = exc.state, str(exc)
+    except Exception as exc:  # e.g. parameters that do not match the flow's signature
+        die(f"Flow {flow_name!r} could not run: {type(exc).__name__}: {exc}")
     run_id = getattr(getattr(state, "state_details", None), "flow_run_id", None)
     message = f": {state.message}" if getattr(state, "message", None) else ""
     click.echo(f"Flow run {run_id or '?'} finished in state {state.name}{message}")
