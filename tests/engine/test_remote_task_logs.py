@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 
+import dask_cluster
 import pytest
 
 from cadenza import flow, get_run_logger, task
@@ -16,42 +17,10 @@ pytestmark = pytest.mark.integration  # worker processes, a real Dask cluster
 
 INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
 
-try:
-    from cadenza_dask import DaskTaskRunner
-except ImportError:  # the core alone
-    DaskTaskRunner = None
-
-_dask_cluster = None
-
-
-def _dask_address():
-    global _dask_cluster
-    if _dask_cluster is None:
-        from distributed import LocalCluster
-
-        _dask_cluster = LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # health endpoint off 8787
-        )
-    return _dask_cluster.scheduler_address
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _stop_dask_cluster():
-    global _dask_cluster
-    yield
-    if _dask_cluster is not None:
-        _dask_cluster.close()
-        _dask_cluster = None
-
 
 RUNNERS = {"processes": lambda: ProcessPoolTaskRunner(max_workers=2)}
-if DaskTaskRunner is not None:
-    RUNNERS["dask"] = lambda: DaskTaskRunner(address=_dask_address())
+if dask_cluster.DaskTaskRunner is not None:
+    RUNNERS["dask"] = dask_cluster.runner
 
 
 @pytest.fixture(params=sorted(RUNNERS))

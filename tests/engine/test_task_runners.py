@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import dask_cluster
 import pytest
 
 from cadenza import flow, get_run_logger, task, unmapped
@@ -60,42 +61,9 @@ RUNNERS = {
 
 # Where the cadenza-dask plugin is installed (`make venv` installs it), every test here also runs
 # on Dask: runners connect to one real LocalCluster (2 worker processes), started on first use
-# and stopped when this module's tests are done.
-try:
-    from cadenza_dask import DaskTaskRunner
-except ImportError:  # the core alone
-    DaskTaskRunner = None
-
-_dask_cluster = None
-
-
-def _dask_address():
-    global _dask_cluster
-    if _dask_cluster is None:
-        from distributed import LocalCluster
-
-        _dask_cluster = LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # health endpoint off 8787
-        )
-    return _dask_cluster.scheduler_address
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _stop_dask_cluster():
-    global _dask_cluster
-    yield
-    if _dask_cluster is not None:
-        _dask_cluster.close()
-        _dask_cluster = None
-
-
-if DaskTaskRunner is not None:
-    RUNNERS["dask"] = lambda: DaskTaskRunner(address=_dask_address())
+# and stopped when this module's tests are done (dask_cluster.py).
+if dask_cluster.DaskTaskRunner is not None:
+    RUNNERS["dask"] = dask_cluster.runner
 
 
 # runs in worker processes, or on a Dask cluster, start something real: integration tests
