@@ -179,7 +179,7 @@ class RemoteBlockStore:
 def _remote_row(row: dict[str, Any]) -> BlockRow:
     return BlockRow(
         row["id"], row["type_slug"], row["name"], row.get("data"), row["schema_checksum"],
-        epoch(row["created"]), epoch(row["updated"]),  # the server answers ISO 8601
+        epoch(row["created"]) or 0.0, epoch(row["updated"]) or 0.0,  # answered as ISO 8601
     )  # fmt: skip
 
 
