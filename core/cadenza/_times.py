@@ -66,28 +66,39 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+_CONTAINERS = (dict, list)
+
+
 def _rewrite(content: Any, change: Callable[[Any], Any]) -> Any:
     """`content` with `change` applied to the value of every time key (outside opaque keys);
-    containers are copied only where something changed."""
-    if isinstance(content, list):
-        items = [_rewrite(item, change) for item in content]
-        return items if any(a is not b for a, b in zip(items, content, strict=True)) else content
-    if not isinstance(content, dict):
+    containers are copied only where something changed. Kept lean: it walks every answer."""
+    if type(content) is list:
+        copied: list[Any] | None = None
+        for i, item in enumerate(content):
+            if type(item) in _CONTAINERS:
+                new = _rewrite(item, change)
+                if new is not item:
+                    if copied is None:
+                        copied = list(content)
+                    copied[i] = new
+        return content if copied is None else copied
+    if type(content) is not dict:
         return content
     changed: dict[str, Any] | None = None
-    for key, value in content.items():
-        if key in OPAQUE_KEYS:
-            continue
-        if key in TIME_KEYS:
-            new = change(value)
-        elif isinstance(value, (dict, list)):
-            new = _rewrite(value, change)
-        else:
-            continue
+    for key in TIME_KEYS.intersection(content):
+        value = content[key]
+        new = change(value)
         if new is not value:
             if changed is None:
                 changed = dict(content)
             changed[key] = new
+    for key, value in content.items():
+        if type(value) in _CONTAINERS and key not in OPAQUE_KEYS and key not in TIME_KEYS:
+            new = _rewrite(value, change)
+            if new is not value:
+                if changed is None:
+                    changed = dict(content)
+                changed[key] = new
     return content if changed is None else changed
 
 
