@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import builtins
 
 from cadenza._dispatch import async_form, dual
+from cadenza._times import epoch_times
 from cadenza.backends import current_backend, get_backend
 from cadenza.client.remote import remote_or_none
 from cadenza.context import _flow_run_ctx, _task_run_ctx
@@ -252,7 +253,7 @@ def list_artifacts(
     remote = remote_or_none()
     if remote is not None:
         rows = remote.list_artifacts(limit=limit, offset=offset, **filters)
-        return [Artifact(**row) for row in rows]
+        return [Artifact(**epoch_times(row)) for row in rows]  # the server answers ISO 8601
     return local(ArtifactStore).list(limit, offset, **filters)
 
 

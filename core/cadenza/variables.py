@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cadenza._dispatch import async_form, dual
+from cadenza._times import epoch_times
 from cadenza.client.errors import ApiError, NotFound
 from cadenza.client.remote import remote_or_none
 from cadenza.store.local import LocalRecord, local
@@ -173,6 +174,11 @@ if TYPE_CHECKING:
         def list(self) -> builtins.list[Variable]: ...
 
 
+def _variable(row: dict[str, Any]) -> Variable:
+    """A variable as the server answers it (times as ISO 8601 strings, read as epoch seconds)."""
+    return Variable(**epoch_times(row))
+
+
 class RemoteVariableStore:
     """Variables on the server (``CADENZA_API_URL``), through its HTTP API."""
 
@@ -181,7 +187,7 @@ class RemoteVariableStore:
 
     def get(self, name: str) -> Variable | None:
         try:
-            return Variable(**self.client.get_variable(name))
+            return _variable(self.client.get_variable(name))
         except NotFound:
             return None
 
@@ -189,13 +195,13 @@ class RemoteVariableStore:
         out: builtins.list[Variable] = []
         while True:
             page = self.client.list_variables(limit=1000, offset=len(out))
-            out.extend(Variable(**row) for row in page)
+            out.extend(_variable(row) for row in page)
             if len(page) < 1000:
                 return out
 
     def set(self, name: str, value: Any, tags: builtins.list[str], overwrite: bool) -> Variable:
         try:
-            return Variable(**self.client.set_variable(name, value, tags, overwrite))
+            return _variable(self.client.set_variable(name, value, tags, overwrite))
         except ApiError as exc:
             if exc.status == 409:
                 raise ValueError(exc.detail) from None

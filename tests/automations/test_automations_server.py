@@ -13,6 +13,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from cadenza import flow
+from cadenza._times import epoch
 from cadenza.automations import (
     Automation,
     CallWebhook,
@@ -95,7 +96,7 @@ def test_a_failed_flow_run_notifies_once_per_failure_within_a_second(
         (transition,) = client.read_events(
             event=["cadenza.flow-run.Failed"], resource=[body["run"]]
         )["events"]
-        latencies.append(arrived - transition["occurred"])
+        latencies.append(arrived - epoch(transition["occurred"]))
     print(
         f"\n[{server.database_url.split(':')[0]}] failure -> webhook latency: "
         f"{', '.join(f'{x * 1000:.0f} ms' for x in latencies)}"
@@ -128,8 +129,8 @@ def test_a_proactive_trigger_fires_when_its_window_passes_without_the_event(
 
     wait_for(lambda: receiver.got, timeout=20)
     arrived, body = receiver.got[0]
-    assert arrived >= done["occurred"] + 3.0
-    assert arrived < done["occurred"] + 3.0 + 5.0
+    occurred = epoch(done["occurred"])  # the API answers ISO 8601
+    assert occurred is not None and occurred + 3.0 <= arrived < occurred + 3.0 + 5.0
     assert body == {"why": "0 of 1 x cadenza.flow-run.Completed within 3 s"}
     time.sleep(1.0)
     assert len(receiver.got) == 1  # once per window

@@ -7,6 +7,8 @@ import time
 import pytest
 from dashboard_writes import T0, create_run, finish, ok
 
+from cadenza._times import epoch
+
 
 def test_buckets_count_runs_by_state_over_the_window(api) -> None:
     failed = [create_run(api, created=T0 + s, flow_name="a") for s in (0, 5, 59.9)]
@@ -20,8 +22,9 @@ def test_buckets_count_runs_by_state_over_the_window(api) -> None:
         finish(api, run, "COMPLETED", T0 + 200, T0 + 201)
     params = {"since": str(T0), "until": "2026-01-01T00:03:00Z", "buckets": 3}
     chart = ok(api.get("/api/flow_runs/history", params=params))
-    assert chart["since"] == T0 and chart["until"] == T0 + 180 and chart["bucket_seconds"] == 60
-    assert [b["start"] for b in chart["buckets"]] == [T0, T0 + 60, T0 + 120]
+    assert chart["since"] == "2026-01-01T00:00:00+00:00" and chart["bucket_seconds"] == 60
+    assert chart["until"] == "2026-01-01T00:03:00+00:00"  # times answered as ISO 8601 UTC
+    assert [epoch(b["start"]) for b in chart["buckets"]] == [T0, T0 + 60, T0 + 120]
     assert [b["counts"] for b in chart["buckets"]] == [
         {"FAILED": 3},
         {"COMPLETED": 2},
@@ -40,8 +43,10 @@ def test_the_default_window_is_the_last_day_in_48_buckets(api) -> None:
     create_run(api, created=now - 10)
     chart = ok(api.get("/api/flow_runs/history"))
     assert len(chart["buckets"]) == 48 and chart["bucket_seconds"] == pytest.approx(1800)
-    assert chart["until"] - chart["since"] == pytest.approx(86_400)
-    assert chart["until"] == pytest.approx(now, abs=60)
+    until, since = epoch(chart["until"]), epoch(chart["since"])  # ISO 8601, as every time
+    assert until is not None and since is not None
+    assert until - since == pytest.approx(86_400)
+    assert until == pytest.approx(now, abs=60)
     assert chart["buckets"][-1]["counts"] == {}  # it has no state: not counted
 
 

@@ -40,6 +40,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from cadenza._times import epoch
 from cadenza.backends import refusals, wire
 from cadenza.backends.heartbeat import Heartbeat
 from cadenza.backends.recording import Recorder, pop_all, take_runs
@@ -183,7 +184,7 @@ class HttpBackend(Recorder):
             found = self.client.get_cache_entry(key)
         except (ServerUnavailable, ApiError):  # NotFound, or unreachable: a miss
             return None
-        return found["result_ref"], found.get("expiration")
+        return found["result_ref"], epoch(found.get("expiration"))  # answered ISO 8601
 
     def read_states(self, run_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
         """The states the server holds for `run_ids`; empty while it cannot be reached."""

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cadenza._times import epoch
 from cadenza.blocks.crypto import check_key
 from cadenza.blocks.exceptions import BlockAlreadyExistsError
 from cadenza.blocks.sealing import SEALED_PATTERN, has_secrets, seal, sealed_names, unseal
@@ -178,7 +179,7 @@ class RemoteBlockStore:
 def _remote_row(row: dict[str, Any]) -> BlockRow:
     return BlockRow(
         row["id"], row["type_slug"], row["name"], row.get("data"), row["schema_checksum"],
-        row["created"], row["updated"],
+        epoch(row["created"]) or 0.0, epoch(row["updated"]) or 0.0,  # answered as ISO 8601
     )  # fmt: skip
 
 

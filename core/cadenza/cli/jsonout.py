@@ -4,23 +4,20 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 
 import click
 
+from cadenza._times import iso, parse_iso
+
 
 def iso_utc(value: Any) -> str | None:
     """Epoch seconds, a datetime or an ISO string as an ISO 8601 string in UTC (the ``--json``
-    forms' timestamps); None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        moment = datetime.fromisoformat(value)
-    elif isinstance(value, datetime):
-        moment = value
-    else:
-        return datetime.fromtimestamp(float(value), timezone.utc).isoformat()
+    forms' timestamps, formatted as the HTTP API's by `cadenza._times.iso`); None stays None."""
+    if value is None or isinstance(value, (int, float)):
+        return iso(value)
+    moment = parse_iso(value) if isinstance(value, str) else value
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat()

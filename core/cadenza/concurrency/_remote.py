@@ -3,8 +3,9 @@
 An acquisition waits on the server, not here: each request asks the server to keep trying for
 up to `WAIT_SECONDS` (the server wakes it when a slot frees), and the next request follows at
 once, until the deadline. The server's answers become the same exceptions the embedded record
-raises: 422 → ValueError, 404 → `ObjectNotFound`, 409 → `ObjectAlreadyExists`. Importing this
-module imports httpx.
+raises: 422 → ValueError, 404 → `ObjectNotFound`, 409 → `ObjectAlreadyExists`; its times (ISO
+8601 strings) become epoch seconds, as the embedded record gives them. Importing this module
+imports httpx.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from cadenza._times import epoch_times
 from cadenza.client.errors import ApiError, NotFound
 from cadenza.client.http import client_from_settings
 from cadenza.concurrency.errors import (
@@ -56,7 +58,7 @@ class RemoteSlots:
                     wait=wait, max_retries=left,
                 )  # fmt: skip
             if answer.get("granted"):
-                return dict(answer)
+                return dict(epoch_times(answer))
             retries += int(answer.get("retries") or 0)
             if cancel is not None and cancel.event.is_set():
                 raise ConcurrencySlotAcquisitionError("the acquisition was cancelled")
@@ -86,17 +88,19 @@ class RemoteSlots:
         check_slot_limit(limit)
         check_decay(slot_decay_per_second)
         with _answers():
-            return dict(self.client.create_concurrency_limit(name, limit, active,
-                                                             slot_decay_per_second))  # fmt: skip
+            return dict(epoch_times(self.client.create_concurrency_limit(
+                name, limit, active, slot_decay_per_second)))  # fmt: skip
 
     def list_limits(self, prefix: str | None = None) -> list[dict[str, Any]]:
         with _answers():
-            return list(self.client.list_concurrency_limits(prefix=prefix, limit=10_000))
+            return list(
+                epoch_times(self.client.list_concurrency_limits(prefix=prefix, limit=10_000))
+            )
 
     def read(self, name: str) -> dict[str, Any]:
         check_name(name)
         with _answers():
-            return dict(self.client.read_concurrency_limit(name))
+            return dict(epoch_times(self.client.read_concurrency_limit(name)))
 
     def update(self, name: str, **changes: Any) -> dict[str, Any]:
         check_name(name)
@@ -105,17 +109,17 @@ class RemoteSlots:
         if changes.get("slot_decay_per_second") is not None:
             check_decay(changes["slot_decay_per_second"])
         with _answers():
-            return dict(self.client.update_concurrency_limit(name, **changes))
+            return dict(epoch_times(self.client.update_concurrency_limit(name, **changes)))
 
     def delete(self, name: str) -> dict[str, Any]:
         check_name(name)
         with _answers():
-            return dict(self.client.delete_concurrency_limit(name))
+            return dict(epoch_times(self.client.delete_concurrency_limit(name)))
 
     def reset(self, name: str) -> dict[str, Any]:
         check_name(name)
         with _answers():
-            return dict(self.client.reset_concurrency_limit(name))
+            return dict(epoch_times(self.client.reset_concurrency_limit(name)))
 
     def limited_tags(self) -> list[str]:
         with _answers():

@@ -11,7 +11,8 @@
 
 Flow runs come back as dicts with at least ``id``, ``name``, ``state_type``, ``state_name``,
 ``state_message``, ``deployment_id``, ``parameters``, ``tags``, ``expected_start_time`` and
-``parent_flow_run_id``.
+``parent_flow_run_id``. Times are epoch seconds either way (the server answers ISO 8601
+strings; `HttpDeploymentsApi` reads them back with `cadenza._times.epoch_times`).
 
 Importing this module imports neither SQLAlchemy nor httpx: each loads with the API that uses it.
 """
@@ -22,6 +23,7 @@ import os
 import socket
 from typing import Any, Protocol
 
+from cadenza._times import epoch_times
 from cadenza.settings import spec
 
 
@@ -54,6 +56,11 @@ def deployments_api() -> DeploymentsApi:
     return LocalDeploymentsApi()
 
 
+def _epochs(answer: Any) -> dict[str, Any]:
+    """A server's answer with its times as epoch seconds, as the embedded record gives them."""
+    return dict(epoch_times(answer))
+
+
 class HttpDeploymentsApi:
     def __init__(self) -> None:
         # lazily: httpx loads only when a server is configured
@@ -62,42 +69,44 @@ class HttpDeploymentsApi:
         self.client = client_from_settings()
 
     def apply(self, spec: dict[str, Any]) -> dict[str, Any]:
-        return dict(self.client.apply_deployment(spec))
+        return _epochs(self.client.apply_deployment(spec))
 
     def read(self, ref: str) -> dict[str, Any]:
         if "/" in ref:
-            return dict(self.client.read_deployment_by_name(ref))
-        return dict(self.client.read_deployment(ref))
+            return _epochs(self.client.read_deployment_by_name(ref))
+        return _epochs(self.client.read_deployment(ref))
 
     def list(self, flow_name: str | None = None) -> list[dict[str, Any]]:
-        return list(self.client.list_deployments(flow_name=flow_name))
+        return [_epochs(d) for d in self.client.list_deployments(flow_name=flow_name)]
 
     def pause(self, ref: str) -> dict[str, Any]:
-        return dict(self.client.pause_deployment(self.read(ref)["id"]))
+        return _epochs(self.client.pause_deployment(self.read(ref)["id"]))
 
     def resume(self, ref: str) -> dict[str, Any]:
-        return dict(self.client.resume_deployment(self.read(ref)["id"]))
+        return _epochs(self.client.resume_deployment(self.read(ref)["id"]))
 
     def delete(self, ref: str) -> dict[str, Any]:
-        return dict(self.client.delete_deployment(self.read(ref)["id"]))
+        return _epochs(self.client.delete_deployment(self.read(ref)["id"]))
 
     def create_flow_run(self, deployment_id: str, **body: Any) -> dict[str, Any]:
-        return dict(self.client.create_flow_run_from_deployment(deployment_id, **body))
+        return _epochs(self.client.create_flow_run_from_deployment(deployment_id, **body))
 
     def read_flow_run(self, flow_run_id: str) -> dict[str, Any]:
-        run = dict(self.client.get_flow_run(flow_run_id))
+        run = _epochs(self.client.get_flow_run(flow_run_id))
         state = run.get("state") or {}
         run.update(state_type=state.get("type"), state_name=state.get("name"),
                    state_message=state.get("message"))  # fmt: skip
         return run
 
     def upcoming_runs(self, deployment_id: str, limit: int = 5) -> list[dict[str, Any]]:
-        return list(self.client.upcoming_deployment_runs(deployment_id, limit=limit))
+        return [
+            _epochs(r) for r in self.client.upcoming_deployment_runs(deployment_id, limit=limit)
+        ]
 
     def claim(
         self, claimant: str, deployment_ids: list[str], limit: int, lease_seconds: float
     ) -> dict[str, Any]:
-        return dict(
+        return _epochs(
             self.client.claim_deployment_runs(claimant, deployment_ids, limit, lease_seconds)
         )
 

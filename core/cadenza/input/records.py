@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from cadenza._times import epoch_times
 from cadenza.exceptions import (
     FlowPauseTimeout,
     InvalidRunInput,
@@ -80,7 +81,8 @@ class _Local:
 
 
 class _Remote:
-    """The server, through `cadenza.client.pause_routes`; its refusals as the store's errors."""
+    """The server, through `cadenza.client.pause_routes`; its refusals as the store's errors,
+    its times (ISO 8601) as epoch seconds, as the embedded record gives them."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -95,14 +97,16 @@ class _Remote:
                replace: bool = False) -> dict[str, Any]:  # fmt: skip
         if replace:
             self.delete(run_id, key)
-        return dict(self._call(self.client.create_flow_run_input, run_id, key, value, sender))
+        return dict(
+            epoch_times(self._call(self.client.create_flow_run_input, run_id, key, value, sender))
+        )
 
     def read(self, run_id: str, key: str) -> dict[str, Any] | None:
         # lazily: httpx loads with the client
         from cadenza.client.errors import NotFound
 
         try:
-            return dict(self.client.read_flow_run_input(run_id, key))
+            return dict(epoch_times(self.client.read_flow_run_input(run_id, key)))
         except NotFound:
             return None
 
@@ -116,7 +120,11 @@ class _Remote:
         return True
 
     def filter(self, run_id: str, prefix: str, limit: int, exclude: Iterable[str]) -> list[Any]:
-        return list(self._call(self.client.filter_flow_run_input, run_id, prefix, limit, exclude))
+        return list(
+            epoch_times(
+                self._call(self.client.filter_flow_run_input, run_id, prefix, limit, exclude)
+            )
+        )
 
     def resume(self, run_id: str, run_input: dict[str, Any] | None) -> dict[str, Any]:
         return dict(self._call(self.client.resume_flow_run, run_id, run_input))

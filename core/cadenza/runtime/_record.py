@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from cadenza._times import epoch
 from cadenza.backends import current_backend
 from cadenza.client.remote import remote_or_none
 from cadenza.store.local import LocalRecord, local
@@ -41,7 +42,8 @@ def running_deployment(run: dict[str, Any], deployment: dict[str, Any]) -> Itera
         name=deployment.get("name"), version=deployment.get("version"),
         parameters=dict(run.get("parameters") or {}),
         job_variables=dict(run.get("job_variables") or {}),
-        expected_start_time=run.get("expected_start_time"),
+        # epoch seconds from the embedded record, ISO 8601 from a server's answer
+        expected_start_time=epoch(run.get("expected_start_time")),
     )  # fmt: skip
     token = current_deployment.set(described)
     try:

@@ -48,6 +48,7 @@ from cadenza.server.reaper import Reaper
 from cadenza.server.retention import Retention
 from cadenza.server.scheduler import Scheduler
 from cadenza.server.store import DatabaseBusy, Store
+from cadenza.server.times import ApiJSONResponse
 from cadenza.settings import spec
 from cadenza.store import urls as schema
 
@@ -94,6 +95,7 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app = FastAPI(
         lifespan=lifespan,
         title="Cadenza API",
+        default_response_class=ApiJSONResponse,  # every time answered as ISO 8601 UTC
         version=str(API_VERSION),
         openapi_url="/api/openapi.json",
         docs_url=None,  # served by cadenza.dashboard.serve, with its assets from the package

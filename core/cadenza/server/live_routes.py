@@ -31,6 +31,7 @@ from cadenza.server.errors import NOT_FOUND, Refused
 from cadenza.server.query_params import SearchText
 from cadenza.server.run_routes import RunRef
 from cadenza.server.store import Store
+from cadenza.server.times import iso_times
 from cadenza.server.ui_routes import Name, States, Tags, Time, resolve_run, run_filter
 from cadenza.store import live_stream
 from cadenza.store.live_stream import Gaps, LiveCursor, LiveFilter
@@ -140,7 +141,7 @@ async def _events(store: Store, where: LiveFilter, cursor: LiveCursor,
             changes, reached = [], cursor
         if changes:
             yield "".join(
-                f"event: {kind}\nid: {after}\ndata: {json.dumps(data, default=str)}\n\n"
+                f"event: {kind}\nid: {after}\ndata: {json.dumps(iso_times(data), default=str)}\n\n"
                 for kind, data, after in changes
             )
             said = time.monotonic()

@@ -1,8 +1,9 @@
 """Request bodies of the HTTP API (docs/reference/http-api.md), as pydantic models.
 
-Unknown fields are ignored, so a newer client may send more than this server reads. Times are
-epoch seconds. Sizes are bounded so that one request cannot exhaust memory beyond the 8 MiB body
-limit's worth.
+Unknown fields are ignored, so a newer client may send more than this server reads. Sizes are
+bounded so that one request cannot exhaust memory beyond the 8 MiB body limit's worth.
+
+Times are epoch seconds or ISO 8601 strings (`Epoch`); answers give ISO 8601 UTC strings.
 
 Two kinds of strings: an `Id` (run, transition, artifact ids) must be 1-200 characters without
 control characters (NUL, newlines, ...) or lone surrogates, else the request is refused (422); free
@@ -21,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from cadenza._text import storable, storable_value
+from cadenza._times import epoch
 from cadenza.events.schemas.events import EventIn
 from cadenza.states import StateType
 
@@ -63,7 +65,22 @@ TaskInputs = Annotated[
     dict[Name, Annotated[list[Id], Field(max_length=100_000)]], Field(max_length=10_000)
 ]
 """A task run's upstream runs: parameter name (or ``wait_for``) -> task-run ids."""
-Epoch = Annotated[float, Field(ge=0, le=253_402_300_799)]  # up to the year 9999
+
+
+def _epoch(value: object) -> object:
+    """An ISO 8601 string as epoch seconds (a time the API answered, sent back as it came)."""
+    if isinstance(value, str):
+        try:
+            return epoch(value)
+        except (ValueError, OverflowError):
+            raise PydanticCustomError(
+                "time", "a time must be epoch seconds or an ISO 8601 string"
+            ) from None
+    return value
+
+
+Epoch = Annotated[float, Field(ge=0, le=253_402_300_799), BeforeValidator(_epoch)]  # to 9999
+"""A time: epoch seconds, or an ISO 8601 string (UTC when it names no offset)."""
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Level = Annotated[int, Field(ge=0, le=2**31 - 1)]
 MAX_LEASE = 7 * 24 * 3600

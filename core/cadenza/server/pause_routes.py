@@ -19,6 +19,7 @@ from cadenza.exceptions import FlowPauseTimeout, InvalidRunInput, NotPausedError
 from cadenza.server.errors import NOT_FOUND, Refused, error_response
 from cadenza.server.models import Id, _Model
 from cadenza.server.store import Store
+from cadenza.server.times import IsoTime
 from cadenza.store import pause
 from cadenza.store.input_values import MAX_KEY
 
@@ -63,7 +64,7 @@ class InputOut(BaseModel):
     key: str
     value: Any
     sender: str | None
-    created: float
+    created: IsoTime
 
 
 def _refused(exc: InvalidRunInput, where: tuple[str, ...]) -> Refused:

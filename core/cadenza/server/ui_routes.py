@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from cadenza._times import iso
 from cadenza.server import reads
 from cadenza.server.errors import NOT_FOUND, Refused
 from cadenza.server.query_params import SearchText, moment, text, texts
@@ -87,7 +88,11 @@ def router(store: Store) -> APIRouter:
         if end <= start:
             raise Refused([(("query", "until"), "must be after since")])
         with store.read() as conn:
-            return ui_queries.flow_run_history(conn, where, since=start, until=end, buckets=buckets)
+            found = ui_queries.flow_run_history(conn, where, since=start, until=end,
+                                                buckets=buckets)  # fmt: skip
+        # the window's times as every other time of the API: ISO 8601 UTC (cadenza.server.times)
+        return {**found, "since": iso(found["since"]), "until": iso(found["until"]),
+                "buckets": [{**b, "start": iso(b["start"])} for b in found["buckets"]]}  # fmt: skip
 
     @api.get("/flow_runs/{ref}/timeline", responses=NOT_FOUND)
     def flow_run_timeline(ref: RunRef) -> dict[str, Any]:

@@ -18,9 +18,9 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from typing import Any
 
+from cadenza._times import iso
 from cadenza.states import StateType
 
 VALID_STATE_TYPES: tuple[str, ...] = tuple(t.value for t in StateType)
@@ -44,13 +44,6 @@ PAGE_TEXT = 8_000_000
 (it always holds at least one item): a page of long messages stays bounded in memory too."""
 SUBFLOW_RUNS_SHOWN = 200
 """Subflow runs `flow_run_summary` includes (the first, by creation); the rest are paged."""
-
-
-def iso(ts: float | None) -> str | None:
-    """Epoch seconds → ISO 8601 UTC string (``None`` stays ``None``)."""
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
 def _duration(start: float | None, end: float | None) -> float | None:

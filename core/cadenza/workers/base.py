@@ -36,6 +36,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from cadenza._times import epoch_times
 from cadenza.deployments.cancellation import CancellationDeadline
 from cadenza.exceptions import CadenzaError
 from cadenza.settings import spec
@@ -309,6 +310,8 @@ class BaseWorker(abc.ABC):
                 self.work_pool_name, self.name, limit=want, lease_seconds=self.lease_seconds,
                 queues=self.queues,
             )  # fmt: skip
+            # the server answers ISO 8601 times; a job (and `next_due`) reads epoch seconds
+            answer = epoch_times(answer)
         except Exception as exc:  # the server is away: try again at the next poll
             logger.warning("Could not claim runs of pool %r: %s", self.work_pool_name, exc)
             return None, want

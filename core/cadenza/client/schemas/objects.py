@@ -17,6 +17,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cadenza._times import epoch_times
 from cadenza.states import State, StateDetails, StateType
 
 _DETAILS = frozenset(StateDetails.__slots__)
@@ -27,6 +28,8 @@ def to_state(value: Any) -> State[Any] | None:
     "details"}``); a `State` or None as given."""
     if value is None or isinstance(value, State):
         return value
+    # a server answers its times as ISO 8601 strings, the embedded record as epoch seconds
+    value = epoch_times(value)
     details = {k: v for k, v in (value.get("details") or {}).items() if k in _DETAILS}
     return State(
         StateType(value["type"]),

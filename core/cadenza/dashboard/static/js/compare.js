@@ -3,7 +3,7 @@
 // totals, and the first diverging task run (in A's start order, the first whose state differs).
 // Composed from GET /api/flow_runs/{id} and its task-run pages.
 import { api } from './api.js';
-import { h, link, stateBadge, fmtDuration, table, heading, say } from './ui.js';
+import { h, link, stateBadge, fmtDuration, table, heading, say, toMs } from './ui.js';
 
 const PAGE = 10000;
 
@@ -14,7 +14,7 @@ async function taskRuns(id) {
     all = all.concat(page);
     if (page.length < PAGE) break;
   }
-  const t = (x) => Date.parse(x.start_time || x.created || 0) || 0;
+  const t = (x) => toMs(x.start_time || x.created) || 0;
   return all.sort((x, y) => t(x) - t(y));
 }
 

@@ -1,6 +1,6 @@
 // The task-run timeline: Canvas 2D, columnar data, only the visible part drawn.
 // Zoom with the wheel or the buttons, pan by dragging or with the arrow keys.
-import { STATE_COLOURS } from './ui.js';
+import { STATE_COLOURS, toMs } from './ui.js';
 
 const ROW = 18, BAR = 12, AXIS = 20;
 
@@ -176,9 +176,9 @@ function niceStep(raw) {
 // The timeline's columns from the older GET /api/flow_runs/{id}/task_runs pages, for a server
 // without the timeline route: offsets from the flow run's start, lanes packed greedily.
 export function columnsFromTaskRuns(flowRun, taskRuns) {
-  const origin = Date.parse(flowRun.start_time || flowRun.created);
-  const off = (t) => (t ? (Date.parse(t) - origin) / 1000 : null);
-  const sorted = taskRuns.filter((t) => t.start_time).sort((a, b) => Date.parse(a.start_time) - Date.parse(b.start_time));
+  const origin = toMs(flowRun.start_time || flowRun.created);
+  const off = (t) => (t ? (toMs(t) - origin) / 1000 : null);
+  const sorted = taskRuns.filter((t) => t.start_time).sort((a, b) => toMs(a.start_time) - toMs(b.start_time));
   const laneEnds = [];
   const d = { count: sorted.length, names: [], task_names: [], ids: [], start: [], end: [], state: [], state_name: [], run_count: [], row: [], cached: [] };
   for (const t of sorted) {

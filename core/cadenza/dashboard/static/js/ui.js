@@ -54,10 +54,17 @@ function formatter(utc) {
   });
   return formatters[key];
 }
+// The one reader of a time the API answers: an ISO 8601 UTC string ("2024-05-01T12:00:03.417202+00:00";
+// epoch seconds, a number, from a server older than the ISO answers) as a Date, or null.
 export function toDate(t) {
   if (t == null || t === '') return null;
   const d = typeof t === 'number' ? new Date(t * 1000) : new Date(t);
   return Number.isNaN(d.getTime()) ? null : d;
+}
+// The same time in milliseconds since the epoch (for arithmetic and sorting), or null.
+export function toMs(t) {
+  const d = toDate(t);
+  return d ? d.getTime() : null;
 }
 export function fmtTime(t) {
   const d = toDate(t);
