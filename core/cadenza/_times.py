@@ -18,12 +18,13 @@ TIME_KEYS = frozenset({
     "created", "updated", "start_time", "end_time", "expected_start_time",
     "next_scheduled_start_time", "timestamp", "occurred", "last_heartbeat", "lease_expires",
     "expires", "expiration", "scheduled_time", "pause_timeout", "next_due", "retry_at",
+    "received", "last_polled", "next_run_time",
 })  # fmt: skip
 """Keys whose value is a time, wherever they appear outside `OPAQUE_KEYS`."""
 
 OPAQUE_KEYS = frozenset({
     "parameters", "data", "value", "payload", "resource", "related", "query", "job_variables",
-    "run_input", "default", "schema", "parameter_openapi_schema", "pull_steps",
+    "run_input", "default", "defaults", "schema", "parameter_openapi_schema", "pull_steps",
 })  # fmt: skip
 """Keys whose value is a user's (or a run's) own data, never rewritten: a parameter named
 ``created`` keeps the number it was given."""

@@ -7,6 +7,8 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from cadenza.cli.jsonout import iso_utc
+
 
 def schedule_summary(item: dict[str, Any]) -> str:
     """One schedule of a deployment in a few words: ``cron 0 9 * * * (UTC)``, ``every 60s``,
@@ -48,18 +50,11 @@ def next_run_time(deployment: dict[str, Any], now: datetime | None = None) -> da
     return min(times) if times else None
 
 
-def iso(value: Any) -> str | None:
-    """Epoch seconds (or an ISO string) as an ISO 8601 UTC string."""
-    if value is None or isinstance(value, str):
-        return value
-    return datetime.fromtimestamp(float(value), timezone.utc).isoformat()
-
-
 def local(value: Any) -> str:
     # lazily: a command's dependencies load when it runs, not for `cadenza --help`
     from cadenza.cli.formatting import local_time
 
-    return local_time(iso(value), millis=False)
+    return local_time(iso_utc(value), millis=False)
 
 
 def print_deployment(d: dict[str, Any]) -> None:
@@ -138,4 +133,4 @@ def print_deployment(d: dict[str, Any]) -> None:
         console.print(Text("No runs yet.", style="dim"))
 
 
-__all__ = ["iso", "local", "next_run_time", "print_deployment", "schedule_summary"]
+__all__ = ["local", "next_run_time", "print_deployment", "schedule_summary"]

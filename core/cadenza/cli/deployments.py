@@ -19,12 +19,12 @@ import click
 
 from cadenza.cli._common import USAGE_ERROR, die, json_object, name_value, wide_option
 from cadenza.cli.deployment_view import (
-    iso,
     local,
     next_run_time,
     print_deployment,
     schedule_summary,
 )
+from cadenza.cli.jsonout import iso_utc
 
 FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 """State types at which ``deployments run --watch`` stops watching."""
@@ -160,7 +160,7 @@ def _upcoming_item(run: dict[str, Any]) -> dict[str, Any]:
         "name": run["name"],
         "state": {"type": run.get("state_type"), "name": run.get("state_name"),
                   "message": run.get("state_message")},
-        "expected_start_time": iso(run.get("expected_start_time")),
+        "expected_start_time": iso_utc(run.get("expected_start_time")),
         "parameters": run.get("parameters") or {},
         "tags": run.get("tags") or [],
         "auto_scheduled": run.get("auto_scheduled"),

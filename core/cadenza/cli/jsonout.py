@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from cadenza._times import iso, parse_iso
+from cadenza._times import OPAQUE_KEYS, TIME_KEYS, iso, iso_times, parse_iso
 
 
 def iso_utc(value: Any) -> str | None:
@@ -23,25 +23,11 @@ def iso_utc(value: Any) -> str | None:
     return moment.astimezone(timezone.utc).isoformat()
 
 
-TIME_KEYS = frozenset({
-    "created", "updated", "timestamp", "occurred", "received", "expires", "last_heartbeat",
-    "last_polled", "start_time", "end_time", "expected_start_time", "next_run_time",
-})  # fmt: skip
-OPAQUE_KEYS = frozenset({"parameters", "data", "value", "job_variables", "payload", "defaults"})
-
-
-def with_iso_times(value: Any, key: str | None = None) -> Any:
-    """`value` with every timestamp given in epoch seconds as an ISO 8601 UTC string: the
-    numbers under a time key (`TIME_KEYS`, or a key ending in ``_time``), at any depth but
-    inside the user's own values (`OPAQUE_KEYS`: parameters, artifact data, ...)."""
-    if isinstance(value, dict):
-        return {k: v if k in OPAQUE_KEYS else with_iso_times(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [with_iso_times(v, key) for v in value]
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if is_number and key is not None and (key in TIME_KEYS or key.endswith("_time")):
-        return iso_utc(value)
-    return value
+def with_iso_times(value: Any) -> Any:
+    """`value` with every timestamp given in epoch seconds as an ISO 8601 UTC string, as the
+    HTTP API answers (`cadenza._times.iso_times`: the numbers under a time key, never inside the
+    user's own values such as parameters or artifact data)."""
+    return iso_times(value)
 
 
 def emit_json(value: Any) -> None:
