@@ -27,11 +27,11 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from cadenza._times import iso_times
 from cadenza.server.errors import NOT_FOUND, Refused
 from cadenza.server.query_params import SearchText
 from cadenza.server.run_routes import RunRef
 from cadenza.server.store import Store
-from cadenza.server.times import iso_times
 from cadenza.server.ui_routes import Name, States, Tags, Time, resolve_run, run_filter
 from cadenza.store import live_stream
 from cadenza.store.live_stream import Gaps, LiveCursor, LiveFilter

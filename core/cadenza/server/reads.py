@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from cadenza._times import iso
 from cadenza.store import queries
 from cadenza.store.queries import (
     FLOW_COLUMNS,
@@ -165,7 +166,7 @@ def list_flows(conn: Any) -> list[dict[str, Any]]:
             "flow_runs": n,
             "last_flow_run": {
                 "id": run_id,
-                "created": queries.iso(created),
+                "created": iso(created),
                 "state": {"type": state_type, "name": state_name},
             },
         }

@@ -39,4 +39,4 @@ class ApiJSONResponse(JSONResponse):
         return super().render(iso_times(content))
 
 
-__all__ = ["ApiJSONResponse", "IsoTime", "iso_times"]
+__all__ = ["ApiJSONResponse", "IsoTime"]

@@ -516,7 +516,6 @@ __all__ = [
     "flow_run_summary",
     "get_flow_run",
     "get_logs",
-    "iso",
     "list_flow_runs",
     "log_item",
     "logs_page",

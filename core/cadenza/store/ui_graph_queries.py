@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cadenza.store.queries import iso
+from cadenza._times import iso
 from cadenza.store.tables import flow_runs, run_states, task_runs
 
 MAX_DOWNSTREAM = 200
