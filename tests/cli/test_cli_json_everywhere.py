@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from cadenza import flow
-from cadenza.cli.jsonout import OPAQUE_KEYS, TIME_KEYS
+from cadenza._times import OPAQUE_KEYS, TIME_KEYS
 from cadenza.cli.main import cli
 
 READ_VERBS = {"ls", "show", "inspect", "logs"}

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from cadenza._times import OPAQUE_KEYS, TIME_KEYS, iso, iso_times, parse_iso
+from cadenza._times import iso, iso_times, parse_iso
 
 
 def iso_utc(value: Any) -> str | None:
@@ -35,4 +35,4 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(with_iso_times(value), indent=2, default=str))
 
 
-__all__ = ["OPAQUE_KEYS", "TIME_KEYS", "emit_json", "iso_utc", "with_iso_times"]
+__all__ = ["emit_json", "iso_utc", "with_iso_times"]
