@@ -249,6 +249,7 @@ def test_an_installed_plugin_is_discovered_and_a_broken_one_reported(tmp_path: P
         "distribution": "cadenza-e2e-good",
         "import_path": "cadenza_e2e_good.tasks:shout",
         "description": "Upper-case a word.",
+        "summary": "Upper-case a word.",  # the description's first paragraph as plain text
     }
 
     script = tmp_path / "run_flow.py"
