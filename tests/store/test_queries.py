@@ -125,5 +125,7 @@ def test_get_flow_run_with_ten_thousand_task_runs(conn, seeder: Seeder) -> None:
     assert result["task_runs"][-1]["name"] == "work-9999"
     assert all(len(t["states"]) == 3 for t in result["task_runs"])
     assert len(result["states"]) == 3
-    assert len(statements) <= 6, statements
-    assert elapsed < 3.0
+    assert len(statements) <= 6, statements  # no query per task run
+    # a guard against a gross regression only (alone it takes about 0.3 s; late in a serial run
+    # of the whole suite, with a large heap to collect, it once took 4.3 s)
+    assert elapsed < 15.0
