@@ -113,6 +113,10 @@ def _from_file(
         if depends is None and signed_before is not None:
             depends = signed_before()
         if depends is not None:
+            # Another thread or process may have created the key and signed with it between
+            # the read above and the search: the key is then there now, and it is the one.
+            key = read_key_file(path)
+        if key is None and depends is not None:
             raise missing_key(
                 path,
                 "result signing key",
@@ -121,8 +125,9 @@ def _from_file(
                 "results",
                 ResultKeyMissingError,
             )
-        create_key_file(path, secrets.token_bytes(KEY_BYTES))
-        key = read_key_file(path) or b""
+        if key is None:
+            create_key_file(path, secrets.token_bytes(KEY_BYTES))
+            key = read_key_file(path) or b""
     if len(key) < MIN_KEY_BYTES:
         raise ValueError(
             f"The result signing key {path} holds {len(key)} bytes, fewer than {MIN_KEY_BYTES}; "
