@@ -155,16 +155,37 @@ def test_a_task_run_detail_from_the_table_and_from_its_bar(page, dashboard, reco
 
     # A click on a bar of the timeline opens its task run.
     _open(page, f"{dashboard.base}/runs/{run}")
+    _click_the_widest_bar(page, dashboard, run)
+
+
+def _click_the_widest_bar(page, dashboard, run: str) -> None:
     line = dashboard.api.get(f"/flow_runs/{run}/timeline").json()
     span = max(e for e in line["end"] if e is not None)
     ran = [k for k in range(line["count"]) if line["start"][k] is not None and line["end"][k]]
-    i = max(ran, key=lambda k: line["end"][k] - line["start"][k])  # the widest bar
+    i = max(ran, key=lambda k: line["end"][k] - line["start"][k])
     box = page.locator("canvas.timeline").bounding_box()
     assert box is not None
     x = (line["start"][i] + line["end"][i]) / 2 / span * box["width"]
     page.locator("canvas.timeline").click(position={"x": x, "y": 20 + line["row"][i] * 18 + 9})
     expect(page.locator("main h1")).to_have_text(f"Task run {line['names'][i]}")
-    assert "/tasks/" in page.url
+    assert f"/runs/{run}/tasks/{line['ids'][i]}" in page.url
+
+
+def test_a_bar_is_hit_where_it_is_drawn_after_the_timeline_narrows(page, dashboard, recorded):
+    # The canvas narrows without a window resize (as when a scrollbar appears while the page
+    # below loads): the timeline redraws to its new width, and a click still opens its bar.
+    run = recorded["ok"]["id"]
+    _open(page, f"{dashboard.base}/runs/{run}")
+    canvas = page.locator("canvas.timeline")
+    expect(canvas).to_be_visible()
+    wide = canvas.bounding_box()["width"]
+    page.evaluate("document.querySelector('.timeline-wrap').style.width = '45%'")
+    page.wait_for_function(
+        "(wide) => document.querySelector('canvas.timeline').width"
+        " < wide * 0.6 * (window.devicePixelRatio || 1)",
+        arg=wide,
+    )
+    _click_the_widest_bar(page, dashboard, run)
 
 
 def test_task_run_logs_are_only_its_own(page, dashboard, recorded):

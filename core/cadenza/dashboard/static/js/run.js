@@ -86,9 +86,11 @@ function timelineSection(data, run, navigate) {
       tl = new Timeline(canvas, data);
       if (data.ids) tl.onPick = (i) => navigate(`/runs/${run.id}/tasks/${data.ids[i]}`); // a click opens its detail
       stats.textContent = `${data.count} task runs; drawn in ${tl.lastDrawMs.toFixed(1)} ms`;
-      const onResize = () => tl.resize();
-      window.addEventListener('resize', onResize);
-      return () => window.removeEventListener('resize', onResize);
+      // Any change of the canvas's size, not only the window's: a scrollbar appearing as the
+      // page below loads narrows it, and a stale width would draw and hit-test bars off their place.
+      const watch = new ResizeObserver(() => tl.resize());
+      watch.observe(canvas);
+      return () => watch.disconnect();
     },
   };
 }

@@ -131,6 +131,7 @@ export class Timeline {
       // A click (no drag) on a bar: onPick(index), set by the page (opens the task run).
       if (down && this.onPick && Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) < 4) {
         const r = c.getBoundingClientRect();
+        if (Math.abs(r.width - this.w) > 0.5 && r.width >= 100) this.resize(); // before the observer ran
         const i = this.at(ev.clientX - r.left, ev.clientY - r.top);
         if (i != null) this.onPick(i);
       }
