@@ -32,7 +32,6 @@ and ``adelete`` are their async forms (`cadenza._dispatch`).
 
 from __future__ import annotations
 
-import base64
 import builtins
 import functools
 import json
@@ -42,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, Secret, SecretBytes, SecretStr
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 from pydantic import ValidationError as PydanticValidationError
 
 from cadenza import masking
@@ -54,11 +53,10 @@ from cadenza.blocks.exceptions import (
     BlockSchemaError,
     BlockTypeMismatchError,
 )
-from cadenza.blocks.fields import SecretDict
 from cadenza.blocks.registry import SLUG, get_block_type
 from cadenza.blocks.schema import checksum, secret_field_paths
-from cadenza.blocks.sealing import SECRET_MARKER
 from cadenza.blocks.store import get_block_store
+from cadenza.blocks.stored import from_stored, secret_values, to_stored
 
 B = TypeVar("B", bound="Block")
 
@@ -245,7 +243,7 @@ class Block(BaseModel):
         masking.register(*secret_values(self))
 
         row = get_block_store().put(
-            slug, short, _to_stored(self), cls.block_schema_checksum(), overwrite=overwrite
+            slug, short, to_stored(self), cls.block_schema_checksum(), overwrite=overwrite
         )
         block_id: str = row.id
         self._block_document_name = short
@@ -281,7 +279,7 @@ class Block(BaseModel):
     @classmethod
     def _from_row(cls: type[B], row: Any) -> B:
         full_name = f"{row.type_slug}/{row.name}"
-        data = _from_stored(row.data, f"block {full_name!r}")
+        data = from_stored(row.data, f"block {full_name!r}")
         checksum = cls.block_schema_checksum()
         changed = row.schema_checksum != checksum
         dropped: list[str] = []
@@ -430,54 +428,6 @@ class Block(BaseModel):
         return cls.model_validate(data)
 
 
-# -- secrets in stored data ---------------------------------------------------------------------
-
-
-def _secret(kind: str, plain: str) -> dict[str, str]:
-    return {SECRET_MARKER: kind, "value": plain}  # the open form (cadenza.blocks.sealing)
-
-
-def _to_stored(value: Any) -> Any:
-    """JSON-ready data of a block (or any field value), each secret in the open form of
-    `cadenza.blocks.sealing` (the store encrypts it)."""
-    from pydantic_core import to_jsonable_python
-
-    if isinstance(value, BaseModel):
-        fields = type(value).model_fields
-        return {(f.alias or n): _to_stored(getattr(value, n)) for n, f in fields.items()}
-    if isinstance(value, SecretStr):
-        return _secret("str", value.get_secret_value())
-    if isinstance(value, SecretBytes):
-        return _secret("bytes", base64.b64encode(value.get_secret_value()).decode("ascii"))
-    if isinstance(value, SecretDict):
-        return _secret("dict", json.dumps(to_jsonable_python(value.get_secret_value())))
-    if isinstance(value, Secret):
-        return _secret("json", json.dumps(to_jsonable_python(value.get_secret_value())))
-    if isinstance(value, dict):
-        return {str(k): _to_stored(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_to_stored(v) for v in value]
-    return to_jsonable_python(value)
-
-
-def _from_stored(data: Any, what: str) -> Any:
-    """Open-form data with each secret rebuilt as its plain value."""
-    if isinstance(data, dict):
-        if SECRET_MARKER in data:
-            if "value" not in data:
-                raise BlockError(f"The secrets of {what} were not given (masked or sealed)")
-            kind, plain = data[SECRET_MARKER], data["value"]
-            if kind == "bytes":
-                return base64.b64decode(plain)
-            if kind in ("dict", "json"):
-                return json.loads(plain)
-            return plain
-        return {k: _from_stored(v, what) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_from_stored(v, what) for v in data]
-    return data
-
-
 def validate_data(cls: type[Block], data: Any) -> Any:
     """``data`` validated as block type ``cls`` and given back as ``cls`` saves it.
 
@@ -486,42 +436,7 @@ def validate_data(cls: type[Block], data: Any) -> Any:
     its kind. Raises pydantic's ``ValidationError`` (whose errors never repeat the input) when
     the fields do not validate, and `BlockError` for a secret given masked or sealed.
     """
-    return _to_stored(cls.model_validate(_from_stored(data, f"a {cls.__name__}")))
-
-
-def secret_values(value: Any) -> list[str]:
-    """The clear-text value of every secret in a block (or any field value), as strings.
-
-    Secrets are the `SecretStr`, `SecretBytes`, `SecretDict` and ``Secret[T]`` values at any
-    depth of nested models, lists and dicts; a secret holding a structure gives each of its
-    leaves (bytes decoded as UTF-8 when they can be). For masking —
-    ``cadenza.masking.register(*secret_values(credentials))`` — and for scrubbing an SDK's
-    error message before it is raised. Never log what it returns.
-    """
-    out: list[str] = []
-    _collect(value, out, secret=False)
-    return out
-
-
-def _collect(value: Any, out: list[str], secret: bool) -> None:
-    if isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            _collect(getattr(value, name), out, secret)
-    elif isinstance(value, (SecretStr, SecretBytes, SecretDict, Secret)):
-        _collect(value.get_secret_value(), out, secret=True)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _collect(v, out, secret)
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        for v in value:
-            _collect(v, out, secret)
-    elif secret and isinstance(value, bytes):
-        try:
-            out.append(value.decode("utf-8"))
-        except UnicodeDecodeError:
-            pass
-    elif secret and value is not None and not isinstance(value, bool):
-        out.append(str(value))
+    return to_stored(cls.model_validate(from_stored(data, f"a {cls.__name__}")))
 
 
 def _errors(exc: PydanticValidationError) -> str:

@@ -1,7 +1,7 @@
 """Secret values inside a block's stored data: open, sealed and masked forms.
 
-A block's data (`Block._to_stored`) is JSON in which each secret field's value is an object
-marked with `SECRET_MARKER`:
+A block's data (`cadenza.blocks.stored.to_stored`) is JSON in which each secret field's value is
+an object marked with `SECRET_MARKER`:
 
 open   ``{"$cadenza-secret": kind, "value": "clear text"}`` — what a client hands to a store;
 sealed ``{"$cadenza-secret": kind, "token": "<Fernet token>"}`` — what a database holds;
