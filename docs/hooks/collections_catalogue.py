@@ -4,10 +4,10 @@ collections register.
 The page is not a file in the repository: each build asks cadenza's plugin discovery (the
 ``cadenza`` entry-point group, through `cadenza.cli.catalogue`, the same load report as
 ``cadenza plugins ls``, ``cadenza block types`` and ``cadenza tasks ls``) and writes one section
-per installed collection — its tasks, blocks, storage backends and task runners, each with its
-one-line summary, signature and import path — linked to the collection's own page,
-``collections/<name>.md``, when the site has one. A collection installed later appears on the
-next build, without editing anything.
+per installed collection — its tasks, blocks, storage backends, task runners, worker types and
+serializers, each with its one-line summary, signature and import path — linked to the
+collection's own page, ``collections/<name>.md``, when the site has one. A collection installed
+later appears on the next build, without editing anything.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ _NOT_IN_ID = re.compile(r"[^A-Za-z0-9_-]+")
 INTRO = """\
 # Catalogue
 
-Every task, block, storage backend and task runner that the installed collections register,
-read from cadenza's plugin discovery (the `cadenza` entry-point group) when this site was built:
-the same registry `cadenza plugins ls`, `cadenza block types` and `cadenza tasks ls` read, so
-the list follows the code. Each entry gives its one-line summary, the signature to call or
-construct it with, where to import it from and its collection's page.
+Every task, block, storage backend, task runner, worker type and serializer that the installed
+collections register, read from cadenza's plugin discovery (the `cadenza` entry-point group)
+when this site was built: the same registry `cadenza plugins ls`, `cadenza block types` and
+`cadenza tasks ls` read, so the list follows the code. Each entry gives its one-line summary,
+the signature to call or construct it with, where to import it from and its collection's page.
 `cadenza tasks show NAME` prints a task's signature and whole docstring in a terminal.
 """
 
@@ -117,7 +117,7 @@ def _collection(item: Any, page: str | None, used: set[str]) -> list[str]:
         out += [f"It did not load ({item.status}): {_text(item.error or 'no reason given')}.", ""]
         return out
     if not item.entries:
-        out += ["It registers no task, block, storage backend or task runner.", ""]
+        out += ["It registers nothing.", ""]
     for kind, title in KIND_TITLES.items():
         entries = item.of_kind(kind)
         if entries:

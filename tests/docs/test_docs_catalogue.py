@@ -1,7 +1,8 @@
 """The collection catalogue (``collections/catalogue.md``), generated when the site is built:
 every installed collection — each distribution with a ``cadenza`` entry point, found in the
 packages' metadata — has its section, with each task, block, storage backend and task runner
-its plugin registered (as ``cadenza plugins ls --json`` reports them), linked to the
+its plugin registered (as ``cadenza plugins ls --json`` reports them: every kind, worker
+types and serializers too), linked to the
 collection's own page; and a collection installed later appears without editing anything."""
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ sys.path.insert(0, str(ROOT / "docs" / "hooks"))
 
 import collections_catalogue as hook  # noqa: E402
 
+from cadenza.cli.catalogue import KIND_TITLES  # noqa: E402
+
 FIRST_PARTY = {"cadenza-aws", "cadenza-gcp", "cadenza-sql", "cadenza-notify", "cadenza-dask"}
-SHOWN_KINDS = ("tasks", "block_types", "storage_backends", "task_runners")
 
 
 def installed() -> set[str]:
@@ -71,8 +73,9 @@ def test_every_installed_collection_is_on_the_page_with_what_it_registers(site: 
         section = found.get(dist)
         assert section is not None, f"{dist} has no section on the catalogue page"
         kinds = contributions.get(dist, {})
-        assert kinds.get("tasks") or kinds.get("block_types") or kinds.get("task_runners"), dist
-        for kind in SHOWN_KINDS:
+        assert any(kinds.values()), f"{dist} registers nothing"
+        assert set(kinds) <= set(KIND_TITLES), f"{dist}: a kind the catalogue does not show"
+        for kind in KIND_TITLES:
             for name in kinds.get(kind, ()):
                 anchor = hook.anchor(kind, name)
                 assert f'id="{anchor}"' in section, f"{dist}: {kind} {name} is not listed"
