@@ -41,6 +41,7 @@ ARGS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("deployments", "show"): ("etl/nightly",),
     ("work-pools", "inspect"): ("pool-a",),
     ("automations", "inspect"): ("on-failure",),
+    ("tasks", "show"): ("s3_upload",),  # cadenza-aws's, installed for development
 }
 
 
