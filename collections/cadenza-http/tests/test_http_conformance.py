@@ -5,60 +5,50 @@ Each suite is a class of tests from `cadenza.testing`; a subclass supplies one f
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 import pytest
-from cadenza.testing import BlockConformance, DistributionConformance, StorageBackendConformance
+from cadenza.testing import BlockConformance, DistributionConformance
 
-from cadenza_http import (
-    HttpCredentials,
-    HttpStorage,
-)
-
-# the collection's names, each on a line of its own (they can be long)
-DISTRIBUTION = "cadenza-http"
-PACKAGE = "cadenza_http"
-ENTRY_POINT = "http"
-Credentials = HttpCredentials
-Storage = HttpStorage
+from cadenza_http import HttpCredentials
 
 
-class TestCredentials(BlockConformance):
+class TestBearerCredentials(BlockConformance):
     """Saved and loaded by name; the token never shows in repr, JSON, logs or the database."""
 
     @pytest.fixture
-    def block(self) -> Credentials:
-        return Credentials(api_token="a-long-test-token")
+    def block(self) -> HttpCredentials:
+        return HttpCredentials(base_url="https://api.example.com/v1", token="a-long-test-token")
 
 
-class TestStorageBlock(BlockConformance):
+class TestBasicCredentials(BlockConformance):
     @pytest.fixture
-    def block(self, tmp_path: Path) -> Storage:
-        return Storage(basepath=tmp_path / "blobs")
+    def block(self) -> HttpCredentials:
+        return HttpCredentials(
+            base_url="https://api.example.com", username="etl", password="basic-password"
+        )
 
 
-class TestStorageInADirectory(StorageBackendConformance):
-    """read/write/exists/delete/list, unsafe keys refused, 8 MB blobs, usable as result storage."""
-
+class TestApiKeyCredentials(BlockConformance):
     @pytest.fixture
-    def storage(self, tmp_path: Path) -> Storage:
-        return Storage(basepath=tmp_path / "blobs")
-
-
-class TestStorageInMemory(StorageBackendConformance):
-    @pytest.fixture
-    def storage(self) -> Storage:
-        return Storage(namespace=f"conformance-{uuid.uuid4().hex}")
+    def block(self) -> HttpCredentials:
+        return HttpCredentials(
+            base_url="https://api.example.com", api_key="an-api-key-123", api_key_header="X-Key"
+        )
 
 
 class TestDistribution(DistributionConformance):
     """The `cadenza` entry point names the plugin module; the cadenza range required is bounded,
     includes this cadenza and is the plugin's CADENZA_API; the package and plugin module import in
-    < 100 ms, without pydantic or the modules below."""
+    < 100 ms, without pydantic, httpx or the modules below."""
 
-    distribution = DISTRIBUTION
-    entry_point = ENTRY_POINT
-    plugin_module = f"{PACKAGE}.plugin"
-    # add your SDK's top-level module here, e.g. "boto3"
-    heavy_modules = (f"{PACKAGE}.credentials", f"{PACKAGE}.storage", f"{PACKAGE}.tasks")
+    distribution = "cadenza-http"
+    entry_point = "http"
+    plugin_module = "cadenza_http.plugin"
+    heavy_modules = (
+        "httpx",
+        "httpcore",
+        "cadenza_http.credentials",
+        "cadenza_http.tasks",
+        "cadenza_http._send",
+        "cadenza_http.pagination",
+    )
+    light_modules = ("cadenza_http.exceptions",)

@@ -9,14 +9,12 @@ import json
 import subprocess
 import sys
 
-# the collection's names, each on a line of its own (they can be long)
-DISTRIBUTION = "cadenza-http"
+from cadenza.testing.distribution import imported_modules
+
 ENTRY_POINT = "http"
-TASK = "http_greet"
 REGISTERED = {
-    "block_types": [f"{ENTRY_POINT}-credentials", f"{ENTRY_POINT}-storage"],
-    "storage_backends": [f"{ENTRY_POINT}-storage"],
-    "tasks": [TASK],
+    "block_types": ["http-credentials"],
+    "tasks": ["http_request", "http_get_json", "http_paginate"],
 }
 
 
@@ -40,5 +38,23 @@ def test_cadenza_plugins_ls_lists_it() -> None:
     plugins = {plugin["name"]: plugin for plugin in json.loads(proc.stdout)["plugins"]}
     mine = plugins[ENTRY_POINT]
     assert mine["status"] == "loaded", mine["error"]
-    assert mine["distribution"] == DISTRIBUTION
+    assert mine["distribution"] == "cadenza-http"
     assert mine["registered"] == REGISTERED
+
+
+def test_every_public_name_resolves() -> None:
+    import cadenza_http
+
+    for name in cadenza_http.__all__:
+        assert getattr(cadenza_http, name) is not None, name
+    assert sorted(cadenza_http.__all__) == cadenza_http.__all__
+    assert set(cadenza_http.__all__) <= set(dir(cadenza_http))
+
+
+def test_loading_a_block_does_not_import_httpx_until_a_request_is_sent() -> None:
+    loaded = imported_modules(
+        "from cadenza_http import HttpCredentials\n"
+        "HttpCredentials(base_url='https://a.example', token='t0k3n-value').auth_headers()",
+        among=("pydantic", "httpx"),
+    )
+    assert loaded == {"pydantic"}

@@ -74,8 +74,16 @@ def request(
         )
     try:
         try:
+            raw = isinstance(data, (str, bytes, bytearray))  # httpx wants those as `content`
             built = client.build_request(
-                method, url, params=params, json=json, data=data, headers=headers, timeout=timeout
+                method,
+                url,
+                params=params,
+                json=json,
+                data=None if raw else data,
+                content=data if raw else None,
+                headers=headers,
+                timeout=timeout,
             )
         except httpx.InvalidURL as exc:
             shown = scrub(redact_url(url), secrets)

@@ -8,15 +8,25 @@ by default; give it ``retries=`` through ``with_options`` to retry connection fa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from cadenza import get_run_logger, task
+from cadenza.exceptions import MissingContextError
 
 from cadenza_http._send import request
 from cadenza_http.credentials import HttpCredentials
 from cadenza_http.pagination import Items, NextPage, paginate
 from cadenza_http.response import HttpResponse
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter[Any]:
+    """The task run's logger; the module's when called outside a run (``task.fn(...)``)."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("cadenza_http")
 
 
 @task(name="http_request")
@@ -55,7 +65,7 @@ def http_request(
         backoff_factor=backoff_factor,
         max_backoff=max_backoff,
         raise_for_status=raise_for_status,
-        logger=get_run_logger(),
+        logger=_logger(),
     )
 
 
@@ -83,7 +93,7 @@ def http_get_json(
         max_retries=max_retries,
         backoff_factor=backoff_factor,
         max_backoff=max_backoff,
-        logger=get_run_logger(),
+        logger=_logger(),
     )
     return response.json()
 
@@ -125,6 +135,6 @@ def http_paginate(
             max_retries=max_retries,
             backoff_factor=backoff_factor,
             max_backoff=max_backoff,
-            logger=get_run_logger(),
+            logger=_logger(),
         )
     )
