@@ -60,7 +60,17 @@ def test_form_data_and_raw_bodies(httpserver: HTTPServer) -> None:
         "PATCH", httpserver.url_for("/echo"), data="plain text",
         headers={"Content-Type": "text/plain"},
     ).json()  # fmt: skip
-    assert (raw["method"], raw["body"], raw["content_type"]) == ("PATCH", "plain text", "text/plain")
+    assert (raw["method"], raw["body"], raw["content_type"]) == (
+        "PATCH",
+        "plain text",
+        "text/plain",
+    )
+
+
+def test_params_are_added_to_the_query_the_url_already_has(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/echo").respond_with_handler(_echo)
+    sent = request("GET", httpserver.url_for("/echo") + "?a=1&b=2", params={"b": 3, "c": 4})
+    assert sent.json()["args"] == {"a": ["1"], "b": ["3"], "c": ["4"]}
 
 
 def test_http_get_json_returns_the_parsed_body(httpserver: HTTPServer) -> None:
@@ -90,7 +100,7 @@ def test_malformed_json_is_a_clear_error(httpserver: HTTPServer, record: Any) ->
     assert message.startswith(f"GET {httpserver.url_for('/broken')} answered 200 with a body "
                               "that is not valid JSON")  # fmt: skip
     assert "content-type 'application/json'" in message
-    assert "body starts '{\"id\": 1, \"name\": '" in message
+    assert 'body starts \'{"id": 1, "name": \'' in message
     assert isinstance(info.value, ValueError)
     ((state, task_message),) = record("SELECT state_type, state_message FROM task_runs")
     assert state == "FAILED" and "not valid JSON" in task_message
@@ -143,7 +153,7 @@ def test_non_ascii_in_bodies_urls_and_headers(httpserver: HTTPServer) -> None:
     assert cities == {"name": "Zürich", "emoji": "🚀", "cjk": "東京"}
     assert latin == "café"
     assert json.loads(echoed["body"]) == {"w": "naïve ✓"}
-    (city_request, _) = [entry for entry in httpserver.log if "dte" in entry[0].path][0]
+    city_request = next(req for req, _ in httpserver.log if "dte" in req.path)
     assert city_request.args["q"] == "Köln"
 
 
@@ -152,8 +162,10 @@ def test_the_response_record_reads_link_headers() -> None:
         method="GET",
         url="https://a.example/items",
         status_code=200,
-        headers={"link": '<https://a.example/items?page=2>; rel="next", '
-                         '<https://a.example/items?page=9>; rel="last prev"'},  # fmt: skip
+        headers={
+            "link": '<https://a.example/items?page=2>; rel="next", '
+            '<https://a.example/items?page=9>; rel="last prev"'
+        },
     )
     assert response.links == {
         "next": "https://a.example/items?page=2",

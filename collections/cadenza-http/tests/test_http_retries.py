@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from cadenza import flow
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from cadenza_http import HttpConnectionError, HttpStatusError, http_request, request
 from cadenza_http._retry import backoff, delay_before_retry, is_retryable_status, retry_after
@@ -121,16 +123,22 @@ def test_connection_refused_is_a_clear_error_naming_the_url(closed_port: int) ->
 
 
 def test_a_read_timeout_is_not_retried_for_a_post(httpserver: HTTPServer) -> None:
-    def slow(_request: Any) -> Any:
-        time.sleep(1.5)
-        from werkzeug import Response
+    release = threading.Event()
 
+    def slow(_request: Request) -> Response:
+        release.wait(10)  # answers only after the client gave up
         return Response("late")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
-    with pytest.raises(HttpConnectionError, match=r"POST .*/slow failed after 1 attempt: "):
-        request("POST", httpserver.url_for("/slow"), data=b"x", timeout=0.3, max_retries=2)
-    assert _requests_to(httpserver, "/slow") <= 1
+    try:
+        with pytest.raises(HttpConnectionError, match=r"POST .*/slow failed after 1 attempt: "):
+            request("POST", httpserver.url_for("/slow"), data=b"x", timeout=0.3, max_retries=2)
+    finally:
+        release.set()
+    deadline = time.monotonic() + 10
+    while not httpserver.log and time.monotonic() < deadline:  # the server logs when it answers
+        time.sleep(0.05)
+    assert _requests_to(httpserver, "/slow") == 1  # sent once, not again
 
 
 # -- the delay arithmetic --------------------------------------------------------------------

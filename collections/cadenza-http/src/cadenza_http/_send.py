@@ -17,7 +17,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cadenza_http._redact import redact_url, scrub
+from cadenza import masking
+
+from cadenza_http._redact import redact_httpx_logs, redact_url, scrub, url_secrets
 from cadenza_http._retry import IDEMPOTENT_METHODS, delay_before_retry, is_retryable_status
 from cadenza_http.credentials import HttpCredentials, origin
 from cadenza_http.exceptions import HttpConnectionError, HttpStatusError
@@ -59,6 +61,7 @@ def request(
     # lazily: httpx loads when a request is sent, not when the plugin lists its tasks
     import httpx
 
+    redact_httpx_logs()
     method = method.upper()
     log = logger or _log
     if max_retries < 0:
@@ -75,10 +78,11 @@ def request(
     try:
         try:
             raw = isinstance(data, (str, bytes, bytearray))  # httpx wants those as `content`
+            # params are added to the URL's own query (httpx's `params=` would replace it)
+            target = httpx.URL(url).copy_merge_params(params) if params else url
             built = client.build_request(
                 method,
-                url,
-                params=params,
+                target,
                 json=json,
                 data=None if raw else data,
                 content=data if raw else None,
@@ -88,6 +92,10 @@ def request(
         except httpx.InvalidURL as exc:
             shown = scrub(redact_url(url), secrets)
             raise ValueError(f"{method} {shown}: not a valid URL ({exc})") from None
+        in_url = url_secrets(str(built.url))
+        if in_url:  # credentials the caller put in the URL: masked in run logs, scrubbed here
+            masking.register(*in_url)
+            secrets = [*secrets, *in_url]
         shown = scrub(redact_url(str(built.url)), secrets)
         attempts = 0
         while True:
@@ -152,13 +160,13 @@ def _check_target(
             f"{method} {scrub(redact_url(url), secrets)}: a relative URL needs credentials with "
             "a base_url (or give an absolute http(s) URL)"
         )
-    if base and parts.scheme and credentials is not None and credentials.auth_mode:
-        if origin(url) != origin(base):
-            raise ValueError(
-                f"{method} {scrub(redact_url(url), secrets)}: refusing to send the credentials "
-                f"for {base} to another origin; call without credentials, or with credentials "
-                "for that origin"
-            )
+    authenticated = credentials is not None and credentials.auth_mode is not None
+    if base and parts.scheme and authenticated and origin(url) != origin(base):
+        raise ValueError(
+            f"{method} {scrub(redact_url(url), secrets)}: refusing to send the credentials for "
+            f"{base} to another origin; call without credentials, or with credentials for that "
+            "origin"
+        )
 
 
 def _record(method: str, shown: str, answer: httpx.Response, attempts: int) -> HttpResponse:

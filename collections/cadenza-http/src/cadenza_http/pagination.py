@@ -68,7 +68,8 @@ def paginate(
     )
     with client:
         for number in range(1, max_pages + 2):
-            here = str(client.build_request("GET", page_url, params=page_params).url)
+            target = httpx.URL(page_url).copy_merge_params(page_params)
+            here = str(client.build_request("GET", target).url)
             shown = scrub(redact_url(here), secrets)
             if here in seen:
                 raise HttpPaginationError(
