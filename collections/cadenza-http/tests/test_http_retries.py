@@ -166,6 +166,7 @@ def test_backoff_is_exponential_with_jitter_and_capped() -> None:
 
 
 def test_which_statuses_are_retried() -> None:
-    assert [s for s in (200, 400, 404, 408, 429, 500, 502, 503, 504) if is_retryable_status(s)] == [
+    statuses = (200, 400, 404, 408, 429, 500, 501, 502, 503, 504)
+    assert [s for s in statuses if is_retryable_status(s)] == [
         429, 500, 502, 503, 504,
     ]  # fmt: skip

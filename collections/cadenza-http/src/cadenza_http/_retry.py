@@ -18,8 +18,9 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 
 
 def is_retryable_status(status_code: int) -> bool:
-    """429 Too Many Requests and every 5xx: worth sending again; other 4xx are not."""
-    return status_code in RETRY_STATUSES or 500 <= status_code <= 599
+    """429 Too Many Requests and every 5xx but 501 Not Implemented: worth sending again; other
+    4xx are not (nor is 501: the server does not support the method, and will not)."""
+    return status_code in RETRY_STATUSES or (500 <= status_code <= 599 and status_code != 501)
 
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:

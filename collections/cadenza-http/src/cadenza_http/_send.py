@@ -1,10 +1,10 @@
 """`request`: one HTTP request with retries — what `http_request` and the other tasks run.
 
-Usable outside a flow too. A 429 or 5xx answer is retried up to ``max_retries`` times, after
-the server's ``Retry-After`` (seconds or an HTTP-date) or else exponential backoff with jitter,
-both capped by ``max_backoff``. A connection that could not be made is retried the same way;
-a request that was sent but got no answer (a read timeout) only for idempotent methods, so a
-POST is never sent twice by accident. Other 4xx answers are not retried.
+Usable outside a flow too. A 429 or 5xx answer (but 501) is retried up to ``max_retries``
+times, after the server's ``Retry-After`` (seconds or an HTTP-date) or else exponential backoff
+with jitter, both capped by ``max_backoff``. A connection that could not be made is retried the
+same way; a request that was sent but got no answer (a read timeout) only for idempotent
+methods, so a POST is never sent twice by accident. Other 4xx answers are not retried.
 
 Every error names the method and the URL, credentials redacted (`cadenza_http.exceptions`).
 """
