@@ -105,6 +105,25 @@ def test_a_next_page_function_returning_a_url_and_items_from_a_function(
     ]  # fmt: skip
 
 
+def test_functions_as_task_parameters_in_a_flow(httpserver: HTTPServer, record: Any) -> None:
+    httpserver.expect_request("/items").respond_with_handler(_cursored)
+
+    def following(response: HttpResponse) -> dict[str, str] | None:
+        cursor = response.json()["meta"]["next_cursor"]
+        return {"cursor": cursor} if cursor else None
+
+    @flow
+    def ids() -> list[Any]:
+        return http_paginate(
+            httpserver.url_for("/items"),
+            items=lambda r: [item["id"] for item in r.json()["data"]],
+            next_page=following,
+        )
+
+    assert ids() == [1, 2, 3, 4, 5, 6, 7]
+    assert record("SELECT state_type FROM task_runs") == [("COMPLETED",)]
+
+
 def test_paginate_yields_page_by_page(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/items").respond_with_handler(_linked)
     pages = paginate(httpserver.url_for("/items"), params={"per_page": 3})

@@ -132,7 +132,7 @@ def test_a_read_timeout_is_not_retried_for_a_post(httpserver: HTTPServer) -> Non
     httpserver.expect_request("/slow").respond_with_handler(slow)
     try:
         with pytest.raises(HttpConnectionError, match=r"POST .*/slow failed after 1 attempt: "):
-            request("POST", httpserver.url_for("/slow"), data=b"x", timeout=0.3, max_retries=2)
+            request("POST", httpserver.url_for("/slow"), data=b"x", timeout=1.0, max_retries=2)
     finally:
         release.set()
     deadline = time.monotonic() + 10

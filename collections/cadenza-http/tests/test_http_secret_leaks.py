@@ -95,6 +95,21 @@ def test_a_refused_request_in_a_flow_never_shows_the_credentials(
     assert secret not in _client_logs(caplog)
 
 
+def test_credentials_passed_as_a_flow_parameter_stay_out_of_the_record(
+    httpserver: HTTPServer, record: Any, cadenza_isolated_home: Path
+) -> None:
+    httpserver.expect_request("/v1/me").respond_with_handler(_echo_credentials)
+    credentials = HttpCredentials(base_url=httpserver.url_for("/v1"), token=TOKEN)
+
+    @flow
+    def me(api: HttpCredentials) -> Any:
+        return http_request("GET", "me", credentials=api, raise_for_status=False).status_code
+
+    assert me(credentials) == 401
+    assert TOKEN.encode() not in _record_bytes(cadenza_isolated_home)
+    assert TOKEN not in repr(record("SELECT parameters FROM flow_runs"))
+
+
 def test_credentials_in_the_url_or_its_query_are_redacted(
     httpserver: HTTPServer, record: Any, cadenza_isolated_home: Path,
     caplog: pytest.LogCaptureFixture,
