@@ -134,6 +134,27 @@ def test_credentials_in_the_url_or_its_query_are_redacted(
     assert "api_key=***" in _client_logs(caplog)
 
 
+def test_credentials_in_headers_the_caller_passes_are_scrubbed(
+    httpserver: HTTPServer, record: Any, cadenza_isolated_home: Path
+) -> None:
+    httpserver.expect_request("/v1/me").respond_with_handler(_echo_credentials)
+
+    @flow
+    def me() -> Any:
+        headers = {"Authorization": f"Bearer {TOKEN}", "X-Api-Key": API_KEY}
+        return http_request("GET", httpserver.url_for("/v1/me"), headers=headers)
+
+    with pytest.raises(HttpStatusError, match="HTTP 401") as info:
+        me()
+    said = _everything_said(info.value)
+    shown = repr(record("SELECT message FROM logs")) + repr(
+        record("SELECT state_message FROM task_runs")
+    )
+    for secret in (TOKEN, API_KEY):
+        assert secret not in said and secret not in shown
+        assert secret.encode() not in _record_bytes(cadenza_isolated_home)
+
+
 def test_a_successful_response_record_holds_a_redacted_url(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/data").respond_with_data("ok")
     response = request("GET", httpserver.url_for("/data"), params={"token": TOKEN})

@@ -2,7 +2,8 @@
 
 A URL is shown with its user info (``user:password@``) and the values of credential-like
 query parameters (``api_key``, ``token``, ``signature`` ...) replaced by ``***``; `scrub`
-replaces known secret values anywhere in a text, as a last line of defence.
+replaces known secret values anywhere in a text (the credentials' secrets, those a URL or the
+caller's headers carry), as a last line of defence.
 `redact_httpx_logs` makes httpx's own log line (``HTTP Request: GET <url> ...``) show URLs
 redacted the same way.
 """
@@ -13,7 +14,7 @@ import base64
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
@@ -61,6 +62,19 @@ def url_secrets(url: str) -> list[str]:
         found += [parts.password, unquote(parts.password)]
         pair = f"{unquote(parts.username or '')}:{unquote(parts.password)}".encode()
         found.append(base64.b64encode(pair).decode("ascii"))
+    return [v for v in found if v]
+
+
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def header_secrets(headers: Mapping[str, str] | None) -> list[str]:
+    """The credentials among headers a caller passed: ``Authorization`` (the whole value and
+    what follows its scheme), ``Cookie`` and credential-like names (``X-API-Key``)."""
+    found: list[str] = []
+    for name, value in (headers or {}).items():
+        if name.lower() in _SECRET_HEADERS or is_sensitive_parameter(name):
+            found += [value, value.split(" ", 1)[-1]]
     return [v for v in found if v]
 
 

@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 
 from cadenza import masking
 
-from cadenza_http._redact import redact_httpx_logs, redact_url, scrub, url_secrets
+from cadenza_http._redact import (
+    header_secrets,
+    redact_httpx_logs,
+    redact_url,
+    scrub,
+    url_secrets,
+)
 from cadenza_http._retry import IDEMPOTENT_METHODS, delay_before_retry, is_retryable_status
 from cadenza_http.credentials import HttpCredentials, origin
 from cadenza_http.exceptions import HttpConnectionError, HttpStatusError
@@ -92,10 +98,11 @@ def request(
         except httpx.InvalidURL as exc:
             shown = scrub(redact_url(url), secrets)
             raise ValueError(f"{method} {shown}: not a valid URL ({exc})") from None
-        in_url = url_secrets(str(built.url))
-        if in_url:  # credentials the caller put in the URL: masked in run logs, scrubbed here
-            masking.register(*in_url)
-            secrets = [*secrets, *in_url]
+        # credentials the caller put in the URL or the headers: masked in run logs, scrubbed here
+        given = url_secrets(str(built.url)) + header_secrets(headers)
+        if given:
+            masking.register(*given)
+            secrets = [*secrets, *given]
         shown = scrub(redact_url(str(built.url)), secrets)
         attempts = 0
         while True:
