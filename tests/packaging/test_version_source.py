@@ -31,6 +31,7 @@ DISTRIBUTIONS = [
     ("collections/cadenza-aws", "cadenza-aws", "cadenza_aws"),
     ("collections/cadenza-gcp", "cadenza-gcp", "cadenza_gcp"),
     ("collections/cadenza-notify", "cadenza-notify", "cadenza_notify"),
+    ("collections/cadenza-http", "cadenza-http", "cadenza_http"),
     ("collections/cadenza-sql", "cadenza-sql", "cadenza_sql"),
 ]
 
