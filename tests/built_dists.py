@@ -24,6 +24,7 @@ DISTRIBUTIONS = {
     "cadenza-gcp": "collections/cadenza-gcp",
     "cadenza-sql": "collections/cadenza-sql",
     "cadenza-notify": "collections/cadenza-notify",
+    "cadenza-azure": "collections/cadenza-azure",
 }
 
 

@@ -32,6 +32,7 @@ DISTRIBUTIONS = [
     ("collections/cadenza-gcp", "cadenza-gcp", "cadenza_gcp"),
     ("collections/cadenza-notify", "cadenza-notify", "cadenza_notify"),
     ("collections/cadenza-sql", "cadenza-sql", "cadenza_sql"),
+    ("collections/cadenza-azure", "cadenza-azure", "cadenza_azure"),
 ]
 
 

@@ -23,6 +23,7 @@ DISTRIBUTIONS = [
     ("collections/cadenza-aws", "cadenza_aws"),
     ("collections/cadenza-gcp", "cadenza_gcp"),
     ("collections/cadenza-sql", "cadenza_sql"),
+    ("collections/cadenza-azure", "cadenza_azure"),
 ]
 
 
