@@ -22,7 +22,8 @@ class TestContainerWithSavedConnectionString(StorageBackendConformance):
         credentials = azurite.credentials("connection_string")
         credentials.save("conformance-azurite")
         return AzureBlobStorageContainer(
-            container_name=container_name, base_folder="results/conformance",
+            container_name=container_name,
+            base_folder="results/conformance",
             credentials=credentials,
         )
 
@@ -63,7 +64,8 @@ class TestAccountKeyCredentialsBlock(BlockConformance):
     @pytest.fixture
     def block(self) -> AzureBlobStorageCredentials:
         return AzureBlobStorageCredentials(
-            account_url="https://acmeprod.blob.core.windows.net", account_key=ACCOUNT_KEY,
+            account_url="https://acmeprod.blob.core.windows.net",
+            account_key=ACCOUNT_KEY,
             max_retries=1,
         )
 

@@ -1,73 +1,106 @@
-"""The prebuilt task, run inside a flow, with results kept in AzureStorage."""
+"""prefect-azure's tasks, called the way its documentation does, in flows against Azurite."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from cadenza import flow, task
+import pytest
+from cadenza import flow
 
 from cadenza_azure import (
-    AzureCredentials,
-    AzureStorage,
-    azure_greet,
+    AzureContainerNotFoundError,
+    blob_storage_download,
+    blob_storage_list,
+    blob_storage_upload,
 )
 
-# the collection's names, each on a line of its own (they can be long)
-SLUG = "azure"
-TASK = "azure_greet"
-Credentials = AzureCredentials
-Storage = AzureStorage
-greet = azure_greet
 
-
-def test_greet_runs_as_a_recorded_task_run(cadenza_record: Any) -> None:
-    @flow
-    def hello(name: str) -> str:
-        return greet(name)
-
-    assert hello("cadenza") == "Hello, cadenza!"
-    rows = cadenza_record("SELECT task_name, state_type FROM task_runs")
-    assert rows == [(TASK, "COMPLETED")]
-
-
-def test_a_flow_keeps_its_result_in_the_storage(tmp_path: Path) -> None:
-    storage = Storage(basepath=tmp_path / "results")
-
-    @flow(persist_result=True, result_storage=storage)
-    def hello(name: str) -> str:
-        return greet(name, punctuation="?")
-
-    state = hello("storage", return_state=True)
-    assert state.is_completed(), state.message
-    assert state.result() == "Hello, storage?"
-    assert storage.list_keys(), "nothing was persisted"
-
-
-def test_a_saved_storage_block_is_usable_by_name(tmp_path: Path) -> None:
-    Storage(basepath=tmp_path / "by-name").save("results")
-
-    @task(persist_result=True, result_storage=f"{SLUG}-storage/results")
-    def answer() -> int:
-        return 42
+def test_upload_download_and_list_in_a_flow(azurite: Any, container_name: str, record: Any):
+    credentials = azurite.credentials("connection_string")
 
     @flow
-    def main() -> int:
-        return answer()
+    def example_blob_storage_flow() -> tuple[bytes, list[str], list[str]]:
+        for name in ("reports/2024/a.csv", "reports/2025/b.csv", "other.txt"):
+            blob_storage_upload(
+                data=b"a,b\n1,2\n",
+                container=container_name,
+                blob=name,
+                blob_storage_credentials=credentials,
+                overwrite=False,
+            )
+        data = blob_storage_download(
+            container=container_name,
+            blob="reports/2024/a.csv",
+            blob_storage_credentials=credentials,
+        )
+        everything = blob_storage_list(
+            container=container_name, blob_storage_credentials=credentials
+        )
+        reports = blob_storage_list(
+            container=container_name,
+            blob_storage_credentials=credentials,
+            name_starts_with="reports/",
+        )
+        return data, [b.name for b in everything], [b.name for b in reports]
 
-    assert main() == 42
-    assert Storage.load("results").list_keys()
+    data, everything, reports = example_blob_storage_flow()
+    assert data == b"a,b\n1,2\n"
+    assert everything == ["other.txt", "reports/2024/a.csv", "reports/2025/b.csv"]
+    assert reports == ["reports/2024/a.csv", "reports/2025/b.csv"]
+    rows = record("SELECT task_name, state_type FROM task_runs ORDER BY task_name")
+    assert {name for name, _ in rows} == {
+        "blob_storage_upload",
+        "blob_storage_download",
+        "blob_storage_list",
+    }
+    assert {state for _, state in rows} == {"COMPLETED"}
 
 
-def test_credentials_are_sent_but_never_shown() -> None:
-    creds = Credentials(api_token="a-long-test-token")
-    assert creds.auth_headers() == {"Authorization": "Bearer a-long-test-token"}
-    assert "a-long-test-token" not in repr(creds)
+def test_upload_names_a_blob_when_none_is_given_and_refuses_to_overwrite(
+    azurite: Any, container_name: str
+):
+    credentials = azurite.credentials("sas_token")
+
+    @flow
+    def upload_twice() -> str:
+        name = blob_storage_upload(b"one", container_name, credentials)
+        blob_storage_upload("two", container_name, credentials, blob=name, overwrite=True)
+        return name
+
+    name = upload_twice()
+    assert len(name) == 36  # a UUID
+    assert azurite.container(container_name, create=False).read_path(name) == b"two"
+
+    @flow
+    def no_overwrite() -> None:
+        blob_storage_upload(b"three", container_name, credentials, blob=name)
+
+    state = no_overwrite(return_state=True)
+    assert state.is_failed()
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        state.result()
 
 
-def test_storage_references_hold_no_secrets_and_rebuild_the_store(tmp_path: Path) -> None:
-    storage = Storage(basepath=tmp_path)
-    ref = storage.to_ref()
-    assert ref == {"type": f"{SLUG}-storage", "basepath": str(tmp_path), "namespace": "default"}
-    storage.write_path("a/b", b"blob")
-    assert Storage.from_ref(ref).read_path("a/b") == b"blob"
+def test_a_wrong_container_fails_the_task_with_a_clear_error(azurite: Any):
+    credentials = azurite.credentials("account_key")
+
+    @flow
+    def download() -> bytes:
+        return blob_storage_download("missing-container", "a.txt", credentials)
+
+    state = download(return_state=True)
+    assert state.is_failed()
+    with pytest.raises(AzureContainerNotFoundError, match="container 'missing-container'"):
+        state.result()
+
+
+def test_unsafe_blob_names_are_refused(azurite: Any, container_name: str):
+    credentials = azurite.credentials()
+
+    @flow
+    def escape() -> str:
+        return blob_storage_upload(b"x", container_name, credentials, blob="../../etc/passwd")
+
+    state = escape(return_state=True)
+    assert state.is_failed()
+    assert "'..'" in (state.message or "") or "'..'" in str(state.result(raise_on_failure=False))

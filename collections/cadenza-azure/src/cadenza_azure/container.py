@@ -103,7 +103,8 @@ class AzureBlobStorageContainer(TransferMixin, Block):
         with self._client_lock:
             if self._client is None:
                 self._client = self.credentials.get_client()
-            return self._client
+            client: BlobServiceClient = self._client
+            return client
 
     def get_container_client(self) -> ContainerClient:
         """The SDK's ``ContainerClient`` for this container (no request is made)."""
@@ -179,7 +180,7 @@ class AzureBlobStorageContainer(TransferMixin, Block):
             return False
         return True
 
-    def delete(self, path: str) -> None:  # type: ignore[override]  # Block.delete(name): a saved block
+    def delete(self, path: str) -> None:  # Block.delete(name) deletes a saved block
         """Delete the blob at key ``path``; a missing blob is not an error."""
         self.delete_blob(path, missing_ok=True)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import importlib
 import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -249,13 +250,14 @@ class AzureBlobStorageCredentials(Block):
         if self.sas_token is not None:
             return self.sas_token.get_secret_value()
         try:
-            from azure.identity import DefaultAzureCredential  # type: ignore[import-not-found]
+            # an optional dependency, not installed with cadenza-azure (nor typed for mypy)
+            identity = importlib.import_module("azure.identity")
         except ImportError:
             raise AzureCredentialsError(
                 "account_url without account_key or sas_token authenticates with Azure AD "
                 "(DefaultAzureCredential), which needs `pip install azure-identity`"
             ) from None
-        return DefaultAzureCredential()
+        return identity.DefaultAzureCredential()
 
     def _client_options(self) -> dict[str, Any]:
         from azure.storage.blob import ExponentialRetry
@@ -278,7 +280,7 @@ def parse_connection_string(text: str, origin: str = "connection_string") -> dic
         if not part.strip():
             continue
         key, sep, value = part.partition("=")
-        if not sep or not key.strip():
+        if not sep or not key.strip().isalpha():
             raise AzureCredentialsError(
                 f"{origin} is not a connection string: it must be Key=Value pairs separated by "
                 "';' (copy it from the storage account's Access keys page)"
