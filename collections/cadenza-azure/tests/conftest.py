@@ -10,7 +10,6 @@ container gets a fresh one, so tests do not see each other's blobs.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,19 +17,7 @@ from typing import Any
 
 import pytest
 
-from cadenza_azure.testing import Azurite, start_azurite
-
-COLLECTION = Path(__file__).resolve().parents[1]
-
-
-def azurite_cache_dir() -> Path:
-    """``$CADENZA_AZURITE_DIR``, else ``build/azurite`` of the repository holding the
-    collection (or of the collection itself when it is checked out alone)."""
-    if os.environ.get("CADENZA_AZURITE_DIR"):
-        return Path(os.environ["CADENZA_AZURITE_DIR"])
-    repository = COLLECTION.parents[1]
-    root = repository if (repository / "Makefile").is_file() else COLLECTION
-    return root / "build" / "azurite"
+from cadenza_azure.testing import Azurite, default_cache_dir, start_azurite
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +36,7 @@ def record(cadenza_record: Any) -> Any:
 def azurite() -> Iterator[Azurite]:
     """The session's Azurite; fails (naming what to install) if it cannot be installed."""
     try:
-        service = start_azurite(azurite_cache_dir())
+        service = start_azurite(default_cache_dir())
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
     yield service

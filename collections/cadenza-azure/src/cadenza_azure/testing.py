@@ -4,16 +4,17 @@ Used by cadenza-azure's own tests and by any other test that needs Blob Storage:
 
     from cadenza_azure.testing import start_azurite
 
-    with start_azurite("build/azurite") as azurite:
+    with start_azurite() as azurite:
         container = azurite.container("results")      # created, as a block
         container.write_path("hello.txt", b"hi")
 
-Azurite comes from npm, not PyPI: `install_azurite` runs ``npm install azurite@3`` into
-``cache_dir`` the first time (under a file lock, so parallel test processes install it once) and
-reuses it afterwards. `Azurite` runs its Blob service (``azurite-blob``) as a separate process on
-127.0.0.1 on a free port, with its data in a temporary directory, telemetry off, and stops it by
-its PID: a `cadenza.testing.services.ServiceProcess`. It serves the well-known development
-account (`ACCOUNT_NAME`, `ACCOUNT_KEY`: public values, documented by Microsoft).
+Azurite comes from npm, not PyPI: `install_azurite` runs ``npm install azurite@3`` into a
+cache directory (`default_cache_dir`) the first time (under a file lock, so parallel test
+processes install it once) and reuses it afterwards. `Azurite` runs its Blob service
+(``azurite-blob``) as a separate process on 127.0.0.1 on a free port, with its data in a
+temporary directory, telemetry off, and stops it by its PID: a
+`cadenza.testing.services.ServiceProcess`. It serves the well-known development account
+(`ACCOUNT_NAME`, `ACCOUNT_KEY`: public values, documented by Microsoft).
 
 This module imports only the standard library (and that kit module); the blocks and the SDK are
 imported by the helpers that use them.
@@ -45,6 +46,25 @@ ACCOUNT_KEY = (
 """Azurite's development account and its key (the same in every copy of Azurite)."""
 
 INSTALL_NPM = "Node.js and npm (Debian: `apt-get install nodejs npm`)"
+
+
+CACHE_ENVIRONMENT_VARIABLE = "CADENZA_AZURITE_DIR"
+"""Overrides `default_cache_dir`."""
+
+
+def default_cache_dir() -> Path:
+    """Where Azurite is installed when no ``cache_dir`` is given: ``$CADENZA_AZURITE_DIR``;
+    else, when cadenza-azure is used from a checkout of the cadenza repository (an editable
+    install), that checkout's ``build/azurite`` (gitignored); else ``~/.cache/cadenza-azure``
+    (``$XDG_CACHE_HOME`` respected)."""
+    if os.environ.get(CACHE_ENVIRONMENT_VARIABLE):
+        return Path(os.environ[CACHE_ENVIRONMENT_VARIABLE])
+    package = Path(__file__).resolve().parent  # collections/cadenza-azure/src/cadenza_azure
+    checkout = package.parents[3]
+    if (checkout / "Makefile").is_file() and (checkout / "collections").is_dir():
+        return checkout / "build" / "azurite"
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "cadenza-azure" / "azurite"
 
 
 def azurite_executable(cache_dir: str | os.PathLike[str]) -> Path:
@@ -194,20 +214,24 @@ class Azurite(ServiceProcess):
 
 
 def start_azurite(
-    cache_dir: str | os.PathLike[str], port: int | None = None, timeout: float = 60
+    cache_dir: str | os.PathLike[str] | None = None, port: int | None = None, timeout: float = 60
 ) -> Azurite:
-    """Install Azurite into ``cache_dir`` if needed (`install_azurite`), start its Blob service
+    """Install Azurite into ``cache_dir`` (default: `default_cache_dir`) if needed
+    (`install_azurite`), start its Blob service
     on 127.0.0.1 (on ``port``, or a free one) and wait until it listens. Raises `RuntimeError`
     naming what to install, if ``port`` is in use, or with its output if it does not start."""
-    return Azurite(install_azurite(cache_dir), port=port, timeout=timeout).start()
+    directory = default_cache_dir() if cache_dir is None else cache_dir
+    return Azurite(install_azurite(directory), port=port, timeout=timeout).start()
 
 
 __all__ = [
     "ACCOUNT_KEY",
     "ACCOUNT_NAME",
+    "CACHE_ENVIRONMENT_VARIABLE",
     "PACKAGE",
     "Azurite",
     "azurite_executable",
+    "default_cache_dir",
     "install_azurite",
     "start_azurite",
 ]
