@@ -36,6 +36,7 @@ INTEGRATION_FIXTURES = frozenset(
         # emulators and clusters of the collections and the Dask plugin
         "moto_server",
         "gcs_emulator",
+        "azurite",
         "dask_cluster",
         "dask_address",
     }

@@ -25,6 +25,7 @@ DISTRIBUTIONS = {
     "cadenza-sql": "collections/cadenza-sql",
     "cadenza-notify": "collections/cadenza-notify",
     "cadenza-http": "collections/cadenza-http",
+    "cadenza-azure": "collections/cadenza-azure",
 }
 
 

@@ -123,6 +123,7 @@ def test_the_sources_scanned_include_each_distribution_and_the_template() -> Non
         ("collections", "cadenza-aws"),
         ("collections", "cadenza-gcp"),
         ("collections", "cadenza-sql"),
+        ("collections", "cadenza-azure"),
         ("templates", "collection"),
     } <= scanned
 

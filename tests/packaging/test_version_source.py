@@ -33,6 +33,7 @@ DISTRIBUTIONS = [
     ("collections/cadenza-notify", "cadenza-notify", "cadenza_notify"),
     ("collections/cadenza-http", "cadenza-http", "cadenza_http"),
     ("collections/cadenza-sql", "cadenza-sql", "cadenza_sql"),
+    ("collections/cadenza-azure", "cadenza-azure", "cadenza_azure"),
 ]
 
 

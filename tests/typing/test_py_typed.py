@@ -24,6 +24,7 @@ DISTRIBUTIONS = [
     ("collections/cadenza-gcp", "cadenza_gcp"),
     ("collections/cadenza-sql", "cadenza_sql"),
     ("collections/cadenza-http", "cadenza_http"),
+    ("collections/cadenza-azure", "cadenza_azure"),
 ]
 
 
