@@ -5,51 +5,27 @@ Each suite is a class of tests from `cadenza.testing`; a subclass supplies one f
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
-from cadenza.testing import BlockConformance, DistributionConformance, StorageBackendConformance
+from cadenza.testing import BlockConformance, DistributionConformance
+from pydantic import SecretStr
 
-from cadenza_shell import (
-    ShellCredentials,
-    ShellStorage,
-)
-
-# the collection's names, each on a line of its own (they can be long)
-DISTRIBUTION = "cadenza-shell"
-PACKAGE = "cadenza_shell"
-ENTRY_POINT = "shell"
-Credentials = ShellCredentials
-Storage = ShellStorage
+from cadenza_shell import ShellOperation
 
 
-class TestCredentials(BlockConformance):
-    """Saved and loaded by name; the token never shows in repr, JSON, logs or the database."""
+class TestShellOperation(BlockConformance):
+    """Saved and loaded by name; a secret environment value never shows in repr, JSON, logs or
+    the database file."""
 
     @pytest.fixture
-    def block(self) -> Credentials:
-        return Credentials(api_token="a-long-test-token")
-
-
-class TestStorageBlock(BlockConformance):
-    @pytest.fixture
-    def block(self, tmp_path: Path) -> Storage:
-        return Storage(basepath=tmp_path / "blobs")
-
-
-class TestStorageInADirectory(StorageBackendConformance):
-    """read/write/exists/delete/list, unsafe keys refused, 8 MB blobs, usable as result storage."""
-
-    @pytest.fixture
-    def storage(self, tmp_path: Path) -> Storage:
-        return Storage(basepath=tmp_path / "blobs")
-
-
-class TestStorageInMemory(StorageBackendConformance):
-    @pytest.fixture
-    def storage(self) -> Storage:
-        return Storage(namespace=f"conformance-{uuid.uuid4().hex}")
+    def block(self, tmp_path: Path) -> ShellOperation:
+        return ShellOperation(
+            commands=["echo $GREETING", "curl -H \"Authorization: $API_TOKEN\" example.com"],
+            env={"GREETING": "hello", "API_TOKEN": SecretStr("a-long-api-token")},
+            working_dir=tmp_path,
+            timeout=600,
+        )
 
 
 class TestDistribution(DistributionConformance):
@@ -57,8 +33,14 @@ class TestDistribution(DistributionConformance):
     includes this cadenza and is the plugin's CADENZA_API; the package and plugin module import in
     < 100 ms, without pydantic or the modules below."""
 
-    distribution = DISTRIBUTION
-    entry_point = ENTRY_POINT
-    plugin_module = f"{PACKAGE}.plugin"
-    # add your SDK's top-level module here, e.g. "boto3"
-    heavy_modules = (f"{PACKAGE}.credentials", f"{PACKAGE}.storage", f"{PACKAGE}.tasks")
+    distribution = "cadenza-shell"
+    entry_point = "shell"
+    plugin_module = "cadenza_shell.plugin"
+    heavy_modules = (
+        "cadenza_shell.operation",
+        "cadenza_shell.tasks",
+        "cadenza_shell._process",
+        "cadenza_shell._script",
+        "subprocess",
+        "asyncio",
+    )

@@ -9,15 +9,8 @@ import json
 import subprocess
 import sys
 
-# the collection's names, each on a line of its own (they can be long)
-DISTRIBUTION = "cadenza-shell"
 ENTRY_POINT = "shell"
-TASK = "shell_greet"
-REGISTERED = {
-    "block_types": [f"{ENTRY_POINT}-credentials", f"{ENTRY_POINT}-storage"],
-    "storage_backends": [f"{ENTRY_POINT}-storage"],
-    "tasks": [TASK],
-}
+REGISTERED = {"block_types": ["shell-operation"], "tasks": ["shell_run_command"]}
 
 
 def test_cadenza_loads_it_with_everything_it_registers() -> None:
@@ -40,5 +33,5 @@ def test_cadenza_plugins_ls_lists_it() -> None:
     plugins = {plugin["name"]: plugin for plugin in json.loads(proc.stdout)["plugins"]}
     mine = plugins[ENTRY_POINT]
     assert mine["status"] == "loaded", mine["error"]
-    assert mine["distribution"] == DISTRIBUTION
+    assert mine["distribution"] == "cadenza-shell"
     assert mine["registered"] == REGISTERED
