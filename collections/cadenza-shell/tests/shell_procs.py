@@ -11,8 +11,7 @@ from pathlib import Path
 #: Shell text: the shell, a child bash and the child's background `sleep` (the grandchild)
 #: each write their pid into the working directory, then the child waits for its sleep.
 SPAWN_TREE = (
-    "echo $$ > shell.pid; "
-    "bash -c 'sleep 300 & echo $! > grandchild.pid; echo $$ > child.pid; wait'"
+    "echo $$ > shell.pid; bash -c 'sleep 300 & echo $! > grandchild.pid; echo $$ > child.pid; wait'"
 )
 TREE_FILES = ("shell.pid", "child.pid", "grandchild.pid")
 

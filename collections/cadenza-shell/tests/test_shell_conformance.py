@@ -21,7 +21,7 @@ class TestShellOperation(BlockConformance):
     @pytest.fixture
     def block(self, tmp_path: Path) -> ShellOperation:
         return ShellOperation(
-            commands=["echo $GREETING", "curl -H \"Authorization: $API_TOKEN\" example.com"],
+            commands=["echo $GREETING", 'curl -H "Authorization: $API_TOKEN" example.com'],
             env={"GREETING": "hello", "API_TOKEN": SecretStr("a-long-api-token")},
             working_dir=tmp_path,
             timeout=600,

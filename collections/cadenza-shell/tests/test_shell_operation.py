@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from cadenza import flow, task
 from pydantic import SecretStr
-from shell_procs import SPAWN_TREE, alive, tree_pids, wait_gone
 
 from cadenza_shell import ShellCommandError, ShellOperation, ShellProcess, ShellTimeoutError
+from shell_procs import SPAWN_TREE, alive, tree_pids, wait_gone
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="process groups are POSIX")
 
@@ -30,7 +30,7 @@ def test_run_returns_the_lines_of_stdout_and_logs_them(cadenza_record: Any, tmp_
     @flow
     def build() -> list[str]:
         operation = ShellOperation(
-            commands=["cd sub", "pwd", "echo \"$GREETING\"", "echo oops >&2"],
+            commands=["cd sub", "pwd", 'echo "$GREETING"', "echo oops >&2"],
             env={"GREETING": "hello"},
             working_dir=tmp_path,
         )

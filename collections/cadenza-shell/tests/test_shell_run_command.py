@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from cadenza import flow
 from pydantic import SecretStr
-from shell_procs import SPAWN_TREE, tree_pids, wait_gone
 
 from cadenza_shell import ShellCommandError, ShellTimeoutError, shell_run_command
+from shell_procs import SPAWN_TREE, tree_pids, wait_gone
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="process groups are POSIX")
 
@@ -165,7 +165,9 @@ def test_a_one_megabyte_line(cadenza_record: Any) -> None:
 def test_bytes_that_are_not_utf8_are_replaced(cadenza_record: Any) -> None:
     @flow
     def latin1() -> Any:
-        return shell_run_command(command="printf 'caf\\351 au lait\\n\\377\\376end\\n'", return_all=True)
+        return shell_run_command(
+            command="printf 'caf\\351 au lait\\n\\377\\376end\\n'", return_all=True
+        )
 
     assert latin1() == ["caf\ufffd au lait", "\ufffd\ufffdend"]
     assert "caf\ufffd au lait" in logged(cadenza_record)
@@ -187,7 +189,9 @@ def test_helper_command_and_cwd(tmp_path: Path) -> None:
     @flow
     def helped() -> Any:
         return shell_run_command(
-            command="greet world; pwd", helper_command="greet() { echo hi $1; }", cwd=tmp_path,
+            command="greet world; pwd",
+            helper_command="greet() { echo hi $1; }",
+            cwd=tmp_path,
             return_all=True,
         )
 

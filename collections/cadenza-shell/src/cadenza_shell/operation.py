@@ -67,7 +67,9 @@ class ShellProcess:
         """The exit status, or None while it runs (negative: killed by that signal)."""
         return self._running.returncode
 
-    def wait_for_completion(self, timeout: float | None = None, *, _sync: bool | None = None) -> Any:
+    def wait_for_completion(
+        self, timeout: float | None = None, *, _sync: bool | None = None
+    ) -> Any:
         """Wait until the process exits and its output is read (at most ``timeout`` seconds,
         else the operation's `timeout`). Raises `ShellCommandError` (a `RuntimeError`) for a
         non-zero status and `ShellTimeoutError` on time out, which stops the process tree."""
@@ -291,5 +293,6 @@ class ShellOperation(Block):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
 
 __all__ = ["DEFAULT_LOG_PREFIX", "ShellOperation", "ShellProcess"]
