@@ -196,3 +196,15 @@ def test_cancelling_an_async_run_stops_the_whole_process_group(tmp_path: Path) -
 
     asyncio.run(main())
     assert wait_gone(tree_pids(tmp_path)) == []
+
+
+@posix_only
+def test_a_background_child_holding_the_output_does_not_hang_the_run(tmp_path: Path) -> None:
+    """`sleep 300 &` keeps stdout open after the shell exits: the run ends anyway, and the
+    sleep is stopped with the rest of the group (as prefect-shell's `run()` ends the tree)."""
+    operation = ShellOperation(
+        commands=["sleep 300 &", "echo $! > sleep.pid", "echo started"], working_dir=tmp_path
+    )
+    assert operation.run() == ["started"]
+    pid = int((tmp_path / "sleep.pid").read_text())
+    assert wait_gone({"sleep": pid}) == []
