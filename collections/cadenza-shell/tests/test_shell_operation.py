@@ -88,6 +88,7 @@ def test_a_failing_command_names_the_return_code_and_last_lines() -> None:
     assert isinstance(error, ShellCommandError)
     assert str(error).startswith(f"PID {error.pid} failed with return code 2")
     assert error.exit_code == 2
+    assert (error.last_stdout, error.last_stderr) == (("preparing",), ("no such table",))
     assert error.last_lines == ("preparing", "no such table")
 
 
@@ -145,17 +146,21 @@ def test_non_utf8_output_and_a_one_megabyte_line() -> None:
 
 @posix_only
 def test_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
-    operation = ShellOperation(commands=[SPAWN_TREE], working_dir=tmp_path, timeout=3)
-    with pytest.raises(ShellTimeoutError, match="timed out after 3 s"):
-        operation.run()
-    assert wait_gone(tree_pids(tmp_path)) == []
+    operation = ShellOperation(commands=[SPAWN_TREE], working_dir=tmp_path, timeout=1)
+    with operation:
+        process = operation.trigger()
+        pids = tree_pids(tmp_path)  # all three started (the clock runs from the wait)
+        with pytest.raises(ShellTimeoutError, match="timed out after 1 s") as caught:
+            process.wait_for_completion()
+        assert caught.value.pid == process.pid == pids["shell.pid"]
+        assert wait_gone(pids) == []  # already, before the context closes anything
 
 
 @posix_only
 def test_a_sync_task_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
     """A sync task's timeout interrupts `run()` in its thread: the tree goes with it."""
 
-    @task(timeout_seconds=3)
+    @task(timeout_seconds=5)
     def provision() -> list[str]:
         return ShellOperation(commands=[SPAWN_TREE], working_dir=tmp_path).run()
 
@@ -208,3 +213,9 @@ def test_a_background_child_holding_the_output_does_not_hang_the_run(tmp_path: P
     assert operation.run() == ["started"]
     pid = int((tmp_path / "sleep.pid").read_text())
     assert wait_gone({"sleep": pid}) == []
+
+
+def test_a_log_prefix_with_an_unknown_placeholder_is_refused() -> None:
+    with pytest.raises(ValueError, match="log_prefix may use only the placeholders"):
+        ShellOperation(commands=["true"], log_prefix="[{host}] ")
+    assert ShellOperation(commands=["true"], log_prefix="[{label} of {pid}] ").log_prefix

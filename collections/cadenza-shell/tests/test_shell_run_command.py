@@ -116,9 +116,11 @@ def test_a_non_zero_exit_fails_with_the_status_and_last_lines(cadenza_record: An
     assert isinstance(error, ShellCommandError)
     assert error.exit_code == 3
     assert "return code 3" in str(error)
-    assert error.last_lines[-1] == "disk full"
-    assert "line-30" in str(error) and "disk full" in str(error)
-    assert "line-1\n" not in str(error)  # only the last lines
+    assert error.last_stderr == ("disk full",)
+    assert error.last_stdout == tuple(f"line-{i}" for i in range(21, 31))  # the last 10
+    assert str(error).endswith("Last 1 line(s) of stderr:\ndisk full")
+    assert "Last 10 line(s) of stdout:\nline-21\n" in str(error)
+    assert "line-20" not in str(error)
     ((state, message),) = cadenza_record("SELECT state_type, state_message FROM task_runs")
     assert state == "FAILED"
     assert "return code 3" in message
@@ -219,7 +221,7 @@ def test_a_task_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
 
     @flow
     def stuck() -> Any:
-        limited = shell_run_command.with_options(timeout_seconds=3)
+        limited = shell_run_command.with_options(timeout_seconds=5)
         state = limited(command=SPAWN_TREE, cwd=tmp_path, return_state=True)
         return state.name
 
@@ -232,8 +234,17 @@ def test_a_task_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
 def test_the_timeout_argument_stops_the_whole_process_group(tmp_path: Path) -> None:
     @flow
     def stuck() -> Any:
-        return shell_run_command(command=SPAWN_TREE, cwd=tmp_path, timeout=3)
+        return shell_run_command(command=SPAWN_TREE, cwd=tmp_path, timeout=5)
 
-    with pytest.raises(ShellTimeoutError, match="timed out after 3 s"):
+    with pytest.raises(ShellTimeoutError, match="timed out after 5 s"):
         stuck()
     assert wait_gone(tree_pids(tmp_path)) == []
+
+
+def test_a_timeout_must_be_above_zero() -> None:
+    @flow
+    def instant() -> Any:
+        return shell_run_command(command="true", timeout=0)
+
+    with pytest.raises(ValueError, match="timeout must be a number of seconds above 0"):
+        instant()

@@ -29,8 +29,8 @@ from cadenza_shell.errors import ShellCommandError, ShellTimeoutError
 
 POSIX = os.name == "posix"
 
-#: How many of the last lines of output a failure's message shows.
-TAIL_LINES = 20
+#: How many of the last lines of each stream (stdout, stderr) a failure's message shows.
+TAIL_LINES = 10
 #: A line longer than this many bytes is handed on in pieces of this size.
 READ_LIMIT = 8 * 1024 * 1024
 #: A line in a failure's message is cut to this many characters.
@@ -99,8 +99,9 @@ def _signal_group(pgid: int, sig: int) -> bool:
 class RunningShell:
     """A started shell and the threads reading its output.
 
-    ``stdout_lines`` collects stdout; ``tail`` the last `TAIL_LINES` lines of both streams,
-    secret values masked.
+    ``stdout_lines`` collects stdout; `last_lines` gives the last `TAIL_LINES` lines of a
+    stream, secret values masked. (Each stream is kept apart: two pipes read by two threads
+    give no order between a line of one and a line of the other.)
     `wait` returns the exit status once the output is read to its end; `stop` ends the tree.
     """
 
@@ -120,7 +121,9 @@ class RunningShell:
         check_working_dir(cwd)
         self.on_line = on_line
         self.stdout_lines: list[str] = []
-        self.tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+        self.tails: dict[str, collections.deque[str]] = {
+            stream: collections.deque(maxlen=TAIL_LINES) for stream in ("stdout", "stderr")
+        }
         self._lock = threading.Lock()
         self.process = subprocess.Popen(
             args,
@@ -159,15 +162,26 @@ class RunningShell:
                     if stream == "stdout":
                         self.stdout_lines.append(line)
                     # masked before it is cut: a cut could leave part of a secret unmasked
-                    self.tail.append(scrub(line)[:TAIL_LINE_CHARS])
+                    self.tails[stream].append(scrub(line)[:TAIL_LINE_CHARS])
                 try:
                     self.on_line(self.pid, stream, line)
                 except Exception:
                     pass  # a failing log handler must not stop the draining (the child would block)
 
-    def last_lines(self) -> tuple[str, ...]:
+    def last_lines(self, stream: str) -> tuple[str, ...]:
         with self._lock:
-            return tuple(self.tail)
+            return tuple(self.tails[stream])
+
+    def error(self, cls: type[ShellCommandError], head: str) -> ShellCommandError:
+        """A ``cls`` saying ``head`` and the last lines of each stream, masked."""
+        stdout, stderr = self.last_lines("stdout"), self.last_lines("stderr")
+        return cls(
+            scrub(with_last_lines(head, stdout, stderr)),
+            exit_code=self.process.returncode,
+            last_stdout=stdout,
+            last_stderr=stderr,
+            pid=self.pid,
+        )
 
     @property
     def returncode(self) -> int | None:
@@ -196,12 +210,7 @@ class RunningShell:
                 self.stop()
                 head = f"PID {self.pid} timed out after {timeout:g} s and was stopped with every "
                 head += "process it started"
-                raise ShellTimeoutError(
-                    with_last_lines(head, self.last_lines()),
-                    exit_code=self.process.returncode,
-                    last_lines=self.last_lines(),
-                    pid=self.pid,
-                )
+                raise self.error(ShellTimeoutError, head)
             self._drain()
         except BaseException:
             self.stop()
@@ -241,8 +250,8 @@ class RunningShell:
             pass
 
 
-def failure_message(pid: int, code: int, last_lines: tuple[str, ...]) -> str:
-    """``PID 12 failed with return code 3:`` (prefect-shell's words) and the last lines."""
+def failure_head(pid: int, code: int) -> str:
+    """``PID 12 failed with return code 3`` (prefect-shell's words), or the signal's name."""
     if code < 0:
         try:
             name = signal.Signals(-code).name
@@ -251,26 +260,22 @@ def failure_message(pid: int, code: int, last_lines: tuple[str, ...]) -> str:
         head = f"PID {pid} was killed by signal {name} (return code {code})"
     else:
         head = f"PID {pid} failed with return code {code}"
-    return with_last_lines(head, last_lines)
+    return head
 
 
-def with_last_lines(head: str, last_lines: tuple[str, ...]) -> str:
-    if not last_lines:
-        return f"{head}."
-    return f"{head}. Its last {len(last_lines)} line(s) of output:\n" + "\n".join(last_lines)
+def with_last_lines(head: str, stdout: tuple[str, ...], stderr: tuple[str, ...]) -> str:
+    parts = [f"{head}."]
+    for name, lines in (("stdout", stdout), ("stderr", stderr)):
+        if lines:
+            parts.append(f"Last {len(lines)} line(s) of {name}:\n" + "\n".join(lines))
+    return "\n".join(parts)
 
 
 def raise_for_status(running: RunningShell, code: int) -> None:
     """`ShellCommandError` for a non-zero exit status, its message masked."""
     if code == 0:
         return
-    last = running.last_lines()
-    raise ShellCommandError(
-        scrub(failure_message(running.pid, code, last)),
-        exit_code=code,
-        last_lines=last,
-        pid=running.pid,
-    )
+    raise running.error(ShellCommandError, failure_head(running.pid, code))
 
 
 __all__ = [
@@ -280,7 +285,7 @@ __all__ = [
     "ShellTimeoutError",
     "check_working_dir",
     "decode",
-    "failure_message",
+    "failure_head",
     "for_log",
     "raise_for_status",
 ]

@@ -12,8 +12,8 @@ class ShellCommandError(RuntimeError):
     """A shell command ended with a non-zero exit status (or was killed by a signal).
 
     ``exit_code`` is the status (negative: killed by that signal, as `subprocess` reports it),
-    ``last_lines`` the last lines it printed (stdout and stderr, in the order they came, masked),
-    ``pid`` the shell's process id.
+    ``last_stdout`` and ``last_stderr`` the last lines it printed on each (masked), ``pid`` the
+    shell's process id. The message shows the same.
     """
 
     def __init__(
@@ -21,13 +21,20 @@ class ShellCommandError(RuntimeError):
         message: str,
         *,
         exit_code: int | None = None,
-        last_lines: tuple[str, ...] = (),
+        last_stdout: tuple[str, ...] = (),
+        last_stderr: tuple[str, ...] = (),
         pid: int | None = None,
     ) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-        self.last_lines = last_lines
+        self.last_stdout = last_stdout
+        self.last_stderr = last_stderr
         self.pid = pid
+
+    @property
+    def last_lines(self) -> tuple[str, ...]:
+        """The last lines of stdout, then those of stderr (as the message shows them)."""
+        return self.last_stdout + self.last_stderr
 
 
 class ShellTimeoutError(ShellCommandError):

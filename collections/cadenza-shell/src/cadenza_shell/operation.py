@@ -19,7 +19,7 @@ from cadenza.blocks import Block
 from cadenza.context import in_async_context
 from cadenza.exceptions import MissingContextError
 from cadenza.logging import get_logger, get_run_logger
-from pydantic import Field, PrivateAttr, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from cadenza_shell._process import RunningShell, for_log, raise_for_status
 from cadenza_shell._script import (
@@ -183,6 +183,21 @@ class ShellOperation(Block):
                     "secret_env": {**(data.get("secret_env") or {}), **secret},
                 }
         return data
+
+    @field_validator("log_prefix")
+    @classmethod
+    def _known_placeholders(cls, prefix: str | None) -> str | None:
+        """A prefix with a placeholder other than ``{pid}`` and ``{label}`` is refused here,
+        not found out on the first line logged."""
+        if prefix is not None:
+            try:
+                prefix.format(pid=0, label="stderr")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(
+                    f"log_prefix may use only the placeholders {{pid}} and {{label}} "
+                    f"(and {{{{ }}}} for braces): {exc!r} in {prefix!r}"
+                ) from None
+        return prefix
 
     @property
     def logger(self) -> Logger:

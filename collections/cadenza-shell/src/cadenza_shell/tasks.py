@@ -51,6 +51,8 @@ async def shell_run_command(
         ShellCommandError: a non-zero exit status, with the status and the last lines of
             output in its message (a `RuntimeError`, as in prefect-shell).
     """
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be a number of seconds above 0, not {timeout!r}")
     logger = get_run_logger()
     run_env, _ = build_env(env)
     chosen = shell or default_shell()
