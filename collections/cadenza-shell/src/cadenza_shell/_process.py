@@ -250,17 +250,20 @@ class RunningShell:
             pass
 
 
-def failure_head(pid: int, code: int) -> str:
-    """``PID 12 failed with return code 3`` (prefect-shell's words), or the signal's name."""
+def failure_head(pid: int, code: int, task: bool = False) -> str:
+    """prefect-shell's words: ``PID 12 failed with return code 3`` (the block's), or with
+    ``task``, ``Command failed with exit code 3 (PID 12)`` (its task's); a signal is named."""
     if code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:
             name = str(-code)
-        head = f"PID {pid} was killed by signal {name} (return code {code})"
-    else:
-        head = f"PID {pid} failed with return code {code}"
-    return head
+        if task:
+            return f"Command was killed by signal {name} (exit code {code}, PID {pid})"
+        return f"PID {pid} was killed by signal {name} (return code {code})"
+    if task:
+        return f"Command failed with exit code {code} (PID {pid})"
+    return f"PID {pid} failed with return code {code}"
 
 
 def with_last_lines(head: str, stdout: tuple[str, ...], stderr: tuple[str, ...]) -> str:
@@ -271,11 +274,12 @@ def with_last_lines(head: str, stdout: tuple[str, ...], stderr: tuple[str, ...])
     return "\n".join(parts)
 
 
-def raise_for_status(running: RunningShell, code: int) -> None:
-    """`ShellCommandError` for a non-zero exit status, its message masked."""
+def raise_for_status(running: RunningShell, code: int, task: bool = False) -> None:
+    """`ShellCommandError` for a non-zero exit status, its message masked (``task``: worded
+    as prefect-shell's task words it)."""
     if code == 0:
         return
-    raise running.error(ShellCommandError, failure_head(running.pid, code))
+    raise running.error(ShellCommandError, failure_head(running.pid, code, task))
 
 
 __all__ = [

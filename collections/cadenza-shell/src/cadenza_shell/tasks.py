@@ -70,7 +70,7 @@ async def shell_run_command(
         except asyncio.CancelledError:  # the task's timeout, or the flow's cancellation
             await asyncio.to_thread(running.stop)
             raise
-        raise_for_status(running, code)
+        raise_for_status(running, code, task=True)
     finally:
         remove_script(script)
     lines = running.stdout_lines
