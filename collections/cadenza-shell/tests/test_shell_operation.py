@@ -17,6 +17,8 @@ from cadenza_shell import ShellCommandError, ShellOperation, ShellProcess, Shell
 from shell_procs import SPAWN_TREE, alive, tree_pids, wait_gone
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="process groups are POSIX")
+# starts processes and signals them (the core's `integration` mark: `make test-fast` skips them)
+signalled = pytest.mark.integration
 
 
 def logged(cadenza_record: Any) -> list[str]:
@@ -71,6 +73,7 @@ def test_trigger_wait_and_fetch_in_a_context_manager() -> None:
 
 
 @posix_only
+@signalled
 def test_leaving_the_context_stops_what_still_runs(tmp_path: Path) -> None:
     with ShellOperation(commands=[SPAWN_TREE], working_dir=tmp_path) as operation:
         process = operation.trigger()
@@ -145,6 +148,7 @@ def test_non_utf8_output_and_a_one_megabyte_line() -> None:
 
 
 @posix_only
+@signalled
 def test_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
     operation = ShellOperation(commands=[SPAWN_TREE], working_dir=tmp_path, timeout=1)
     with operation:
@@ -157,6 +161,7 @@ def test_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
 
 
 @posix_only
+@signalled
 def test_a_sync_task_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
     """A sync task's timeout interrupts `run()` in its thread: the tree goes with it."""
 
@@ -190,6 +195,7 @@ def test_in_an_async_flow(cadenza_record: Any) -> None:
 
 
 @posix_only
+@signalled
 def test_cancelling_an_async_run_stops_the_whole_process_group(tmp_path: Path) -> None:
     async def main() -> None:
         operation = ShellOperation(commands=[SPAWN_TREE], working_dir=tmp_path)
@@ -204,6 +210,7 @@ def test_cancelling_an_async_run_stops_the_whole_process_group(tmp_path: Path) -
 
 
 @posix_only
+@signalled
 def test_a_background_child_holding_the_output_does_not_hang_the_run(tmp_path: Path) -> None:
     """`sleep 300 &` keeps stdout open after the shell exits: the run ends anyway, and the
     sleep is stopped with the rest of the group (as prefect-shell's `run()` ends the tree)."""

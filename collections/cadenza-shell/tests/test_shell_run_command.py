@@ -19,6 +19,8 @@ from cadenza_shell import ShellCommandError, ShellTimeoutError, shell_run_comman
 from shell_procs import SPAWN_TREE, tree_pids, wait_gone
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="process groups are POSIX")
+# starts processes and signals them (the core's `integration` mark: `make test-fast` skips them)
+signalled = pytest.mark.integration
 
 
 def logged(cadenza_record: Any) -> list[str]:
@@ -218,6 +220,7 @@ def test_in_an_async_flow(cadenza_record: Any) -> None:
 
 
 @posix_only
+@signalled
 def test_a_task_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
     """The shell's child starts a grandchild `sleep 300`: a timeout ends all three."""
 
@@ -233,6 +236,7 @@ def test_a_task_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
 
 
 @posix_only
+@signalled
 def test_the_timeout_argument_stops_the_whole_process_group(tmp_path: Path) -> None:
     @flow
     def stuck() -> Any:
