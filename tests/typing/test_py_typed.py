@@ -25,6 +25,7 @@ DISTRIBUTIONS = [
     ("collections/cadenza-sql", "cadenza_sql"),
     ("collections/cadenza-http", "cadenza_http"),
     ("collections/cadenza-azure", "cadenza_azure"),
+    ("collections/cadenza-shell", "cadenza_shell"),
 ]
 
 
