@@ -26,6 +26,7 @@ DISTRIBUTIONS = {
     "cadenza-notify": "collections/cadenza-notify",
     "cadenza-http": "collections/cadenza-http",
     "cadenza-azure": "collections/cadenza-azure",
+    "cadenza-dbt": "collections/cadenza-dbt",
 }
 
 

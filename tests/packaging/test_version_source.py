@@ -34,6 +34,7 @@ DISTRIBUTIONS = [
     ("collections/cadenza-http", "cadenza-http", "cadenza_http"),
     ("collections/cadenza-sql", "cadenza-sql", "cadenza_sql"),
     ("collections/cadenza-azure", "cadenza-azure", "cadenza_azure"),
+    ("collections/cadenza-dbt", "cadenza-dbt", "cadenza_dbt"),
 ]
 
 
