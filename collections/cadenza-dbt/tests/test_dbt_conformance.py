@@ -5,60 +5,39 @@ Each suite is a class of tests from `cadenza.testing`; a subclass supplies one f
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 import pytest
-from cadenza.testing import BlockConformance, DistributionConformance, StorageBackendConformance
+from cadenza.testing import BlockConformance, DistributionConformance
 
-from cadenza_dbt import (
-    DbtCredentials,
-    DbtStorage,
-)
-
-# the collection's names, each on a line of its own (they can be long)
-DISTRIBUTION = "cadenza-dbt"
-PACKAGE = "cadenza_dbt"
-ENTRY_POINT = "dbt"
-Credentials = DbtCredentials
-Storage = DbtStorage
+from cadenza_dbt import DbtCliProfile
 
 
-class TestCredentials(BlockConformance):
-    """Saved and loaded by name; the token never shows in repr, JSON, logs or the database."""
+class TestDbtCliProfile(BlockConformance):
+    """Saved and loaded by name; the secret settings never show or are stored in clear."""
 
     @pytest.fixture
-    def block(self) -> Credentials:
-        return Credentials(api_token="a-long-test-token")
-
-
-class TestStorageBlock(BlockConformance):
-    @pytest.fixture
-    def block(self, tmp_path: Path) -> Storage:
-        return Storage(basepath=tmp_path / "blobs")
-
-
-class TestStorageInADirectory(StorageBackendConformance):
-    """read/write/exists/delete/list, unsafe keys refused, 8 MB blobs, usable as result storage."""
-
-    @pytest.fixture
-    def storage(self, tmp_path: Path) -> Storage:
-        return Storage(basepath=tmp_path / "blobs")
-
-
-class TestStorageInMemory(StorageBackendConformance):
-    @pytest.fixture
-    def storage(self) -> Storage:
-        return Storage(namespace=f"conformance-{uuid.uuid4().hex}")
+    def block(self) -> DbtCliProfile:
+        return DbtCliProfile(
+            name="shop",
+            target="prod",
+            adapter_type="postgres",
+            outputs={"host": "db.internal", "user": "dbt", "dbname": "shop", "schema": "main"},
+            secret_outputs={"password": "a-long-test-password"},
+        )
 
 
 class TestDistribution(DistributionConformance):
     """The `cadenza` entry point names the plugin module; the cadenza range required is bounded,
     includes this cadenza and is the plugin's CADENZA_API; the package and plugin module import in
-    < 100 ms, without pydantic or the modules below."""
+    < 100 ms, without pydantic, dbt or the modules below."""
 
-    distribution = DISTRIBUTION
-    entry_point = ENTRY_POINT
-    plugin_module = f"{PACKAGE}.plugin"
-    # add your SDK's top-level module here, e.g. "boto3"
-    heavy_modules = (f"{PACKAGE}.credentials", f"{PACKAGE}.storage", f"{PACKAGE}.tasks")
+    distribution = "cadenza-dbt"
+    entry_point = "dbt"
+    plugin_module = "cadenza_dbt.plugin"
+    heavy_modules = (
+        "cadenza_dbt.profile",
+        "cadenza_dbt.commands",
+        "cadenza_dbt._recorder",
+        "cadenza.task_runs",
+        "dbt",
+        "subprocess",
+    )

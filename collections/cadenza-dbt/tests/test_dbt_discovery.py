@@ -12,12 +12,7 @@ import sys
 # the collection's names, each on a line of its own (they can be long)
 DISTRIBUTION = "cadenza-dbt"
 ENTRY_POINT = "dbt"
-TASK = "dbt_greet"
-REGISTERED = {
-    "block_types": [f"{ENTRY_POINT}-credentials", f"{ENTRY_POINT}-storage"],
-    "storage_backends": [f"{ENTRY_POINT}-storage"],
-    "tasks": [TASK],
-}
+REGISTERED = {"block_types": ["dbt-cli-profile"]}
 
 
 def test_cadenza_loads_it_with_everything_it_registers() -> None:
