@@ -31,6 +31,7 @@ from cadenza.states import TERMINAL_STATES, State, StateDetails, StateType
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Any
 
     from cadenza.backends.base import Backend
     from cadenza.logging.loggers import RunLoggerAdapter
@@ -57,7 +58,7 @@ class ExternalTaskRun:
         return self._run.name
 
     @property
-    def state(self) -> State | None:
+    def state(self) -> State[Any] | None:
         """The task run's current state."""
         return self._run.state
 
@@ -80,7 +81,7 @@ class ExternalTaskRun:
         name: str | None = None,
         at: float | None = None,
         error: BaseException | None = None,
-    ) -> State:
+    ) -> State[Any]:
         """End the run in a final state of `type` (Completed, Failed, Cancelled, Crashed) at
         `at` (now when None), named `name` (the type's name when None). `error` is what
         ``state.result()`` raises for a state that is not Completed. A run never started ends
@@ -99,7 +100,7 @@ class ExternalTaskRun:
         message: str | None,
         error: BaseException | None,
         at: float | None,
-    ) -> State:
+    ) -> State[Any]:
         run = self._run
         current = run.state
         ts = time.time() if at is None else at

@@ -55,9 +55,7 @@ def test_a_failed_run_carries_its_error_and_fails_nothing_else(record) -> None:
         return "the flow goes on"
 
     assert build() == "the flow goes on"
-    assert record("SELECT state_type, state_message FROM task_runs") == [
-        ("FAILED", "Got 1 result")
-    ]
+    assert record("SELECT state_type, state_message FROM task_runs") == [("FAILED", "Got 1 result")]
     assert record("SELECT state_type FROM flow_runs") == [("COMPLETED",)]
 
 
@@ -68,9 +66,8 @@ def test_a_skipped_run_ends_without_having_started(record) -> None:
         run.finish("CANCELLED", "an upstream node failed", name="Skipped")
 
     build()
-    assert record("SELECT state_name, start_time, end_time IS NOT NULL, run_count FROM task_runs") == [
-        ("Skipped", None, 1, 0)
-    ]
+    rows = record("SELECT state_name, start_time, end_time IS NOT NULL, run_count FROM task_runs")
+    assert rows == [("Skipped", None, 1, 0)]
 
 
 def test_a_time_before_the_previous_state_is_moved_up_to_it(record) -> None:

@@ -206,7 +206,7 @@ def test_the_profile_comes_from_the_block(selected_build: Any, shop_project: Pat
 
 def test_a_missing_project_dir_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-project"
-    with pytest.raises(DbtError, match="dbt project directory .*no-such-project.* does not exist"):
+    with pytest.raises(DbtError, match=r"dbt project directory .*no-such-project.* does not exist"):
         dbt_build(missing, dbt_executable=sys.executable)
 
 
@@ -216,7 +216,7 @@ def test_a_directory_without_dbt_project_yml_is_named(tmp_path: Path) -> None:
 
 
 def test_a_missing_profiles_dir_is_named(shop_project: Path, tmp_path: Path) -> None:
-    with pytest.raises(DbtError, match="dbt profiles directory .*nowhere.* does not exist"):
+    with pytest.raises(DbtError, match=r"dbt profiles directory .*nowhere.* does not exist"):
         dbt_build(shop_project, profiles_dir=tmp_path / "nowhere", dbt_executable=sys.executable)
 
 
