@@ -20,7 +20,7 @@ import pytest
 from cadenza import flow
 from cadenza.testing.utilities import prefect_test_harness
 
-from cadenza_dbt import DbtCliProfile, DbtError, DbtResult, DbtRunError, dbt_build
+from cadenza_dbt import DbtCliProfile, DbtError, DbtResult, DbtRunError, dbt_build, dbt_test
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +76,26 @@ def full_build(shop_project: Path, dbt_executable: str) -> tuple[Any, dict[str, 
 
 
 @pytest.fixture(scope="module")
-def selected_build(shop_project: Path, dbt_executable: str) -> tuple[Any, dict[str, Any]]:
+def tested(shop_project: Path, dbt_executable: str, full_build: Any) -> tuple[Any, dict[str, Any]]:
+    """``dbt_test`` of the failing test, by its tag, on the full build's database (the same
+    profile and target: dbt reuses its parse of the project), returning instead of raising."""
+
+    def test_failing() -> DbtResult:
+        return dbt_test(
+            shop_project,
+            profiles_dir=shop_project,
+            select="tag:fails",
+            dbt_executable=dbt_executable,
+            raise_on_failure=False,
+        )
+
+    return _run(test_failing)
+
+
+@pytest.fixture(scope="module")
+def selected_build(
+    shop_project: Path, dbt_executable: str, tested: Any
+) -> tuple[Any, dict[str, Any]]:
     """``select="+stg_orders"`` (the seed, stg_orders and its two tests) with the profile from a
     saved block (another target: a DuckDB file of its own), a secret setting included."""
 
@@ -168,6 +187,16 @@ def test_each_nodes_log_lines_are_its_task_runs(full_build: Any) -> None:
     assert "Running with dbt=" in flow_lines and "PASS=6" in flow_lines
 
 
+def test_nodes_are_recorded_while_dbt_runs_not_after(full_build: Any) -> None:
+    """Log lines are stamped when cadenza reads them: the seed's come well before dbt's summary
+    (read after dbt's run) — replayed after dbt exited, they would come together."""
+    _, shown = full_build
+    stamps = {line["message"]: datetime.fromisoformat(line["timestamp"]) for line in shown["logs"]}
+    seed_ok = next(t for m, t in stamps.items() if "OK loaded seed file main.raw_orders" in m)
+    summary = next(t for m, t in stamps.items() if m.startswith("Done. PASS="))
+    assert (summary - seed_ok).total_seconds() > 0.1
+
+
 def test_the_call_raises_after_every_node_naming_the_failed_ones(full_build: Any) -> None:
     state, shown = full_build
     assert shown["state"]["type"] == "FAILED"
@@ -186,14 +215,28 @@ def test_the_call_raises_after_every_node_naming_the_failed_ones(full_build: Any
 def test_select_restricts_the_nodes_and_a_clean_build_returns(selected_build: Any) -> None:
     state, shown = selected_build
     assert shown["state"]["type"] == "COMPLETED", shown["state"]
-    assert set(_runs(shown)) == {
+    built = state.result()
+    assert built.success and built.returncode == 0 and not built.failed
+    assert {_node_id(node.unique_id) for node in built.nodes} == {
         "seed.shop.raw_orders",
         "model.shop.stg_orders",
         "test.shop.not_null_stg_orders_order_id",
         "test.shop.unique_stg_orders_order_id",
     }
+
+
+def test_dbt_test_records_the_selected_test_and_can_return_its_failure(tested: Any) -> None:
+    state, shown = tested
     result = state.result()
-    assert result.success and result.returncode == 0 and not result.failed
+    assert result.command == "test" and result.returncode == 1
+    assert [(n.unique_id, n.status, n.state_name) for n in result.nodes] == [
+        ("test.shop.no_negative_amounts", "fail", "Failed")
+    ]
+    ((run,),) = [shown["task_runs"]]
+    assert run["name"] == "test.shop.no_negative_amounts"
+    assert run["state"]["type"] == "FAILED" and run["id"] == result.nodes[0].task_run_id
+    # the flow returned: its state is its own, not the node's (raise_on_failure=False)
+    assert shown["state"]["type"] == "COMPLETED"
 
 
 def test_the_profile_comes_from_the_block(selected_build: Any, shop_project: Path) -> None:
