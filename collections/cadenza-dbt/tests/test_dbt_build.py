@@ -10,6 +10,7 @@ child that is skipped (after_broken) and a data test that fails (no_negative_amo
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from datetime import datetime
@@ -210,6 +211,8 @@ def test_the_call_raises_after_every_node_naming_the_failed_ones(full_build: Any
     assert len(result.nodes) == 9
     assert {n.unique_id for n in result.failed} == FAILED
     assert result.node("model.shop.after_broken").state_name == "Skipped"
+    copy = pickle.loads(pickle.dumps(raised.value))  # a failed state's data travels pickled
+    assert str(copy) == message and copy.result == result
 
 
 def test_select_restricts_the_nodes_and_a_clean_build_returns(selected_build: Any) -> None:

@@ -21,7 +21,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from cadenza.exceptions import MissingContextError
 from cadenza.logging import get_logger, get_run_logger
+from cadenza.masking import mask
 
 from cadenza_dbt._events import parse
 from cadenza_dbt._recorder import NodeRecorder
@@ -45,7 +47,7 @@ def dbt_build(
     raise_on_failure: bool = True,
 ) -> DbtResult:
     """``dbt build``: seeds, models, snapshots and tests in dependency order (see `invoke_dbt`)."""
-    return invoke_dbt("build", **_options(locals()))
+    return invoke_dbt("build", **locals())
 
 
 def dbt_run(
@@ -62,7 +64,7 @@ def dbt_run(
     raise_on_failure: bool = True,
 ) -> DbtResult:
     """``dbt run``: the models (see `invoke_dbt`)."""
-    return invoke_dbt("run", **_options(locals()))
+    return invoke_dbt("run", **locals())
 
 
 def dbt_test(
@@ -79,13 +81,7 @@ def dbt_test(
     raise_on_failure: bool = True,
 ) -> DbtResult:
     """``dbt test``: the data tests (see `invoke_dbt`)."""
-    return invoke_dbt("test", **_options(locals()))
-
-
-def _options(given: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in given.items() if k != "project_dir"} | {
-        "project_dir": given["project_dir"]
-    }
+    return invoke_dbt("test", **locals())
 
 
 def invoke_dbt(
@@ -136,11 +132,11 @@ def invoke_dbt(
     failed = result.failed
     if returncode != 0 and not failed:
         detail = "; ".join(errors[-3:]) or f"exit code {returncode}"
-        raise DbtError(f"dbt {command} failed in project {str(project)!r}: {detail}")
+        raise DbtError(mask(f"dbt {command} failed in project {str(project)!r}: {detail}"))
     if failed and raise_on_failure:
         names = ", ".join(f"{n.unique_id} ({n.status}: {_first_line(n.message)})" for n in failed)
         message = f"dbt {command}: {len(failed)} of {len(nodes)} nodes failed: {names}"
-        raise DbtRunError(message, result)
+        raise DbtRunError(mask(message), result)
     return result
 
 
@@ -197,7 +193,7 @@ def _stop(proc: subprocess.Popen[str]) -> None:
 def _flow_logger() -> Any:
     try:
         return get_run_logger()
-    except Exception:  # outside a flow run: the task runs stand alone, lines go to a logger
+    except MissingContextError:  # outside a flow run: the runs stand alone, lines to a logger
         return get_logger("cadenza.dbt")
 
 

@@ -65,3 +65,6 @@ class DbtRunError(DbtError):
     def __init__(self, message: str, result: DbtResult) -> None:
         super().__init__(message)
         self.result = result
+
+    def __reduce__(self) -> tuple[type[DbtRunError], tuple[str, DbtResult]]:
+        return (type(self), (str(self), self.result))  # pickled with a failed state
