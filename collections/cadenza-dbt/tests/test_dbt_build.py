@@ -269,3 +269,16 @@ def test_a_missing_profiles_dir_is_named(shop_project: Path, tmp_path: Path) -> 
 def test_a_missing_dbt_executable_is_named(shop_project: Path) -> None:
     with pytest.raises(DbtError, match="dbt executable 'no-such-dbt' not found"):
         dbt_build(shop_project, dbt_executable="no-such-dbt")
+
+
+def test_dbt_refusing_the_command_raises_with_dbts_reason(
+    shop_project: Path, dbt_executable: str
+) -> None:
+    with pytest.raises(DbtError) as raised:
+        dbt_build(
+            shop_project, profiles_dir=shop_project, target="nope", dbt_executable=dbt_executable
+        )
+    message = str(raised.value)
+    assert not isinstance(raised.value, DbtRunError)  # no node ran
+    assert f"dbt build failed in project {str(shop_project)!r}" in message
+    assert "does not have a target named 'nope'" in message
