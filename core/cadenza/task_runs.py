@@ -21,13 +21,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from cadenza import states
 from cadenza.backends import get_backend
 from cadenza.context import _flow_run_ctx, with_context_tags
 from cadenza.exceptions import CancelledRun, InvalidTransition
 from cadenza.logging.loggers import run_logger
 from cadenza.logging.run_lines import task_run_finished
 from cadenza.runs import TaskRun
-from cadenza.states import TERMINAL_STATES, State, StateDetails, StateType
+from cadenza.states import State, StateDetails, StateType
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -87,7 +88,7 @@ class ExternalTaskRun:
         ``state.result()`` raises for a state that is not Completed. A run never started ends
         without a start time (a unit the tool skipped). Returns the final state."""
         state_type = StateType(type)
-        if state_type not in TERMINAL_STATES:
+        if state_type not in states.TERMINAL_STATES:
             raise ValueError(f"finish() needs a final state type, not {state_type.value}")
         state = self._propose(state_type, name, message, error, at)
         task_run_finished(self._run, state)
