@@ -116,6 +116,8 @@ class ExternalTaskRun:
             state = State(state_type, name, message, error, details, ts)
         decision = self._backend.propose(run, state)
         if run.state is not state:
+            if state_type is StateType.RUNNING:
+                run.run_count -= 1  # it did not run
             raise InvalidTransition(
                 f"Task run {run.name!r} could not move to {state.name}: {decision.reason}"
             )
