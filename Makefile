@@ -43,7 +43,7 @@ PYTEST_ARGS ?=
 FAST_MARKERS := not (slow or integration or docs or soak)
 # Distributions of their own, installed editable beside the core (each with its test extra).
 DISTS := plugins/cadenza-dask collections/cadenza-aws collections/cadenza-gcp collections/cadenza-sql \
-	collections/cadenza-notify collections/cadenza-http collections/cadenza-azure collections/cadenza-shell
+	collections/cadenza-notify collections/cadenza-http collections/cadenza-azure collections/cadenza-shell collections/cadenza-dbt
 
 # Prefer a uv on PATH; otherwise bootstrap one with pip into build/uv. `pip install --target`
 # needs no root and is not refused by Debian's externally-managed Python (PEP 668).

@@ -39,6 +39,7 @@ INTEGRATION_FIXTURES = frozenset(
         "azurite",
         "dask_cluster",
         "dask_address",
+        "dbt_executable",  # cadenza-dbt: dbt installed in a venv of its own
     }
 )
 

@@ -27,6 +27,7 @@ DISTRIBUTIONS = {
     "cadenza-http": "collections/cadenza-http",
     "cadenza-azure": "collections/cadenza-azure",
     "cadenza-shell": "collections/cadenza-shell",
+    "cadenza-dbt": "collections/cadenza-dbt",
 }
 
 

@@ -35,6 +35,7 @@ DISTRIBUTIONS = [
     ("collections/cadenza-sql", "cadenza-sql", "cadenza_sql"),
     ("collections/cadenza-azure", "cadenza-azure", "cadenza_azure"),
     ("collections/cadenza-shell", "cadenza-shell", "cadenza_shell"),
+    ("collections/cadenza-dbt", "cadenza-dbt", "cadenza_dbt"),
 ]
 
 
