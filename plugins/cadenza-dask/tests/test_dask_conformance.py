@@ -16,4 +16,5 @@ class TestDaskTaskRunner(TaskRunnerConformance):
 
 class TestPluginModule(PluginModuleConformance):
     plugin_module = "cadenza_dask.plugin"
-    heavy_modules = ("dask", "distributed")
+    # the runner, and through it cadenza's task-runner machinery, only on first use
+    heavy_modules = ("dask", "distributed", "cadenza_dask.runner", "cadenza.task_runners")
