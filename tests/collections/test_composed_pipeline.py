@@ -85,7 +85,9 @@ def test_download_land_transform_and_archive(
     landing = AzureBlobStorageContainer(container_name="landing", credentials=credentials)
     assert landing.read_path("raw/orders.csv") == ORDERS.encode()
     with tarfile.open(fileobj=io.BytesIO(landing.read_path("dbt/artifacts.tgz"))) as archive:
-        results = json.load(archive.extractfile("run_results.json"))  # type: ignore[arg-type]
+        member = archive.extractfile("run_results.json")
+        assert member is not None
+        results = json.load(member)
     assert {r["unique_id"] for r in results["results"]} >= dbt_nodes
 
     database = tmp_path / "work" / "orders_dbt" / "orders.duckdb"

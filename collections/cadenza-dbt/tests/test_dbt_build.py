@@ -115,7 +115,7 @@ def selected_build(
             secret_outputs={"password": SECRET},  # dbt-duckdb ignores it; it must not show
         ).save("shop-ci")
 
-    build_staging.setup = setup  # type: ignore[attr-defined]
+    build_staging.setup = setup  # type: ignore[attr-defined]  # kept on the function
     return _run(build_staging)
 
 

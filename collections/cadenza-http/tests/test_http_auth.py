@@ -127,7 +127,7 @@ def test_get_async_client_too(echo: HTTPServer) -> None:
 )
 def test_the_block_refuses_ambiguous_settings(fields: dict[str, str], problem: str) -> None:
     with pytest.raises(ValidationError, match=re.escape(problem)) as info:
-        HttpCredentials(**fields)  # type: ignore[arg-type]
+        HttpCredentials(**fields)  # type: ignore[arg-type]  # str for SecretStr
     assert "1234" not in str(info.value)  # the values given are not echoed
 
 

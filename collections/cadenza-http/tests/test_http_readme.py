@@ -20,5 +20,5 @@ def test_the_readme_lists_what_the_plugin_registers() -> None:
 
     text = README.read_text()
     for task in plugin.register_tasks():
-        assert f"`{task.name}`" in text  # type: ignore[attr-defined]
+        assert f"`{task.name}`" in text  # type: ignore[attr-defined]  # a Task
     assert "`http-credentials`" in text

@@ -66,7 +66,8 @@ def test_a_refused_request_in_a_flow_never_shows_the_credentials(
 ) -> None:
     caplog.set_level(logging.DEBUG)  # httpx's and httpcore's debug logs included
     httpserver.expect_request("/v1/me").respond_with_handler(_echo_credentials)
-    HttpCredentials(base_url=httpserver.url_for("/v1"), **fields).save("api")  # type: ignore[arg-type]
+    api = httpserver.url_for("/v1")
+    HttpCredentials(base_url=api, **fields).save("api")  # type: ignore[arg-type]  # str secrets
 
     @flow(log_prints=True)
     def me() -> Any:

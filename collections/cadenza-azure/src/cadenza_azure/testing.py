@@ -118,7 +118,7 @@ def _lock(handle: object) -> None:
         import fcntl
     except ImportError:  # Windows: no advisory lock; parallel first installs may race
         return
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # type: ignore[attr-defined]
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # type: ignore[attr-defined]  # any file object
 
 
 class Azurite(ServiceProcess):
