@@ -12,7 +12,10 @@
 #   make demo    run examples/etl.py:etl and show the recorded run; serve a scheduled
 #                deployment (examples/scheduled.py) for a few seconds, list it and its runs
 #   make test    ruff and mypy, then the whole test suite (core, plugins/*/tests,
-#                collections/*/tests), except the long randomised `soak` tests
+#                collections/*/tests), except the long randomised `soak` tests: first what
+#                test-fast runs, on FAST_WORKERS processes, then the `slow`, `integration` and
+#                `docs` tests one at a time (they start servers and processes, and time them);
+#                it fails if either part does, after both have run
 #   make test-fast  the developer loop, under a minute on two cores: lint and typecheck, then
 #                every test not marked `slow`, `integration`, `docs` or `soak`, on FAST_WORKERS
 #                processes (pytest-xdist; default auto). `integration` tests start a server,
@@ -91,7 +94,9 @@ typecheck: venv
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/pytest -q -m "not soak"
+	$(BIN)/pytest -q -n $(FAST_WORKERS) -m "$(FAST_MARKERS)" && fast=0 || fast=$$?; \
+	$(BIN)/pytest -q -m "not ($(FAST_MARKERS)) and not soak" && rest=0 || rest=$$?; \
+	test $$fast -eq 0 && test $$rest -eq 0
 
 test-fast: lint typecheck
 	$(BIN)/pytest -q -n $(FAST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
