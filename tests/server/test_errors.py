@@ -216,3 +216,19 @@ def test_an_unknown_key_is_named_when_it_reads_as_a_field_name(client) -> None:
     assert hostile.status_code == 422
     assert hostile.json()["errors"][0]["loc"] == ["body", "query", "<unknown key>"]
     assert len(hostile.content) < 1_000
+
+
+def test_a_filter_naming_no_deployment_gets_the_declared_404(client, document) -> None:
+    # A fuzzer found GET /api/flow_runs?deployment=image/svg+xml answering an undeclared 404.
+    listed = client.get("/api/flow_runs", params={"deployment": "no-such/deployment"})
+    assert listed.status_code == 404
+    body = _conforms(document, "/api/flow_runs", "get", listed)
+    assert "No deployment named 'no-such/deployment'" in body["detail"]
+    bulk = client.post(
+        "/api/flow_runs/bulk",
+        json={"action": "cancel", "filter": {"deployment": "no-such/deployment"}, "dry_run": True},
+    )
+    assert bulk.status_code == 422, bulk.text  # a field of the body, named
+    assert _conforms(document, "/api/flow_runs/bulk", "post", bulk)["errors"][0]["loc"] == [
+        "body", "filter", "deployment",
+    ]  # fmt: skip
