@@ -13,6 +13,11 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
+# a serving process, its children and signals: with the slow tests, one at a time
+pytestmark = pytest.mark.integration
+
 FLOWS = textwrap.dedent(
     """
     import signal, sys, time
@@ -67,7 +72,7 @@ def test_serve_cancels_and_kills_on_the_embedded_record(
     env.pop("CADENZA_API_URL", None)
     proc = subprocess.Popen(
         [sys.executable, "flows.py"], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )  # fmt: skip
     try:
         _wait(lambda: _cli(env, "deployments", "show", "stubborn/d").returncode == 0, 60,
@@ -82,7 +87,12 @@ def test_serve_cancels_and_kills_on_the_embedded_record(
         asked = time.monotonic()
         done = _cli(env, "runs", "cancel", runs["loops/d"], "--wait", "--json")
         assert json.loads(done.stdout)["ended"]["type"] == "CANCELLED", done.stdout + done.stderr
-        assert time.monotonic() - asked < 3
+        took = time.monotonic() - asked
+        shown = json.loads(_cli(env, "runs", "show", runs["loops/d"], "--json").stdout)
+        # stopped by its own hand, not killed after the 2 s grace (a generous bound for a slow
+        # machine: two CLI processes start within it)
+        assert "did not acknowledge" not in (shown["state"]["message"] or ""), shown["state"]
+        assert took < 30
         done = _cli(env, "runs", "cancel", runs["stubborn/d"], "--wait", "--json")
         assert json.loads(done.stdout)["ended"]["type"] == "CANCELLED", done.stdout + done.stderr
         shown = json.loads(_cli(env, "runs", "show", runs["stubborn/d"], "--json").stdout)
@@ -90,4 +100,9 @@ def test_serve_cancels_and_kills_on_the_embedded_record(
         assert proc.poll() is None  # the serving process goes on
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=60)
+        try:
+            proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # a failed step left a child behind: stop them all
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=10)
+            raise
