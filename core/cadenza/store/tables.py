@@ -356,6 +356,20 @@ automations = sa.Table(
     sa.Column("updated", Epoch, nullable=False),
 )
 
+# -- the server's own singleton services ----------------------------------------------------------
+
+service_leases = sa.Table(
+    "service_leases",
+    metadata,
+    # a server service that runs in one process at a time: scheduler, reaper, retention, ...
+    sa.Column("name", sa.Text, primary_key=True),
+    # the process running it: "<hostname>:<pid>:<random>" (cadenza.server.leadership)
+    sa.Column("holder", sa.Text, nullable=False),
+    # the database's clock: renewed while the holder lives; another process takes it after
+    sa.Column("expires", Epoch, nullable=False),
+    sa.Column("acquired", Epoch, nullable=False),  # when this holder took it
+)
+
 saved_views = sa.Table(
     "saved_views",
     metadata,
