@@ -14,6 +14,10 @@ is a local deadline taken *before* each claim was sent and shortened by a margin
 before the lease in the database does, so two processes never both believe they hold a service.
 A process killed without a word (``kill -9``, a lost host) hands its services on when its leases
 expire: within `ttl` plus a third of it. A process that stops normally gives them up at once.
+A lease also records where its holder runs (`this_host`: on Linux the boot id and the pid
+namespace, in which its pid means something): a process on the same host that finds the holder's
+pid gone — a server restarted after a crash, a worker replaced by the supervisor — takes the lease
+at once instead of waiting for it to expire. A pid reused by another process only makes it wait.
 
 On SQLite one server process is the rule (the CLI refuses ``--workers`` there); the leases work
 the same, so two servers started by mistake on one file still run each service once.
@@ -28,6 +32,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,26 +53,82 @@ def database_now(dialect: str) -> Any:
     return (sa.func.julianday("now") - 2440587.5) * 86400.0
 
 
-def claim(conn: sa.Connection, name: str, holder: str, ttl: float) -> bool:
-    """Renew `holder`'s lease of service `name`, or take it if free or expired; True if held."""
+Where = tuple[str | None, int | None]  # a holder's host (`this_host`) and pid
+
+
+def claim(
+    conn: sa.Connection,
+    name: str,
+    holder: str,
+    ttl: float,
+    where: Where = (None, None),
+    gone: str | None = None,
+) -> bool:
+    """Renew `holder`'s lease of service `name`, or take it if free, expired, or held by `gone`
+    (a holder known to have exited); True if held. `where` is the holder's (host, pid)."""
     now = database_now(conn.dialect.name)
     insert = dialect_insert(conn.dialect.name, service_leases).values(
-        name=name, holder=holder, expires=now + ttl, acquired=now
+        name=name, holder=holder, host=where[0], pid=where[1], expires=now + ttl, acquired=now
     )
     current = service_leases.c
+    free = sa.or_(current.holder == insert.excluded.holder, current.expires < now)
+    if gone is not None:
+        free = sa.or_(free, current.holder == gone)
     statement = insert.on_conflict_do_update(
         index_elements=["name"],
         set_={
             "holder": insert.excluded.holder,
+            "host": insert.excluded.host,
+            "pid": insert.excluded.pid,
             "expires": insert.excluded.expires,
             "acquired": sa.case(
                 (current.holder == insert.excluded.holder, current.acquired),
                 else_=insert.excluded.acquired,
             ),
         },
-        where=sa.or_(current.holder == insert.excluded.holder, current.expires < now),
+        where=free,
     ).returning(current.name)
     return conn.execute(statement).first() is not None
+
+
+def this_host() -> str | None:
+    """Where this process's pid is meaningful: the boot id and pid namespace (Linux), else None
+    (a lease is then only ever taken over when it expires)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return None
+    return f"{boot}/{namespace}"
+
+
+def exited(pid: int) -> bool:
+    """True if no process `pid` runs here (a zombie, killed and not yet reaped, counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # another user's: alive
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :].startswith("Z")
+
+
+def gone_holder(conn: sa.Connection, name: str, host: str | None) -> str | None:
+    """The holder of `name`'s lease if it ran on `host` (this process's) and has exited."""
+    if host is None:
+        return None
+    row = conn.execute(
+        sa.select(service_leases.c.holder, service_leases.c.host, service_leases.c.pid).where(
+            service_leases.c.name == name
+        )
+    ).first()
+    if row is None or row.host != host or row.pid is None or row.pid == os.getpid():
+        return None
+    return str(row.holder) if exited(row.pid) else None
 
 
 def release(conn: sa.Connection, names: Iterable[str], holder: str) -> None:
@@ -99,6 +160,7 @@ class Leadership:
         self.names = tuple(names)
         self.ttl = ttl
         self.holder = process_holder()
+        self.where: Where = (this_host(), os.getpid())
         self._until: dict[str, float] = {}  # time.monotonic() deadlines
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -138,7 +200,8 @@ class Leadership:
             started = time.monotonic()
             try:
                 with self.db.write() as conn:
-                    got = claim(conn, name, self.holder, self.ttl)
+                    gone = None if self.holds(name) else gone_holder(conn, name, self.where[0])
+                    got = claim(conn, name, self.holder, self.ttl, self.where, gone)
             except DatabaseBusy:
                 got = False
             except Exception:  # the database is away: this process holds nothing meanwhile
@@ -157,4 +220,15 @@ class Leadership:
             self.claim_all()
 
 
-__all__ = ["MARGIN", "Leadership", "claim", "database_now", "leases", "process_holder", "release"]
+__all__ = [
+    "MARGIN",
+    "Leadership",
+    "claim",
+    "database_now",
+    "exited",
+    "gone_holder",
+    "leases",
+    "process_holder",
+    "release",
+    "this_host",
+]

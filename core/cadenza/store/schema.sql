@@ -264,6 +264,8 @@ CREATE UNIQUE INDEX ux_saved_views_default_page ON saved_views (page) WHERE is_d
 CREATE TABLE service_leases (
 	name TEXT NOT NULL, 
 	holder TEXT NOT NULL, 
+	host TEXT, 
+	pid INTEGER, 
 	expires REAL NOT NULL, 
 	acquired REAL NOT NULL, 
 	PRIMARY KEY (name)

@@ -365,6 +365,10 @@ service_leases = sa.Table(
     sa.Column("name", sa.Text, primary_key=True),
     # the process running it: "<hostname>:<pid>:<random>" (cadenza.server.leadership)
     sa.Column("holder", sa.Text, nullable=False),
+    # where its pid is meaningful (Linux: boot id and pid namespace), so that a process on the
+    # same machine can tell the holder is gone and take over without waiting for the expiry
+    sa.Column("host", sa.Text),
+    sa.Column("pid", sa.Integer),
     # the database's clock: renewed while the holder lives; another process takes it after
     sa.Column("expires", Epoch, nullable=False),
     sa.Column("acquired", Epoch, nullable=False),  # when this holder took it
