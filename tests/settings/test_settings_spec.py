@@ -49,6 +49,7 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
         "CADENZA_SERVER_SERVICE_LEASE",
         "CADENZA_SERVER_DB_POOL_SIZE",
         "CADENZA_SERVER_DB_MAX_OVERFLOW",
+        "CADENZA_SERVER_DB_PREPARED_STATEMENTS",
         "CADENZA_SERVER_SCHEDULER_INTERVAL",
         "CADENZA_RETENTION_FLOW_RUNS",
         "CADENZA_RETENTION_LOGS",

@@ -139,6 +139,14 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0,
     ),
     Setting(
+        "CADENZA_SERVER_DB_PREPARED_STATEMENTS",
+        bool,
+        True,
+        "Let the PostgreSQL driver prepare the statements a connection repeats. Turn off behind "
+        "a pooler in transaction mode that does not track prepared statements (PgBouncer "
+        "before 1.21, or without max_prepared_statements).",
+    ),
+    Setting(
         "CADENZA_SERVER_SCHEDULER_INTERVAL",
         float,
         5.0,
