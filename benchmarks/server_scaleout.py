@@ -7,9 +7,10 @@ then, for `--seconds` after a common start, post batches to ``POST /api/batch`` 
 one keep-alive connection: each batch creates `--batch` task runs and moves each through
 Pending, Running and Completed (3 transitions per task run), as a busy process's HTTP backend
 sends them. Reported per P: accepted task-run transitions per second (counted by the server's
-answers, checked against ``run_states`` afterwards), p50 and p99 batch latency, and the CPU
-seconds each party used during the window — the server processes, PostgreSQL's, the clients —
-read from /proc, so the table says where the machine's cores went.
+answers, checked against ``run_states`` afterwards), p50 and p99 batch latency, the CPU seconds
+each party used during the window — the server processes and PostgreSQL's (from /proc), the
+clients (their own count), the whole machine (/proc/stat) — so the table says where the cores
+went, and the most connections the servers held open to the database.
 
 Then, unless ``--no-size``, the size of the record per task run: 20,000 task runs (3 states and
 2 log lines of 80 characters each) through one server, and ``pg_total_relation_size`` of each
@@ -184,12 +185,16 @@ def measure(workers: int, clients: int, seconds: float, size: int) -> dict[str, 
         for proc in procs:
             proc.start()
         time.sleep(max(0.0, start_at - time.time()))
+        watcher = _Connections(url)
         servers, pg = _tree(server.pid), _tree(_postmaster(cluster))
+        each = {pid: _cpu([pid]) for pid in servers}
         before = (_cpu(servers), _cpu(pg), _machine_busy(), time.perf_counter())
         results = [out.get(timeout=seconds + 120) for _ in procs]
         # PostgreSQL's backends live as long as the servers' pooled connections: read them all
         after = (_cpu(_tree(server.pid)), _cpu(_tree(_postmaster(cluster))), _machine_busy(),
                  time.perf_counter())  # fmt: skip
+        each = {pid: round(_cpu([pid]) - used, 1) for pid, used in each.items()}
+        peak_connections = watcher.stop()
         for proc in procs:
             proc.join(30)
         wall = after[3] - before[3]
@@ -212,9 +217,11 @@ def measure(workers: int, clients: int, seconds: float, size: int) -> dict[str, 
                 "postgresql": round(after[1] - before[1], 1),
                 "clients": round(sum(r["cpu_s"] for r in results), 1),
                 "machine_busy": round(busy, 1),
+                "per_server_process": sorted(each.values(), reverse=True),
                 "window_x_cores": round(wall * (os.cpu_count() or 1), 1),
             },
             "machine_busy_share": round(busy / total, 3) if total else None,
+            "peak_connections": peak_connections,
             "stored_task_states": stored,
             "accepted_transitions": accepted,
         }
@@ -226,6 +233,35 @@ def measure(workers: int, clients: int, seconds: float, size: int) -> dict[str, 
             except subprocess.TimeoutExpired:
                 server.kill()
         cluster.stop()
+
+
+class _Connections:
+    """The most connections the servers held open to the database, sampled every 0.25 s."""
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        self.url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self.peak = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        import psycopg
+
+        query = (
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid != pg_backend_pid()"
+        )
+        with psycopg.connect(self.url, autocommit=True) as con:
+            while not self._done.wait(0.25):
+                self.peak = max(self.peak, _scalar(con, query))
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join(5)
+        return self.peak
 
 
 def _count_states(url: str) -> int:
