@@ -100,7 +100,16 @@ def bind_listener(host: str, port: int) -> socket.socket:
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     help="uvicorn's log level.",
 )
-def start(host: str, port: int, database_url: str | None, log_level: str) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Server processes sharing the port (PostgreSQL only: SQLite serves one process). "
+    "Each serves the whole API; the scheduler, reaper, retention and automation services run "
+    "in one of them at a time.",
+)
+def start(host: str, port: int, database_url: str | None, log_level: str, workers: int) -> None:
     """Serve the API under /api and the dashboard at / until interrupted (Ctrl-C).
 
     Needs the server extra: pip install 'cadenza[server]'. Requires CADENZA_SERVER_API_KEY as
@@ -121,9 +130,18 @@ def start(host: str, port: int, database_url: str | None, log_level: str) -> Non
             raise
         _die_missing(module)
     url = database_url or schema.default_database_url()
+    if workers > 1 and schema.sqlite_path(url) is not None:
+        die(
+            f"--workers {workers} needs PostgreSQL: a SQLite database is served by one server "
+            "process (its writers take turns on one file). Use --database-url "
+            "postgresql+psycopg://... or leave --workers at 1"
+        )
     listener = bind_listener(host, port)
     try:
-        app = create_app(url)
+        if workers > 1:  # each process builds its own app; the parent only migrates
+            schema.prepare(url)
+        else:
+            app = create_app(url)
     except (StoreError, ImportError) as exc:  # a StoreError may come of a missing psycopg
         listener.close()
         module = missing_server_module(exc)
@@ -141,7 +159,11 @@ def start(host: str, port: int, database_url: str | None, log_level: str) -> Non
     click.echo(f"Cadenza server on http://{shown_host}:{bound}/api (database {shown})")
     click.echo(f"Dashboard: http://{shown_host}:{bound}/")
     click.echo(f"Point flows at it with: export CADENZA_API_URL=http://{shown_host}:{bound}/api")
-    _serve(uvicorn, app, listener, log_level)
+    if workers > 1:
+        click.echo(f"{workers} server processes share the port")
+        _serve_processes(uvicorn, url, listener, log_level, workers)
+    else:
+        _serve(uvicorn, app, listener, log_level)
 
 
 def _serve(uvicorn: Any, app: Any, listener: socket.socket, log_level: str) -> None:
@@ -155,6 +177,28 @@ def _serve(uvicorn: Any, app: Any, listener: socket.socket, log_level: str) -> N
         listener.close()
     if not runner.started:
         raise click.exceptions.Exit(3)
+
+
+def _serve_processes(
+    uvicorn: Any, url: str, listener: socket.socket, log_level: str, workers: int
+) -> None:
+    """Run `workers` uvicorn processes on `listener` (uvicorn's supervisor restarts one that
+    dies); each builds the app over `url` (`cadenza.server.app.app_from_environment`)."""
+    # lazily: only a multi-process server needs uvicorn's supervisor
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ["CADENZA_DATABASE_URL"] = url  # the processes are spawned: they read it there
+    config = uvicorn.Config(
+        "cadenza.server.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
+    try:
+        Multiprocess(config, sockets=[listener]).run()
+    finally:
+        listener.close()
 
 
 __all__ = ["bind_listener", "missing_server_module", "server", "start"]

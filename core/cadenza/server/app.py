@@ -37,6 +37,7 @@ from cadenza.server import (
     retention_routes,
     run_routes,
     saved_view_routes,
+    service_routes,
     settings_view,
     ui_graph_routes,
     ui_routes,
@@ -44,6 +45,7 @@ from cadenza.server import (
 from cadenza.server.automations import AutomationService
 from cadenza.server.catalog import Catalog, Conflict
 from cadenza.server.guard import Guard
+from cadenza.server.leadership import Leadership
 from cadenza.server.reaper import Reaper
 from cadenza.server.retention import Retention
 from cadenza.server.scheduler import Scheduler
@@ -73,22 +75,29 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     schema.prepare(url)
     store = Store(url)
     closing = threading.Event()  # set when the process is asked to stop: open streams end
+    running: dict[str, Any] = {}  # this process's leadership and services, once started
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         live_routes.end_streams_on_exit(closing)
-        reaper = Reaper(store, spec.get("CADENZA_SERVER_REAPER_INTERVAL")).start()
-        scheduler = Scheduler(store, spec.get("CADENZA_SERVER_SCHEDULER_INTERVAL")).start()
-        retention = Retention(store, spec.get("CADENZA_RETENTION_INTERVAL")).start()
-        automations = AutomationService(store, spec.get("CADENZA_SERVER_AUTOMATIONS_INTERVAL"))
-        automations.start()
+        services = [
+            Reaper(store, spec.get("CADENZA_SERVER_REAPER_INTERVAL")),
+            Scheduler(store, spec.get("CADENZA_SERVER_SCHEDULER_INTERVAL")),
+            Retention(store, spec.get("CADENZA_RETENTION_INTERVAL")),
+            AutomationService(store, spec.get("CADENZA_SERVER_AUTOMATIONS_INTERVAL")),
+        ]
+        leadership = Leadership(
+            store, [s.name for s in services], spec.get("CADENZA_SERVER_SERVICE_LEASE")
+        ).start()
+        running.update(leadership=leadership, services=services)
+        for service in services:
+            service.led_by(leadership).start()
         try:
             yield
         finally:
-            automations.stop()
-            retention.stop()
-            scheduler.stop()
-            reaper.stop()
+            for service in reversed(services):
+                service.stop()
+            leadership.stop()  # after the rounds ended: another process takes over now
             closing.set()
             store.close()
 
@@ -118,10 +127,17 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.include_router(pause_routes.router(store), prefix="/api")
     app.include_router(retention_routes.router(store), prefix="/api")
     app.include_router(admin_routes.router(url, db_source, api_key, key_source), prefix="/api")
+    app.include_router(service_routes.router(store, running), prefix="/api")
     _error_handlers(app)
     app.add_middleware(Guard, api_key=api_key)
     dashboard.install(app)  # after the /api routes and outside the guard: `/` is the dashboard
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app over ``$CADENZA_DATABASE_URL`` (default: the embedded record file): the factory
+    each process of ``cadenza server start --workers N`` builds its app with."""
+    return create_app(os.environ.get(settings_view.DATABASE_URL_ENV) or None)
 
 
 def _router() -> APIRouter:
@@ -162,4 +178,4 @@ def _error_handlers(app: FastAPI) -> None:
         )
 
 
-__all__ = ["API_KEY_ENV", "create_app"]
+__all__ = ["API_KEY_ENV", "app_from_environment", "create_app"]

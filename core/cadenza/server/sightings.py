@@ -6,6 +6,12 @@ its turn behind the batches of every other process), longer than the lease it re
 would crash a live run. So the server notes each sighting in memory at once, before any wait,
 and the reaper (`cadenza.server.leases.reap`) spares — and writes the lease of — a run seen
 within its lease. The database lease remains what other server processes see.
+
+With several server processes (docs/howto/scale-out.md) each keeps its own sightings and only the
+one holding the reaper's lease reads them: a run whose heartbeat reached another process is
+judged by the database lease alone. That is safe — a sighting only ever spares a run, for at
+most one lease — and on PostgreSQL, the only database several processes serve, a heartbeat does
+not queue behind other writers the way it does on SQLite.
 """
 
 from __future__ import annotations

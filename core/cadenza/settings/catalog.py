@@ -114,6 +114,39 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.05,
     ),
     Setting(
+        "CADENZA_SERVER_SERVICE_LEASE",
+        float,
+        15.0,
+        "Seconds a server process holds the lease of a singleton service (scheduler, reaper, "
+        "retention, automations) without renewing it; with several server processes on one "
+        "database, another takes a service over this long after its holder died.",
+        minimum=0.3,
+    ),
+    Setting(
+        "CADENZA_SERVER_DB_POOL_SIZE",
+        int,
+        5,
+        "Database connections each server process keeps open on PostgreSQL (SQLAlchemy's "
+        "pool_size); with N processes the database sees up to N x (this + the overflow).",
+        minimum=1,
+    ),
+    Setting(
+        "CADENZA_SERVER_DB_MAX_OVERFLOW",
+        int,
+        10,
+        "Further PostgreSQL connections a server process opens under load and closes after "
+        "(SQLAlchemy's max_overflow).",
+        minimum=0,
+    ),
+    Setting(
+        "CADENZA_SERVER_DB_PREPARED_STATEMENTS",
+        bool,
+        True,
+        "Let the PostgreSQL driver prepare the statements a connection repeats. Turn off behind "
+        "a pooler in transaction mode that does not track prepared statements (PgBouncer "
+        "before 1.21, or without max_prepared_statements).",
+    ),
+    Setting(
         "CADENZA_SERVER_SCHEDULER_INTERVAL",
         float,
         5.0,

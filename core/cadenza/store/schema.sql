@@ -1,4 +1,4 @@
--- revision: 0014
+-- revision: 0015
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -261,4 +261,13 @@ CREATE TABLE saved_views (
 	CONSTRAINT uq_saved_views_name UNIQUE (name)
 );
 CREATE UNIQUE INDEX ux_saved_views_default_page ON saved_views (page) WHERE is_default;
-INSERT INTO alembic_version (version_num) VALUES ('0014');
+CREATE TABLE service_leases (
+	name TEXT NOT NULL, 
+	holder TEXT NOT NULL, 
+	host TEXT, 
+	pid INTEGER, 
+	expires REAL NOT NULL, 
+	acquired REAL NOT NULL, 
+	PRIMARY KEY (name)
+);
+INSERT INTO alembic_version (version_num) VALUES ('0015');

@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
 from cadenza.orchestration import Decision, DecisionKind
+from cadenza.settings import spec
 from cadenza.store import run_records, urls
 from cadenza.store.run_records import RunRecord
 from cadenza.store.tables import flow_runs, run_states, task_runs
@@ -59,7 +60,16 @@ class SqlDatabase:
             sa.event.listen(self.engine, "connect", self._sqlite_connect)
             sa.event.listen(self.engine, "begin", self._sqlite_begin)
         else:
-            self.engine = sa.create_engine(url, pool_pre_ping=True)
+            # psycopg prepares a statement a connection runs 5 times; a transaction-mode pooler
+            # may hand the next transaction a server connection that lacks it
+            prepared = spec.get("CADENZA_SERVER_DB_PREPARED_STATEMENTS")
+            self.engine = sa.create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=spec.get("CADENZA_SERVER_DB_POOL_SIZE"),
+                max_overflow=spec.get("CADENZA_SERVER_DB_MAX_OVERFLOW"),
+                connect_args={} if prepared else {"prepare_threshold": None},
+            )
 
     def _sqlite_connect(self, dbapi_conn: Any, _record: Any) -> None:  # DB-API: untyped
         dbapi_conn.isolation_level = None  # transactions are begun explicitly (below)

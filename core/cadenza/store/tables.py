@@ -356,6 +356,24 @@ automations = sa.Table(
     sa.Column("updated", Epoch, nullable=False),
 )
 
+# -- the server's own singleton services ----------------------------------------------------------
+
+service_leases = sa.Table(
+    "service_leases",
+    metadata,
+    # a server service that runs in one process at a time: scheduler, reaper, retention, ...
+    sa.Column("name", sa.Text, primary_key=True),
+    # the process running it: "<hostname>:<pid>:<random>" (cadenza.server.leadership)
+    sa.Column("holder", sa.Text, nullable=False),
+    # where its pid is meaningful (Linux: boot id and pid namespace), so that a process on the
+    # same machine can tell the holder is gone and take over without waiting for the expiry
+    sa.Column("host", sa.Text),
+    sa.Column("pid", sa.Integer),
+    # the database's clock: renewed while the holder lives; another process takes it after
+    sa.Column("expires", Epoch, nullable=False),
+    sa.Column("acquired", Epoch, nullable=False),  # when this holder took it
+)
+
 saved_views = sa.Table(
     "saved_views",
     metadata,
