@@ -26,6 +26,7 @@ FORBIDDEN = (
     "click",
     "cloudpickle",
     "asyncio",
+    "prometheus_client",  # the server's /metrics only
 )
 
 _PROBE = textwrap.dedent(
@@ -117,7 +118,8 @@ def test_importing_cadenza_and_its_cli_does_not_import_the_server() -> None:
     code = (
         "import sys, cadenza; from cadenza import flow, task; "
         "import cadenza.cli.main; "
-        "bad = [m for m in ('fastapi', 'uvicorn', 'starlette', 'cadenza.server', "
+        "bad = [m for m in ('fastapi', 'uvicorn', 'starlette', 'prometheus_client', "
+        "'cadenza.server', "
         "'cadenza.store.tables') if m in sys.modules]; print(bad)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -13,7 +13,7 @@ from fresh_venvs import Footprint, ServerInstall
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-SERVER_ONLY = {"fastapi", "starlette", "uvicorn", "psycopg", "psycopg-binary"}
+SERVER_ONLY = {"fastapi", "starlette", "uvicorn", "psycopg", "psycopg-binary", "prometheus-client"}
 
 
 def test_the_runtime_install_is_small(core_footprint: Footprint) -> None:

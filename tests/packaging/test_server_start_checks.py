@@ -17,7 +17,7 @@ from cadenza.testing.services import free_port
 HINT = "pip install 'cadenza[server]'"
 
 
-@pytest.mark.parametrize("library", ["uvicorn", "fastapi"])
+@pytest.mark.parametrize("library", ["uvicorn", "fastapi", "prometheus_client"])
 def test_a_missing_server_library_is_named_with_the_extra(
     library: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -30,6 +30,7 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
     assert spec.get("CADENZA_LOGGING_TRACEBACK") == "SHORT"
     assert spec.get("CADENZA_CLIENT_OFFLINE_OK") is False
     assert spec.get("CADENZA_CLI_PROGRESS") is True
+    assert spec.get("CADENZA_SERVER_METRICS_OPEN") is False
     assert {s.name for s in spec.SETTINGS} == {
         "CADENZA_HOME",
         "CADENZA_PROFILE",
@@ -51,6 +52,7 @@ def test_defaults_when_nothing_is_set(cadenza_home: Path) -> None:
         "CADENZA_SERVER_DB_MAX_OVERFLOW",
         "CADENZA_SERVER_DB_PREPARED_STATEMENTS",
         "CADENZA_SERVER_SCHEDULER_INTERVAL",
+        "CADENZA_SERVER_METRICS_OPEN",
         "CADENZA_RETENTION_FLOW_RUNS",
         "CADENZA_RETENTION_LOGS",
         "CADENZA_RETENTION_EVENTS",

@@ -257,18 +257,20 @@ class HttpBackend(Recorder):
         except ValueError as exc:
             refusals.set_aside("journal", "journal-entry", entry, str(exc))
             return None
-        return self._deliver(request, retry=False, renew=renew)
+        return self._deliver(request, retry=False, renew=renew, replayed=True)
 
     def _send_own_entry(self, entry: dict) -> Any:
         return self._send_entry(entry, renew=True)
 
     def _deliver(
-        self, request: wire.Request, retry: bool = True, live: bool = False, renew: bool = True
-    ) -> Any:
+        self, request: wire.Request, retry: bool = True, live: bool = False, renew: bool = True,
+        replayed: bool = False,
+    ) -> Any:  # fmt: skip
         """Send one request. A refusal is set aside with its reason (see the module docstring);
         `live` marks a flow-run proposal whose answer goes back to the engine, so a decision
         other than ACCEPT is the engine's to handle, not a refusal. A batch sent with `renew`
         (this process runs its flow runs; not a journal replayed) renews their leases too.
+        `replayed`: the request comes from a journal, and says so to the server (its metrics).
 
         Refused records are set aside only once the whole request is done with: when a part
         of a split batch finds the server unavailable, the request is journaled (or stays in
@@ -276,34 +278,39 @@ class HttpBackend(Recorder):
         setting them aside now would keep each of them once per attempt."""
         letters: list[refusals.Letter] = []
         lease = self.heartbeat.lease if renew else None
-        answer = self._send(request, retry, live, letters, lease)
+        answer = self._send(request, retry, live, letters, lease, replayed)
         refusals.set_aside_all(letters)
         return answer
 
     def _send(self, request: wire.Request, retry: bool, live: bool,
-              letters: list[refusals.Letter], lease: float | None = None) -> Any:  # fmt: skip
+              letters: list[refusals.Letter], lease: float | None = None,
+              replayed: bool = False) -> Any:  # fmt: skip
         """`_deliver` without setting aside: the refused records are added to `letters`."""
         op = request.op
         client = self.client
         try:
             if op == "batch":
-                answer = client.batch(request.data, retry=retry, lease_seconds=lease)
+                answer = client.batch(
+                    request.data, retry=retry, lease_seconds=lease, replayed=replayed
+                )
                 letters.extend(refusals.rejected_transitions(request, answer))
                 return answer
             if op == "set_state":
-                answer = client.set_state(request.run_id, request.data, retry=retry)
+                answer = client.set_state(
+                    request.run_id, request.data, retry=retry, replayed=replayed
+                )
                 if not live and answer.get("decision") != "ACCEPT":
                     reason = f"{answer.get('decision')}: {answer.get('reason')}"
                     letters.append(("server", "flow-run-transition", request.entry, reason))
                 return answer
             if op == "flow_run":
-                return client.create_flow_run(request.data, retry=retry)
+                return client.create_flow_run(request.data, retry=retry, replayed=replayed)
         except ApiError as exc:
             if exc.status in (401, 403):  # wrong key: keep the rows, it may be fixed
                 raise ServerUnavailable(f"the server refused the API key: {exc}") from exc
             if op == "batch" and exc.status in (413, 422):
                 for part in refusals.resendable(request, exc, letters):
-                    self._send(part, retry, False, letters, lease)
+                    self._send(part, retry, False, letters, lease, replayed)
                 return {"rejected": []}
             letters.append(("server", op, request.entry, f"HTTP {exc.status}: {exc.detail}"))
             return {"decision": "ABORT", "reason": exc.detail}

@@ -1,8 +1,9 @@
 """``cadenza server``: run the coordination server (docs/concepts/server.md; its API is
 docs/reference/http-api.md).
 
-The server's libraries (FastAPI, uvicorn, psycopg) are the ``server`` extra, not part of
-``pip install cadenza``: without them ``server start`` says, in one line, what to install.
+The server's libraries (FastAPI, uvicorn, psycopg, prometheus-client) are the ``server`` extra,
+not part of ``pip install cadenza``: without them ``server start`` says, in one line, what to
+install.
 The port is bound before anything is printed, so a busy port fails before the banner.
 """
 
@@ -18,7 +19,9 @@ import click
 from cadenza.cli._common import die
 
 # the distributions `pip install 'cadenza[server]'` adds (top-level import names)
-SERVER_MODULES = frozenset({"fastapi", "starlette", "uvicorn", "psycopg", "psycopg_binary"})
+SERVER_MODULES = frozenset(
+    {"fastapi", "starlette", "uvicorn", "psycopg", "psycopg_binary", "prometheus_client"}
+)
 INSTALL_HINT = "pip install 'cadenza[server]'"
 # "address already in use" (Windows reports its own WSA code)
 _ADDRESS_IN_USE = frozenset({errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)})

@@ -25,11 +25,18 @@ class RecordRoutes:
 
     # runs
     # A body may be given already encoded as JSON (bytes), as the HTTP backend sends them.
-    def create_flow_run(self, row: dict[str, Any] | bytes, retry: bool = True) -> Any:
-        return self._json("POST", "/flow_runs", **_body(row), retry=retry)
+    # `replayed`: the request comes from the client's journal (the server counts such requests).
+    def create_flow_run(
+        self, row: dict[str, Any] | bytes, retry: bool = True, replayed: bool = False
+    ) -> Any:
+        return self._json("POST", "/flow_runs", **_body(row), params=_replayed(replayed),
+                          retry=retry)  # fmt: skip
 
-    def set_state(self, run_id: str, body: dict[str, Any] | bytes, retry: bool = True) -> Any:
-        return self._json("POST", f"/flow_runs/{run_id}/set_state", **_body(body), retry=retry)
+    def set_state(
+        self, run_id: str, body: dict[str, Any] | bytes, retry: bool = True, replayed: bool = False
+    ) -> Any:
+        path = f"/flow_runs/{run_id}/set_state"
+        return self._json("POST", path, **_body(body), params=_replayed(replayed), retry=retry)
 
     def heartbeat(self, flow_run_ids: list[str], lease_seconds: float, retry: bool = True) -> Any:
         """Renew the leases of these flow runs: ``{"renewed": [...], "final": [...]}``."""
@@ -37,12 +44,18 @@ class RecordRoutes:
         return self._json("POST", "/heartbeats", json=body, retry=retry)
 
     def batch(
-        self, body: dict[str, Any] | bytes, retry: bool = True, lease_seconds: float | None = None
+        self,
+        body: dict[str, Any] | bytes,
+        retry: bool = True,
+        lease_seconds: float | None = None,
+        replayed: bool = False,
     ) -> Any:
         """Record a batch. `lease_seconds`: the sender runs the batch's flow runs, and the
         batch renews their leases as a heartbeat would."""
-        params = None if lease_seconds is None else {"lease_seconds": lease_seconds}
-        return self._json("POST", "/batch", **_body(body), params=params, retry=retry)
+        params: dict[str, Any] = {**(_replayed(replayed) or {})}
+        if lease_seconds is not None:
+            params["lease_seconds"] = lease_seconds
+        return self._json("POST", "/batch", **_body(body), params=params or None, retry=retry)
 
     def list_flow_runs(
         self,
@@ -154,6 +167,10 @@ class RecordRoutes:
 
     def get_cache_entry(self, key: str) -> Any:
         return self._json("GET", "/cache_entries", params={"key": key})
+
+
+def _replayed(replayed: bool) -> dict[str, Any] | None:
+    return {"replayed": "true"} if replayed else None
 
 
 def _body(body: dict[str, Any] | bytes) -> dict[str, Any]:

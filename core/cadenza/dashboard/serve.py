@@ -2,7 +2,8 @@
 
 `install(app)` is called by `cadenza.server.app.create_app` after the ``/api`` routes and the
 `Guard` middleware: it adds `Dashboard`, an ASGI middleware outside the guard, which hands every
-``/api`` request to the API untouched and answers every other path itself:
+``/api`` request (and the few other paths the app names, ``/metrics``) to the API untouched and
+answers every other path itself:
 
 - ``/assets/<version>/<file>``: a file of ``static/`` (``<version>`` is a hash of all of them,
   so the answer may be cached for a year); a file that does not exist is a 404;
@@ -52,10 +53,11 @@ SECURITY = {
 }
 
 
-def install(app: FastAPI) -> None:
-    """Serve the dashboard and the local API docs page on `app` (call after adding its guard)."""
+def install(app: FastAPI, api_paths: tuple[str, ...] = ()) -> None:
+    """Serve the dashboard and the local API docs page on `app` (call after adding its guard);
+    `api_paths`: exact paths outside ``/api`` that the app answers itself (``/metrics``)."""
     _docs_route(app)
-    app.add_middleware(Dashboard)
+    app.add_middleware(Dashboard, api_paths=api_paths)
 
 
 def _docs_route(app: FastAPI) -> None:
@@ -102,14 +104,15 @@ class Dashboard:
     JSON, most of a first load); the live stream is not (it must flush each event), nor are the
     answers to writes, the ingest's hot path."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, api_paths: tuple[str, ...] = ()) -> None:
         self.api = app
+        self.api_paths = frozenset(api_paths)
         self.api_gzipped = GZipMiddleware(app, minimum_size=1024)
         self.site = GZipMiddleware(self._site, minimum_size=512)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = _local_path(scope) if scope["type"] == "http" else "/api"
-        if path == "/api" or path.startswith("/api/"):
+        if path == "/api" or path.startswith("/api/") or path in self.api_paths:
             compress = scope["type"] == "http" and scope["method"] == "GET"
             if compress and path != "/api/stream":
                 await self.api_gzipped(scope, receive, send)

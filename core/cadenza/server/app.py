@@ -1,7 +1,8 @@
 """The ASGI application: the routes of docs/reference/http-api.md under ``/api``.
 
 `create_app` migrates the database (refusing one newer than this code) and returns a FastAPI
-app wrapped in `Guard` (auth, body limit). Routes are plain functions run in the threadpool
+app wrapped in `Guard` (auth, body limit), with ``GET /metrics`` beside ``/api``
+(`cadenza.server.metrics_routes`). Routes are plain functions run in the threadpool
 (`run_routes`, `resources`); storage is `cadenza.server.store.Store`; every error answer has the
 one shape of `cadenza.server.errors`.
 """
@@ -32,6 +33,7 @@ from cadenza.server import (
     event_routes,
     filter_routes,
     live_routes,
+    metrics_routes,
     pause_routes,
     resources,
     retention_routes,
@@ -128,9 +130,13 @@ def create_app(database_url: str | None = None, api_key: str | None = None) -> F
     app.include_router(retention_routes.router(store), prefix="/api")
     app.include_router(admin_routes.router(url, db_source, api_key, key_source), prefix="/api")
     app.include_router(service_routes.router(store, running), prefix="/api")
+    app.include_router(metrics_routes.router(store))  # GET /metrics, beside /api
     _error_handlers(app)
-    app.add_middleware(Guard, api_key=api_key)
-    dashboard.install(app)  # after the /api routes and outside the guard: `/` is the dashboard
+    metrics_open = spec.get("CADENZA_SERVER_METRICS_OPEN")
+    opened = frozenset({metrics_routes.METRICS_PATH} if metrics_open else ())
+    app.add_middleware(Guard, api_key=api_key, open_paths=opened)
+    # after the routes and outside the guard: `/` is the dashboard, /metrics goes to the API
+    dashboard.install(app, api_paths=(metrics_routes.METRICS_PATH,))
     return app
 
 

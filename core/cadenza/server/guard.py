@@ -1,8 +1,11 @@
 """ASGI middleware in front of every route: bearer-token auth and the request body limit.
 
-Auth comes first, so the body of an unauthenticated request is never read. The whole body is
-read (up to `max_body` bytes) before the app sees it: a larger one, by its Content-Length or by
-what actually arrives, is answered 413 without reaching a route.
+With an API key, every request needs it but a GET (or HEAD) of exactly one of the open paths:
+``/api/health`` always, and those the app adds (``/metrics`` when
+``CADENZA_SERVER_METRICS_OPEN`` says so). Auth comes first, so the body of an unauthenticated
+request is never read. The whole body is read (up to `max_body` bytes) before the app sees it:
+a larger one, by its Content-Length or by what actually arrives, is answered 413 without
+reaching a route.
 """
 
 from __future__ import annotations
@@ -16,17 +19,24 @@ MAX_BODY = 8 * 1024 * 1024
 
 
 class Guard:
-    def __init__(self, app: Any, api_key: str | None, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: Any,
+        api_key: str | None,
+        max_body: int = MAX_BODY,
+        open_paths: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.expected = f"Bearer {api_key}".encode() if api_key else None
         self.max_body = max_body
+        self.open_paths = open_paths | {HEALTH_PATH}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        exact_health = scope["path"] == HEALTH_PATH and scope["method"] in ("GET", "HEAD")
-        if self.expected is not None and not exact_health and not self._authorised(scope):
+        is_open = scope["path"] in self.open_paths and scope["method"] in ("GET", "HEAD")
+        if self.expected is not None and not is_open and not self._authorised(scope):
             await _reply(
                 send,
                 401,

@@ -5,7 +5,8 @@ Every `CADENZA_SERVER_REAPER_INTERVAL` seconds it calls `cadenza.server.leases.r
 `cadenza.store.run_control.expire_cancellations` (runs left Cancelling longer than
 `CADENZA_CANCELLATION_GRACE` become Cancelled) and `cadenza.store.pause.expire_suspensions`.
 It is safe to run in several server processes on one database: each change is one
-transition with an id made from the lease, the request or the pause, applied once.
+transition with an id made from the lease, the request or the pause, applied once. Each process
+counts the runs its own reaper ended (``cadenza_reaper_actions_total``, `cadenza.server.metrics`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from cadenza.server import leases
+from cadenza.server import leases, metrics
 from cadenza.server.service import ServiceLoop
 from cadenza.settings import spec
 from cadenza.store import pause, run_control
@@ -31,6 +32,7 @@ class Reaper(ServiceLoop):
 
     def _reap(self) -> None:
         crashed = leases.reap(self.store)
+        metrics.reaped("lease_expired", len(crashed))
         if crashed:
             logger.warning(
                 "Marked %d flow run(s) Crashed: their processes stopped sending heartbeats (%s)",
@@ -39,6 +41,7 @@ class Reaper(ServiceLoop):
             )
         grace = spec.get("CADENZA_CANCELLATION_GRACE")
         ended = run_control.expire_cancellations(self.store, grace)
+        metrics.reaped("cancellation_expired", len(ended))
         if ended:
             logger.warning(
                 "Marked %d flow run(s) Cancelled: their processes did not acknowledge the "
@@ -48,6 +51,7 @@ class Reaper(ServiceLoop):
                 ", ".join(ended[:5]) + (", ..." if len(ended) > 5 else ""),
             )
         expired = pause.expire_suspensions(self.store)
+        metrics.reaped("suspension_expired", len(expired))
         if expired:
             logger.warning(
                 "Marked %d suspended flow run(s) Failed: not resumed within their timeout (%s)",

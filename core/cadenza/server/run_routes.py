@@ -8,13 +8,14 @@ items at most, and a page of long messages ends early: read on until an empty pa
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from cadenza.server import leases
+from cadenza.server import leases, metrics
 from cadenza.server.errors import NOT_FOUND, Refused
 from cadenza.server.models import (
     MAX_LEASE,
@@ -42,6 +43,11 @@ EXISTED: dict[int | str, dict[str, Any]] = {
     200: {"model": dict[str, str], "description": "The flow run was recorded already"}
 }
 RunRef = Annotated[str, Path(description="a flow run id, a unique prefix of one, or `latest`")]
+Replayed = Annotated[
+    bool,
+    Query(description="the client sends this request again from its journal (counted by "
+                      "/metrics as cadenza_journal_replayed_requests_total)"),
+]  # fmt: skip
 
 
 def router(store: Store) -> APIRouter:
@@ -49,13 +55,21 @@ def router(store: Store) -> APIRouter:
 
     # -- writes ---------------------------------------------------------------------------------
     @api.post("/flow_runs", status_code=201, responses=EXISTED)
-    def create_flow_run(body: FlowRunIn, response: Response) -> dict[str, str]:
+    def create_flow_run(
+        body: FlowRunIn, response: Response, replayed: Replayed = False
+    ) -> dict[str, str]:
+        if replayed:
+            metrics.replayed("flow_run")
         if not store.create_flow_run(body.row()):
             response.status_code = 200
         return {"id": body.id}
 
     @api.post("/flow_runs/{run_id}/set_state")
-    def set_flow_run_state(run_id: Annotated[Id, Path()], body: ForcibleSetStateIn) -> DecisionOut:
+    def set_flow_run_state(
+        run_id: Annotated[Id, Path()], body: ForcibleSetStateIn, replayed: Replayed = False
+    ) -> DecisionOut:
+        if replayed:
+            metrics.replayed("set_state")
         return _set_state("flow", run_id, body)
 
     @api.post("/task_runs/{run_id}/set_state")
@@ -68,6 +82,7 @@ def router(store: Store) -> APIRouter:
         decision = store.set_state(
             kind, run_id, body.transition_id, body.run_count, body.state, force=body.force
         )
+        metrics.state_proposed(decision)
         return DecisionOut(
             decision=decision.kind.value, reason=decision.reason, delay=decision.delay
         )
@@ -79,12 +94,15 @@ def router(store: Store) -> APIRouter:
             float | None,
             Query(gt=0, le=MAX_LEASE, description="renew the leases of the batch's flow runs"),
         ] = None,
+        replayed: Replayed = False,
     ) -> BatchOut:
         """Record a batch of task runs, transitions, logs, artifacts, cache entries and events
         (`cadenza.events.emit_event`'s; an event id seen before is kept once). A batch
         sent live by the process running its flow runs (`lease_seconds` given) is as good as a
         heartbeat for them, noted as it arrives (`cadenza.server.sightings`): under load a batch
         and a heartbeat may wait for the database longer than the lease they renew."""
+        if replayed:
+            metrics.replayed("batch")
         live: list[str] = []
         if lease_seconds is not None:
             records = (*body.task_runs, *body.transitions, *body.logs)
@@ -92,6 +110,7 @@ def router(store: Store) -> APIRouter:
             store.sightings.saw(live, lease_seconds)
 
         def apply() -> dict[str, Any]:  # in a worker thread: the event loop keeps noting
+            started = time.perf_counter()
             result = store.apply_batch(
                 [t.row() for t in body.task_runs],
                 body.transitions,
@@ -101,6 +120,7 @@ def router(store: Store) -> APIRouter:
                 [u.model_dump() for u in body.artifact_updates],
                 [e.record() for e in body.events],
             )
+            metrics.batch_applied(_records(body), time.perf_counter() - started, result)
             if live and lease_seconds is not None:
                 leases.renew(store, live, lease_seconds)
             return result
@@ -205,6 +225,10 @@ def router(store: Store) -> APIRouter:
         return run
 
     return api
+
+
+def _records(body: BatchIn) -> int:
+    return sum(len(getattr(body, name)) for name in BatchIn.model_fields)
 
 
 def state_type(value: str | None) -> str | None:

@@ -155,6 +155,14 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.05,
     ),
     Setting(
+        "CADENZA_SERVER_METRICS_OPEN",
+        bool,
+        False,
+        "Answer GET /metrics without the API key even when CADENZA_SERVER_API_KEY is set, for "
+        "a scraper that cannot send one (the metrics name flows, work pools and concurrency "
+        "limits and count runs; they hold no run data).",
+    ),
+    Setting(
         "CADENZA_RETENTION_FLOW_RUNS",
         str,
         "off",
