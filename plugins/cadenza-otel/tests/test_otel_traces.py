@@ -126,9 +126,7 @@ def test_parameter_values_are_recorded_only_when_configured_and_secrets_never(
     flow_span = receiver.one("flow parent")
     assert flow_span.attributes["cadenza.parameter.item"] == VALUE
     assert flow_span.attributes["cadenza.parameter.token"] == "********"
-    assert "cadenza.parameter.item" not in receiver.one("flow child").attributes or (
-        receiver.one("flow child").attributes["cadenza.parameter.item"] == VALUE.upper()
-    )
+    assert receiver.one("flow child").attributes["cadenza.parameter.item"] == VALUE.upper()
     assert SECRET.encode() not in receiver.raw()
 
 
@@ -148,11 +146,11 @@ def test_a_process_without_tracing_configured_loads_and_sends_nothing(
         assert quiet() == 1
         import cadenza_otel.plugin as plugin
         print(sorted(n for n in vars(plugin) if n.startswith(("on_", "run_"))))
-        print("pluggy" in sys.modules, "opentelemetry.sdk" in sys.modules)
+        print(any(m.startswith("opentelemetry") for m in sys.modules))
         """,
         OTEL_EXPORTER_OTLP_ENDPOINT="",
     )
-    assert out.split("\n")[:2] == ["[]", "False False"]
+    assert out.split("\n")[:2] == ["[]", "False"]
     assert receiver.bodies == []
 
 
@@ -174,7 +172,6 @@ def test_a_flow_called_inside_an_application_span_continues_its_trace(
         def traced() -> int:
             return work()
 
-        import cadenza_otel.plugin  # the plugin installs the SDK's provider at the first run
         assert traced() == 1
         with trace.get_tracer("app").start_as_current_span("application"):
             assert traced() == 1

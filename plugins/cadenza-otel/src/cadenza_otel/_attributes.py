@@ -21,6 +21,8 @@ _SECRET_TYPES = ("SecretStr", "SecretBytes", "SecretDict", "Secret")
 
 
 def _is_secret(value: Any) -> bool:
+    if hasattr(value, "get_secret_value"):  # pydantic's secret types, as the core checks
+        return True
     return any(cls.__name__ in _SECRET_TYPES for cls in type(value).__mro__)
 
 

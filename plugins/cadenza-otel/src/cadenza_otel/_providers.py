@@ -15,6 +15,7 @@ opentelemetry-exporter-otlp-proto-grpc is installed).
 from __future__ import annotations
 
 import os
+from importlib import import_module
 from typing import Any
 
 from opentelemetry import trace
@@ -24,12 +25,30 @@ from opentelemetry.sdk.resources import Resource
 FLUSH_TIMEOUT_MS = 5_000
 
 
-def _protocol(signal: str) -> str:
-    return (
+def _otlp_exporter(signal: str) -> Any:
+    """An OTLP exporter of `signal` (``TRACES`` or ``LOGS``) for the protocol the variables
+    name; it reads its endpoint, headers, timeout and compression from them itself."""
+    protocol = (
         os.environ.get(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL")
         or os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
         or "http/protobuf"
     ).strip()
+    package = "grpc" if protocol == "grpc" else "http"
+    module, name = _OTLP[signal]
+    try:
+        exporter = getattr(import_module(f"opentelemetry.exporter.otlp.proto.{package}.{module}"),
+                           name)  # fmt: skip
+    except ImportError as exc:
+        raise ImportError(
+            f"OTLP over {protocol} needs opentelemetry-exporter-otlp-proto-{package} installed"
+        ) from exc
+    return exporter()
+
+
+_OTLP = {
+    "TRACES": ("trace_exporter", "OTLPSpanExporter"),
+    "LOGS": ("_log_exporter", "OTLPLogExporter"),
+}
 
 
 def _span_exporter() -> Any:
@@ -37,18 +56,13 @@ def _span_exporter() -> Any:
     if name == "none":
         return None
     if name == "console":
+        # lazily: only the exporter asked for is imported
         from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
         return ConsoleSpanExporter()
     if name != "otlp":
         raise ValueError(f"OTEL_TRACES_EXPORTER must be otlp, console or none, not {name!r}")
-    if _protocol("TRACES") == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-    else:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[assignment]  # the same interface over HTTP
-            OTLPSpanExporter,
-        )
-    return OTLPSpanExporter()
+    return _otlp_exporter("TRACES")
 
 
 def tracer_provider() -> Any:
@@ -56,6 +70,7 @@ def tracer_provider() -> Any:
     current = trace.get_tracer_provider()
     if not isinstance(current, trace.ProxyTracerProvider):
         return current
+    # lazily: the SDK only when the application brought no provider of its own
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
@@ -71,6 +86,7 @@ def tracer_provider() -> Any:
 def logger_provider() -> Any:
     """A logger provider that exports over OTLP (``OTEL_EXPORTER_OTLP_[LOGS_]ENDPOINT``): the
     application's global one if it set one, else one made for cadenza's run logs."""
+    # lazily: logs are opt-in (CADENZA_OTEL_LOGS)
     from opentelemetry import _logs
     from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
@@ -78,14 +94,8 @@ def logger_provider() -> Any:
     current = _logs.get_logger_provider()
     if isinstance(current, LoggerProvider):
         return current
-    if _protocol("LOGS") == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
-    else:
-        from opentelemetry.exporter.otlp.proto.http._log_exporter import (  # type: ignore[assignment]  # the same interface over HTTP
-            OTLPLogExporter,
-        )
     provider = LoggerProvider(resource=Resource.create())
-    provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
+    provider.add_log_record_processor(BatchLogRecordProcessor(_otlp_exporter("LOGS")))
     return provider
 
 

@@ -20,8 +20,8 @@ application's own — are its children, on a worker too.
 A run with retries gets a child span per attempt (``Running``/``Retrying`` to the attempt's
 outcome). A failed attempt that still has retries left might be the last one (a
 ``retry_condition_fn`` can refuse): its run's span waits for the next state — AwaitingRetry
-keeps it open — and is otherwise ended, with the failed state's time, when that run's flow run
-ends here or the next state of the run arrives.
+keeps it open — and is otherwise ended, with the failed state's time, when the next state of the
+run arrives, when its flow run ends here, or at the latest when the process exits.
 """
 
 from __future__ import annotations
@@ -198,11 +198,17 @@ class Tracker:
         if entry.remote:  # a worker's process may end without exiting cleanly: export now
             self._flush()
 
-    def _end_pending_of(self, flow_run_id: str) -> None:
-        """End the spans of the flow run's runs whose last failure turned out final."""
+    def end_pending(self) -> None:
+        """End every span still waiting to know whether its run's failure was final: it was
+        (called at the process's exit)."""
+        self._end_pending_of(None)
+
+    def _end_pending_of(self, flow_run_id: str | None) -> None:
+        """End the spans of the flow run's runs (None: of every run) whose last failure turned
+        out final."""
         with self._lock:
             waiting = [(run_id, e) for run_id, e in self._open.items()
-                       if e.flow_run_id == flow_run_id and e.pending is not None]  # fmt: skip
+                       if e.pending is not None and flow_run_id in (None, e.flow_run_id)]  # fmt: skip
         for run_id, entry in waiting:
             pending, entry.pending = entry.pending, None
             if pending is not None:

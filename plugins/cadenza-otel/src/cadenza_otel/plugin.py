@@ -9,6 +9,7 @@ state change, with the tracer (`cadenza_otel._spans`).
 
 from __future__ import annotations
 
+import atexit
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,9 @@ _starting = threading.Lock()
 def _start() -> tuple[Tracker, LogExporter | None]:
     """The process's tracker (and log exporter), made at the first call."""
     global _started
+    started = _started
+    if started is not None:
+        return started
     with _starting:
         if _started is None:
             # lazily: OpenTelemetry loads at the first traced state change, not with the plugin
@@ -45,6 +49,8 @@ def _start() -> tuple[Tracker, LogExporter | None]:
             tracer = trace.get_tracer("cadenza", version, tracer_provider=provider)
             logs = _providers.logger_provider() if CONFIG.logs else None
             tracker = _spans.Tracker(CONFIG, tracer, lambda: _providers.flush(provider, logs))
+            # before the providers' own exit handlers (registered earlier, so run later) export
+            atexit.register(tracker.end_pending)
             exporter = None
             if logs is not None:
                 from cadenza_otel._logs import LogExporter  # lazily: with the tracer, above
