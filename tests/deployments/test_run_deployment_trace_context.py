@@ -23,8 +23,9 @@ TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 @pytest.fixture
 def api(cadenza_home: Path, tmp_path: Path) -> Iterator[LocalDeploymentsApi]:
     local = LocalDeploymentsApi()
+    env = {"REGION": "eu", "LEVEL": "1"}
     local.apply({"flow_name": "etl", "name": "d", "entrypoint": "flows.py:etl",
-                 "path": str(tmp_path), "job_variables": {"env": {"REGION": "eu", "LEVEL": "1"}}})  # fmt: skip
+                 "path": str(tmp_path), "job_variables": {"env": env}})  # fmt: skip
     yield local
     local.close()
 
@@ -39,7 +40,7 @@ def asked(cadenza_home: Path) -> Iterator[list[str]]:
         return {"traceparent": TRACEPARENT, "tracestate": "vendor=1"}
 
     plugin = types.ModuleType("tracing_plugin")
-    plugin.run_trace_context = hookimpl(run_trace_context)  # type: ignore[attr-defined]
+    plugin.__dict__["run_trace_context"] = hookimpl(run_trace_context)
     pm = create_plugin_manager(entry_points=False)
     registry.reset(pm)
     info = pm.add_plugin(plugin, "tracing")

@@ -188,4 +188,3 @@ def run_script(tmp_path: Path, otel_env: dict[str, str]) -> Callable[..., str]:
         return out.stdout
 
     return run
-

@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib import metadata
 
 import pytest
-
 from cadenza.testing import DistributionConformance
+
 from cadenza_otel._attributes import MAX_VALUE, parameter_value, parameters
 from cadenza_otel._config import Config
 
@@ -62,9 +62,8 @@ def test_parameter_values_are_recorded_only_for_the_names_configured() -> None:
 
 
 def test_a_secret_value_is_never_recorded() -> None:
-    from pydantic import SecretStr
-
     from cadenza import masking
+    from pydantic import SecretStr
 
     assert parameter_value(SecretStr("swordfish-123")) == "********"
     masking.register("swordfish-456")

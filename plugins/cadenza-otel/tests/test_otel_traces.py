@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 VALUE = "value-that-must-not-leak-41"
 SECRET = "hunter2-secret-token-77"
 
-FLOWS = f'''
+FLOWS = f"""
 from pydantic import SecretStr
 
 from cadenza import flow, tags, task
@@ -52,12 +52,10 @@ def parent(item: str, token: SecretStr) -> str:
 if __name__ == "__main__":
     with tags("nightly"):
         assert parent({VALUE!r}, SecretStr({SECRET!r})) == {VALUE.upper() * 2!r}
-'''
+"""
 
 
-def test_a_flow_run_its_task_runs_attempts_and_subflow_form_one_trace(
-    run_script, receiver
-) -> None:
+def test_a_flow_run_its_task_runs_attempts_and_subflow_form_one_trace(run_script, receiver) -> None:
     run_script(FLOWS)
 
     flow_span = receiver.one("flow parent")
@@ -154,9 +152,7 @@ def test_a_process_without_tracing_configured_loads_and_sends_nothing(
     assert receiver.bodies == []
 
 
-def test_a_flow_called_inside_an_application_span_continues_its_trace(
-    run_script, receiver
-) -> None:
+def test_a_flow_called_inside_an_application_span_continues_its_trace(run_script, receiver) -> None:
     run_script(
         """
         from opentelemetry import trace

@@ -207,8 +207,11 @@ class Tracker:
         """End the spans of the flow run's runs (None: of every run) whose last failure turned
         out final."""
         with self._lock:
-            waiting = [(run_id, e) for run_id, e in self._open.items()
-                       if e.pending is not None and flow_run_id in (None, e.flow_run_id)]  # fmt: skip
+            waiting = [
+                (run_id, e)
+                for run_id, e in self._open.items()
+                if e.pending is not None and flow_run_id in (None, e.flow_run_id)
+            ]
         for run_id, entry in waiting:
             pending, entry.pending = entry.pending, None
             if pending is not None:
