@@ -182,3 +182,31 @@ def test_a_flow_called_inside_an_application_span_continues_its_trace(run_script
     inner = receiver.named("inside the task")
     assert {s.parent_span_id for s in inner} == {tasks[first.span_id].span_id,
                                                  tasks[second.span_id].span_id}  # fmt: skip
+
+
+def test_a_failure_that_is_not_retried_after_all_ends_its_span_as_failed(
+    run_script, receiver
+) -> None:
+    run_script(
+        """
+        from cadenza import flow, task
+
+        @task(retries=2, retry_condition_fn=lambda task, run, state: False)
+        def once() -> None:
+            raise KeyError("no retry for this")
+
+        @flow
+        def refusing() -> str:
+            return once(return_state=True).type.value
+
+        assert refusing() == "FAILED"
+        """
+    )
+    flow_span, task_span = receiver.one("flow refusing"), receiver.one("task once")
+    assert task_span.parent_span_id == flow_span.span_id
+    assert task_span.status_code == 2 and task_span.attributes["cadenza.state.type"] == "FAILED"
+    assert task_span.end <= flow_span.end
+    attempt = receiver.one("task once attempt 1")
+    assert attempt.parent_span_id == task_span.span_id and attempt.status_code == 2
+    assert not receiver.named("task once attempt 2")
+    assert any(name == "exception" for name, _ in task_span.events)
