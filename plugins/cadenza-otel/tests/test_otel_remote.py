@@ -45,7 +45,7 @@ if __name__ == "__main__":
 
 
 def _check_remote_tree(receiver) -> None:
-    flow_span = receiver.one("flow fan_out")
+    flow_span = receiver.one("flow fan-out")  # flow names use hyphens, as in Prefect
     tasks = receiver.named("task where")
     assert len(tasks) == 3
     for span in tasks:

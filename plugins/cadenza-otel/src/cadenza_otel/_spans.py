@@ -160,6 +160,7 @@ class Tracker:
 
     def _parent(self, run: Any) -> tuple[Any, bool]:
         """(the context the run's span starts in, whether it came with the run)."""
+        ids: tuple[str | None, ...]
         if run.kind == "flow":
             ids = (run.parent_task_run_id, run.parent_flow_run_id)
         else:
