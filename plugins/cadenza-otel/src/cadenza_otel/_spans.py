@@ -26,6 +26,8 @@ run arrives, when its flow run ends here, or at the latest when the process exit
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import threading
 import traceback
@@ -148,7 +150,7 @@ class Tracker:
         else:
             name = f"task {run.task_name}"
             attributes = _attributes.task_run(run)
-            attributes.update(_attributes.parameters(self.config, _task_parameters(run)))
+            attributes.update(self._task_parameters(run))
             flow_run_id = run.flow_run_id
         span = self.tracer.start_span(
             name, context=parent, attributes=attributes, start_time=_ns(new_state.ts)
@@ -157,6 +159,16 @@ class Tracker:
         with self._lock:
             self._open[run.id] = entry
         return entry
+
+    def _task_parameters(self, run: Any) -> dict[str, Any]:
+        """The parameter attributes of a task run, read from its context (this is its thread);
+        binding the call's arguments only when some value is to be recorded."""
+        context = TaskRunContext.get()
+        if context is None or context.task_run is not run:
+            return {}
+        if self.config.parameter_values:
+            return _attributes.parameters(self.config, context.parameters())
+        return {"cadenza.parameters": _parameter_names(context.task.fn)}
 
     def _parent(self, run: Any) -> tuple[Any, bool]:
         """(the context the run's span starts in, whether it came with the run)."""
@@ -239,12 +251,13 @@ def _set_outcome(span: Any, state: Any) -> None:
     span.set_status(Status(StatusCode.ERROR, mask(state.message or state.name)))
 
 
-def _task_parameters(run: Any) -> dict[str, Any]:
-    """The task run's parameters, read from its context (this is its thread), else none."""
-    context = TaskRunContext.get()
-    if context is None or context.task_run is not run:
-        return {}
-    return context.parameters()
+@functools.lru_cache(maxsize=1024)
+def _parameter_names(fn: Any) -> tuple[str, ...]:
+    """The parameter names of a task's function (the signature is read once per function)."""
+    try:
+        return tuple(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return ()
 
 
 __all__ = ["Tracker"]
