@@ -110,6 +110,7 @@ class TaskRun:
         "task_inputs",
         "task_key",
         "task_name",
+        "trace_context",
     )
     kind: Literal["task"] = "task"
 
@@ -146,6 +147,9 @@ class TaskRun:
         self.reuse_ref: str | None = None
         # A state the task's function returned itself: what a direct call returns (Prefect).
         self.returned_state: State[Any] | None = None
+        # The W3C trace context it continues when it runs in another process (set when it is
+        # packed for a worker: see `cadenza.observers.trace_context`); None: the run's process.
+        self.trace_context: dict[str, str] | None = None
 
     def __repr__(self) -> str:
         return f"TaskRun(id={self.id!r}, name={self.name!r}, state={self.state!r})"

@@ -18,6 +18,8 @@ import pytest
 
 from cadenza import flow, get_run_logger, task
 from cadenza.plugins import hookspecs, registry
+from cadenza.task_runners import ReadyTaskRun, ThreadPoolTaskRunner
+from cadenza.task_runners.remote import run_packed
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS_REFERENCE = ROOT / "docs" / "reference" / "hooks.md"
@@ -215,6 +217,40 @@ def _logs(plugin: ModuleType) -> None:
     assert before <= call["timestamp"] <= time.time()
 
 
+class _PackingRunner(ThreadPoolTaskRunner):
+    """Packs each run as a runner for other processes does, and runs the package here."""
+
+    launches_elsewhere = True
+
+    def launch(self, ready: ReadyTaskRun) -> None:
+        ready.collect(run_packed(ready.payload()))
+
+
+@task
+def carried_context() -> dict[str, str] | None:
+    from cadenza.context import TaskRunContext
+
+    context = TaskRunContext.get()
+    assert context is not None
+    return context.task_run.trace_context
+
+
+@effect("run_trace_context")
+def _trace_context(plugin: ModuleType) -> None:
+    @flow(task_runner=_PackingRunner())
+    def packing() -> Any:
+        return carried_context.submit().result()
+
+    state = packing(return_state=True)
+    flow_run_id = state.state_details.flow_run_id
+    # the packed task run carried its submitter's (the flow run's) trace context to the worker
+    assert state.result() == {
+        "traceparent": f"00-{plugin.TRACE_ID}-00f067aa0ba902b7-01",
+        "tracestate": f"run={flow_run_id}",
+    }
+    assert plugin.CALLS["run_trace_context"] == [{"run_id": flow_run_id}]
+
+
 @pytest.mark.parametrize("hook", sorted(hook_specs()))
 def test_each_hook_is_called_with_its_arguments_and_has_its_effect(
     hook: str, every_hook: ModuleType
@@ -231,5 +267,6 @@ def test_contribution_hooks_are_called_once_per_plugin_manager(every_hook: Modul
     for _ in range(2):
         registry.block_types(), registry.storage_types(), registry.task_runners()
         registry.tasks(), registry.serializers(), registry.worker_types()
-    contributions = [n for n in hook_specs() if n not in hookspecs.OBSERVER_HOOKS]
+    asked = (*hookspecs.OBSERVER_HOOKS, *hookspecs.CONTEXT_HOOKS)
+    contributions = [n for n in hook_specs() if n not in asked]
     assert {n: len(every_hook.CALLS[n]) for n in contributions} == dict.fromkeys(contributions, 1)

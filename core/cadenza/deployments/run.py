@@ -1,7 +1,9 @@
 """`run_deployment`: ask for a run of a deployment, and wait for it (Prefect 3's signature).
 
 The run is created Scheduled in the record this process reports to; a worker of the
-deployment's pool, or the `serve` process serving it, executes it. Called inside a flow run
+deployment's pool, or the `serve` process serving it, executes it. When a tracing plugin traces
+the caller, the run's ``env`` job variable carries the caller's W3C trace context
+(``TRACEPARENT``), so the executing process continues the trace. Called inside a flow run
 (with ``as_subflow``, the default), the new run records that flow run (and the task run, when
 called from a task) as its parent, so it shows as a child of the caller.
 
@@ -16,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from cadenza import observers
 from cadenza._dispatch import async_form, dual
 from cadenza.context import _flow_run_ctx, _task_run_ctx
 from cadenza.deployments.api import deployments_api
@@ -91,10 +94,11 @@ def run_deployment(
     api = deployments_api()
     try:
         deployment = api.read(name)
+        variables = _traced(dict(job_variables or {}), deployment, _caller())
         run = api.create_flow_run(
             deployment["id"], parameters=dict(parameters or {}),
             scheduled_time=_epoch(scheduled_time), name=flow_run_name, tags=list(tags or ()),
-            idempotency_key=idempotency_key, job_variables=dict(job_variables or {}),
+            idempotency_key=idempotency_key, job_variables=variables,
             parent_flow_run_id=parent.flow_run.id if parent is not None else None,
             parent_task_run_id=parent_task.task_run.id if parent_task is not None else None,
         )  # fmt: skip
@@ -110,6 +114,35 @@ def run_deployment(
         return DeploymentFlowRun.from_record(run)
     finally:
         api.close()
+
+
+def _caller() -> str | None:
+    """The id of the run calling: its task run, else its flow run (as a subflow or not)."""
+    task_ctx, flow_ctx = _task_run_ctx.get(), _flow_run_ctx.get()
+    if task_ctx is not None:
+        return task_ctx.task_run.id
+    return flow_ctx.flow_run.id if flow_ctx is not None else None
+
+
+def _traced(
+    job_variables: dict[str, Any], deployment: dict[str, Any], caller: str | None
+) -> dict[str, Any]:
+    """`job_variables`, with the caller's trace context (when a tracing plugin has one) as
+    ``TRACEPARENT``/``TRACESTATE`` in its ``env``: the executing process inherits them, and its
+    tracer continues the caller's trace. A run's ``env`` replaces its deployment's, so the
+    deployment's variables are kept under the caller's; a ``TRACEPARENT`` given is kept."""
+    trace_context = observers.trace_context
+    if caller is None or trace_context is None:
+        return job_variables
+    carrier = trace_context(caller)
+    if not carrier or "traceparent" not in carrier:
+        return job_variables
+    inherited = (deployment.get("job_variables") or {}).get("env") or {}
+    env = {**inherited, **(job_variables.get("env") or {})}
+    env.setdefault("TRACEPARENT", carrier["traceparent"])
+    if carrier.get("tracestate"):
+        env.setdefault("TRACESTATE", carrier["tracestate"])
+    return {**job_variables, "env": env}
 
 
 arun_deployment = async_form(run_deployment)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 
 from cadenza import observers
-from cadenza.plugins.hookspecs import OBSERVER_HOOKS
+from cadenza.plugins.hookspecs import CONTEXT_HOOKS, OBSERVER_HOOKS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def refresh(pm: Any) -> None:
     global active
     impls: dict[str, tuple[tuple[str, Any, tuple[str, ...]], ...]] = {}
     if pm is not None:
-        for name in OBSERVER_HOOKS:
+        for name in (*OBSERVER_HOOKS, *CONTEXT_HOOKS):
             found = tuple(
                 (impl.plugin_name, impl.function, tuple(impl.argnames))
                 for impl in getattr(pm.hook, name).get_hookimpls()
@@ -46,11 +46,12 @@ def refresh(pm: Any) -> None:
                 impls[name] = found
     _impls.clear()
     _impls.update(impls)
-    active = bool(impls)
+    active = any(name in impls for name in OBSERVER_HOOKS)
     # every accepted transition, in every backend, passes through this one slot
     watched = "on_flow_run_state" in impls or "on_task_run_state" in impls
     observers.on_state = state_changed if watched else None
     observers.on_log = logged if "on_log" in impls else None
+    observers.trace_context = trace_context if "run_trace_context" in impls else None
 
 
 def state_changed(run: Any, old_state: Any, new_state: Any) -> None:
@@ -79,6 +80,24 @@ def logged(
         message=message,
         timestamp=timestamp,
     )
+
+
+def trace_context(run_id: str) -> dict[str, str] | None:
+    """The first answer of the ``run_trace_context`` implementations for `run_id` (None: none).
+    One that raises is logged and skipped."""
+    for plugin, function, argnames in _impls.get("run_trace_context", ()):
+        try:
+            answer = function(*[{"run_id": run_id}[name] for name in argnames])
+        except Exception:
+            import logging  # lazily: not on `import cadenza`'s path
+
+            logging.getLogger("cadenza.plugins").exception(
+                "The run_trace_context hook of plugin %r raised; the work goes without it", plugin
+            )
+            continue
+        if answer is not None:
+            return dict(answer)
+    return None
 
 
 def _call(hook: str, **kwargs: Any) -> None:

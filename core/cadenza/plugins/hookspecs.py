@@ -15,6 +15,9 @@ thread that caused the event, so they must be quick; an observer that raises is 
 ``cadenza.plugins`` logger and the run carries on. They fire only in a process whose plugin
 manager has been loaded.
 
+`run_trace_context` is asked, first answer wins, for the trace context of a run whose work
+continues in another process; it is how a tracing plugin keeps one trace across processes.
+
 Implementations that name no hook here (a typo such as ``register_stroage_backends``) make
 their plugin fail to load, with the hook's name in the load report.
 """
@@ -170,7 +173,8 @@ def on_task_run_state(
     """A task run's state changed; as `on_flow_run_state`, for task runs.
 
     Fires in the process that proposes the transition: for task runs executed by a remote task
-    runner (processes, a cluster) that is the worker, if its plugin manager is loaded.
+    runner (processes, a cluster) that is the worker, which loads the plugins that observe runs
+    before its first task run (as a flow's process does before its first flow run).
 
     Args:
         task_run: The in-memory `cadenza.runs.TaskRun`, already carrying ``new_state``.
@@ -207,10 +211,46 @@ def on_log(
     """
 
 
+# -------------------------------------------------------------------------------------------------
+# Trace context: asked when work leaves this process; the first non-None answer wins.
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def run_trace_context(run_id: str) -> dict[str, str] | None:
+    """The W3C trace context of run `run_id`'s span in this process, to send along with work
+    that continues the run elsewhere.
+
+    Asked (in the thread that sends the work, so it must be quick) when a task run is packed for
+    another process or machine (`cadenza.task_runners.ProcessPoolTaskRunner`, a cluster), with
+    the id of the run that submits it (its flow run, or the task run it is submitted from);
+    the answer travels as the task run's ``trace_context``, so an observer in the worker can
+    continue the trace. Also asked by `cadenza.deployments.run_deployment`, with the id of the
+    calling task run or flow run: the answer's ``traceparent`` and ``tracestate`` become the
+    ``TRACEPARENT`` and ``TRACESTATE`` variables of the new run's ``env`` job variable, the
+    environment carrier of OpenTelemetry's context propagation, so the process that executes
+    the run sees them. Like observers, it is asked only in a process whose plugin manager is
+    loaded; an implementation that raises is logged and counts as no answer.
+
+    Args:
+        run_id: The id of a flow run or task run of this process.
+
+    Returns:
+        The carrier: ``{"traceparent": "00-<trace id>-<span id>-<flags>"}``, with
+        ``"tracestate"`` when there is one (https://www.w3.org/TR/trace-context/); None when
+        the run is not traced here.
+    """
+
+
 OBSERVER_HOOKS = ("on_flow_run_state", "on_task_run_state", "on_log")
-"""The names of the observer hooks, in the order above; every other hook is a contribution."""
+"""The names of the observer hooks, in the order above."""
+
+CONTEXT_HOOKS = ("run_trace_context",)
+"""The names of the hooks asked for a run's trace context; every hook in neither tuple is a
+contribution."""
 
 __all__ = [
+    "CONTEXT_HOOKS",
     "OBSERVER_HOOKS",
     "Serializer",
     "on_flow_run_state",
@@ -222,4 +262,5 @@ __all__ = [
     "register_task_runners",
     "register_tasks",
     "register_worker_types",
+    "run_trace_context",
 ]

@@ -6,7 +6,9 @@ The submitting side packs the task, its created run and its arguments with cloud
 written anywhere, and returns the final state with everything captured. The submitting side
 (`ReadyTaskRun.collect`) hands those records to the flow's own backend — the embedded record or
 the server — exactly as if the run had been local. Workers start nothing of their own: no
-database, no connection, no threads; they need only cadenza and the task's own imports.
+database, no connection, no threads; they need only cadenza and the task's own imports. (An
+installed plugin that observes runs — a tracer — is loaded in a worker as in the flow's process,
+and the task run carries its submitter's trace context, `TaskRun.trace_context`, for it.)
 
 A worker on the submitting machine also appends each log line to a spool file in a directory
 the submitting process made (`_Spool`), so the lines of a run whose worker dies before its
@@ -22,8 +24,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cadenza import observers
 from cadenza.backends.capture import CaptureBackend, read_spool
-from cadenza.context import FlowRunContext, _flow_run_ctx
+from cadenza.context import FlowRunContext, _flow_run_ctx, _task_run_ctx
 from cadenza.engine.task_engine import execute
 from cadenza.logging.capture import install_print_capture
 from cadenza.logging.loggers import ensure_configured
@@ -106,6 +109,13 @@ def pack(
         inherited = ctx.flow_run.result_options if task.persist_result is None else None
         fr = ctx.flow_run
         flow_run = _FlowRunRef(fr.id, fr.name, inherited, fr.flow_name, tuple(fr.tags or ()))
+    trace_context = observers.trace_context
+    if trace_context is not None:  # a tracing plugin: the worker continues the submitter's trace
+        submitter = _task_run_ctx.get()
+        if submitter is not None:
+            run.trace_context = trace_context(submitter.task_run.id)
+        elif ctx is not None:
+            run.trace_context = trace_context(ctx.flow_run.id)
     spool = _spool.path(run.id)
     payload: bytes = cloudpickle.dumps((task, run, log_prints, args, kwargs, flow_run, spool))
     return payload
@@ -123,6 +133,7 @@ def run_packed(payload: bytes) -> bytes:
 
     task, run, log_prints, args, kwargs, flow_run, spool = cloudpickle.loads(payload)
     run.queued = False  # queued in the submitting process's recorder, not in this one
+    observers.prepare()  # plugins that observe runs see this worker's transitions (once)
     # The submitting process configured its own logging, not this worker's: the record handler
     # and the loggers of CADENZA_LOGGING_EXTRA_LOGGERS, and `print` with log_prints.
     ensure_configured()
