@@ -20,6 +20,7 @@ UV = shutil.which("uv") or str(ROOT / "build" / "uv" / "bin" / "uv")
 DISTRIBUTIONS = {
     "cadenza": ".",
     "cadenza-dask": "plugins/cadenza-dask",
+    "cadenza-ray": "plugins/cadenza-ray",
     "cadenza-aws": "collections/cadenza-aws",
     "cadenza-gcp": "collections/cadenza-gcp",
     "cadenza-sql": "collections/cadenza-sql",

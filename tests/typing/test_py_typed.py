@@ -20,6 +20,7 @@ UV = shutil.which("uv") or str(ROOT / "build" / "uv" / "bin" / "uv")
 DISTRIBUTIONS = [
     (".", "cadenza"),
     ("plugins/cadenza-dask", "cadenza_dask"),
+    ("plugins/cadenza-ray", "cadenza_ray"),
     ("collections/cadenza-aws", "cadenza_aws"),
     ("collections/cadenza-gcp", "cadenza_gcp"),
     ("collections/cadenza-sql", "cadenza_sql"),
