@@ -24,9 +24,10 @@ def cpus() -> float:
     return float(ray.get_runtime_context().get_assigned_resources()["CPU"])
 
 
-# Prefect 3.9.1: with prefect-ray PREFECT_RAY_VERSION, `from prefect_ray.task_runners import
+# Prefect 3.9.1: with prefect-ray 0.6.0 (ray 2.46), `from prefect_ray.task_runners import
 # RayTaskRunner` and `from prefect_ray.context import remote_options` are the documented imports;
-# `with remote_options(num_cpus=2): task.submit()` runs that task with @ray.remote(num_cpus=2).
+# a task submitted in `with remote_options(num_cpus=2):` is granted {'CPU': 2.0} on its Ray
+# worker, one submitted outside {'CPU': 1.0}.
 def test_prefect_ray_paths_run_tasks_on_the_cluster(ray_address: str) -> None:
     from cadenza_ray import RayTaskRunner as same
     from cadenza_ray import remote_options as same_options
@@ -48,7 +49,8 @@ def test_prefect_ray_paths_run_tasks_on_the_cluster(ray_address: str) -> None:
 
 
 # Prefect 3.9.1: a task runner given as a class (`@flow(task_runner=RayTaskRunner)`) is
-# instantiated with its defaults; prefect-ray's then uses the Ray connection the process has.
+# instantiated with its defaults (address None); prefect-ray 0.6.0's runner then uses the Ray
+# connection the process already has (`ray.is_initialized()`), and leaves it open.
 def test_the_runner_given_as_a_class_uses_the_connected_cluster(ray_address: str) -> None:
     import ray
 
