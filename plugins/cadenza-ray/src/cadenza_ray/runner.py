@@ -49,7 +49,8 @@ class RayTaskRunner(TaskRunner):
 
     `__exit__` waits for every submitted run to be final, then disconnects (the last runner to
     use a connection it made closes it). An interrupted flow run cancels its runs on the
-    cluster: Ray stops a task not started yet and raises `KeyboardInterrupt` in one that runs.
+    cluster: Ray stops a task not started yet and raises `KeyboardInterrupt` in one that runs
+    (at its next Python instruction).
     A run whose worker dies ends Crashed, once Ray has given up retrying it (``max_retries``).
     """
 
