@@ -45,7 +45,7 @@ FAST_WORKERS ?= auto
 PYTEST_ARGS ?=
 FAST_MARKERS := not (slow or integration or docs or soak)
 # Distributions of their own, installed editable beside the core (each with its test extra).
-DISTS := plugins/cadenza-dask plugins/cadenza-otel collections/cadenza-aws collections/cadenza-gcp collections/cadenza-sql \
+DISTS := plugins/cadenza-dask plugins/cadenza-otel plugins/cadenza-ray collections/cadenza-aws collections/cadenza-gcp collections/cadenza-sql \
 	collections/cadenza-notify collections/cadenza-http collections/cadenza-azure collections/cadenza-shell collections/cadenza-dbt
 
 # Prefer a uv on PATH; otherwise bootstrap one with pip into build/uv. `pip install --target`

@@ -33,12 +33,13 @@ INTEGRATION_FIXTURES = frozenset(
         "postgresql_server",
         # a fresh interpreter (tests/conftest.py)
         "run_python",
-        # emulators and clusters of the collections and the Dask plugin
+        # emulators and clusters of the collections and the Dask and Ray plugins
         "moto_server",
         "gcs_emulator",
         "azurite",
         "dask_cluster",
         "dask_address",
+        "ray_address",  # cadenza-ray: a local Ray cluster, once per session
         "dbt_executable",  # cadenza-dbt: dbt installed in a venv of its own
     }
 )

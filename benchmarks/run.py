@@ -28,6 +28,7 @@ import flow_process
 import import_time
 import map_10k
 import map_100k
+import ray_map
 import record_completeness
 import server_ingest
 import server_ingest_pg
@@ -54,6 +55,7 @@ BENCHES: dict[str, Callable[[Config], BenchResult]] = {
     map_100k.NAME: map_100k.bench,
     submit_1k.NAME: submit_1k.bench,
     dask_map_1k.NAME: dask_map_1k.bench,
+    ray_map.NAME: ray_map.bench,
     server_ingest.NAME: server_ingest.bench,
     server_ingest_pg.NAME: server_ingest_pg.bench,
     server_overhead.NAME: server_overhead.bench,

@@ -7,6 +7,7 @@ venv="$here/.prefect-venv"
 if [ ! -x "$venv/bin/python" ]; then
   uv venv "$venv" -p python3.11
 fi
-# prefect-dask: Prefect's Dask task runner, for dask_map_1k (it brings dask[distributed]).
-uv pip install -p "$venv/bin/python" "prefect>=3,<4" prefect-dask
-"$venv/bin/python" -c "import prefect, prefect_dask; print('prefect', prefect.__version__, 'in', '$venv')"
+# prefect-dask and prefect-ray: Prefect's Dask and Ray task runners, for dask_map_1k and ray_map
+# (they bring dask[distributed] and ray).
+uv pip install -p "$venv/bin/python" "prefect>=3,<4" prefect-dask prefect-ray
+"$venv/bin/python" -c "import prefect, prefect_dask, prefect_ray; print('prefect', prefect.__version__, 'in', '$venv')"

@@ -21,6 +21,7 @@ DISTRIBUTIONS = {
     "cadenza": ".",
     "cadenza-dask": "plugins/cadenza-dask",
     "cadenza-otel": "plugins/cadenza-otel",
+    "cadenza-ray": "plugins/cadenza-ray",
     "cadenza-aws": "collections/cadenza-aws",
     "cadenza-gcp": "collections/cadenza-gcp",
     "cadenza-sql": "collections/cadenza-sql",

@@ -120,6 +120,7 @@ def test_the_sources_scanned_include_each_distribution_and_the_template() -> Non
     scanned = {p.relative_to(ROOT).parts[:2] for p in SOURCES}
     assert {
         ("plugins", "cadenza-dask"),
+        ("plugins", "cadenza-ray"),
         ("collections", "cadenza-aws"),
         ("collections", "cadenza-gcp"),
         ("collections", "cadenza-sql"),

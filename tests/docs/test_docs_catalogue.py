@@ -29,7 +29,14 @@ import collections_catalogue as hook  # noqa: E402
 
 from cadenza.cli.catalogue import KIND_TITLES  # noqa: E402
 
-FIRST_PARTY = {"cadenza-aws", "cadenza-gcp", "cadenza-sql", "cadenza-notify", "cadenza-dask"}
+FIRST_PARTY = {
+    "cadenza-aws",
+    "cadenza-gcp",
+    "cadenza-sql",
+    "cadenza-notify",
+    "cadenza-dask",
+    "cadenza-ray",
+}
 # Plugins that observe runs and register nothing a catalogue lists (their page says what they do)
 OBSERVERS_ONLY = {"cadenza-otel"}
 

@@ -1,4 +1,4 @@
-"""Log lines of task runs that execute in worker processes or on a Dask cluster reach the
+"""Log lines of task runs that execute in worker processes or on a Dask or Ray cluster reach the
 flow's record: with their own task run and flow run, in order, once each, whatever they hold —
 and a run that fails or whose worker dies keeps the lines it logged first."""
 
@@ -9,11 +9,12 @@ import os
 
 import dask_cluster
 import pytest
+import ray_cluster
 
 from cadenza import flow, get_run_logger, task
 from cadenza.task_runners import ProcessPoolTaskRunner
 
-pytestmark = pytest.mark.integration  # worker processes, a real Dask cluster
+pytestmark = pytest.mark.integration  # worker processes, real Dask and Ray clusters
 
 INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
 
@@ -21,6 +22,8 @@ INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
 RUNNERS = {"processes": lambda: ProcessPoolTaskRunner(max_workers=2)}
 if dask_cluster.DaskTaskRunner is not None:
     RUNNERS["dask"] = dask_cluster.runner
+if ray_cluster.RayTaskRunner is not None:
+    RUNNERS["ray"] = ray_cluster.runner
 
 
 @pytest.fixture(params=sorted(RUNNERS))
@@ -165,7 +168,7 @@ def test_a_run_whose_worker_dies_keeps_the_lines_it_logged(runner, record, tmp_p
         assert lines[0] == (task_run_id, INFO, "before dying")
         assert lines[1][1] == ERROR and "could not be executed" in lines[1][2]
         assert len(lines) == 2
-    else:  # Dask ran it again on another worker: both attempts' lines, in order
+    else:  # Dask or Ray ran it again on another worker: both attempts' lines, in order
         assert state == "COMPLETED"
         assert lines == [
             (task_run_id, INFO, "before dying"),

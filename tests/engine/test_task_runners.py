@@ -7,6 +7,7 @@ import time
 
 import dask_cluster
 import pytest
+import ray_cluster
 
 from cadenza import flow, get_run_logger, task, unmapped
 from cadenza.annotations import allow_failure
@@ -64,6 +65,9 @@ RUNNERS = {
 # and stopped when this module's tests are done (dask_cluster.py).
 if dask_cluster.DaskTaskRunner is not None:
     RUNNERS["dask"] = dask_cluster.runner
+# And on Ray, where cadenza-ray is installed: one real local cluster (ray_cluster.py), the same way.
+if ray_cluster.RayTaskRunner is not None:
+    RUNNERS["ray"] = ray_cluster.runner
 
 
 # runs in worker processes, or on a Dask cluster, start something real: integration tests

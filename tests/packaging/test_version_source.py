@@ -29,6 +29,7 @@ LITERAL = re.compile(r"""^\s*__version__\s*(:\s*str\s*)?=\s*["']""", re.MULTILIN
 DISTRIBUTIONS = [
     ("plugins/cadenza-dask", "cadenza-dask", "cadenza_dask"),
     ("plugins/cadenza-otel", "cadenza-otel", "cadenza_otel"),
+    ("plugins/cadenza-ray", "cadenza-ray", "cadenza_ray"),
     ("collections/cadenza-aws", "cadenza-aws", "cadenza_aws"),
     ("collections/cadenza-gcp", "cadenza-gcp", "cadenza_gcp"),
     ("collections/cadenza-notify", "cadenza-notify", "cadenza_notify"),

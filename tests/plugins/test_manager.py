@@ -242,3 +242,14 @@ def test_the_dask_plugin_registers_its_task_runner(plugin_manager) -> None:
     from cadenza_dask import DaskTaskRunner
 
     assert registry.task_runners()["dask-task-runner"] is DaskTaskRunner
+
+
+def test_the_ray_plugin_registers_its_task_runner(plugin_manager) -> None:
+    import cadenza_ray.plugin as plugin
+
+    info = plugin_manager.add_plugin(plugin, "ray", distribution="cadenza-ray")
+    assert info.error is None
+    assert info.hooks == ("register_task_runners",)
+    from cadenza_ray import RayTaskRunner
+
+    assert registry.task_runners()["ray-task-runner"] is RayTaskRunner

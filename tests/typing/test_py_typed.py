@@ -21,6 +21,7 @@ DISTRIBUTIONS = [
     (".", "cadenza"),
     ("plugins/cadenza-dask", "cadenza_dask"),
     ("plugins/cadenza-otel", "cadenza_otel"),
+    ("plugins/cadenza-ray", "cadenza_ray"),
     ("collections/cadenza-aws", "cadenza_aws"),
     ("collections/cadenza-gcp", "cadenza_gcp"),
     ("collections/cadenza-sql", "cadenza_sql"),

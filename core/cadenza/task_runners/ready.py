@@ -81,6 +81,15 @@ class ReadyTaskRun:
         self._context = context
 
     @property
+    def context(self) -> contextvars.Context:
+        """The context variables as they were when the run was submitted (a copy taken by
+        `TaskRunner.submit`): where a runner reads options set around ``.submit()`` or ``.map()``
+        — a ``with`` block of its own, such as cadenza-ray's ``remote_options`` — since `launch`
+        may be called later, in another thread. Read it (``ready.context.get(var)``); the run
+        executes in it."""
+        return self._context
+
+    @property
     def done(self) -> bool:
         """Whether the run has been settled (by this runner, or by `cancel_all`)."""
         return self._outcome.done()
