@@ -34,7 +34,7 @@ def test_each_service_runs_in_one_process_and_moves_on_when_it_freezes_or_is_kil
 ) -> None:
     servers = start_servers(pg_url, tmp_path, 3)
     try:
-        by_pid = {s.proc.pid: s for s in servers}  # type: ignore[union-attr]
+        by_pid = {s.proc.pid: s for s in servers}  # type: ignore[union-attr]  # a started server has its proc
         time.sleep(1.0)  # many rounds of every service
         views = [services(s.url) for s in servers]
         holders = live_holders(views[0])
@@ -52,7 +52,7 @@ def test_each_service_runs_in_one_process_and_moves_on_when_it_freezes_or_is_kil
                 assert all(n == 0 for n in rounds.values()), rounds  # never ran a round
 
         # 1. the holder freezes (alive, renewing nothing): its leases run out, then move
-        first_pid = first.proc.pid  # type: ignore[union-attr]
+        first_pid = first.proc.pid  # type: ignore[union-attr]  # a started server has its proc
         os.kill(first_pid, signal.SIGSTOP)
         frozen = time.monotonic()
         others = [s for s in servers if s is not first]
@@ -99,9 +99,9 @@ def test_each_service_runs_in_one_process_and_moves_on_when_it_freezes_or_is_kil
 
         # 3. from here on each service runs in its holder only
         time.sleep(0.3)
-        start = {s.proc.pid: services(s.url)["process"] for s in survivors}  # type: ignore[union-attr]
+        start = {s.proc.pid: services(s.url)["process"] for s in survivors}  # type: ignore[union-attr]  # a started server has its proc
         time.sleep(1.0)
-        end = {s.proc.pid: services(s.url)["process"] for s in survivors}  # type: ignore[union-attr]
+        end = {s.proc.pid: services(s.url)["process"] for s in survivors}  # type: ignore[union-attr]  # a started server has its proc
         held = live_holders(services(survivors[0].url))
         for name in SERVICES:
             holder = holder_pid(held[name])

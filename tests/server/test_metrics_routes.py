@@ -34,7 +34,7 @@ def test_metrics_are_served_in_prometheus_text_format(client: TestClient) -> Non
     assert response.headers["content-type"].startswith("text/plain; version=")
     families = _families(response.text)
     runs = families["cadenza_flow_runs"]
-    assert [(s.labels, s.value) for s in runs.samples] == [  # type: ignore[attr-defined]
+    assert [(s.labels, s.value) for s in runs.samples] == [  # type: ignore[attr-defined]  # the parser types samples loosely
         ({"flow": "etl", "state": "PENDING"}, 1.0)
     ]
     assert all(name.startswith("cadenza_") for name in families)

@@ -15,11 +15,11 @@ from cadenza_ray.context import current_remote_options
 
 def test_address_and_init_kwargs_are_checked():
     with pytest.raises(TypeError, match="address must be a string"):
-        RayTaskRunner(address=6379)  # type: ignore[arg-type]
+        RayTaskRunner(address=6379)  # type: ignore[arg-type]  # the wrong type is the test
     with pytest.raises(TypeError, match="address must be a string"):
         RayTaskRunner(address=" ")
     with pytest.raises(TypeError, match="init_kwargs must be a dict"):
-        RayTaskRunner(init_kwargs=[("num_cpus", 2)])  # type: ignore[arg-type]
+        RayTaskRunner(init_kwargs=[("num_cpus", 2)])  # type: ignore[arg-type]  # the wrong type is the test
     with pytest.raises(ValueError, match="as address=, not in init_kwargs"):
         RayTaskRunner(init_kwargs={"address": "auto"})
 
