@@ -18,7 +18,7 @@ from cadenza.server.metrics_record import (
 )
 from cadenza.server.store import Store
 from cadenza.store import urls
-from cadenza.store.tables import concurrency_leases, flow_runs, workers
+from cadenza.store.tables import concurrency_leases, flow_runs, service_leases, workers
 
 STATES = ("COMPLETED", "FAILED", "RUNNING", "SCHEDULED", "PAUSED", "CRASHED", None)
 
@@ -66,6 +66,11 @@ def _fill(store: Store, runs: int, now: float) -> None:
              "expires": now + 30 if i % 4 else now - 30, "created": now}
             for i in range(9)
         ])  # fmt: skip
+        conn.execute(service_leases.insert(), [
+            {"name": name, "holder": f"host:{i}:x", "host": "host", "pid": i,
+             "expires": now + 30 if i % 2 else now - 30, "acquired": now - 60}
+            for i, name in enumerate(["scheduler", "reaper", "retention"])
+        ])  # fmt: skip
 
 
 def _database_says(store: Store, now: float) -> dict[str, Any]:
@@ -94,6 +99,9 @@ def _database_says(store: Store, now: float) -> dict[str, Any]:
         slots = dict(conn.execute(sa.text(
             "SELECT limit_name, count(*) FROM concurrency_leases WHERE expires > :now GROUP BY 1"
         ), {"now": now}).all())  # fmt: skip
+        services = dict(conn.execute(sa.text(
+            "SELECT name, CASE WHEN expires > :now THEN 1 ELSE 0 END FROM service_leases"
+        ), {"now": now}).all())  # fmt: skip
         due = "FROM flow_runs WHERE state_type = 'SCHEDULED' AND expected_start_time <= :now"
         leased = f"SELECT count(*) FROM flow_runs WHERE {active} AND lease_expires"
         return {
@@ -102,6 +110,7 @@ def _database_says(store: Store, now: float) -> dict[str, Any]:
             "expired": one(f"{leased} < :now"),
             "workers": pools,
             "slots": slots,
+            "services": services,
             "due": one(f"SELECT count(*) {due}"),
             "oldest_due": one(f"SELECT min(expected_start_time) {due}"),
         }  # fmt: skip
@@ -119,6 +128,8 @@ def test_the_snapshot_is_what_the_database_holds(store: Store) -> None:
     assert snapshot.leases_held > 0 and snapshot.leases_expired > 0
     assert {k: v for k, v in snapshot.workers.items() if v} == expected["workers"]
     assert snapshot.slot_leases == expected["slots"]
+    assert snapshot.services == expected["services"]
+    assert snapshot.services == {"scheduler": 0, "reaper": 1, "retention": 0}
     assert snapshot.due == expected["due"] > 0
     assert snapshot.oldest_due == pytest.approx(expected["oldest_due"])
 
@@ -134,7 +145,7 @@ def test_a_scrape_sends_two_statements_however_many_runs(store: Store) -> None:
     assert len(small) == reported == 2, small  # BEGIN or the timeout, then the one query
 
     with store.write() as conn:
-        for table in (flow_runs, workers, concurrency_leases):
+        for table in (flow_runs, workers, concurrency_leases, service_leases):
             conn.execute(table.delete())
     _fill(store, 50_000, now)
     sent.clear()

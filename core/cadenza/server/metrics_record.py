@@ -1,9 +1,9 @@
 """The record's metrics, read from the database at scrape time (docs/howto/metrics.md).
 
-Runs by flow and state, flow-run leases, workers, concurrency leases and due scheduled runs are
-facts of the database, not of a server process: `RecordCollector` reads them when Prometheus
-scrapes, so every server process on one database answers the same figures, and a restarted
-process loses nothing.
+Runs by flow and state, flow-run leases, workers, concurrency leases, due scheduled runs and
+the server services' leases are facts of the database, not of a server process:
+`RecordCollector` reads them when Prometheus scrapes, so every server process on one database
+answers the same figures, and a restarted process loses nothing.
 
 A scrape costs one statement (`STATEMENT`: aggregates joined by UNION ALL, one round trip, one
 snapshot), whatever the record holds — on PostgreSQL capped at `STATEMENT_TIMEOUT_MS` — and
@@ -27,7 +27,7 @@ from prometheus_client.registry import Collector
 
 from cadenza.server import leases
 from cadenza.store.sql import SqlDatabase
-from cadenza.store.tables import concurrency_leases, flow_runs, workers
+from cadenza.store.tables import concurrency_leases, flow_runs, service_leases, workers
 
 logger = logging.getLogger("cadenza.server")
 
@@ -54,6 +54,7 @@ class Snapshot:
     slot_leases: dict[str, int] = field(default_factory=dict)  # limit -> unexpired leases
     due: int = 0  # Scheduled flow runs whose time has come
     oldest_due: float | None = None  # the earliest expected start time among them
+    services: dict[str, int] = field(default_factory=dict)  # service -> 1 if its lease is alive
 
 
 def _kind(name: str) -> Any:
@@ -116,7 +117,14 @@ def statement(now: float) -> sa.CompoundSelect:
     ).where(  # by the index on (state_type, expected_start_time)
         flow_runs.c.state_type == "SCHEDULED", flow_runs.c.expected_start_time <= at
     )
-    return sa.union_all(runs, leased, pools, slots, due)
+    services = sa.select(
+        _kind("services"),
+        service_leases.c.name.label("a"),
+        _NONE.label("b"),
+        _value(_count_if(service_leases.c.expires > at), "x"),
+        _value(sa.null(), "y"),
+    ).group_by(service_leases.c.name)
+    return sa.union_all(runs, leased, pools, slots, due, services)
 
 
 def read_snapshot(db: SqlDatabase, now: float | None = None) -> tuple[Snapshot, int]:
@@ -148,6 +156,8 @@ def read_snapshot(db: SqlDatabase, now: float | None = None) -> tuple[Snapshot, 
             snapshot.slot_leases[a] = int(x)
         elif kind == "due":
             snapshot.due, snapshot.oldest_due = int(x or 0), y
+        elif kind == "services":
+            snapshot.services[a] = int(x or 0)
     snapshot.runs = bounded_flows(snapshot.runs)
     return snapshot, sent
 
@@ -239,6 +249,15 @@ def _record_metrics(snapshot: Snapshot, now: float) -> Iterator[Metric]:
         "Scheduled flow runs whose expected start time has passed and that have not started.",
         snapshot.due,
     )
+    held_services = GaugeMetricFamily(
+        "cadenza_service_lease_held",
+        "1 for each server service (scheduler, reaper, retention, ...) whose lease a live server "
+        "process holds, 0 for one whose lease expired: no process runs it.",
+        labels=["service"],
+    )
+    for name, held_now in sorted(snapshot.services.items()):
+        held_services.add_metric([name], min(held_now, 1))
+    yield held_services
     lag = 0.0 if snapshot.oldest_due is None else max(0.0, now - snapshot.oldest_due)
     yield _gauge(
         "cadenza_scheduler_lag_seconds",
