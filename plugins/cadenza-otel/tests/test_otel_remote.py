@@ -1,5 +1,5 @@
-"""One trace across processes: task runs on process-pool and Dask workers, and flow runs started
-through `run_deployment` and executed by a `serve` process's child.
+"""One trace across processes: task runs on process-pool, Dask and Ray workers, and flow runs
+started through `run_deployment` and executed by a `serve` process's child.
 
 The workers and the serving process are real processes; every one of them exports its own
 spans to the test's OTLP receiver, and the test checks that they join the caller's trace.
@@ -73,6 +73,16 @@ def test_task_runs_on_dask_workers_continue_the_flow_runs_trace(run_script, rece
     pytest.importorskip("cadenza_dask")
     options = "cluster_kwargs={'n_workers': 2, 'threads_per_worker': 1}"
     run_script(REMOTE_FLOW.format(module="cadenza_dask", runner="DaskTaskRunner", options=options))
+    _check_remote_tree(receiver)
+
+
+def test_task_runs_on_ray_workers_continue_the_flow_runs_trace(run_script, receiver) -> None:
+    pytest.importorskip("cadenza_ray")
+    options = "init_kwargs={'num_cpus': 2, 'include_dashboard': False}"
+    run_script(
+        REMOTE_FLOW.format(module="cadenza_ray", runner="RayTaskRunner", options=options),
+        RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", RAY_USAGE_STATS_ENABLED="0",
+    )  # fmt: skip
     _check_remote_tree(receiver)
 
 

@@ -210,3 +210,60 @@ def test_a_failure_that_is_not_retried_after_all_ends_its_span_as_failed(
     assert attempt.parent_span_id == task_span.span_id and attempt.status_code == 2
     assert not receiver.named("task once attempt 2")
     assert any(name == "exception" for name, _ in task_span.events)
+
+
+def test_a_task_called_inside_a_task_is_that_task_runs_child(run_script, receiver) -> None:
+    run_script(
+        """
+        from cadenza import flow, task
+
+        @task
+        def inner(x: int) -> int:
+            return x + 1
+
+        @task(retries=1)
+        def outer(x: int) -> int:
+            return inner(x) + inner.submit(x).result()
+
+        @task
+        def beside(x: int) -> int:
+            return x
+
+        @flow
+        def nesting() -> int:
+            return outer(1) + beside(1)
+
+        assert nesting() == 5
+        """
+    )
+    flow_span = receiver.one("flow nesting")
+    outer, beside = receiver.one("task outer"), receiver.one("task beside")
+    attempt = receiver.one("task outer attempt 1")
+    assert outer.parent_span_id == beside.parent_span_id == flow_span.span_id
+    inner = receiver.named("task inner")
+    assert len(inner) == 2
+    assert {s.parent_span_id for s in inner} == {attempt.span_id}
+    assert {s.trace_id for s in inner} == {flow_span.trace_id}
+
+
+def test_a_paused_run_the_process_abandons_ends_its_span_at_exit(run_script, receiver) -> None:
+    run_script(
+        """
+        import sys
+        import threading
+
+        from cadenza import flow, pause_flow_run
+
+        @flow
+        def waiting() -> None:
+            pause_flow_run(timeout=600, poll_interval=0.1)
+
+        thread = threading.Thread(target=waiting, daemon=True)
+        thread.start()
+        thread.join(3)  # paused, never resumed: the process exits under it
+        sys.exit(0)
+        """
+    )
+    abandoned = receiver.one("flow waiting")
+    assert abandoned.attributes["cadenza.span.unfinished"] is True
+    assert "Paused" in [name for name, _ in abandoned.events]

@@ -4,8 +4,9 @@ retry; exceptions as span events.
 A run's span starts at its first state and ends at its final one, with the states' own times,
 so a span lasts exactly as long as the run did. Its parent, in order of preference:
 
-1. the span of its parent run in this process — a task run's flow run, a subflow's calling task
-   run or flow run (their attempt span, when they have one);
+1. the span of its parent run in this process — for a task run, the run whose body called or
+   submitted it (a task called inside another task's body is that task's child, else the flow
+   run's); a subflow's calling task run or flow run (their attempt span, when they have one);
 2. the trace context it carries (`cadenza.runs.TaskRun.trace_context`: a task run executed on a
    process or cluster worker, packed with its submitter's context by the core);
 3. for a flow run without a parent here, ``TRACEPARENT``/``TRACESTATE`` from the environment
@@ -22,6 +23,11 @@ outcome). A failed attempt that still has retries left might be the last one (a
 ``retry_condition_fn`` can refuse): its run's span waits for the next state — AwaitingRetry
 keeps it open — and is otherwise ended, with the failed state's time, when the next state of the
 run arrives, when its flow run ends here, or at the latest when the process exits.
+
+A suspended flow run (Paused, named Suspended) leaves its process, which exits; it is resumed
+by another: its span ends at the suspension, and the resumed run starts a new span. Any span
+still open when the process exits (a run paused and never resumed, a run the process abandoned)
+is ended then, marked ``cadenza.span.unfinished``: nothing started is lost from the trace.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ _ERRORS = (StateType.FAILED, StateType.CRASHED)
 _RUNNING = StateType.RUNNING
 _FAILED = StateType.FAILED
 _SCHEDULED = StateType.SCHEDULED
+_PAUSED = StateType.PAUSED
 
 
 def _ns(seconds: float) -> int:
@@ -84,6 +91,9 @@ class Tracker:
         self.tracer = tracer
         self._flush = flush  # exports what is buffered (a worker's runs, before it returns)
         self._open: dict[str, _Open] = {}
+        # id() of every open span and attempt span -> the flow run it belongs to: which run's
+        # body a new task run was called from (`_parent`)
+        self._owners: dict[int, str | None] = {}
         self._lock = threading.Lock()
 
     # -- the hooks ---------------------------------------------------------------------------
@@ -110,6 +120,8 @@ class Tracker:
                     attributes={"cadenza.run.id": run.id, "cadenza.run.attempt": run.run_count},
                     start_time=_ns(new_state.ts),
                 )
+                with self._lock:
+                    self._owners[id(entry.attempt)] = entry.flow_run_id
             # The body runs next, in this thread: spans it starts are the run's children.
             entry.restore = otel_context.get_current()
             otel_context.attach(trace.set_span_in_context(entry.current))
@@ -123,6 +135,8 @@ class Tracker:
                 self._end(run.id, entry, new_state)
             if run.kind == "flow":
                 self._end_pending_of(run.id)
+        elif state_type is _PAUSED and new_state.name == "Suspended":
+            self._end(run.id, entry, new_state)  # another process resumes it (docstring)
 
     def trace_context(self, run_id: str) -> dict[str, str] | None:
         with self._lock:
@@ -158,6 +172,7 @@ class Tracker:
         entry = _Open(name, span, flow_run_id, remote)
         with self._lock:
             self._open[run.id] = entry
+            self._owners[id(span)] = flow_run_id
         return entry
 
     def _task_parameters(self, run: Any) -> dict[str, Any]:
@@ -177,6 +192,11 @@ class Tracker:
             ids = (run.parent_task_run_id, run.parent_flow_run_id)
         else:
             ids = (run.flow_run_id,)
+            # called or submitted from a body of the same flow run: this thread's current span
+            caller = trace.get_current_span()
+            with self._lock:
+                if run.flow_run_id and self._owners.get(id(caller), "") == run.flow_run_id:
+                    return trace.set_span_in_context(caller), False
         with self._lock:
             for run_id in ids:
                 entry = self._open.get(run_id) if run_id else None
@@ -197,6 +217,8 @@ class Tracker:
         attempt, entry.attempt = entry.attempt, None
         _set_outcome(attempt, new_state)
         attempt.end(_ns(new_state.ts))
+        with self._lock:
+            self._owners.pop(id(attempt), None)
 
     def _end(self, run_id: str, entry: _Open, final_state: Any) -> None:
         span = entry.span
@@ -208,13 +230,28 @@ class Tracker:
         with self._lock:
             if self._open.get(run_id) is entry:
                 del self._open[run_id]
+            self._owners.pop(id(span), None)
         if entry.remote:  # a worker's process may end without exiting cleanly: export now
             self._flush()
 
     def end_pending(self) -> None:
-        """End every span still waiting to know whether its run's failure was final: it was
-        (called at the process's exit)."""
+        """At the process's exit: end every span still waiting to know whether its run's
+        failure was final (it was), then every span still open, as unfinished."""
         self._end_pending_of(None)
+        with self._lock:
+            still_open = list(self._open.items())
+        for run_id, entry in still_open:
+            if entry.restore is not None:
+                entry.restore = None
+            for span in (entry.attempt, entry.span):
+                if span is not None:
+                    span.set_attribute("cadenza.span.unfinished", True)
+                    span.end()
+            entry.attempt = None
+            with self._lock:
+                if self._open.get(run_id) is entry:
+                    del self._open[run_id]
+                self._owners.pop(id(entry.span), None)
 
     def _end_pending_of(self, flow_run_id: str | None) -> None:
         """End the spans of the flow run's runs (None: of every run) whose last failure turned
