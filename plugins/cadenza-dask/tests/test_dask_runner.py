@@ -7,6 +7,7 @@ import time
 
 import pytest
 from cadenza import flow, get_run_logger, task
+from cadenza.cache_policies import INPUTS
 from cadenza.context import FlowRunContext
 from cadenza.task_runners import ThreadPoolTaskRunner
 
@@ -187,3 +188,41 @@ def test_a_thousand_mapped_tasks_complete_and_are_all_recorded(dask_address, rec
     assert record("SELECT count(*), min(state_type), max(state_type) FROM task_runs") == [
         (1000, "COMPLETED", "COMPLETED")
     ]
+
+
+def test_cache_hits_are_served_without_running_on_the_cluster(record, tmp_path, monkeypatch):
+    # A cluster of its own, started after the signing key is set, so its workers sign results
+    # with the key this process reads them with.
+    monkeypatch.setenv("CADENZA_RESULTS_SIGNING_KEY", "5eed" * 16)
+    results = tmp_path / "shared-results"
+    results.mkdir()
+    launched = []
+    original = DaskTaskRunner.launch
+
+    def spy(self, ready):
+        launched.append(ready.task_run.id)
+        original(self, ready)
+
+    monkeypatch.setattr(DaskTaskRunner, "launch", spy)
+
+    @task(cache_policy=INPUTS, result_storage=str(results))
+    def cube(x: int) -> tuple[int, int]:
+        return x**3, os.getpid()
+
+    options = {"n_workers": 1, "threads_per_worker": 1, "processes": True}
+
+    @flow(task_runner=DaskTaskRunner(cluster_kwargs=options))
+    def f():
+        first = cube.submit(3)
+        value = first.result()  # persisted by the worker, its cache entry recorded here
+        second = cube.submit(3)
+        return value, second.result(), second.state.name, first.task_run_id, second.task_run_id
+
+    first, second, name, first_id, second_id = f()
+    assert first == second and first[0] == 27
+    assert first[1] != os.getpid()  # computed on a Dask worker ...
+    assert name == "Cached"
+    assert launched == [first_id]  # ... and the hit was served here, never sent to Dask
+    assert record("SELECT count(*) FROM cache_entries") == [(1,)]
+    states = record("SELECT name FROM run_states WHERE run_id = ? ORDER BY id", second_id)
+    assert [n for (n,) in states] == ["Pending", "Cached"]

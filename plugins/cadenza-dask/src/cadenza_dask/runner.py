@@ -45,6 +45,10 @@ class DaskTaskRunner(TaskRunner):
     first retry it on another worker (``distributed.scheduler.allowed-failures``).
     """
 
+    # Workers open no record: cache hits are served here, before a run is sent to the cluster,
+    # and a run stopped after it was sent may have started there.
+    launches_elsewhere = True
+
     def __init__(
         self,
         address: str | None = None,
