@@ -20,6 +20,7 @@ writes left the files, dead row versions of the updated rows included) and after
 
     .venv/bin/python benchmarks/server_scaleout.py                  # P = 1, 2, 4; 20 s each
     .venv/bin/python benchmarks/server_scaleout.py --processes 1 2 --seconds 8 --no-size
+    .venv/bin/python benchmarks/server_scaleout.py --pgbouncer 4 --no-size   # through PgBouncer
 
 Cadenza only; not part of run.py (it wants the machine to itself for a minute and a half).
 """
@@ -130,9 +131,12 @@ def client(url: str, start_at: float, seconds: float, size: int, logs: int,
 
 
 # -- one measurement ------------------------------------------------------------------------------
-def _serve(url: str, workers: int, home: Path, port: int) -> subprocess.Popen[bytes]:
+def _serve(
+    url: str, workers: int, home: Path, port: int, settings: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADENZA_")}
     env["CADENZA_HOME"] = str(home)
+    env.update(settings or {})
     cmd = [sys.executable, "-m", "cadenza.cli.main", "server", "start", "--port", str(port),
            "--database-url", url, "--workers", str(workers)]  # fmt: skip
     log = open(home / "server.log", "ab")  # noqa: SIM115 - the child keeps it
@@ -164,17 +168,25 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def measure(workers: int, clients: int, seconds: float, size: int) -> dict[str, Any]:
+def measure(
+    workers: int, clients: int, seconds: float, size: int, pgbouncer: int = 0
+) -> dict[str, Any]:
+    from cadenza.testing.pgbouncer import start_pgbouncer
     from cadenza.testing.postgres import free_port, start_cluster
 
     cluster = start_cluster()
     home = Path(cluster.dir) / f"home-{workers}"
     home.mkdir()
-    server = None
+    server = bouncer = None
     try:
         url = cluster.create_database()
         port = free_port()
-        server = _serve(url, workers, home, port)
+        if pgbouncer:  # the servers connect through it; PostgreSQL sees its pool only
+            bouncer = start_pgbouncer(cluster, pool_mode="transaction", pool_size=pgbouncer)
+            settings = {"CADENZA_SERVER_DB_PREPARED_STATEMENTS": "false"}
+            server = _serve(bouncer.url_for(url), workers, home, port, settings)
+        else:
+            server = _serve(url, workers, home, port)
         api = f"http://127.0.0.1:{port}/api"
         _wait_up(api, workers)
         ctx = multiprocessing.get_context("spawn")
@@ -188,12 +200,15 @@ def measure(workers: int, clients: int, seconds: float, size: int) -> dict[str, 
         watcher = _Connections(url)
         servers, pg = _tree(server.pid), _tree(_postmaster(cluster))
         each = {pid: _cpu([pid]) for pid in servers}
+        bouncer_pids = _tree(bouncer.proc.pid) if bouncer is not None and bouncer.proc else []
+        bouncer_before = _cpu(bouncer_pids)
         before = (_cpu(servers), _cpu(pg), _machine_busy(), time.perf_counter())
         results = [out.get(timeout=seconds + 120) for _ in procs]
         # PostgreSQL's backends live as long as the servers' pooled connections: read them all
         after = (_cpu(_tree(server.pid)), _cpu(_tree(_postmaster(cluster))), _machine_busy(),
                  time.perf_counter())  # fmt: skip
         each = {pid: round(_cpu([pid]) - used, 1) for pid, used in each.items()}
+        bouncer_cpu = _cpu(bouncer_pids) - bouncer_before
         peak_connections = watcher.stop()
         for proc in procs:
             proc.join(30)
@@ -205,6 +220,7 @@ def measure(workers: int, clients: int, seconds: float, size: int) -> dict[str, 
         stored = _count_states(url)
         return {
             "server_processes": workers,
+            "pgbouncer_pool": pgbouncer or None,
             "clients": clients,
             "batch_task_runs": size,
             "window_s": round(wall, 2),
@@ -216,6 +232,7 @@ def measure(workers: int, clients: int, seconds: float, size: int) -> dict[str, 
                 "server": round(after[0] - before[0], 1),
                 "postgresql": round(after[1] - before[1], 1),
                 "clients": round(sum(r["cpu_s"] for r in results), 1),
+                "pgbouncer": round(bouncer_cpu, 1) if bouncer is not None else None,
                 "machine_busy": round(busy, 1),
                 "per_server_process": sorted(each.values(), reverse=True),
                 "window_x_cores": round(wall * (os.cpu_count() or 1), 1),
@@ -232,6 +249,8 @@ def measure(workers: int, clients: int, seconds: float, size: int) -> dict[str, 
                 server.wait(20)
             except subprocess.TimeoutExpired:
                 server.kill()
+        if bouncer is not None:
+            bouncer.stop()
         cluster.stop()
 
 
@@ -381,10 +400,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=50, help="task runs per batch")
     parser.add_argument("--no-size", action="store_true", help="skip the size measurement")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--pgbouncer", type=int, default=0, metavar="POOL",
+        help="serve through PgBouncer (transaction mode, this default_pool_size; prepared "
+        "statements off): the peak connections are then PostgreSQL's from PgBouncer",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {"cores": os.cpu_count(), "runs": []}
     for workers in args.processes:
-        row = measure(workers, args.clients, args.seconds, args.batch)
+        row = measure(workers, args.clients, args.seconds, args.batch, args.pgbouncer)
         figures["runs"].append(row)
         print(json.dumps(row), flush=True)
     if not args.no_size:

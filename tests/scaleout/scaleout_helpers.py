@@ -24,12 +24,14 @@ ENV = {
 }
 
 
-def start_servers(url: str, tmp_path: Path, count: int) -> list[ServerProcess]:
+def start_servers(
+    url: str, tmp_path: Path, count: int, env: dict[str, str] | None = None
+) -> list[ServerProcess]:
     servers = []
     for i in range(count):
         home = tmp_path / f"server-{i}"
         home.mkdir()
-        servers.append(ServerProcess(url, home, env=ENV).start())
+        servers.append(ServerProcess(url, home, env={**ENV, **(env or {})}).start())
     return servers
 
 
