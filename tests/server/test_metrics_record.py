@@ -15,6 +15,7 @@ from cadenza.server.metrics_record import (
     RecordCollector,
     bounded_flows,
     read_snapshot,
+    statement,
 )
 from cadenza.server.store import Store
 from cadenza.store import urls
@@ -182,3 +183,15 @@ def test_past_the_flow_bound_the_smallest_flows_are_summed_as_other() -> None:
     assert bounded[(OTHER_FLOWS, "FAILED")] == 2
     assert sum(bounded.values()) == sum(runs.values())
     assert bounded_flows(runs, limit=10) == runs
+
+
+def test_on_sqlite_the_runs_by_flow_and_state_are_read_from_an_index(db_url: str) -> None:
+    urls.prepare(db_url)
+    opened = Store(db_url)
+    try:
+        with opened.engine.connect() as conn:
+            compiled = statement(time.time()).compile(conn, compile_kwargs={"literal_binds": True})
+            plan = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
+    finally:
+        opened.close()
+    assert "SCAN flow_runs USING COVERING INDEX ix_flow_runs_flow_state" in plan, plan

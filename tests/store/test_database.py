@@ -53,7 +53,7 @@ def _insert_flow_run(path: Path, run_id: str = "run-1") -> None:
 
 def test_head_revision_matches_alembic_scripts() -> None:
     assert database.script_head() == HEAD_REVISION
-    assert database.known_revisions() == [f"{n:04d}" for n in range(1, 16)]
+    assert database.known_revisions() == [f"{n:04d}" for n in range(1, 17)]
 
 
 def test_fresh_schema_has_every_column_and_index(db_path: Path) -> None:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Connection
 
-HEAD_REVISION = "0015"
+HEAD_REVISION = "0016"
 """The newest schema revision this code knows; equal to the Alembic script head (tested)."""
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

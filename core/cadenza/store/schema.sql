@@ -1,4 +1,4 @@
--- revision: 0015
+-- revision: 0016
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -270,4 +270,5 @@ CREATE TABLE service_leases (
 	acquired REAL NOT NULL, 
 	PRIMARY KEY (name)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0015');
+CREATE INDEX ix_flow_runs_flow_state ON flow_runs (flow_name, state_type);
+INSERT INTO alembic_version (version_num) VALUES ('0016');

@@ -82,6 +82,8 @@ flow_runs = sa.Table(
     # the dashboard's keyset pages, newest first, filtered by state, flow or deployment
     sa.Index("ix_flow_runs_state_created", "state_type", "created", "id"),
     sa.Index("ix_flow_runs_flow_created", "flow_name", "created", "id"),
+    # runs by flow and state, read by each /metrics scrape from the index alone
+    sa.Index("ix_flow_runs_flow_state", "flow_name", "state_type"),
     sa.Index("ix_flow_runs_deployment_created", "deployment_id", "created", "id"),
 )
 
