@@ -15,10 +15,9 @@ closes the cluster). ``flow_start`` is a perf_counter reading (CLOCK_MONOTONIC o
 from __future__ import annotations
 
 import sys
-import time
 from importlib import import_module
 
-from wl_common import call_flow, emit, framework
+from wl_common import timed_map
 
 CLUSTER_KWARGS: dict[str, object] = {
     "n_workers": 2,
@@ -37,36 +36,7 @@ def runner(fw_name: str) -> object:
 
 
 def main() -> None:
-    fw = framework(sys.argv[1])
-    n = int(sys.argv[2])
-
-    @fw.task
-    def inc(x: int) -> int:
-        return x + 1
-
-    @fw.flow(task_runner=runner(sys.argv[1]))
-    def dask_map_flow(n: int) -> dict[str, float]:
-        pc = time.perf_counter
-        t0 = pc()
-        total = sum(inc.map(range(n)).result())
-        t1 = pc()
-        return {"total": total, "body_start": t0, "map_s": t1 - t0, "body_end": pc()}
-
-    flow_start = time.perf_counter()
-    result, run_id = call_flow(dask_map_flow, n)
-    flow_return = time.perf_counter()
-    emit(
-        {
-            "n": n,
-            "ok": result["total"] == n * (n + 1) // 2,
-            "flow_run_id": run_id,
-            "flow_start": flow_start,
-            "flow_call_s": flow_return - flow_start,
-            "map_s": result["map_s"],
-            "body_start_s": result["body_start"] - flow_start,
-            "exit_s": flow_return - result["body_end"],
-        }
-    )
+    timed_map(sys.argv[1], int(sys.argv[2]), runner(sys.argv[1]), "dask_map_flow")
 
 
 if __name__ == "__main__":
