@@ -24,7 +24,9 @@ def reaping_server(request, tmp_path_factory) -> Iterator[ServerProcess]:
     if request.param == "sqlite":
         url = f"sqlite:///{home / 'server.db'}"
     else:
-        url = request.getfixturevalue("postgres_url")
+        # a database of its own: a server sharing one (the session's) would hold the reaper's
+        # lease and run its rounds at its own, slower interval
+        url = request.getfixturevalue("pg_url")
     server = ServerProcess(url, home, env=REAPER).start()
     yield server
     server.stop()
