@@ -87,6 +87,8 @@ class AutomationService(ServiceLoop):
         items, reached = self._read(start, top, [t for _, t, _ in parsed if t is not None])
         looked = Cursor(min(reached.state, settled.state), min(reached.event, settled.event))
         for automation, trigger, actions in parsed:
+            if self.stopping:
+                return  # the rest keep their cursors: evaluated by the next round to run
             if trigger is None:
                 continue
             try:

@@ -41,6 +41,12 @@ class ServiceLoop:
         self._thread.start()
         return self
 
+    @property
+    def stopping(self) -> bool:
+        """True once `stop` was called: a long round should end at its next safe point (what
+        it leaves is the next round's, in this process or another)."""
+        return self._stop.is_set()
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread.is_alive():
